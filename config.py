@@ -1,0 +1,81 @@
+"""Configuration classes; secrets and the database URL come from the environment."""
+
+import os
+import tempfile
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def database_url(raw: str | None, default: str) -> str:
+    """Return a SQLAlchemy URL, steering PostgreSQL URLs to the psycopg 3 driver."""
+    if not raw:
+        return default
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'outreach.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(
+        str(p) for p in sorted((BASE_DIR / "outreach").glob("**/translations")) if p.is_dir()
+    )
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+
+
+class DevConfig(Config):
+    """Local development on the embedded SQLite database."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestConfig(Config):
+    """Tests: PostgreSQL when TEST_DATABASE_URL is set, else a temporary SQLite file."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("TEST_DATABASE_URL"),
+        f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-test-')) / 'test.db'}",
+    )
+    PUBLIC_BASE_URL = "https://spi.example.test"
+
+
+class ProdConfig(Config):
+    """Production behind gunicorn: secure cookies, secrets required."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by OUTREACH_ENV (development by default)."""
+    name = os.environ.get("OUTREACH_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"OUTREACH_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

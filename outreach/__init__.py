@@ -1,0 +1,108 @@
+"""Outreach: raise honest participation in KPK's integrity survey (SPI)."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app, session
+
+from config import Config
+from outreach.errors import ConfigError
+from outreach.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build the application: config, extensions, blueprints, error handlers and commands."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object(config_class)
+    check_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    configure_logging(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    """Refuse to start without the settings production cannot do without."""
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is not set; export SECRET_KEY to a long random string")
+
+
+def select_locale() -> str:
+    """The language chosen in the session, else Bahasa Indonesia."""
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    import_models()
+    Path(app.instance_path).mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from outreach.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+def import_models() -> None:
+    """Import every domain's models so the metadata (and Alembic) knows all tables."""
+    from outreach.areas import models as _areas  # noqa: F401
+    from outreach.audit import models as _audit  # noqa: F401
+    from outreach.auth import models as _auth  # noqa: F401
+    from outreach.promoters import models as _promoters  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each domain's blueprint under its prefix."""
+    from outreach.auth.views import bp as auth_bp
+    from outreach.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """HTML error pages for the UI."""
+    from outreach.errors import register as register_errors
+
+    register_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` CLI commands."""
+    from outreach.cli import register as register_cli
+
+    register_cli(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send security headers on every response."""
+    from outreach.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja filters for phones, dates and role labels."""
+    from outreach.templating import register as register_templating
+
+    register_templating(app)
+
+
+def configure_logging(app: Flask) -> None:
+    """Log at INFO to stderr; request logs never carry client IPs (see security)."""
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.jinja_env.globals["current_lang"] = select_locale

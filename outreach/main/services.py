@@ -1,0 +1,22 @@
+"""Figures for the staff home page."""
+
+from sqlalchemy import func, select
+
+from outreach.areas.models import Area, Opd
+from outreach.extensions import db
+from outreach.promoters.models import PROMOTER_ROLES, Promoter
+
+
+def staff_overview() -> dict:
+    """Counts of areas by level, OPDs and active promoters by role."""
+    areas = dict(db.session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+    promoters = dict(
+        db.session.execute(
+            select(Promoter.role, func.count()).where(Promoter.active.is_(True)).group_by(Promoter.role)
+        ).all()
+    )
+    return {
+        "areas": {level: areas.get(level, 0) for level in ("kecamatan", "kelurahan", "rw", "rt")},
+        "opds": db.session.scalar(select(func.count()).select_from(Opd).where(Opd.active.is_(True))),
+        "promoters": {role: promoters.get(role, 0) for role in PROMOTER_ROLES},
+    }

@@ -1,0 +1,48 @@
+"""Home page per role, health check and language switch."""
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from outreach.areas.services import kecamatan_summary
+from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.extensions import db
+from outreach.main.services import staff_overview
+from outreach.security import is_safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Send each role to the home page made for it."""
+    if current_user.role == PROMOTER:
+        return render_template("main/home_promoter.html", promoter=current_user.promoter)
+    if current_user.role == LEADERSHIP:
+        return render_template("main/home_leadership.html", kecamatan=kecamatan_summary())
+    if current_user.role in (ADMIN, COORDINATOR):
+        return render_template("main/home_coordinator.html", overview=staff_overview())
+    abort(403)
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — any database failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/lang", methods=["POST"])
+def set_language():
+    """Switch the interface language for this browser session."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("main.index"))

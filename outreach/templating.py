@@ -1,0 +1,43 @@
+"""Jinja filters and globals shared by every template."""
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+
+from outreach.promoters.services import format_phone
+
+PROMOTER_ROLE_LABELS = {"pamong": _l("Pamong"), "linmas": _l("Linmas"), "rt": _l("RT head")}
+USER_ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Coordinator"),
+    "leadership": _l("Leadership"),
+    "promoter": _l("Promoter"),
+}
+
+
+def promoter_role_label(role: str) -> str:
+    """Human label of a promoter role in the current language."""
+    return str(PROMOTER_ROLE_LABELS.get(role, role))
+
+
+def user_role_label(role: str) -> str:
+    """Human label of a login role in the current language."""
+    return str(USER_ROLE_LABELS.get(role, role))
+
+
+def date_id(value: date | None) -> str:
+    """A date in the current locale, e.g. 26 Nov 2026."""
+    return format_date(value, "medium") if value else ""
+
+
+def datetime_wib(value: datetime | None) -> str:
+    """A UTC timestamp shown in WIB (the app's default timezone)."""
+    return format_datetime(value, "medium") if value else ""
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals."""
+    app.jinja_env.filters.update(phone=format_phone, date_id=date_id, datetime_wib=datetime_wib)
+    app.jinja_env.globals.update(promoter_role_label=promoter_role_label, user_role_label=user_role_label)

@@ -1,0 +1,90 @@
+"""factory_boy factories on the app's session."""
+
+import datetime
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from outreach.areas.models import Area, Opd
+from outreach.auth.models import PROMOTER, User
+from outreach.extensions import db
+from outreach.promoters.models import Assignment, Promoter
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    """Adds rows to the Flask-SQLAlchemy session and flushes them."""
+
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class AreaFactory(BaseFactory):
+    """A kelurahan under a fresh kecamatan unless told otherwise."""
+
+    class Meta:
+        model = Area
+
+    code = factory.Sequence(lambda n: f"18.71.{n % 90 + 10:02d}.{n + 1000:04d}")
+    name = factory.Sequence(lambda n: f"Kelurahan Uji {n}")
+    level = "kelurahan"
+
+
+class OpdFactory(BaseFactory):
+    """A dinas."""
+
+    class Meta:
+        model = Opd
+
+    code = factory.Sequence(lambda n: f"opd{n}")
+    name = factory.Sequence(lambda n: f"Dinas Uji {n}")
+    kind = "dinas"
+
+
+class PromoterFactory(BaseFactory):
+    """A pamong with a unique valid Indonesian mobile number."""
+
+    class Meta:
+        model = Promoter
+
+    name = factory.Sequence(lambda n: f"Promotor Uji {n}")
+    role = "pamong"
+    phone = factory.Sequence(lambda n: f"+62813{5000000 + n:07d}")
+
+
+class AssignmentFactory(BaseFactory):
+    """A promoter assigned to an area since 1 July 2026."""
+
+    class Meta:
+        model = Assignment
+
+    promoter = factory.SubFactory(PromoterFactory)
+    area = factory.SubFactory(AreaFactory)
+    start_date = datetime.date(2026, 7, 1)
+
+
+class UserFactory(BaseFactory):
+    """A login with DEFAULT_PASSWORD; promoter logins get their own Promoter."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@bandarlampungkota.go.id")
+    role = "coordinator"
+    active = True
+    password_hash = factory.LazyFunction(lambda: _HASH)
+    promoter = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == PROMOTER), factory.SubFactory(PromoterFactory), None
+    )
+
+
+def _hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(DEFAULT_PASSWORD)
+
+
+_HASH = _hash()

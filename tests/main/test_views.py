@@ -1,0 +1,95 @@
+"""Home pages per role, health check, language switch and security headers."""
+
+import pytest
+
+from config import TestConfig
+from outreach import create_app
+from outreach.extensions import db as _db
+from tests.factories import AreaFactory, AssignmentFactory
+
+
+def test_anonymous_home_redirects_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_coordinator_home_shows_campaign_counts(coordinator_client, db):
+    kec = AreaFactory(level="kecamatan", code="18.71.01", name="Kedaton")
+    AreaFactory(level="kelurahan", code="18.71.01.1004", name="Surabaya", parent=kec)
+    db.session.commit()
+    body = coordinator_client.get("/").get_data(as_text=True)
+    assert "Ringkasan kampanye" in body
+    assert "Ketua RT" in body
+
+
+def test_leadership_home_counts_promoters_per_kecamatan(leadership_client, db):
+    kec = AreaFactory(level="kecamatan", code="18.71.01", name="Kedaton")
+    kel = AreaFactory(level="kelurahan", code="18.71.01.1004", name="Surabaya", parent=kec)
+    AssignmentFactory(area=kel)
+    AssignmentFactory(area=kel)
+    db.session.commit()
+    body = leadership_client.get("/").get_data(as_text=True)
+    assert '<td>Kedaton</td><td class="num">1</td><td class="num">0</td><td class="num">2</td>' in body
+
+
+def test_promoter_home_shows_only_their_own_profile(promoter_client, db):
+    kel = AreaFactory(name="Sukarame Baru")
+    other = AreaFactory(name="Way Dadi")
+    AssignmentFactory(promoter=promoter_client.user.promoter, area=kel)
+    AssignmentFactory(area=other)
+    db.session.commit()
+    body = promoter_client.get("/").get_data(as_text=True)
+    assert promoter_client.user.promoter.name in body
+    assert "Sukarame Baru" in body
+    assert "Way Dadi" not in body
+
+
+def test_healthz_reports_database_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_unreachable_database_with_503(tmp_path):
+    class Broken(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+
+    app = create_app(Broken)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def test_ui_speaks_indonesian_by_default_and_switches_to_english(client):
+    assert "Masuk" in client.get("/auth/login").get_data(as_text=True)
+    response = client.post("/lang", data={"lang": "en", "next": "/auth/login"})
+    assert response.headers["Location"] == "/auth/login"
+    body = client.get("/auth/login").get_data(as_text=True)
+    assert "Sign in" in body
+    assert 'lang="en"' in body
+
+
+@pytest.mark.parametrize("lang", ["fr", ""])
+def test_unknown_language_is_refused(client, lang):
+    assert client.post("/lang", data={"lang": lang}).status_code == 400
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.post("/lang", data={"lang": "en", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_every_response_carries_security_headers(client):
+    response = client.get("/auth/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_unknown_page_gets_an_indonesian_404(client):
+    response = client.get("/tidak-ada")
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
