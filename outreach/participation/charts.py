@@ -34,8 +34,9 @@ def sparkline(values: Sequence[float], label: str = "") -> Markup:
     last_x, last_y = points[-1]
     return Markup(
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(label)}"><polyline points="{path}" fill="none" stroke="currentColor" '
-        f'stroke-width="1.5"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="currentColor"/></svg>'
+        f'preserveAspectRatio="none" aria-label="{escape(label)}"><polyline points="{path}" fill="none" '
+        f'stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/>'
+        f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="currentColor"/></svg>'
     )
 
 

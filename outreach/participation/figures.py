@@ -57,13 +57,16 @@ class Period:
         return self.as_of - timedelta(days=PACE_DAYS - 1)
 
 
+DEFAULT_DAYS = 28
+
+
 def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
-    """The range asked for, defaulting to the round's start up to yesterday (WIB), within the round."""
+    """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
     today = today or wib_today()
     if end is None:
         end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     if start is None or start > end:
-        start = min(round_.starts_on, end)
+        start = min(max(round_.starts_on, end - timedelta(days=DEFAULT_DAYS - 1)), end)
     return Period(round_, start, end)
 
 
@@ -85,6 +88,8 @@ class Figures:
     population: int | None = None
     per: int = 1000
     spark: list[int] = field(default_factory=list)
+    # Change per day minus the mean change of the other rows of the same table (None when unknown).
+    peer_uplift: float | None = None
 
     @property
     def code(self) -> str:
@@ -126,6 +131,21 @@ class Figures:
         if period.prev_start < period.round.starts_on:
             return None
         return (self.range_count - self.prev_count) / period.days
+
+
+def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
+    """Set each row's change per day minus the mean change of the other rows (its peers).
+
+    A quick difference-in-differences for the tables, without an interval; the uplift page gives
+    the interval and keeps units with a drive out of the comparison.
+    """
+    changes = [row.change_per_day(period) for row in rows]
+    if len(rows) < 2 or changes[0] is None:
+        return rows
+    total = sum(changes)
+    for row, change in zip(rows, changes, strict=True):
+        row.peer_uplift = change - (total - change) / (len(rows) - 1)
+    return rows
 
 
 def _sums(period: Period):
@@ -224,7 +244,7 @@ def area_rows(period: Period, audience: str | None, parent: Area | None = None) 
         fig.baseline = baselines.get(unit.id, (None, False))[0]
         fig.population = population.get(unit.id, (None, False))[0]
         rows.append(_fill(fig, sums.get(unit.id), period))
-    return rows
+    return with_peer_uplift(rows, period)
 
 
 def opd_rows(period: Period, audience: str) -> list[Figures]:
@@ -247,7 +267,7 @@ def opd_rows(period: Period, audience: str) -> list[Figures]:
         fig.baseline = baselines.get(unit.id)
         fig.population = population.get(unit.id)
         rows.append(_fill(fig, sums.get(unit.id), period))
-    return rows
+    return with_peer_uplift(rows, period)
 
 
 def city_area() -> Area | None:

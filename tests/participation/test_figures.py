@@ -34,7 +34,7 @@ def _target(db, round_, unit, value, audience="eksternal"):
 def test_progress_pace_and_forecast_of_a_kelurahan(tree, spi_round, db):
     add_daily(db, tree["a1"], SEP1, (30, 10))  # 10 a day for September
     _target(db, spi_round, tree["a1"], 1000)
-    period = make_period(spi_round, None, date(2026, 9, 30))
+    period = make_period(spi_round, SEP1, date(2026, 9, 30))
     [row] = [r for r in area_rows(period, "eksternal", tree["kec_a"]) if r.unit == tree["a1"]]
     assert row.to_date == 300 and row.range_count == 300
     assert row.pace == pytest.approx(10)
@@ -42,6 +42,15 @@ def test_progress_pace_and_forecast_of_a_kelurahan(tree, spi_round, db):
     assert row.forecast == pytest.approx(300 + 10 * 72)
     assert row.progress == pytest.approx(0.3)
     assert row.on_track is True
+
+
+def test_default_range_is_the_last_four_weeks_up_to_yesterday_within_the_round(spi_round):
+    period = make_period(spi_round, None, None, today=date(2026, 11, 26))
+    assert (period.start, period.end, period.as_of) == (date(2026, 10, 29), date(2026, 11, 25), date(2026, 11, 25))
+    early = make_period(spi_round, None, None, today=date(2026, 9, 10))
+    assert (early.start, early.end) == (SEP1, date(2026, 9, 9))
+    after = make_period(spi_round, None, None, today=date(2027, 1, 5))
+    assert (after.end, after.days_left) == (date(2026, 12, 11), 0)
 
 
 def test_a_unit_slower_than_needed_is_behind(tree, spi_round, db):
@@ -149,3 +158,20 @@ def test_uplift_report_without_comparison_units_says_so(tree, spi_round, db):
     add_daily(db, tree["a1"], date(2026, 9, 1), (60, 10))
     report = uplift_report([tree["a1"], tree["a2"], tree["a3"]], date(2026, 10, 1), date(2026, 10, 10))
     assert report.areas.status == "no_comparison" and report.areas.uplift is None
+
+
+def test_table_rows_carry_their_uplift_against_the_other_rows(tree, spi_round, db):
+    pre = date(2026, 10, 1)
+    add_daily(db, tree["a1"], pre, [10] * 10 + [40] * 10)
+    add_daily(db, tree["a2"], pre, [10] * 10 + [15] * 10)
+    add_daily(db, tree["a3"], pre, [20] * 10 + [25] * 10)
+    period = make_period(spi_round, date(2026, 10, 11), date(2026, 10, 20))
+    rows = {r.unit: r.peer_uplift for r in area_rows(period, "eksternal", tree["kec_a"])}
+    assert rows[tree["a1"]] == pytest.approx(25)
+    assert rows[tree["a2"]] == pytest.approx(5 - (30 + 5) / 2)
+
+
+def test_rows_have_no_uplift_when_the_window_before_lies_before_the_round(tree, spi_round, db):
+    add_daily(db, tree["a1"], SEP1, (10, 10))
+    period = make_period(spi_round, SEP1, date(2026, 9, 10))
+    assert all(r.peer_uplift is None for r in area_rows(period, "eksternal", tree["kec_a"]))
