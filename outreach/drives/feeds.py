@@ -112,7 +112,7 @@ def build_calendar(
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Jakarta")
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", timedelta(hours=1))
+    cal.add("x-published-ttl", "PT1H")  # an X- property is plain text, so the duration is written out
     for drive in drives:
         url = drive_url(drive)
         event = Event()

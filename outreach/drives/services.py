@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
@@ -258,7 +259,7 @@ def warnings_signature(warnings: Sequence[PlanWarning]) -> str:
 
 def visible_drives(user: User) -> Select:
     """Drives a user may see: staff see all, a promoter only the drives they take part in."""
-    stmt = select(Drive)
+    stmt = select(Drive).options(selectinload(Drive.areas), selectinload(Drive.opds), selectinload(Drive.promoters))
     if user.role == PROMOTER:
         if user.promoter_id is None:
             return stmt.where(false())

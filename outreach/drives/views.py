@@ -4,7 +4,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,12 +55,11 @@ def _labels() -> dict:
 @bp.app_template_filter("wib_range")
 def wib_range(drive: Drive) -> str:
     """'30 Sep 2026 20.00–22.00 WIB', or both dates when the drive runs past midnight WIB."""
-    start, end = to_wib(drive.starts_at), to_wib(drive.ends_at)
-    if start.date() == end.date():
-        return f"{format_date(drive.starts_at, 'medium')} {format_time(drive.starts_at, 'short')}–" + (
-            f"{format_time(drive.ends_at, 'short')} WIB"
-        )
-    return f"{format_datetime(drive.starts_at, 'medium')} – {format_datetime(drive.ends_at, 'medium')} WIB"
+    start_day, start_time = format_date(drive.starts_at, "medium"), format_time(drive.starts_at, "short")
+    end_day, end_time = format_date(drive.ends_at, "medium"), format_time(drive.ends_at, "short")
+    if to_wib(drive.starts_at).date() == to_wib(drive.ends_at).date():
+        return f"{start_day} {start_time}–{end_time} WIB"
+    return f"{start_day} {start_time} – {end_day} {end_time} WIB"
 
 
 @bp.app_template_filter("wib_time_on")

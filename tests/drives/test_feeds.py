@@ -31,6 +31,7 @@ def test_calendar_parses_back_with_utc_times_for_a_drive_crossing_midnight(app, 
     with app.test_request_context():
         body = build_calendar([night, deadline], "Drive", lambda d: f"https://x.test/drives/{d.id}", "x.test", NOW)
     assert b"DTSTART:20260930T130000Z" in body and b"DTEND:20260930T180000Z" in body
+    assert b"X-PUBLISHED-TTL:PT1H" in body and b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
     events = {str(e["uid"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
     first = events[f"drive-{night.id}@x.test"]
     assert first.decoded("dtstart") == datetime(2026, 9, 30, 13, tzinfo=UTC)
