@@ -17,6 +17,7 @@ from outreach.drives.models import (
     CANCELLED,
     DONE,
     DRIVE_KINDS,
+    PLANNED,
     STATUSES,
     TARGET_LEVELS,
     Drive,
@@ -204,7 +205,7 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
     An area conflicts with itself, with the units below it and with the units above it, so a
     kecamatan-wide drive clashes with a round in one of its kelurahan.
     """
-    if data.status == CANCELLED:
+    if data.status != PLANNED:  # a drive that is done or cancelled books no one any more
         return []
     window = _overlapping(data.starts_at, data.ends_at, exclude_id)
     found: list[PlanWarning] = []
@@ -245,7 +246,7 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
 
 def deadline_warnings(data: DriveData, deadline: date | None) -> list[PlanWarning]:
     """A warning when a planned drive ends after the SPI deadline day (WIB) has closed."""
-    if deadline is None or data.status == CANCELLED:
+    if deadline is None or data.status != PLANNED:
         return []
     if data.ends_at > wib_day_start(deadline + timedelta(days=1)):
         return [PlanWarning("after_deadline", deadline.isoformat(), deadline.isoformat())]

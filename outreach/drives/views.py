@@ -238,10 +238,10 @@ def _save(form: DriveForm, drive: Drive | None):
         form.add_area_promoters.data = False
         return render_template(template, form=form, drive=drive, warnings=warnings)
     if drive is None:
-        drive = create_drive(data, actor=current_user)
+        drive = create_drive(data, actor=current_user._get_current_object())
         message = _("Drive “%(title)s” planned.", title=drive.title)
     else:
-        update_drive(drive, data, actor=current_user)
+        update_drive(drive, data, actor=current_user._get_current_object())
         message = _("Drive “%(title)s” saved.", title=drive.title)
     db.session.commit()
     flash(message, "success")
@@ -302,7 +302,7 @@ def feed_create():
     """Make a new secret calendar address; the old one stops working at once."""
     if not FeedForm().validate_on_submit():
         abort(400)
-    token = issue_feed_token(current_user)
+    token = issue_feed_token(current_user._get_current_object())
     db.session.commit()
     # Shown once on the next page, then only its hash remains.
     session[NEW_FEED_TOKEN] = token
@@ -316,7 +316,7 @@ def feed_revoke():
     """Turn the calendar address off."""
     if not RevokeFeedForm().validate_on_submit():
         abort(400)
-    if revoke_feed(current_user):
+    if revoke_feed(current_user._get_current_object()):
         db.session.commit()
         flash(_("Your calendar address no longer works."), "success")
     return redirect(url_for("drives.feed"))

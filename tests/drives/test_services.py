@@ -65,11 +65,13 @@ def test_other_promoters_and_cancelled_drives_do_not_clash(tree, db):
     assert find_conflicts(drive_data("2026-10-05 09:00", "2026-10-05 11:00", [tree["pelita"]], promoters=[busy])) == []
 
 
-def test_a_cancelled_drive_warns_about_nothing(tree, db):
+@pytest.mark.parametrize("status", ["cancelled", "done"])
+def test_a_cancelled_or_finished_drive_warns_about_nothing(tree, db, status):
     promoter = factories.PromoterFactory()
     make_drive("2026-10-05 08:00", "2026-10-05 10:00", [tree["surabaya"]], promoters=[promoter])
-    data = drive_data("2026-10-05 08:00", "2026-10-05 10:00", [tree["surabaya"]], [], [promoter], status="cancelled")
+    data = drive_data("2026-10-05 08:00", "2026-10-05 10:00", [tree["surabaya"]], [], [promoter], status=status)
     assert find_conflicts(data) == []
+    assert deadline_warnings(data, date(2026, 10, 1)) == []
 
 
 def test_editing_a_drive_does_not_clash_with_itself(tree, db):
