@@ -61,6 +61,7 @@ def import_models() -> None:
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
+    from outreach.drives import models as _drives  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
@@ -68,11 +69,13 @@ def import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint under its prefix."""
     from outreach.auth.views import bp as auth_bp
+    from outreach.drives.views import bp as drives_bp
     from outreach.main.views import bp as main_bp
     from outreach.participation.views import bp as participation_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(drives_bp, url_prefix="/drives")
     app.register_blueprint(participation_bp, url_prefix="/participation")
 
 
