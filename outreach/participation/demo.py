@@ -3,7 +3,8 @@
 The round runs 1 September - 11 December 2026. KPK's collection window has moved from year to
 year (2022: 1 Jul-30 Sep; 2023: 17 Jul-31 Oct), and a round still running on the demo's "today"
 (late November 2026) shows what leadership uses the dashboard for: progress, pace, forecast and
-whether each unit is on track. Counts run to 25 November 2026 (fixed, so re-runs add nothing).
+whether each unit is on track. Counts run to 25 November 2026 (fixed, so re-runs add nothing);
+the demo drives seeded before them leave a fading bump in their areas and OPDs.
 Every population, employee count, baseline, target and count here is synthetic.
 """
 
@@ -14,14 +15,17 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.drives.models import CANCELLED, Drive
+from outreach.drives.timezone import wib_days
 from outreach.extensions import db
 from outreach.participation.days import day_range
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 
 ROUND = {"year": 2026, "name": "SPI 2026", "starts_on": date(2026, 9, 1), "deadline": date(2026, 12, 11)}
 LAST_DAY = date(2026, 11, 25)
-# Kelurahan that get a visible bump (a door-to-door round or a bus stop) and its first day.
-BUMPS = {"18.71.01.1004": date(2026, 10, 12), "18.71.02.1004": date(2026, 10, 26), "18.71.11.1002": date(2026, 11, 9)}
+# Extra respondents per day on a drive's first day, fading over BUMP_DAYS, so drives show up.
+BUMP_PER_DAY = {"roadshow_bus": 22, "public_event": 14, "door_to_door": 9, "whatsapp_broadcast": 4, "opd_session": 6}
+BUMP_DAYS = 5
 WEEKDAY = (1.1, 1.1, 1.05, 1.0, 0.95, 0.75, 0.55)  # Monday .. Sunday
 CUMULATIVE_SOURCE, DAILY_SOURCE = "laporan OPD", "progres KPK"
 
@@ -36,6 +40,27 @@ def _poisson(rng: random.Random, mean: float) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+def _drive_bumps() -> dict[tuple, dict[date, float]]:
+    """Extra expected respondents per (area id, OPD id, audience) and day from the demo drives."""
+    bumps: dict[tuple, dict[date, float]] = {}
+    drives = db.session.scalars(select(Drive).where(Drive.status != CANCELLED).order_by(Drive.id))
+    for drive in drives:
+        first = wib_days(drive.starts_at, drive.ends_at)[0]
+        size = BUMP_PER_DAY.get(drive.kind, 5)
+        keys = [(None, opd.id, drive.audience) for opd in drive.opds]
+        for area in drive.areas:
+            if area.level == "kecamatan":
+                kelurahan = [a for a in area.children if a.level == "kelurahan"]
+                keys += [(k.id, None, "eksternal") for k in kelurahan]
+            else:
+                keys.append((area.id, None, "eksternal"))
+        for key in keys:
+            for i in range(BUMP_DAYS):
+                day = first + timedelta(days=i)
+                bumps.setdefault(key, {})[day] = bumps.get(key, {}).get(day, 0) + size * (1 - i / BUMP_DAYS)
+    return bumps
 
 
 def _round_to(value: float, step: int = 10) -> int:
@@ -74,12 +99,13 @@ def seed_participation() -> int:
         plans.append((None, opd, "internal", employees * rng.uniform(0.004, 0.009), employees, cumulative))
         if opd.kind in ("dinas", "rsud", "badan") and rng.random() < 0.6:
             plans.append((None, opd, "eksternal", rng.uniform(1.5, 6), None, False))
+    bumps = _drive_bumps()
     for area, opd, audience, rate, population, cumulative in plans:
-        bump = BUMPS.get(area.code) if area else None
         expected = rate * period_days
         baseline = int(expected * rng.uniform(0.55, 0.95))
         target = _round_to(baseline * rng.uniform(1.15, 1.45))
         key = (area.id if area else None, opd.id if opd else None, audience)
+        extra = bumps.get(key, {})
         if key not in have_baselines:
             db.session.add(
                 Baseline(
@@ -93,9 +119,7 @@ def seed_participation() -> int:
         total = 0
         for i, day in enumerate(days):
             ramp = 0.6 + 0.8 * i / period_days
-            mean = rate * ramp * WEEKDAY[day.weekday()]
-            if bump and bump <= day < bump + timedelta(days=5):
-                mean += 18
+            mean = rate * ramp * WEEKDAY[day.weekday()] + extra.get(day, 0)
             count = _poisson(rng, mean)
             total += count
             if key + (day,) in have_counts:

@@ -12,12 +12,14 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from outreach.areas.models import Area, Opd
+from outreach.drives.models import CANCELLED, Drive
+from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.participation.days import day_range, wib_today
 from outreach.participation.models import AUDIENCES, Baseline, RespondentCount, SurveyRound, Target
 from outreach.participation.series import Unit, get_source, kecamatan_of_row
 from outreach.participation.services import unit_label
-from outreach.participation.uplift import DEFAULT_SEED, UpliftResult, compute_uplift
+from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
@@ -353,12 +355,64 @@ def with_moving_average(
     return points
 
 
-def units_with_drives(start: date, end: date) -> set[Unit]:
-    """Units that had a drive in the window, to keep out of comparison groups.
+def _drives_between(start: date, end: date) -> list[Drive]:
+    """Drives (not cancelled) that touch any WIB day from start to end."""
+    return list(
+        db.session.scalars(
+            select(Drive)
+            .where(
+                Drive.status != CANCELLED,
+                Drive.starts_at < wib_day_start(end + timedelta(days=1)),
+                Drive.ends_at > wib_day_start(start),
+            )
+            .order_by(Drive.starts_at)
+        )
+    )
 
-    TODO(issue 6): return the drives' target areas and OPDs once drives exist on main.
-    """
-    return set()
+
+def drive_units(drive: Drive) -> set[Unit]:
+    """Every unit a drive reached: its OPDs, its areas, the kelurahan of a targeted kecamatan and the
+    kecamatan of a targeted kelurahan (so neither serves as an untouched comparison)."""
+    units: set[Unit] = set(drive.opds)
+    for area in drive.areas:
+        units.add(area)
+        if area.level == "kecamatan":
+            units.update(a for a in area.children if a.level == "kelurahan")
+        elif area.parent is not None:
+            units.add(area.parent)
+    return units
+
+
+def units_with_drives(start: date, end: date) -> set[Unit]:
+    """Units that had a drive from start to end, to keep out of comparison groups."""
+    units: set[Unit] = set()
+    for drive in _drives_between(start, end):
+        units |= drive_units(drive)
+    return units
+
+
+def drive_markers(start: date, end: date, within: Area | None = None) -> list[tuple[date, str]]:
+    """(first WIB day, label) of the drives in the range, optionally only those in one kecamatan."""
+    markers = []
+    for drive in _drives_between(start, end):
+        if within is not None and within not in drive_units(drive):
+            continue
+        markers.append((max(start, wib_days(drive.starts_at, drive.ends_at)[0]), drive.title))
+    return markers
+
+
+FOLLOW_DAYS = 6
+
+
+def drive_window(drive: Drive) -> tuple[date, date]:
+    """The drive's post window: its first WIB day to FOLLOW_DAYS after its last (people answer later)."""
+    days = wib_days(drive.starts_at, drive.ends_at)
+    return days[0], days[-1] + timedelta(days=FOLLOW_DAYS)
+
+
+def drive_treated(drive: Drive) -> list[Unit]:
+    """The units a drive targeted, as the uplift's treated units."""
+    return [*drive.areas, *drive.opds]
 
 
 def comparison_groups(
@@ -369,7 +423,9 @@ def comparison_groups(
     Kelurahan: the other kelurahan of the same kecamatan ("kecamatan", the default) or of the whole
     city ("city"); kecamatan: the other kecamatan; OPDs: the other active OPDs; or a chosen list.
     """
-    excluded = set(treated) | units_with_drives(start, end)
+    # Comparison units must be untouched in both windows, or their own drive would mask the effect.
+    length = (end - start).days + 1
+    excluded = set(treated) | units_with_drives(start - timedelta(days=length), end)
     kelurahan = list(db.session.scalars(select(Area).where(Area.level == "kelurahan", Area.active.is_(True))))
     kecamatan = list(db.session.scalars(select(Area).where(Area.level == "kecamatan", Area.active.is_(True))))
     opds = list(db.session.scalars(select(Opd).where(Opd.active.is_(True))))
@@ -401,6 +457,20 @@ class UpliftReport:
     opds: UpliftResult | None = None
     baselines: list[Figures] = field(default_factory=list)
     labels: dict = field(default_factory=dict)
+    drive: Drive | None = None
+
+    @property
+    def extra_total(self) -> float | None:
+        """Additional respondents over the post window, areas and OPDs together (None when unknown)."""
+        totals = [r.extra_total for r in (self.areas, self.opds) if r is not None and r.extra_total is not None]
+        return sum(totals) if totals else None
+
+    @property
+    def cost_per_extra(self) -> float | None:
+        """The drive's cost per additional respondent, when both are known and the uplift is positive."""
+        if self.drive is None or not self.drive.cost or not self.extra_total or self.extra_total <= 0:
+            return None
+        return self.drive.cost / self.extra_total
 
 
 def uplift_report(
@@ -413,10 +483,12 @@ def uplift_report(
     source_key: str = "respondents",
     round_: SurveyRound | None = None,
     seed: int = DEFAULT_SEED,
+    resamples: int = RESAMPLES,
+    drive: Drive | None = None,
 ) -> UpliftReport:
     """Difference-in-differences for the treated areas and OPDs, and their counts against the baseline."""
     source = get_source(source_key)
-    report = UpliftReport(start=start, end=end, audience=audience, source_label=source.label)
+    report = UpliftReport(start=start, end=end, audience=audience, source_label=source.label, drive=drive)
     groups = comparison_groups(treated, mode, custom, start, end)
     everyone = list({u for u in treated} | {c for members in groups.values() for c in members})
     length = (end - start).days + 1
@@ -426,7 +498,9 @@ def uplift_report(
     for attr, kind in (("areas", Area), ("opds", Opd)):
         mine = [u for u in treated if isinstance(u, kind)]
         if mine:
-            setattr(report, attr, compute_uplift(series, mine, groups, start, end, span, seed=seed))
+            setattr(
+                report, attr, compute_uplift(series, mine, groups, start, end, span, seed=seed, resamples=resamples)
+            )
     if round_ is not None:
         report.baselines = baseline_rows(treated, make_period(round_, None, None), audience)
     return report
@@ -464,3 +538,33 @@ def parse_unit_codes(codes: Sequence[str]) -> tuple[list[Unit], list[str]]:
         else:
             unknown.append(code)
     return units, unknown
+
+
+def drive_uplift(drive: Drive, source_key: str = "respondents", resamples: int = RESAMPLES) -> UpliftReport:
+    """Uplift of one drive: its target units over its window, against untouched units."""
+    start, end = drive_window(drive)
+    return uplift_report(
+        drive_treated(drive),
+        start,
+        end,
+        audience=drive.audience,
+        source_key=source_key,
+        resamples=resamples,
+        drive=drive,
+    )
+
+
+def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list[UpliftReport]:
+    """Every drive whose windows lie inside the data, most additional respondents first.
+
+    Fewer resamples than the uplift page keep the list quick; each drive's page has the full interval.
+    """
+    span = get_source(source_key).span(None)
+    if span is None:
+        return []
+    reports = []
+    for drive in _drives_between(span[0], span[1]):
+        start, end = drive_window(drive)
+        if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
+            reports.append(drive_uplift(drive, source_key, resamples))
+    return sorted(reports, key=lambda r: (r.extra_total is None, -(r.extra_total or 0)))

@@ -1,5 +1,7 @@
 """Leadership dashboard, uplift, and the coordinators' pages for counts, targets and baselines."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,16 +11,22 @@ from wtforms.fields.choices import SelectChoice
 from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.participation import charts, exports
 from outreach.participation.csvfile import CsvError
 from outreach.participation.figures import (
+    FOLLOW_DAYS,
     area_rows,
     city_daily,
     city_figures,
+    drive_markers,
+    drive_treated,
+    drive_window,
     make_period,
     opd_rows,
     parse_unit_codes,
+    ranked_drives,
     uplift_report,
     with_moving_average,
 )
@@ -32,7 +40,7 @@ from outreach.participation.forms import (
     unit_choices,
 )
 from outreach.participation.models import AUDIENCES
-from outreach.participation.series import SOURCES
+from outreach.participation.series import SOURCES, get_source
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
@@ -79,7 +87,7 @@ def index():
         points=points,
         kecamatan=area_rows(period, audience),
         opds={aud: opd_rows(period, aud) for aud in AUDIENCES},
-        markers=[],
+        markers=drive_markers(period.start, period.end),
     )
 
 
@@ -94,6 +102,7 @@ def kecamatan(code: str):
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
     summary = next(r for r in area_rows(period, audience) if r.unit == area)
+    daily = get_source("respondents").daily([area], period.start - timedelta(days=6), period.end, audience)[area]
     return render_template(
         "participation/kecamatan.html",
         form=form,
@@ -102,6 +111,8 @@ def kecamatan(code: str):
         area=area,
         summary=summary,
         rows=area_rows(period, audience, area),
+        points=with_moving_average(daily, period.start, period.end, period.round.starts_on),
+        markers=drive_markers(period.start, period.end, within=area),
     )
 
 
@@ -151,6 +162,7 @@ def uplift():
     form.source.choices = [SelectChoice(key, str(src.label)) for key, src in SOURCES.items()]
     report = None
     status = 200
+    drive = db.session.get(Drive, request.args.get("drive", type=int) or 0)
     if request.args:
         if form.validate():
             treated, _unknown = parse_unit_codes(form.units.data)
@@ -164,12 +176,39 @@ def uplift():
                 custom=custom,
                 source_key=form.source.data,
                 round_=current_round(),
+                drive=drive,
             )
             if request.args.get("format") == "csv":
                 return _csv_response(exports.uplift_csv(report), f"uplift-{form.start.data}-{form.end.data}.csv")
         else:
             status = 400
-    return render_template("participation/uplift.html", form=form, report=report), status
+    return render_template("participation/uplift.html", form=form, report=report, follow_days=FOLLOW_DAYS), status
+
+
+@bp.route("/drives/<int:drive_id>")
+@roles_required(*STAFF_ROLES)
+def drive(drive_id: int):
+    """The uplift page filled in for one drive: its units, audience and window."""
+    item = db.get_or_404(Drive, drive_id)
+    start, end = drive_window(item)
+    return redirect(
+        url_for(
+            "participation.uplift",
+            drive=item.id,
+            start=start,
+            end=end,
+            units=[u.code for u in drive_treated(item)],
+            audience=item.audience,
+            comparison="kecamatan",
+        )
+    )
+
+
+@bp.route("/drives")
+@roles_required(*STAFF_ROLES)
+def drives():
+    """Drives ranked by the additional respondents they most likely brought."""
+    return render_template("participation/drives.html", reports=ranked_drives())
 
 
 @bp.route("/counts")
