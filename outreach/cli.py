@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from outreach.auth.models import ROLES
 from outreach.auth.services import UserError, create_user, find_user_by_email, unlock_user
@@ -87,6 +87,7 @@ def _sqlite_path() -> Path:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
 def backup_command(path: Path) -> None:
     """Copy the live SQLite database to PATH (a new file or a folder), safe while the app runs."""
@@ -100,6 +101,7 @@ def backup_command(path: Path) -> None:
 
 
 @click.command("restore")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: Path, yes: bool) -> None:
