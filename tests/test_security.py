@@ -136,3 +136,14 @@ def test_client_address_comes_from_the_proxy_only_when_configured(app):
             "/_probe", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.1"}
         )
     assert seen == {"TestConfig": "10.0.0.1", "BehindProxy": "198.51.100.7"}
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/\x00"])
+def test_next_with_control_characters_is_not_followed(client, db, target):
+    # Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example".
+    user = UserFactory()
+    db.session.commit()
+    response = client.post(
+        "/auth/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"

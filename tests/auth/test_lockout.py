@@ -161,3 +161,13 @@ def test_cli_unlock_says_when_nothing_was_locked_or_nobody_has_the_email(runner,
     missing = runner.invoke(args=["users", "unlock", "--email", "tidak.ada@bandarlampungkota.go.id"])
     assert missing.exit_code != 0 and "no user with email tidak.ada@bandarlampungkota.go.id" in missing.output
     assert _events(db, "user.unlock") == []
+
+
+def test_demo_shows_a_locked_login_on_the_admin_page(runner, admin_client, db):
+    from outreach.demo import LOCKED_DEMO_LOGIN
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    locked = db.session.scalar(select(User).where(User.email == LOCKED_DEMO_LOGIN[0]))
+    assert locked.is_locked(utcnow())
+    assert len(_events(db, "user.lock")) == 1
+    assert f"/auth/users/{locked.id}/unlock" in admin_client.get("/auth/users").get_data(as_text=True)
