@@ -35,11 +35,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_EXTENSIONS = (".csv", ".txt")
 # Signatures of files people upload by mistake instead of a CSV export.
 BINARY_SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook or ZIP archive",
-    b"\xd0\xcf\x11\xe0": "an old Excel/Word file",
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": _l("an Excel workbook or ZIP archive"),
+    b"\xd0\xcf\x11\xe0": _l("an old Excel/Word file"),
+    b"%PDF": _l("a PDF document"),
+    b"\x89PNG": _l("a PNG image"),
+    b"\xff\xd8\xff": _l("a JPEG image"),
 }
 
 

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach.areas.models import OPD_KINDS
@@ -39,6 +40,6 @@ class OpdForm(FlaskForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
-    kind = SelectField(_l("Kind"), choices=[(k, OPD_KIND_LABELS[k]) for k in OPD_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, OPD_KIND_LABELS[k]) for k in OPD_KINDS])
     area_id = SelectField(_l("Kecamatan (for a kecamatan OPD)"), coerce=int, default=0)
     submit = SubmitField(_l("Save"))

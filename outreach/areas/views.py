@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields import SelectChoice
 
 from outreach.areas import coverage as cov
 from outreach.areas.forms import OPD_KIND_LABELS, OpdForm, SubunitEditForm, SubunitForm
@@ -127,7 +128,6 @@ def set_active(area_id: int):
 
 
 IMPORT_PAGE = {
-    "title": "RW/RT units",
     "endpoint": "areas.import_units",
     "confirm_endpoint": "areas.confirm_import",
     "columns": "kelurahan_code; rw; rt; name; active",
@@ -183,7 +183,7 @@ def _opd_form(opd: Opd | None = None) -> OpdForm:
     form = OpdForm(obj=opd)
     if opd is not None and request.method == "GET":
         form.area_id.data = opd.area_id or 0
-    form.area_id.choices = [(0, "—")] + [(a.id, a.name) for a in list_kecamatan()]
+    form.area_id.choices = [SelectChoice(0, "—")] + [SelectChoice(a.id, a.name) for a in list_kecamatan()]
     return form
 
 

@@ -3,13 +3,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from outreach.areas.services import find_area_by_code
 from outreach.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
-ROLE_CHOICES = [("pamong", _l("Pamong")), ("linmas", _l("Linmas")), ("rt", _l("RT head"))]
+ROLE_CHOICES = [
+    SelectChoice("pamong", _l("Pamong")),
+    SelectChoice("linmas", _l("Linmas")),
+    SelectChoice("rt", _l("RT head")),
+]
 
 
 class PromoterForm(FlaskForm):

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields import SelectChoice
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import list_kecamatan, list_kelurahan
@@ -70,8 +71,8 @@ def _filters() -> PromoterFilters:
     )
 
 
-def _opd_choices() -> list[tuple[int, str]]:
-    return [(0, "—")] + [(o.id, o.name) for o in list_opd_choices()]
+def _opd_choices() -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in list_opd_choices()]
 
 
 @bp.route("/")
