@@ -175,7 +175,7 @@ def assign(promoter_id: int):
     promoter = db.get_or_404(Promoter, promoter_id)
     form = AssignForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     try:
         assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
@@ -228,7 +228,7 @@ def create_login(promoter_id: int):
     promoter = db.get_or_404(Promoter, promoter_id)
     form = PromoterLoginForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     try:
         user = give_login(promoter, form.email.data, form.password.data, actor=current_user)
@@ -254,7 +254,7 @@ def bulk_assign_view():
         flash(_("Tick at least one promoter."), "error")
         return redirect(back)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
     try:
         added = bulk_assign(promoters, form.area, form.start_date.data, actor=current_user)
