@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from outreach.areas.models import Area, Opd
 from outreach.audit.models import AuditEvent
 from outreach.audit.services import diff, record_event
+from outreach.auth.models import User
 from outreach.csvio import ImportPreview, PlannedRow, parse_csv, parse_flag
 from outreach.extensions import db
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
@@ -198,6 +199,11 @@ def apply_promoter_import(preview: ImportPreview, actor=None, filename: str = ""
     if preview.updated:
         db.session.execute(update(Promoter), [{"id": row.data["id"], **{f: row.data[f] for f in fields}}
                                               for row in preview.updated])
+        # A promoter's login follows their active flag, as when (de)activated on their page.
+        for active in (True, False):
+            ids = [r.data["id"] for r in preview.updated if "active" in r.changes and r.data["active"] is active]
+            if ids:
+                db.session.execute(update(User).where(User.promoter_id.in_(ids)).values(active=active))
     starts, ends = [], []
     for row in preview.added + preview.updated:
         wanted = row.data["area_ids"]

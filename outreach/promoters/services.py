@@ -8,6 +8,7 @@ from datetime import date
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
@@ -306,6 +307,17 @@ def promoter_query(filters: PromoterFilters) -> Select:
     if filters.unassigned:
         stmt = stmt.where(~_has_current_assignment())
     return stmt.order_by(Promoter.name, Promoter.id)
+
+
+def with_list_loading(stmt: Select) -> Select:
+    """Load what the promoter list shows (OPD, assignments with their area, RW and kelurahan) in a few queries."""
+    return stmt.options(
+        selectinload(Promoter.opd),
+        selectinload(Promoter.assignments)
+        .selectinload(Assignment.area)
+        .selectinload(Area.parent)
+        .selectinload(Area.parent),
+    )
 
 
 def promoters_by_ids(ids: Iterable[int]) -> list[Promoter]:

@@ -46,7 +46,9 @@ from outreach.promoters.services import (
     set_promoter_opd,
     unassign_promoter,
     update_promoter,
+    with_list_loading,
 )
+from outreach.security import is_safe_next
 
 bp = Blueprint("promoters", __name__)
 PER_PAGE = 50
@@ -80,8 +82,8 @@ def _opd_choices() -> list[SelectChoice]:
 def index():
     """Promoters, filtered and paginated; editors can tick several and assign them to one area."""
     filters = _filters()
-    page = db.paginate(promoter_query(filters), page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(with_list_loading(promoter_query(filters)), page=request.args.get("page", 1, type=int),
+                       per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "promoters/index.html", page=page, filters=filters, args=args,
@@ -247,8 +249,8 @@ def bulk_assign_view():
     """Assign every ticked promoter to one area."""
     form = BulkAssignForm()
     promoters = promoters_by_ids(int(i) for i in request.form.getlist("promoter_ids") if i.isdigit())
-    back = request.form.get("next") or url_for("promoters.index")
-    if not back.startswith("/promoters"):
+    back = request.form.get("next") or ""
+    if not (is_safe_next(back) and back.startswith("/promoters")):
         back = url_for("promoters.index")
     if not promoters:
         flash(_("Tick at least one promoter."), "error")

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from outreach.audit.models import AuditEvent
 from outreach.promoters import imports as promoter_imports
 from outreach.promoters.models import Assignment, Promoter
-from tests.factories import AssignmentFactory, OpdFactory, PromoterFactory, make_area_tree
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.factories import AssignmentFactory, OpdFactory, PromoterFactory, UserFactory, make_area_tree
 
 
 @pytest.fixture
@@ -192,3 +193,26 @@ def test_data_changed_after_the_preview_is_checked_again_at_confirm(coordinator_
     assert response.status_code == 422
     assert "sudah milik Orang Lain" in response.get_data(as_text=True)
     assert _snapshot(db) == before
+
+
+
+def test_deactivating_by_import_also_blocks_the_promoters_login(coordinator_client, client, db, tree):
+    user = UserFactory(role="promoter")
+    db.session.commit()
+    promoter = user.promoter
+    row = f"{promoter.id},{promoter.name},pamong,{promoter.phone},0"
+    preview = upload(coordinator_client, "id,name,role,phone,active\n" + row + "\n")
+    assert counts(preview) == [0, 1, 0]
+    confirm(coordinator_client, preview)
+    assert db.session.get(Promoter, promoter.id).active is False
+    assert login(client, user).status_code == 401
+
+
+def test_upload_without_csrf_token_is_refused(csrf_client, db, tree):
+    user = UserFactory(role="coordinator")
+    db.session.commit()
+    token = csrf_token(csrf_client.get("/auth/login").get_data(as_text=True))
+    csrf_client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = upload(csrf_client, GOOD)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Promoter)) == 0
