@@ -116,8 +116,14 @@ def test_unusable_files_are_refused_with_a_clear_message(coordinator_client, db,
 def test_oversized_file_is_refused(coordinator_client, db, tree):
     big = "kelurahan_code,rw,rt\n" + "18.71.01.1001,1,1\n" * 250_000
     response = upload(coordinator_client, big)
-    assert response.status_code in (400, 413)
-    assert "batasnya" in response.get_data(as_text=True) or response.status_code == 413
+    assert response.status_code == 400
+    assert "batasnya 4096 KB" in response.get_data(as_text=True)
+    assert _areas(db) == len(tree)
+
+
+def test_upload_beyond_the_request_limit_gets_the_too_large_page(coordinator_client, db, tree):
+    response = upload(coordinator_client, b"kelurahan_code,rw\n" + b"x" * (6 * 1024 * 1024))
+    assert response.status_code == 413
 
 
 def test_export_round_trips_through_import_unchanged(coordinator_client, db, tree):

@@ -250,3 +250,23 @@ def test_anonymous_visitors_are_sent_to_login(client, db):
     for url in ("/promoters/", f"/promoters/{promoter.id}", "/promoters/new", "/promoters/export.csv"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), url
+
+
+def test_leadership_reads_a_promoter_page_without_phone_or_forms(leadership_client, db):
+    promoter = PromoterFactory(name="Siti", phone="+6281234567890")
+    db.session.commit()
+    response = leadership_client.get(f"/promoters/{promoter.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Siti" in html
+    assert "0812-3456-7890" not in html and "<form method=\"post\" action=\"/promoters/" not in html
+
+
+def test_promoter_sees_own_history_but_no_edit_controls(promoter_client, db, tree):
+    own = promoter_client.user.promoter
+    AssignmentFactory(promoter=own, area=tree["18.71.01.1001"], start_date=date(2026, 7, 1),
+                      end_date=date(2026, 8, 1))
+    AssignmentFactory(promoter=own, area=tree["18.71.01.1002"], start_date=date(2026, 8, 1))
+    db.session.commit()
+    html = promoter_client.get(f"/promoters/{own.id}").get_data(as_text=True)
+    assert "Kelurahan Uji 1-1" in html and "Kelurahan Uji 1-2" in html
+    assert "Akhiri hari ini" not in html and "/edit" not in html
