@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -32,6 +33,8 @@ class Config:
         str(p) for p in sorted((BASE_DIR / "outreach").glob("**/translations")) if p.is_dir()
     )
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Last day (WIB, YYYY-MM-DD) of the SPI survey round; drives after it get a warning.
+    SPI_DEADLINE = date.fromisoformat(os.environ["SPI_DEADLINE"]) if os.environ.get("SPI_DEADLINE") else None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -61,6 +61,7 @@ def import_models() -> None:
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
+    from outreach.drives import models as _drives  # noqa: F401
     from outreach.imports import models as _imports  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.areas.views import bp as areas_bp
     from outreach.audit.views import bp as audit_bp
     from outreach.auth.views import bp as auth_bp
+    from outreach.drives.views import bp as drives_bp
     from outreach.main.views import bp as main_bp
     from outreach.promoters.views import bp as promoters_bp
 
@@ -78,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(areas_bp, url_prefix="/areas")
     app.register_blueprint(promoters_bp, url_prefix="/promoters")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(drives_bp, url_prefix="/drives")
 
 
 def register_error_handlers(app: Flask) -> None:

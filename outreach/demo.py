@@ -13,6 +13,7 @@ from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import create_user, find_user_by_email
+from outreach.drives.demo import seed_demo_drives
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
 
@@ -186,6 +187,7 @@ def seed_demo() -> dict[str, int]:
     counts["promoters"] = _seed_promoters(rng, kelurahan, rts)
     counts["logins"] = _seed_logins()
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
+    counts["drives"] = seed_demo_drives()
     return counts
 
 

@@ -7,6 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from outreach.areas.models import Area, Opd
 from outreach.auth.models import PROMOTER, User
+from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
 
@@ -88,6 +89,21 @@ def _hash() -> str:
 
 
 _HASH = _hash()
+
+
+class DriveFactory(BaseFactory):
+    """A planned door-to-door round on 1 October 2026, 15:30–18:30 WIB, in a fresh kelurahan."""
+
+    class Meta:
+        model = Drive
+
+    kind = "door_to_door"
+    title = factory.Sequence(lambda n: f"Door-to-door uji {n}")
+    starts_at = datetime.datetime(2026, 10, 1, 8, 30, tzinfo=datetime.UTC)
+    ends_at = datetime.datetime(2026, 10, 1, 11, 30, tzinfo=datetime.UTC)
+    audience = "eksternal"
+    status = "planned"
+    areas = factory.LazyFunction(lambda: [AreaFactory()])
 
 
 def make_area_tree(kecamatan: int = 1, kelurahan: int = 2, rw: int = 1, rt: int = 2) -> dict[str, Area]:

@@ -1,0 +1,1 @@
+"""Socialisation drives domain."""

@@ -1,0 +1,160 @@
+"""Forms for planning drives and filtering the list and calendar; times are entered in WIB."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    Field,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from outreach.areas.models import Opd
+from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
+from outreach.drives.models import DONE
+from outreach.drives.services import promoter_groups, target_area_groups
+from outreach.extensions import db
+from outreach.templating import promoter_role_label
+
+# The first format is what browsers' datetime-local inputs expect back.
+WIB_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+MAX_COST = 10_000_000_000  # Rp 10 miliar: anything above is a typing slip
+
+
+class RupiahField(Field):
+    """A whole Rupiah amount typed the Indonesian way: '1.500.000', 'Rp 1.500.000' or '1500000'."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}".replace(",", ".") if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return
+        cleaned = re.sub(r"^rp\.?\s*", "", text, flags=re.IGNORECASE).replace(".", "").replace(" ", "")
+        cleaned = re.sub(r",0+$", "", cleaned)
+        if not cleaned.isdigit():
+            raise ValueError(_l("Enter the cost in whole Rupiah, for example 1.500.000."))
+        self.data = int(cleaned)
+
+
+def _choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
+    """Select options from a {value: label} dict, with an optional 'all' option first."""
+    options = [SelectChoice(value, label) for value, label in labels.items()]
+    return ([SelectChoice("", blank)] if blank is not None else []) + options
+
+
+class DriveForm(FlaskForm):
+    """Create or edit a drive."""
+
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
+    starts_at = DateTimeLocalField(
+        _l("Starts (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the start date and time."))]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the end date and time."))]
+    )
+    areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=int, validate_choice=True)
+    opds = SelectMultipleField(_l("Target OPDs"), coerce=int)
+    audience = SelectField(_l("Audience"), choices=_choices(AUDIENCE_LABELS), validators=[InputRequired()])
+    place_name = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
+    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    promoters = SelectMultipleField(_l("Promoters taking part"), coerce=int)
+    add_area_promoters = BooleanField(_l("Also add every active promoter assigned in the target areas"))
+    cost = RupiahField(_l("Cost (Rupiah, optional)"), validators=[Optional(), NumberRange(0, MAX_COST)])
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS), validators=[InputRequired()])
+    attendance = IntegerField(_l("Attendance (after the drive)"), validators=[Optional(), NumberRange(0, 1_000_000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    acknowledged = HiddenField()
+    submit = SubmitField(_l("Save drive"))
+    confirm = SubmitField(_l("Save anyway"))
+
+    def load_choices(self, current_promoters=()) -> None:
+        """Offer the kecamatan and kelurahan, the active OPDs and the active promoters (plus current ones)."""
+        self.areas.choices = [
+            choice
+            for kec, kelurahan in target_area_groups()
+            for choice in [SelectChoice(kec.id, str(_l("Whole Kecamatan %(name)s", name=kec.name)), optgroup=kec.name)]
+            + [SelectChoice(kel.id, kel.name, optgroup=kec.name) for kel in kelurahan]
+        ]
+        self.opds.choices = [
+            SelectChoice(opd.id, opd.name)
+            for opd in db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name))
+        ]
+        self.promoters.choices = [
+            SelectChoice(
+                p.id, f"{p.name} ({promoter_role_label(p.role)})", optgroup=group or str(_l("No current area"))
+            )
+            for group, promoters in promoter_groups(include=current_promoters)
+            for p in promoters
+        ]
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_areas(self, field) -> None:
+        if not field.data and not self.opds.data:
+            raise ValidationError(_l("Choose at least one target area or OPD."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the pair check that per-field validators cannot see when one is empty."""
+        valid = super().validate(extra_validators)
+        if not self.latitude.errors and not self.longitude.errors:
+            if (self.latitude.data is None) != (self.longitude.data is None):
+                self.longitude.errors.append(_l("Give both latitude and longitude, or neither."))
+                valid = False
+        return valid
+
+    def validate_attendance(self, field) -> None:
+        if field.data is not None and self.status.data != DONE:
+            raise ValidationError(_l("Attendance is entered once the drive is done; set the status to Done."))
+
+
+class DriveFilterForm(FlaskForm):
+    """Filters of the list and calendar, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    kecamatan = SelectField(_l("Kecamatan"), coerce=int, validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, _l("All kinds")), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("All statuses")), validators=[Optional()])
+
+    def load_choices(self, kecamatan) -> None:
+        """Offer every kecamatan."""
+        self.kecamatan.choices = [SelectChoice(0, str(_l("All kecamatan")))] + [
+            SelectChoice(k.id, k.name) for k in kecamatan
+        ]
+
+
+class FeedForm(FlaskForm):
+    """Turn the calendar feed on or give it a new address."""
+
+    submit = SubmitField(_l("Create a new calendar address"))
+
+
+class RevokeFeedForm(FlaskForm):
+    """Turn the calendar feed off."""
+
+    submit = SubmitField(_l("Turn the calendar address off"))

@@ -1,0 +1,347 @@
+"""Drive planning pages: list, month calendar, create/edit with double-booking warnings, calendar feeds."""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from outreach.areas.models import Area, Opd
+from outreach.auth.decorators import roles_required
+from outreach.auth.models import EDITOR_ROLES, PROMOTER, ROLES, STAFF_ROLES
+from outreach.drives.feeds import build_calendar, feed_drives, feed_of, issue_feed_token, revoke_feed, user_for_token
+from outreach.drives.forms import DriveFilterForm, DriveForm, FeedForm, RevokeFeedForm
+from outreach.drives.labels import audience_label, kind_label, status_label
+from outreach.drives.models import DRIVE_KINDS, Drive
+from outreach.drives.services import (
+    DriveData,
+    can_view,
+    create_drive,
+    deadline_warnings,
+    drives_between,
+    filter_drives,
+    find_conflicts,
+    kecamatan_choices,
+    load_by_ids,
+    month_grid,
+    month_window,
+    promoters_in_areas,
+    update_drive,
+    visible_drives,
+    warnings_signature,
+)
+from outreach.drives.timezone import to_wib, wib_to_utc, wib_today
+from outreach.extensions import db
+from outreach.models import utcnow
+from outreach.promoters.models import Promoter
+
+bp = Blueprint("drives", __name__)
+PER_PAGE = 40
+NEW_FEED_TOKEN = "drives_new_feed_token"
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "kind_label": kind_label,
+        "audience_label": audience_label,
+        "status_label": status_label,
+        "kinds": DRIVE_KINDS,
+    }
+
+
+@bp.app_template_filter("wib_range")
+def wib_range(drive: Drive) -> str:
+    """'30 Sep 2026 20.00–22.00 WIB', or both dates when the drive runs past midnight WIB."""
+    start_day, start_time = format_date(drive.starts_at, "medium"), format_time(drive.starts_at, "short")
+    end_day, end_time = format_date(drive.ends_at, "medium"), format_time(drive.ends_at, "short")
+    if to_wib(drive.starts_at).date() == to_wib(drive.ends_at).date():
+        return f"{start_day} {start_time}–{end_time} WIB"
+    return f"{start_day} {start_time} – {end_day} {end_time} WIB"
+
+
+@bp.app_template_filter("wib_time_on")
+def wib_time_on(drive: Drive, day: date) -> str:
+    """The drive's start time on its first WIB day, 'until 01.00' on the days it runs on into."""
+    if to_wib(drive.starts_at).date() == day:
+        return format_time(drive.starts_at, "short")
+    if to_wib(drive.ends_at).date() == day:
+        return _("until %(time)s", time=format_time(drive.ends_at, "short"))
+    return _("all day")
+
+
+@bp.app_template_filter("rupiah")
+def rupiah(amount: int) -> str:
+    """'Rp 1.500.000'."""
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+@bp.app_template_filter("month_name")
+def month_name(day: date) -> str:
+    """'Oktober 2026'."""
+    return format_date(day, "LLLL yyyy")
+
+
+@bp.app_template_filter("month_short")
+def month_short(day: date) -> str:
+    """'Okt 2026'."""
+    return format_date(day, "LLL yyyy")
+
+
+@bp.app_template_filter("weekday_short")
+def weekday_short(day: date) -> str:
+    """'Sen', 'Sel', … in the current language."""
+    return format_date(day, "EEE")
+
+
+def spi_deadline() -> date | None:
+    """The last day (WIB) of the SPI survey from the SPI_DEADLINE setting, if set."""
+    return current_app.config.get("SPI_DEADLINE")
+
+
+def _filters() -> tuple[DriveFilterForm, dict]:
+    form = DriveFilterForm(formdata=request.args)
+    form.load_choices(kecamatan_choices())
+    form.validate()
+    kecamatan = db.session.get(Area, form.kecamatan.data) if form.kecamatan.data and not form.kecamatan.errors else None
+    values = {
+        "kecamatan": kecamatan if kecamatan is not None and kecamatan.level == "kecamatan" else None,
+        "kind": form.kind.data if not form.kind.errors else None,
+        "status": form.status.data if not form.status.errors else None,
+    }
+    return form, values
+
+
+def _filter_args() -> dict[str, str]:
+    """The filter values of the query string, to carry over between the list and the calendar."""
+    return {k: v for k, v in request.args.items() if k in ("kecamatan", "kind", "status") and v}
+
+
+def _load_visible(drive_id: int) -> Drive:
+    drive = db.get_or_404(Drive, drive_id)
+    if not can_view(current_user, drive):
+        abort(403)
+    return drive
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def index():
+    """Drives the user may see, upcoming first (or past ones, newest first), with filters."""
+    form, values = _filters()
+    when = request.args.get("when", "upcoming")
+    stmt = filter_drives(visible_drives(current_user), **values)
+    now = utcnow()
+    if when == "past":
+        stmt = stmt.where(Drive.ends_at <= now).order_by(Drive.starts_at.desc())
+    elif when == "all":
+        stmt = stmt.order_by(Drive.starts_at.desc())
+    else:
+        when = "upcoming"
+        stmt = stmt.where(Drive.ends_at > now).order_by(Drive.starts_at)
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    return render_template("drives/index.html", form=form, page=page, when=when, filters=_filter_args())
+
+
+@bp.route("/calendar")
+@roles_required(*ROLES)
+def calendar():
+    """A month of drives by WIB day; works as a grid on desktops and as a day list on phones."""
+    today = wib_today()
+    try:
+        year = int(request.args.get("year", today.year))
+        month = int(request.args.get("month", today.month))
+        first = date(year, month, 1)
+    except ValueError:
+        abort(404)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    form, values = _filters()
+    start, end = month_window(year, month)
+    drives = drives_between(filter_drives(visible_drives(current_user), **values), start, end)
+    weeks = month_grid(year, month, drives, deadline=spi_deadline())
+    previous = date(year - (month == 1), (month - 2) % 12 + 1, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return render_template(
+        "drives/calendar.html",
+        form=form,
+        weeks=weeks,
+        first=first,
+        previous=previous,
+        following=following,
+        filters=_filter_args(),
+        drive_count=len(drives),
+    )
+
+
+def _data_from(form: DriveForm) -> DriveData:
+    """The form's values as DriveData, WIB times turned into UTC."""
+    areas = load_by_ids(Area, form.areas.data)
+    starts_at = wib_to_utc(form.starts_at.data)
+    promoters = load_by_ids(Promoter, form.promoters.data)
+    if form.add_area_promoters.data:
+        promoters = list({p.id: p for p in promoters + promoters_in_areas(areas, form.starts_at.data.date())}.values())
+    return DriveData(
+        kind=form.kind.data,
+        title=form.title.data,
+        starts_at=starts_at,
+        ends_at=wib_to_utc(form.ends_at.data),
+        audience=form.audience.data,
+        areas=areas,
+        opds=load_by_ids(Opd, form.opds.data),
+        promoters=promoters,
+        place_name=form.place_name.data or "",
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        cost=form.cost.data,
+        status=form.status.data,
+        notes=form.notes.data or "",
+        attendance=form.attendance.data,
+    )
+
+
+def _form_data(drive: Drive) -> dict:
+    """A drive as form values, times as WIB wall-clock."""
+    return {
+        "kind": drive.kind,
+        "title": drive.title,
+        "starts_at": to_wib(drive.starts_at).replace(tzinfo=None),
+        "ends_at": to_wib(drive.ends_at).replace(tzinfo=None),
+        "areas": [a.id for a in drive.areas],
+        "opds": [o.id for o in drive.opds],
+        "promoters": [p.id for p in drive.promoters],
+        "audience": drive.audience,
+        "place_name": drive.place_name,
+        "latitude": drive.latitude,
+        "longitude": drive.longitude,
+        "cost": drive.cost,
+        "status": drive.status,
+        "attendance": drive.attendance,
+        "notes": drive.notes,
+    }
+
+
+def _save(form: DriveForm, drive: Drive | None):
+    """Validate, warn about double bookings until confirmed, then save; returns a response."""
+    form.load_choices(current_promoters=drive.promoters if drive else ())
+    template = "drives/form.html"
+    if not form.validate_on_submit():
+        return render_template(template, form=form, drive=drive, warnings=[]), 400 if request.method == "POST" else 200
+    data = _data_from(form)
+    warnings = find_conflicts(data, exclude_id=drive.id if drive else None) + deadline_warnings(data, spi_deadline())
+    signature = warnings_signature(warnings)
+    if warnings and not (form.confirm.data and form.acknowledged.data == signature):
+        form.acknowledged.data = signature
+        form.promoters.data = [p.id for p in data.promoters]
+        form.add_area_promoters.data = False
+        return render_template(template, form=form, drive=drive, warnings=warnings)
+    if drive is None:
+        drive = create_drive(data, actor=current_user._get_current_object())
+        message = _("Drive “%(title)s” planned.", title=drive.title)
+    else:
+        update_drive(drive, data, actor=current_user._get_current_object())
+        message = _("Drive “%(title)s” saved.", title=drive.title)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("drives.show", drive_id=drive.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def create():
+    """Plan a new drive."""
+    defaults = {"audience": "eksternal", "status": "planned"}
+    return _save(DriveForm(data=defaults), None)
+
+
+@bp.route("/<int:drive_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def edit(drive_id: int):
+    """Change a drive, mark it done with its attendance, or cancel it."""
+    drive = db.get_or_404(Drive, drive_id)
+    return _save(DriveForm(data=_form_data(drive)), drive)
+
+
+@bp.route("/<int:drive_id>")
+@roles_required(*ROLES)
+def show(drive_id: int):
+    """One drive; promoters see only drives they take part in, and no one else's name."""
+    drive = _load_visible(drive_id)
+    return render_template(
+        "drives/show.html",
+        drive=drive,
+        can_edit=current_user.role in EDITOR_ROLES,
+        show_people=current_user.role in STAFF_ROLES,
+        show_phones=current_user.role in EDITOR_ROLES,
+    )
+
+
+@bp.route("/feed", methods=["GET"])
+@login_required
+def feed():
+    """The user's calendar address: turn it on, reset it, or turn it off."""
+    token = session.pop(NEW_FEED_TOKEN, None)
+    feed_url = url_for("drives.feed_ics", token=token, _external=True) if token else None
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1] if feed_url else None
+    return render_template(
+        "drives/feed.html",
+        feed=feed_of(current_user),
+        feed_url=feed_url,
+        webcal_url=webcal_url,
+        form=FeedForm(),
+        revoke_form=RevokeFeedForm(),
+        whole_campaign=current_user.role != PROMOTER,
+    )
+
+
+@bp.route("/feed", methods=["POST"])
+@login_required
+def feed_create():
+    """Make a new secret calendar address; the old one stops working at once."""
+    if not FeedForm().validate_on_submit():
+        abort(400)
+    token = issue_feed_token(current_user._get_current_object())
+    db.session.commit()
+    # Shown once on the next page, then only its hash remains.
+    session[NEW_FEED_TOKEN] = token
+    flash(_("Your new calendar address is ready. Copy it now: it is shown only once."), "success")
+    return redirect(url_for("drives.feed"))
+
+
+@bp.route("/feed/revoke", methods=["POST"])
+@login_required
+def feed_revoke():
+    """Turn the calendar address off."""
+    if not RevokeFeedForm().validate_on_submit():
+        abort(400)
+    if revoke_feed(current_user._get_current_object()):
+        db.session.commit()
+        flash(_("Your calendar address no longer works."), "success")
+    return redirect(url_for("drives.feed"))
+
+
+@bp.route("/feed/<token>.ics", methods=["GET"])
+def feed_ics(token: str):
+    """The .ics feed for calendar apps; the secret token in the address stands in for a login."""
+    user = user_for_token(token)
+    if user is None:
+        abort(404)
+    now = utcnow()
+    drives = feed_drives(user, now)
+    name = _("SPI drives (mine)") if user.role == PROMOTER else _("SPI drives, Kota Bandar Lampung")
+    body = build_calendar(
+        drives,
+        name=name,
+        drive_url=lambda d: url_for("drives.show", drive_id=d.id, _external=True),
+        uid_domain=urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "outreach",
+        now=now,
+    )
+    db.session.commit()
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="drives.ics"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,44 @@
+"""The demo shows drives: past ones done with attendance, planned ones ahead, and loads only once."""
+
+from sqlalchemy import func, select
+
+from outreach.drives.models import Drive
+from outreach.drives.timezone import to_wib, wib_today
+from outreach.models import utcnow
+
+
+def test_seed_demo_adds_past_done_and_future_planned_drives_once(runner, db):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    drives = db.session.scalars(select(Drive)).all()
+    assert {d.kind for d in drives} == {
+        "roadshow_bus",
+        "door_to_door",
+        "opd_session",
+        "public_event",
+        "whatsapp_broadcast",
+    }
+    now = utcnow()
+    past = [d for d in drives if d.ends_at < now and d.status != "cancelled"]
+    assert past and all(d.status == "done" and d.attendance is not None for d in past)
+    assert any(d.status == "planned" and d.starts_at > now for d in drives)
+    assert any(d.status == "cancelled" for d in drives)
+    assert any(to_wib(d.starts_at).date() != to_wib(d.ends_at).date() for d in drives)  # one runs past midnight
+    bus = next(d for d in drives if d.title == "Bus Roadshow KPK di Tugu Adipura")
+    assert bus.latitude is not None and bus.promoters and bus.cost
+    assert to_wib(bus.starts_at).date() < wib_today()
+
+    again = runner.invoke(args=["seed-demo"])
+    assert "drives +0" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Drive)) == len(drives)
+
+
+def test_demo_promoter_login_has_drives_to_see(runner, client, db):
+    from outreach.demo import DEMO_LOGINS
+
+    runner.invoke(args=["seed-demo"])
+    email, password = DEMO_LOGINS["promoter"]
+    client.post("/auth/login", data={"email": email, "password": password})
+    page = client.get("/drives/?when=all").get_data(as_text=True)
+    assert "Door-to-door RT Kelurahan Kedaton" in page and "Siaran WhatsApp ketua RT se-Kecamatan Kedaton" in page
+    assert "Tugu Adipura" not in page
