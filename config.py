@@ -41,6 +41,27 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
+    # Security headers (Flask-Talisman): plain http outside production so local runs and tests work.
+    FORCE_HTTPS = False
+    HSTS_ENABLED = False
+    # Client address as seen through this many reverse proxies (X-Forwarded-For/-Proto); 0 = none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Rate limits (Flask-Limiter): in memory per process by default; a redis:// URI shares them
+    # between gunicorn workers and instances. Keys are keyed hashes of the client address.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    RATELIMIT_KEY_PREFIX = "outreach"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
+    # For the scan redirect: generous, since many phones share one carrier (CGNAT) address.
+    RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "120 per minute")
+    RATELIMIT_IMPORT = os.environ.get("RATELIMIT_IMPORT", "30 per hour")
+    # Account lockout after repeated failed sign-ins.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
 
 
 class DevConfig(Config):
@@ -70,6 +91,8 @@ class ProdConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") != "0"
+    HSTS_ENABLED = True
 
 
 CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

@@ -7,7 +7,7 @@ from flask import Flask, current_app, has_request_context, session
 
 from config import Config
 from outreach.errors import ConfigError
-from outreach.extensions import babel, csrf, db, login_manager, migrate
+from outreach.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
 
     from outreach.auth.models import User
 
@@ -98,10 +99,11 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Send security headers on every response."""
-    from outreach.security import add_security_headers
+    """Security headers and CSP (Flask-Talisman); client address through trusted proxies only."""
+    from outreach.security import init_proxy_fix, init_security_headers
 
-    app.after_request(add_security_headers)
+    init_security_headers(app)
+    init_proxy_fix(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -112,7 +114,14 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Log at INFO to stderr; request logs never carry client IPs (see security)."""
+    """Log at INFO to stderr; logs never carry client addresses or user agents (see security)."""
+    from outreach.security import NoClientAddressFilter
+
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, NoClientAddressFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(NoClientAddressFilter())
+    # Flask-Limiter logs each breach with its key; security.log_rate_limit_breach logs it without.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.jinja_env.globals["current_lang"] = select_locale

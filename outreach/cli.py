@@ -1,11 +1,13 @@
-"""`flask` commands: user management and demo data."""
+"""`flask` commands: user management, demo data, backups."""
+
+from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from outreach.auth.models import ROLES
-from outreach.auth.services import UserError, create_user
+from outreach.auth.services import UserError, create_user, find_user_by_email, unlock_user
 from outreach.extensions import db
 from outreach.promoters.models import Promoter
 
@@ -62,6 +64,72 @@ def create_user_command(email: str, role: str, password: str, promoter_id: int |
     click.echo(f"created {user.role} {user.email}")
 
 
+@users_cli.command("unlock")
+@click.option("--email", required=True, help="Login email.")
+def unlock_user_command(email: str) -> None:
+    """Lift the lockout that repeated failed sign-ins put on a login."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    unlocked = unlock_user(user)
+    db.session.commit()
+    click.echo(f"unlocked {user.email}" if unlocked else f"{user.email} was not locked")
+
+
+def _sqlite_path() -> Path:
+    """The SQLite file the app uses; a clear refusal on PostgreSQL."""
+    from outreach.backup import PG_HINT
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(PG_HINT)
+    return Path(url.database)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live SQLite database to PATH (a new file or a folder), safe while the app runs."""
+    from outreach.backup import BackupError, backup_sqlite
+
+    try:
+        target = backup_sqlite(_sqlite_path(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {target} ({target.stat().st_size} bytes)")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH (the current one is saved first)."""
+    from alembic.script import ScriptDirectory
+
+    from outreach.backup import BackupError, check_outreach_database, restore_sqlite
+
+    target = _sqlite_path()
+    try:
+        check_outreach_database(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.confirm(f"Replace the database {target} with {path}?", abort=True)
+    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    known = {script.revision for script in scripts.walk_revisions()}
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        saved = restore_sqlite(path, target, known)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if saved:
+        click.echo(f"the previous database was saved to {saved}")
+    click.echo(f"restored {target} from {path}; run `flask --app wsgi db upgrade` if the backup is older")
+
+
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the real Bandar Lampung areas and OPDs plus synthetic demo data (idempotent)."""
@@ -80,3 +148,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(i18n_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

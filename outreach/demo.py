@@ -7,12 +7,13 @@ seeded, so the data is the same on every machine and a second run adds nothing.
 import random
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
-from outreach.auth.services import create_user, find_user_by_email
+from outreach.auth.services import authenticate, create_user, find_user_by_email
 from outreach.drives.demo import seed_demo_drives
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
@@ -177,6 +178,23 @@ def _seed_logins() -> int:
     return added
 
 
+LOCKED_DEMO_LOGIN = ("operator.kedaton@demo-outreach.id", "Operator-demo-2026")
+
+
+def _seed_locked_login() -> int:
+    """A staff login locked by five wrong passwords, so the admin's users page shows Unlock.
+
+    The lock lasts the lockout period from the first seeding (15 minutes), as a real one would.
+    """
+    email, password = LOCKED_DEMO_LOGIN
+    if find_user_by_email(email):
+        return 0
+    create_user(email, password, COORDINATOR)
+    for _ in range(current_app.config["LOGIN_MAX_FAILURES"]):
+        authenticate(email, "a wrong guess")
+    return 1
+
+
 def seed_demo() -> dict[str, int]:
     """Load everything the demo shows; return how many rows of each kind were added."""
     rng = random.Random(2026)
@@ -186,6 +204,7 @@ def seed_demo() -> dict[str, int]:
     counts["rw_rt"], rts = _seed_subunits(rng, kelurahan, known)
     counts["promoters"] = _seed_promoters(rng, kelurahan, rts)
     counts["logins"] = _seed_logins()
+    counts["locked_logins"] = _seed_locked_login()
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
     counts["drives"] = seed_demo_drives()
     return counts

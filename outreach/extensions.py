@@ -3,6 +3,7 @@
 import sqlite3
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -10,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from outreach.security import client_key, log_rate_limit_breach
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +46,9 @@ migrate = Migrate(render_item=render_item, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Rate limits: decorate a view with `@limiter.limit(lambda: current_app.config["RATELIMIT_..."])`.
+# Storage, headers and fallbacks come from the RATELIMIT_* settings in config.py.
+limiter = Limiter(key_func=client_key, on_breach=log_rate_limit_breach)
 
 
 @event.listens_for(Engine, "connect")

@@ -11,6 +11,7 @@ from config import TestConfig
 from outreach import create_app
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db as _db
+from outreach.extensions import limiter
 from tests import factories
 
 
@@ -43,8 +44,9 @@ def app():
 
 @pytest.fixture(autouse=True)
 def db(app):
-    """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite)."""
+    """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset."""
     yield _db
+    limiter.reset()
     _db.session.rollback()
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]

@@ -1,7 +1,7 @@
 """pending CSV imports kept between preview and confirm
 
 Revision ID: 0002
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-26 06:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

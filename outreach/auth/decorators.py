@@ -1,9 +1,17 @@
-"""Role checks for views: login required, then one of the roles, else 403."""
+"""Access rules for views: public, any signed-in user, or some roles (else 403).
+
+Each decorator records its rule on the view as `view.access` (PUBLIC or a frozenset of roles), so
+a test can walk `app.view_functions` and compare every route's rule with what it really allows.
+"""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+
+from outreach.auth.models import ROLES
+
+PUBLIC = "public"
 
 
 def roles_required(*roles: str):
@@ -17,6 +25,23 @@ def roles_required(*roles: str):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.access = frozenset(roles)
         return wrapped
 
     return decorator
+
+
+def signed_in(view):
+    """Allow the view to any signed-in user, whatever the role."""
+    return roles_required(*ROLES)(view)
+
+
+def public(view):
+    """Mark the view as open to everyone, signed in or not."""
+    view.access = PUBLIC
+    return view
+
+
+def access_rule(view) -> frozenset[str] | str | None:
+    """The rule a view declared (PUBLIC or its roles), or None when it declared none."""
+    return getattr(view, "access", None)

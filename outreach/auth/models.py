@@ -29,6 +29,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     promoter_id: Mapped[int | None] = mapped_column(ForeignKey("promoter.id"), unique=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     promoter: Mapped[Promoter | None] = relationship()
 
@@ -47,6 +49,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def is_locked(self, now: datetime) -> bool:
+        """True while a lockout after repeated failed sign-ins is in force."""
+        return self.locked_until is not None and self.locked_until > now
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of the roles."""

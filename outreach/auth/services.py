@@ -1,8 +1,11 @@
 """Creating users and checking credentials."""
 
 import logging
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.audit.services import record_event
 from outreach.auth.models import PROMOTER, ROLES, User
@@ -13,6 +16,8 @@ from outreach.promoters.models import Promoter
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("outreach-timing-equaliser")
 
 
 class UserError(ValueError):
@@ -46,13 +51,60 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
+def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
+    """Return the active, unlocked user with these credentials, or None.
+
+    A wrong password counts towards the lockout; a locked account is refused even with the right
+    password, and callers show the same message for every refusal so nobody learns whether an
+    email has an account or is locked.
+    """
+    now = now or utcnow()
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
         return None
-    user.last_login_at = utcnow()
+    if user.is_locked(now):
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password):
+        record_failed_login(user, now)
+        return None
+    if not user.active:
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
     return user
+
+
+def record_failed_login(user: User, now: datetime | None = None) -> bool:
+    """Count a failed sign-in; lock the account when the limit is reached. True when it locked."""
+    now = now or utcnow()
+    user.failed_logins = User.failed_logins + 1
+    db.session.flush()
+    db.session.refresh(user, ["failed_logins"])
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if user.failed_logins < limit:
+        return False
+    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    user.locked_until = now + timedelta(minutes=minutes)
+    user.failed_logins = 0
+    record_event(None, "user.lock", user, {"failed_logins": limit, "locked_until": user.locked_until.isoformat()})
+    log.warning("user %s locked for %s minutes after %s failed sign-ins", user.id, minutes, limit)
+    return True
+
+
+def unlock_user(user: User, actor: User | None = None) -> bool:
+    """Lift a lockout and clear the failure count; False when the account was not locked."""
+    was_locked = user.is_locked(utcnow())
+    before = user.locked_until
+    user.locked_until = None
+    user.failed_logins = 0
+    if not was_locked:
+        return False
+    record_event(actor, "user.unlock", user, {"locked_until": [before.isoformat(), None]})
+    log.info("user %s unlocked by %s", user.id, getattr(actor, "id", "cli"))
+    return True
 
 
 def list_users() -> list[User]:

@@ -36,6 +36,7 @@ from outreach.drives.timezone import to_wib, wib_to_utc, wib_today
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
+from outreach.security import no_referrer
 
 bp = Blueprint("drives", __name__)
 PER_PAGE = 40
@@ -342,6 +343,6 @@ def feed_ics(token: str):
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="drives.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    no_referrer()
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

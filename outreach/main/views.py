@@ -1,11 +1,14 @@
 """Home page per role, health check and language switch."""
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import text
 
 from outreach.areas.services import kecamatan_summary
+from outreach.auth.decorators import public, signed_in
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.main.services import staff_overview
 from outreach.security import is_safe_next
@@ -14,7 +17,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-@login_required
+@signed_in
 def index():
     """Send each role to the home page made for it."""
     if current_user.role == PROMOTER:
@@ -27,6 +30,7 @@ def index():
 
 
 @bp.route("/healthz")
+@public
 def healthz():
     """200 when the database answers, 503 when it does not (for load balancers)."""
     try:
@@ -38,11 +42,12 @@ def healthz():
 
 
 @bp.route("/lang", methods=["POST"])
+@public
 def set_language():
     """Switch the interface language for this browser session."""
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
-        abort(400)
+        return error_response(400, _("Unknown language: choose Bahasa Indonesia (id) or English (en)."))
     session["lang"] = lang
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))

@@ -4,12 +4,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import list_kecamatan, list_kelurahan
-from outreach.auth.decorators import roles_required
+from outreach.auth.decorators import roles_required, signed_in
 from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.auth.services import UserError
 from outreach.csvio import csv_response
@@ -110,7 +110,7 @@ def create():
 
 
 @bp.route("/<int:promoter_id>")
-@login_required
+@signed_in
 def show(promoter_id: int):
     """A promoter's details and assignment history; a promoter may see only their own."""
     promoter = db.get_or_404(Promoter, promoter_id)

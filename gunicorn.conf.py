@@ -1,0 +1,19 @@
+"""gunicorn settings for Outreach: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+The access log never records who made a request: no remote address (%(h)s), no user agent
+(%(a)s), no referrer (%(f)s) and no query string, which can carry tokens. Only time, method,
+path, status, size and duration.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# A reverse proxy in front sets X-Forwarded-Proto; TRUSTED_PROXIES tells the app how far to trust it.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,101 @@
+"""Logs never carry client addresses or user agents: app, werkzeug's dev server and gunicorn."""
+
+import http.client
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+VISITOR = "203.0.113.201"
+FORWARDED = "198.51.100.44"
+AGENT = "Mozilla/5.0 (Linux; Android 13; SM-A145F) ProbeAgent/7.7.7"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port, path, source="127.0.0.9"):
+    # A distinctive source address: the log must not name the client it came from.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    conn.request("GET", path, headers={"User-Agent": AGENT, "X-Forwarded-For": FORWARDED})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+def test_app_logs_of_sign_ins_lockouts_and_limits_hold_no_address_or_agent(app, client, db, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = UserFactory()
+    db.session.commit()
+    environ = {"REMOTE_ADDR": VISITOR, "HTTP_USER_AGENT": AGENT, "HTTP_X_FORWARDED_FOR": FORWARDED}
+    for _ in range(int(app.config["RATELIMIT_LOGIN"].split()[0]) + 1):
+        client.post("/auth/login", data={"email": user.email, "password": "wrong"}, environ_base=environ)
+    client.get("/tidak-ada", environ_base=environ)
+    messages = caplog.text
+    assert "locked" in messages and "rate limit" in messages
+    for secret in (VISITOR, FORWARDED, "ProbeAgent", "Android"):
+        assert secret not in messages
+
+
+def test_werkzeug_request_log_omits_the_client_address(app, caplog):
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        assert _get(server.server_port, "/healthz") == 200
+    finally:
+        server.shutdown()
+        thread.join()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /healthz" in line for line in lines), lines
+    for line in lines:
+        assert "127.0.0.9" not in line and "ProbeAgent" not in line and FORWARDED not in line
+
+
+@pytest.mark.slow
+def test_gunicorn_access_log_omits_address_agent_and_query(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, OUTREACH_ENV="development", SECRET_KEY="log-test", WEB_CONCURRENCY="1")
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'log.db'}"
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    assert _get(port, "/auth/login?next=/rahasia-token") == 200
+                    break
+                except (ConnectionError, OSError):
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text = log_path.read_text()
+    [access] = [line for line in text.splitlines() if "GET /auth/login" in line]
+    assert '"GET /auth/login HTTP/1.1" 200' in access
+    for secret in ("127.0.0.9", "ProbeAgent", "Android", FORWARDED, "rahasia-token"):
+        assert secret not in text
