@@ -1,7 +1,7 @@
 """participation: survey rounds, targets, baselines and respondent counts per area or OPD
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0002
 Create Date: 2026-11-26 06:09:30.944751
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0006'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
