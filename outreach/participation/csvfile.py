@@ -1,7 +1,8 @@
-"""Reading uploaded CSV files and writing formula-safe CSV exports.
+"""CSV for participation: uploads read through the shared `outreach.csvio`, exports written formula-safe.
 
-Kept behind two small functions (`read_table`, `write_table`) so it can be swapped for a shared
-project-wide CSV module without touching the importers or the views.
+This adapter adds what the participation imports need on top of the shared reader: Indonesian
+header aliases (tanggal, kode, jumlah…), required columns checked after aliasing, and every
+problem (whole-file or per row) as a located `Problem` so the page can list them all.
 """
 
 import csv
@@ -11,20 +12,20 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-DELIMITERS = (",", ";")
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from outreach import csvio
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an uploaded file, located by line and column."""
+    """One thing wrong with an uploaded file, located by line and column when known."""
 
-    line: int
+    line: int | None
     column: str | None
     message: object
 
     def __str__(self) -> str:
+        if self.line is None:
+            return str(self.message)
         if self.column:
             return str(
                 _l(
@@ -49,80 +50,56 @@ class CsvError(Exception):
 
 @dataclass(frozen=True)
 class Row:
-    """A data row: its line number in the file and its values by canonical column name."""
+    """A data row: the line it starts on and its values by canonical column name."""
 
     line: int
     values: dict[str, str]
 
 
-def read_table(data: bytes, columns: dict[str, Sequence[str]], required: Iterable[str]) -> list[Row]:
-    """Parse a UTF-8 CSV (with or without BOM, comma or semicolon) into rows.
+def read_table(
+    data: bytes, columns: dict[str, Sequence[str]], required: Iterable[str], filename: str | None = None
+) -> list[Row]:
+    """Parse an uploaded CSV (UTF-8 with or without BOM, comma or semicolon) into rows.
 
     Args:
-        data: the uploaded bytes.
-        columns: canonical column name -> accepted header spellings (case-insensitive).
+        data: the uploaded bytes; filename: its name, when known (must end in .csv or .txt).
+        columns: canonical column name -> accepted header spellings (compared loosely).
         required: canonical names that must be present.
 
-    Raises CsvError naming the line and column of every problem in the header or row shape.
+    Raises CsvError naming the line and column of every problem in the file's shape.
     """
+    aliases = {csvio.normalise_column(a): name for name, spellings in columns.items() for a in (name, *spellings)}
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CsvError([Problem(line, None, _l("the file is not UTF-8 text; save it as CSV UTF-8"))]) from None
-    lines = text.splitlines()
-    first = next((i for i, raw in enumerate(lines) if raw.strip()), None)
-    if first is None:
-        raise CsvError([Problem(1, None, _l("the file is empty"))])
-    header_line = lines[first]
-    delimiter = max(DELIMITERS, key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    problems: list[Problem] = []
+        table = csvio.parse_csv(csvio.decode_upload(data, filename), required=(), optional=list(aliases))
+    except csvio.CsvError as exc:
+        raise CsvError([Problem(None, None, exc.args[0] if exc.args else str(exc))]) from None
+    names = [aliases.get(h) for h in table.header]
+    problems = [
+        Problem(1, name, _l("column appears twice")) for name in sorted({n for n in names if n and names.count(n) > 1})
+    ]
+    problems += [Problem(1, name, _l("required column is missing")) for name in required if name not in names]
+    if problems:
+        raise CsvError(problems)
     rows: list[Row] = []
-    lookup = {alias.strip().lower(): name for name, aliases in columns.items() for alias in (name, *aliases)}
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header = []
-                for cell in record:
-                    name = lookup.get(cell.strip().lower())
-                    if name is None:
-                        problems.append(Problem(line, cell.strip() or "(empty)", _l("unknown column")))
-                    elif name in header:
-                        problems.append(Problem(line, cell.strip(), _l("column appears twice")))
-                    header.append(name or "")
-                for name in required:
-                    if name not in header:
-                        problems.append(Problem(line, name, _l("required column is missing")))
-                if problems:
-                    raise CsvError(problems)
-                continue
-            if len(record) != len(header):
-                problems.append(
-                    Problem(
-                        line, None, _l("expected %(want)s fields, found %(got)s", want=len(header), got=len(record))
-                    )
-                )
-                continue
-            rows.append(Row(line, {name: cell.strip() for name, cell in zip(header, record, strict=True)}))
-    except csv.Error as exc:
-        problems.append(Problem(reader.line_num, None, _l("unreadable CSV (%(error)s)", error=str(exc))))
+    for line, cells in table.rows:
+        if None in cells:
+            problems.append(
+                Problem(line, None, _l("more fields than the header has columns (%(n)s)", n=len(table.header)))
+            )
+            continue
+        rows.append(Row(line, {aliases[key]: value for key, value in cells.items() if key in aliases}))
     if problems:
         raise CsvError(problems)
     if not rows:
-        raise CsvError([Problem(reader.line_num or 1, None, _l("the file has a header but no data rows"))])
+        raise CsvError([Problem(1, None, _l("the file has a header but no data rows"))])
     return rows
 
 
 def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula; numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
+    """Neutralise text a spreadsheet would run as a formula; numbers (even negative) stay numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return csvio.safe_cell(value)
+    return value
 
 
 def write_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

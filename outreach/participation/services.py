@@ -324,9 +324,15 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
     return result
 
 
-def import_counts(data: bytes, actor=None, default_source: str = "laporan", today: date | None = None) -> ImportResult:
+def import_counts(
+    data: bytes,
+    actor=None,
+    default_source: str = "laporan",
+    today: date | None = None,
+    filename: str | None = None,
+) -> ImportResult:
     """Import a counts CSV all or nothing; raise CsvError with every problem found."""
-    rows = read_table(data, COUNT_COLUMNS, required=("date", "unit", "audience", "count"))
+    rows = read_table(data, COUNT_COLUMNS, required=("date", "unit", "audience", "count"), filename=filename)
     inputs = parse_count_rows(rows, default_source, today or wib_today())
     return save_counts(inputs, actor)
 
@@ -400,17 +406,17 @@ def _upsert_unit_rows(model, round_: SurveyRound, rows: list[Row], parse) -> Imp
     return result
 
 
-def import_targets(data: bytes, round_: SurveyRound, actor=None) -> ImportResult:
+def import_targets(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import targets (unit, audience, target) for a round, all or nothing."""
-    rows = read_table(data, TARGET_COLUMNS, required=("unit", "audience", "target"))
+    rows = read_table(data, TARGET_COLUMNS, required=("unit", "audience", "target"), filename=filename)
     result = _upsert_unit_rows(Target, round_, rows, {"target": lambda raw: _parse_int(raw, 1)})
     record_event(actor, "participation_target.import", round_, {"added": result.added, "updated": result.updated})
     return result
 
 
-def import_baselines(data: bytes, round_: SurveyRound, actor=None) -> ImportResult:
+def import_baselines(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import baselines (unit, audience, previous round's respondents, optional population), all or nothing."""
-    rows = read_table(data, BASELINE_COLUMNS, required=("unit", "audience", "respondents"))
+    rows = read_table(data, BASELINE_COLUMNS, required=("unit", "audience", "respondents"), filename=filename)
     parse = {
         "respondents": lambda raw: _parse_int(raw, 0),
         "population": lambda raw: _parse_int(raw, 1) if raw else None,

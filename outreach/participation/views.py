@@ -254,7 +254,10 @@ def import_counts_view():
     problems = []
     if import_form.validate_on_submit():
         try:
-            result = import_counts(import_form.file.data.read(), current_user, import_form.source.data.strip())
+            upload = import_form.file.data
+            result = import_counts(
+                upload.read(), current_user, import_form.source.data.strip(), filename=upload.filename
+            )
         except CsvError as exc:
             db.session.rollback()
             problems = exc.problems
@@ -330,7 +333,7 @@ def import_plan(kind: str):
         flash(_("Set up the survey round first."), "error")
     elif upload.validate_on_submit():
         try:
-            result = importers[kind](upload.file.data.read(), round_, current_user)
+            result = importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
         except CsvError as exc:
             db.session.rollback()
             problems = exc.problems

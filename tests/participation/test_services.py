@@ -149,21 +149,32 @@ def test_a_row_repeated_in_the_file_is_refused(tree, db):
 
 
 @pytest.mark.parametrize(
-    ("data", "line", "column"),
+    ("data", "line", "column", "mentions"),
     [
-        (b"", 1, None),
-        (b"date,unit,audience\n2026-10-01,dinkes,internal\n", 1, "count"),
-        (b"date,unit,audience,count,colour\n", 1, "colour"),
-        (b"date,unit,audience,count\n", 1, None),
-        (b"date,unit,audience,count\n2026-10-01,dinkes,internal\n", 2, None),
-        (b"date,unit,audience,count\n2026-10-01,dinkes,internal,\xff\xfe\n", 2, None),
+        (b"", None, None, ""),
+        (b"date,unit,audience\n2026-10-01,dinkes,internal\n", 1, "count", ""),
+        (b"date,unit,audience,count,colour\n", None, None, "colour"),
+        (b"date,unit,audience,count\n", 1, None, ""),
+        (b"date,unit,audience,count\n2026-10-01,dinkes,internal\n", 2, "count", ""),
+        (b"date,unit,audience,count\n2026-10-01,dinkes,internal,5,9\n", 2, None, ""),
+        (b"date,unit,audience,count\n2026-10-01,dinkes,internal,\xff\xfe\n", None, None, "2"),
+        (b"PK\x03\x04 not a csv", None, None, ""),
     ],
-    ids=["empty", "missing-column", "unknown-column", "no-rows", "short-row", "not-utf8"],
+    ids=["empty", "missing-column", "unknown-column", "no-rows", "short-row", "long-row", "not-utf8", "workbook"],
 )
-def test_malformed_files_are_refused_with_their_line(tree, db, data, line, column):
+def test_malformed_files_are_refused_with_their_line(tree, db, data, line, column, mentions):
     with pytest.raises(CsvError) as err:
         import_counts(data, today=TODAY)
-    assert (err.value.problems[0].line, err.value.problems[0].column) == (line, column)
+    problem = err.value.problems[0]
+    assert (problem.line, problem.column) == (line, column)
+    assert str(problem) and mentions in str(problem)
+    assert _total(db) == 0
+
+
+def test_a_file_that_is_not_csv_by_name_is_refused(tree, db):
+    with pytest.raises(CsvError) as err:
+        import_counts(DAILY.encode(), today=TODAY, filename="counts.xlsx")
+    assert "counts.xlsx" in str(err.value)
 
 
 def test_bom_semicolons_and_indonesian_headers_are_accepted(tree, db):
