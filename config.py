@@ -32,6 +32,14 @@ class Config:
         str(p) for p in sorted((BASE_DIR / "outreach").glob("**/translations")) if p.is_dir()
     )
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Hosts (and their subdomains) survey targets may point to: KPK's SPI survey and JAGA.
+    SURVEY_HOST_ALLOWLIST = tuple(
+        h.strip().lower()
+        for h in os.environ.get("SURVEY_HOST_ALLOWLIST", "spi.kpk.go.id,survei.kpk.go.id,jaga.id").split(",")
+        if h.strip()
+    )
+    # Proxies in front of the app that append to X-Forwarded-For (0: none); scans hash the real client address.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -61,16 +61,21 @@ def import_models() -> None:
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
+    from outreach.links import models as _links  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint under its prefix."""
     from outreach.auth.views import bp as auth_bp
+    from outreach.links.scan_views import bp as scan_bp
+    from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(links_bp, url_prefix="/links")
+    app.register_blueprint(scan_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -85,6 +90,9 @@ def register_commands(app: Flask) -> None:
     from outreach.cli import register as register_cli
 
     register_cli(app)
+    from outreach.links.cli import links_cli
+
+    app.cli.add_command(links_cli)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -92,6 +100,10 @@ def register_security_headers(app: Flask) -> None:
     from outreach.security import add_security_headers
 
     app.after_request(add_security_headers)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -105,4 +117,7 @@ def configure_logging(app: Flask) -> None:
     """Log at INFO to stderr; request logs never carry client IPs (see security)."""
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from outreach.security import RedactClientAddress
+
+    logging.getLogger("werkzeug").addFilter(RedactClientAddress())
     app.jinja_env.globals["current_lang"] = select_locale

@@ -172,7 +172,17 @@ def seed_demo() -> dict[str, int]:
     counts["rw_rt"], rts = _seed_subunits(rng, kelurahan, known)
     counts["promoters"] = _seed_promoters(rng, kelurahan, rts)
     counts["logins"] = _seed_logins()
+    counts.update(_seed_links())
     return counts
+
+
+def _seed_links() -> dict[str, int]:
+    """Survey targets, tracked links and weeks of synthetic scans (see outreach.links.demo)."""
+    from flask import current_app
+
+    from outreach.links.demo import seed_links
+
+    return seed_links(current_app.config["SECRET_KEY"])
 
 
 __all__ = ["DEMO_LOGINS", "seed_demo"]

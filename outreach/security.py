@@ -1,5 +1,6 @@
 """Security headers and safe redirects."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Response
@@ -26,3 +27,12 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+class RedactClientAddress(logging.Filter):
+    """Drop the client IP the development server (werkzeug) puts at the start of each request log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and " - - [" in record.msg:
+            record.msg = "-" + record.msg[record.msg.index(" - - [") :]
+        return True

@@ -1,0 +1,279 @@
+"""Printable A4 flyers in Bahasa Indonesia: 1 per page, or 4 / 8 per page for cutting.
+
+The QR code is drawn as vector squares (sharp at any print size). `render_flyers()` takes any list
+of links, so a kelurahan, kecamatan, OPD or a drive can print its whole batch in one PDF.
+"""
+
+import io
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from reportlab.lib.colors import HexColor, black, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from outreach.links.models import Link
+from outreach.links.qr import qr_matrix
+from outreach.links.services import area_text, qr_url, short_url
+
+LAYOUTS = (1, 4, 8)
+BLUE = HexColor("#0b5cad")
+DARK = HexColor("#1b2733")
+MUTED = HexColor("#4a5866")
+PALE = HexColor("#e8f1fb")
+CUT = HexColor("#b8c2cc")
+ROLE_LABELS = {"pamong": "Pamong", "linmas": "Linmas", "rt": "Ketua RT"}
+ELEMENTS = (
+    "Transparansi",
+    "Pengelolaan SDM",
+    "Pengelolaan anggaran",
+    "Integritas dalam pelaksanaan tugas",
+    "Perdagangan pengaruh",
+    "Pengadaan barang dan jasa",
+    "Sosialisasi antikorupsi",
+)
+KICKER = "SURVEI PENILAIAN INTEGRITAS (SPI) KPK"
+HEADLINE = "Ayo isi Survei Penilaian Integritas!"
+WHY = (
+    'Skor SPI Kota Bandar Lampung tahun 2021 adalah 65,58, kategori "sangat rentan" korupsi. '
+    "Pendapat jujur Anda menunjukkan apa yang perlu dibenahi."
+)
+WHY_SHORT = 'Skor SPI 2021 Kota Bandar Lampung: 65,58 ("sangat rentan").'
+AUDIENCE_LINE = {
+    "eksternal": (
+        "Untuk warga dan pengguna layanan: Anda ditanya tentang keterbukaan dan keadilan layanan, "
+        "pencegahan korupsi, dan integritas pegawai (suap, gratifikasi, pungutan liar)."
+    ),
+    "internal": "Untuk pegawai Pemerintah Kota Bandar Lampung: nilai integritas di tempat kerja Anda.",
+}
+VOLUNTARY = (
+    "Sukarela dan rahasia. Survei dijalankan oleh KPK dan memakan waktu sekitar 5–15 menit. "
+    "Jawaban jujur membantu memperbaiki layanan publik."
+)
+VOLUNTARY_SHORT = "Sukarela & rahasia · dijalankan oleh KPK · 5–15 menit"
+
+
+@dataclass(frozen=True)
+class FlyerText:
+    """Everything printed on one flyer."""
+
+    qr_data: str
+    typed_url: str
+    code: str
+    audience: str
+    byline: str
+
+
+def flyer_text(link: Link) -> FlyerText:
+    """The flyer's content for a link: QR data, typed address, and who brings it (promoter, role, area)."""
+    url = short_url(link.code)
+    parts = urlsplit(url)
+    if link.promoter is not None:
+        who = f"{link.promoter.name} · {ROLE_LABELS.get(link.promoter.role, link.promoter.role)}"
+    else:
+        who = link.opd.name if link.opd else "Pemerintah Kota Bandar Lampung"
+    return FlyerText(
+        qr_data=qr_url(link.code),
+        typed_url=f"{parts.netloc}{parts.path}",
+        code=link.code,
+        audience=link.target.audience,
+        byline=f"{who} · {area_text(link.area)}",
+    )
+
+
+def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    """A QR code of `size` points (quiet zone included) with its lower-left corner at (x, y)."""
+    matrix = qr_matrix(data)
+    n = len(matrix)
+    module = size / n
+    canvas.setFillColor(white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    path = canvas.beginPath()
+    for row, cells in enumerate(matrix):
+        top = y + size - (row + 1) * module
+        col = 0
+        while col < n:
+            if cells[col]:
+                start = col
+                while col < n and cells[col]:
+                    col += 1
+                # A hair of overlap avoids white seams between modules in some PDF viewers.
+                path.rect(x + start * module, top, (col - start) * module + 0.05, module + 0.05)
+            else:
+                col += 1
+    canvas.setFillColor(black)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, font: str, size: float, leading=None):
+    """Draw wrapped text from baseline y downward; return the y below the last line."""
+    leading = leading or size * 1.3
+    canvas.setFont(font, size)
+    for line in simpleSplit(text, font, size, width):
+        canvas.drawString(x, y, line)
+        y -= leading
+    return y
+
+
+def _centred(canvas: Canvas, text: str, cx: float, y: float, font: str, size: float, max_width: float) -> None:
+    """One centred line, shrunk to fit `max_width`."""
+    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
+        size -= 0.5
+    canvas.setFont(font, size)
+    canvas.drawCentredString(cx, y, text)
+
+
+def _full_page(canvas: Canvas, flyer: FlyerText) -> None:
+    """One flyer on a whole A4 page."""
+    width, height = A4
+    margin = 18 * mm
+    inner = width - 2 * margin
+    canvas.setFillColor(BLUE)
+    canvas.rect(0, height - 62 * mm, width, 62 * mm, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    canvas.setFont("Helvetica-Bold", 11)
+    canvas.drawString(margin, height - 16 * mm, KICKER + " · KOTA BANDAR LAMPUNG")
+    y = _wrapped(canvas, HEADLINE, margin, height - 31 * mm, inner, "Helvetica-Bold", 30, 34)
+    _wrapped(canvas, "Suara jujur Anda membantu memperbaiki layanan publik.", margin, y - 2, inner, "Helvetica", 15)
+
+    canvas.setFillColor(DARK)
+    y = height - 74 * mm
+    y = _wrapped(canvas, "Mengapa penting?", margin, y, inner, "Helvetica-Bold", 14)
+    y = _wrapped(canvas, WHY, margin, y - 1, inner, "Helvetica", 11.5, 15)
+    y = _wrapped(canvas, "SPI mengukur tujuh unsur integritas:", margin, y - 4, inner, "Helvetica", 11.5, 15)
+    col_width = inner / 2
+    rows = (len(ELEMENTS) + 1) // 2
+    canvas.setFont("Helvetica", 11)
+    for i, element in enumerate(ELEMENTS):
+        cx = margin + (i // rows) * col_width
+        cy = y - 2 - (i % rows) * 15
+        canvas.setFillColor(BLUE)
+        canvas.circle(cx + 3, cy + 3.5, 2.2, stroke=0, fill=1)
+        canvas.setFillColor(DARK)
+        canvas.drawString(cx + 10, cy, element)
+    y = y - 2 - rows * 15
+    canvas.setFillColor(MUTED)
+    y = _wrapped(canvas, AUDIENCE_LINE.get(flyer.audience, ""), margin, y - 2, inner, "Helvetica-Oblique", 10.5, 14)
+
+    qr_size = 86 * mm
+    footer_top = 46 * mm
+    qr_y = footer_top + 22 * mm
+    qr_y = min(qr_y, y - qr_size - 10 * mm) if y - qr_size - 10 * mm > footer_top + 14 * mm else qr_y
+    _draw_qr(canvas, flyer.qr_data, (width - qr_size) / 2, qr_y, qr_size)
+    canvas.setFillColor(DARK)
+    _centred(
+        canvas, "Pindai dengan kamera ponsel, atau ketik alamat ini:", width / 2, qr_y - 6 * mm, "Helvetica", 11, inner
+    )
+    canvas.setFillColor(BLUE)
+    _centred(canvas, flyer.typed_url, width / 2, qr_y - 15 * mm, "Helvetica-Bold", 22, inner)
+
+    canvas.setFillColor(PALE)
+    canvas.roundRect(margin, 20 * mm, inner, 22 * mm, 3 * mm, stroke=0, fill=1)
+    canvas.setFillColor(DARK)
+    _wrapped(canvas, VOLUNTARY, margin + 5 * mm, 35 * mm, inner - 10 * mm, "Helvetica", 11, 14)
+    canvas.setFillColor(MUTED)
+    _centred(canvas, "Disebarkan oleh " + flyer.byline, width / 2, 12 * mm, "Helvetica", 10, inner)
+
+
+def _card(canvas: Canvas, flyer: FlyerText, x: float, y: float, w: float, h: float) -> None:
+    """One flyer on a cut-out card: portrait cards (4 per A4) stack, landscape cards (8 per A4) put the QR left."""
+    pad = 6 * mm
+    band = 17 * mm if h > w else 0
+    if h > w:
+        canvas.setFillColor(BLUE)
+        canvas.rect(x, y + h - band, w, band, stroke=0, fill=1)
+        canvas.setFillColor(white)
+        _centred(canvas, KICKER, x + w / 2, y + h - 7 * mm, "Helvetica-Bold", 8, w - 2 * pad)
+        _centred(canvas, HEADLINE, x + w / 2, y + h - 13.5 * mm, "Helvetica-Bold", 15, w - 2 * pad)
+        canvas.setFillColor(DARK)
+        top = _wrapped(canvas, WHY_SHORT, x + pad, y + h - band - 6 * mm, w - 2 * pad, "Helvetica", 9, 11.5)
+        top = _wrapped(
+            canvas,
+            "Tujuh unsur: " + ", ".join(e.lower() for e in ELEMENTS) + ".",
+            x + pad,
+            top - 1,
+            w - 2 * pad,
+            "Helvetica",
+            7.5,
+            9.5,
+        )
+        qr_size = min(w - 2 * pad, top - y - 36 * mm)
+        qr_y = top - 2 * mm - qr_size
+        _draw_qr(canvas, flyer.qr_data, x + (w - qr_size) / 2, qr_y, qr_size)
+        canvas.setFillColor(BLUE)
+        _centred(canvas, flyer.typed_url, x + w / 2, qr_y - 5 * mm, "Helvetica-Bold", 12, w - 2 * pad)
+        canvas.setFillColor(DARK)
+        _centred(canvas, VOLUNTARY_SHORT, x + w / 2, qr_y - 11 * mm, "Helvetica", 8.5, w - 2 * pad)
+        _centred(
+            canvas,
+            "Jawaban jujur membantu memperbaiki layanan publik.",
+            x + w / 2,
+            qr_y - 15.5 * mm,
+            "Helvetica",
+            8.5,
+            w - 2 * pad,
+        )
+        canvas.setFillColor(MUTED)
+        _centred(canvas, flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 7.5, w - 2 * pad)
+        return
+    qr_size = h - 2 * pad
+    _draw_qr(canvas, flyer.qr_data, x + pad - 2 * mm, y + pad, qr_size)
+    tx = x + pad + qr_size
+    tw = x + w - pad - tx
+    canvas.setFillColor(BLUE)
+    canvas.setFont("Helvetica-Bold", 6.5)
+    canvas.drawString(tx, y + h - pad - 3 * mm, KICKER)
+    canvas.setFillColor(DARK)
+    top = _wrapped(canvas, HEADLINE, tx, y + h - pad - 9.5 * mm, tw, "Helvetica-Bold", 12.5, 14)
+    top = _wrapped(canvas, WHY_SHORT, tx, top - 1, tw, "Helvetica", 8, 10)
+    top = _wrapped(canvas, VOLUNTARY_SHORT + ".", tx, top - 1, tw, "Helvetica", 8, 10)
+    canvas.setFillColor(MUTED)
+    canvas.setFont("Helvetica", 7.5)
+    canvas.drawString(tx, top - 2, "Ketik:")
+    canvas.setFillColor(BLUE)
+    _wrapped(canvas, flyer.typed_url, tx, top - 12, tw, "Helvetica-Bold", 10, 12)
+    canvas.setFillColor(MUTED)
+    _wrapped(canvas, flyer.byline, tx, y + pad + 6, tw, "Helvetica", 6.5, 8)
+
+
+def _cut_marks(canvas: Canvas, cols: int, rows: int) -> None:
+    width, height = A4
+    canvas.setStrokeColor(CUT)
+    canvas.setLineWidth(0.5)
+    canvas.setDash(3, 3)
+    for c in range(1, cols):
+        canvas.line(width * c / cols, 0, width * c / cols, height)
+    for r in range(1, rows):
+        canvas.line(0, height * r / rows, width, height * r / rows)
+    canvas.setDash()
+
+
+def render_flyers(links: list[Link], layout: int = 1, title: str = "Flyer SPI") -> bytes:
+    """A PDF of flyers for the links: `layout` 1 (A4 each), 4 (A6 cards) or 8 (small cards) per A4 page."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, not {layout!r}")
+    if not links:
+        raise ValueError("no links to print")
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4, pageCompression=0)
+    canvas.setTitle(title)
+    canvas.setAuthor("Pemerintah Kota Bandar Lampung")
+    canvas.setSubject("Ajakan mengisi Survei Penilaian Integritas (SPI) KPK")
+    cols, rows = {1: (1, 1), 4: (2, 2), 8: (2, 4)}[layout]
+    width, height = A4
+    w, h = width / cols, height / rows
+    per_page = cols * rows
+    for start in range(0, len(links), per_page):
+        for i, link in enumerate(links[start : start + per_page]):
+            flyer = flyer_text(link)
+            if layout == 1:
+                _full_page(canvas, flyer)
+            else:
+                _card(canvas, flyer, (i % cols) * w, height - (i // cols + 1) * h, w, h)
+        if layout != 1:
+            _cut_marks(canvas, cols, rows)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
