@@ -53,6 +53,11 @@ VOLUNTARY = (
     "Jawaban jujur membantu memperbaiki layanan publik."
 )
 VOLUNTARY_SHORT = "Sukarela & rahasia · dijalankan oleh KPK · 5–15 menit"
+HONEST = "Jawaban jujur membantu memperbaiki layanan publik."
+ELEMENTS_LINE = (
+    "Tujuh unsur yang diukur: transparansi, pengelolaan SDM, pengelolaan anggaran, integritas dalam "
+    "pelaksanaan tugas, perdagangan pengaruh, pengadaan barang dan jasa, sosialisasi antikorupsi."
+)
 
 
 @dataclass(frozen=True)
@@ -125,63 +130,67 @@ def _centred(canvas: Canvas, text: str, cx: float, y: float, font: str, size: fl
     canvas.drawCentredString(cx, y, text)
 
 
+def _fitted(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_width: float) -> None:
+    """One left-aligned line, shrunk to fit `max_width`."""
+    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
+        size -= 0.5
+    canvas.setFont(font, size)
+    canvas.drawString(x, y, text)
+
+
 def _full_page(canvas: Canvas, flyer: FlyerText) -> None:
-    """One flyer on a whole A4 page."""
+    """One flyer on a whole A4 page: band with headline, why it matters, big QR, typed address, promise."""
     width, height = A4
     margin = 18 * mm
     inner = width - 2 * margin
+    band = 52 * mm
     canvas.setFillColor(BLUE)
-    canvas.rect(0, height - 62 * mm, width, 62 * mm, stroke=0, fill=1)
+    canvas.rect(0, height - band, width, band, stroke=0, fill=1)
     canvas.setFillColor(white)
-    canvas.setFont("Helvetica-Bold", 11)
-    canvas.drawString(margin, height - 16 * mm, KICKER + " · KOTA BANDAR LAMPUNG")
-    y = _wrapped(canvas, HEADLINE, margin, height - 31 * mm, inner, "Helvetica-Bold", 30, 34)
-    _wrapped(canvas, "Suara jujur Anda membantu memperbaiki layanan publik.", margin, y - 2, inner, "Helvetica", 15)
+    _fitted(canvas, KICKER + " · KOTA BANDAR LAMPUNG", margin, height - 15 * mm, "Helvetica-Bold", 11, inner)
+    y = _wrapped(canvas, HEADLINE, margin, height - 29 * mm, inner, "Helvetica-Bold", 30, 34)
+    _wrapped(canvas, "Suara jujur Anda membantu memperbaiki layanan publik.", margin, y - 1, inner, "Helvetica", 15)
 
     canvas.setFillColor(DARK)
-    y = height - 74 * mm
-    y = _wrapped(canvas, "Mengapa penting?", margin, y, inner, "Helvetica-Bold", 14)
-    y = _wrapped(canvas, WHY, margin, y - 1, inner, "Helvetica", 11.5, 15)
-    y = _wrapped(canvas, "SPI mengukur tujuh unsur integritas:", margin, y - 4, inner, "Helvetica", 11.5, 15)
+    y = height - band - 13 * mm
+    y = _wrapped(canvas, "Mengapa penting?", margin, y, inner, "Helvetica-Bold", 15)
+    y = _wrapped(canvas, WHY, margin, y - 2, inner, "Helvetica", 12.5, 16.5)
+    y = _wrapped(canvas, "SPI mengukur tujuh unsur integritas:", margin, y - 4, inner, "Helvetica", 12.5, 16.5)
     col_width = inner / 2
     rows = (len(ELEMENTS) + 1) // 2
-    canvas.setFont("Helvetica", 11)
+    canvas.setFont("Helvetica", 12)
     for i, element in enumerate(ELEMENTS):
         cx = margin + (i // rows) * col_width
-        cy = y - 2 - (i % rows) * 15
+        cy = y - 2 - (i % rows) * 17
         canvas.setFillColor(BLUE)
-        canvas.circle(cx + 3, cy + 3.5, 2.2, stroke=0, fill=1)
+        canvas.circle(cx + 3, cy + 4, 2.4, stroke=0, fill=1)
         canvas.setFillColor(DARK)
-        canvas.drawString(cx + 10, cy, element)
-    y = y - 2 - rows * 15
+        canvas.drawString(cx + 11, cy, element)
+    y = y - 4 - rows * 17
     canvas.setFillColor(MUTED)
-    y = _wrapped(canvas, AUDIENCE_LINE.get(flyer.audience, ""), margin, y - 2, inner, "Helvetica-Oblique", 10.5, 14)
+    y = _wrapped(canvas, AUDIENCE_LINE.get(flyer.audience, ""), margin, y - 2, inner, "Helvetica-Oblique", 11, 14.5)
 
-    qr_size = 86 * mm
-    footer_top = 46 * mm
-    qr_y = footer_top + 22 * mm
-    qr_y = min(qr_y, y - qr_size - 10 * mm) if y - qr_size - 10 * mm > footer_top + 14 * mm else qr_y
-    _draw_qr(canvas, flyer.qr_data, (width - qr_size) / 2, qr_y, qr_size)
-    canvas.setFillColor(DARK)
-    _centred(
-        canvas, "Pindai dengan kamera ponsel, atau ketik alamat ini:", width / 2, qr_y - 6 * mm, "Helvetica", 11, inner
-    )
-    canvas.setFillColor(BLUE)
-    _centred(canvas, flyer.typed_url, width / 2, qr_y - 15 * mm, "Helvetica-Bold", 22, inner)
-
+    # Bottom up: byline, promise box, typed address, caption; the QR takes the space left (up to 10 cm).
     canvas.setFillColor(PALE)
-    canvas.roundRect(margin, 20 * mm, inner, 22 * mm, 3 * mm, stroke=0, fill=1)
+    canvas.roundRect(margin, 19 * mm, inner, 17 * mm, 3 * mm, stroke=0, fill=1)
     canvas.setFillColor(DARK)
-    _wrapped(canvas, VOLUNTARY, margin + 5 * mm, 35 * mm, inner - 10 * mm, "Helvetica", 11, 14)
+    _wrapped(canvas, VOLUNTARY, margin + 5 * mm, 30.5 * mm, inner - 10 * mm, "Helvetica", 11, 14)
     canvas.setFillColor(MUTED)
-    _centred(canvas, "Disebarkan oleh " + flyer.byline, width / 2, 12 * mm, "Helvetica", 10, inner)
+    _centred(canvas, "Disebarkan oleh " + flyer.byline, width / 2, 11 * mm, "Helvetica", 10.5, inner)
+    canvas.setFillColor(BLUE)
+    _centred(canvas, flyer.typed_url, width / 2, 43 * mm, "Helvetica-Bold", 24, inner)
+    qr_bottom = 58 * mm
+    qr_size = min(105 * mm, y - 4 * mm - qr_bottom)
+    canvas.setFillColor(DARK)
+    _centred(canvas, "Pindai dengan kamera ponsel, atau ketik alamat ini:", width / 2, 52 * mm, "Helvetica", 12, inner)
+    _draw_qr(canvas, flyer.qr_data, (width - qr_size) / 2, qr_bottom, qr_size)
 
 
 def _card(canvas: Canvas, flyer: FlyerText, x: float, y: float, w: float, h: float) -> None:
     """One flyer on a cut-out card: portrait cards (4 per A4) stack, landscape cards (8 per A4) put the QR left."""
     pad = 6 * mm
-    band = 17 * mm if h > w else 0
     if h > w:
+        band = 17 * mm
         canvas.setFillColor(BLUE)
         canvas.rect(x, y + h - band, w, band, stroke=0, fill=1)
         canvas.setFillColor(white)
@@ -189,16 +198,7 @@ def _card(canvas: Canvas, flyer: FlyerText, x: float, y: float, w: float, h: flo
         _centred(canvas, HEADLINE, x + w / 2, y + h - 13.5 * mm, "Helvetica-Bold", 15, w - 2 * pad)
         canvas.setFillColor(DARK)
         top = _wrapped(canvas, WHY_SHORT, x + pad, y + h - band - 6 * mm, w - 2 * pad, "Helvetica", 9, 11.5)
-        top = _wrapped(
-            canvas,
-            "Tujuh unsur: " + ", ".join(e.lower() for e in ELEMENTS) + ".",
-            x + pad,
-            top - 1,
-            w - 2 * pad,
-            "Helvetica",
-            7.5,
-            9.5,
-        )
+        top = _wrapped(canvas, ELEMENTS_LINE, x + pad, top - 1, w - 2 * pad, "Helvetica", 7.5, 9.5)
         qr_size = min(w - 2 * pad, top - y - 36 * mm)
         qr_y = top - 2 * mm - qr_size
         _draw_qr(canvas, flyer.qr_data, x + (w - qr_size) / 2, qr_y, qr_size)
@@ -206,36 +206,27 @@ def _card(canvas: Canvas, flyer: FlyerText, x: float, y: float, w: float, h: flo
         _centred(canvas, flyer.typed_url, x + w / 2, qr_y - 5 * mm, "Helvetica-Bold", 12, w - 2 * pad)
         canvas.setFillColor(DARK)
         _centred(canvas, VOLUNTARY_SHORT, x + w / 2, qr_y - 11 * mm, "Helvetica", 8.5, w - 2 * pad)
-        _centred(
-            canvas,
-            "Jawaban jujur membantu memperbaiki layanan publik.",
-            x + w / 2,
-            qr_y - 15.5 * mm,
-            "Helvetica",
-            8.5,
-            w - 2 * pad,
-        )
+        _centred(canvas, HONEST, x + w / 2, qr_y - 15.5 * mm, "Helvetica", 8.5, w - 2 * pad)
         canvas.setFillColor(MUTED)
-        _centred(canvas, flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 7.5, w - 2 * pad)
+        _centred(canvas, "Disebarkan oleh " + flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 8, w - 2 * pad)
         return
-    qr_size = h - 2 * pad
-    _draw_qr(canvas, flyer.qr_data, x + pad - 2 * mm, y + pad, qr_size)
-    tx = x + pad + qr_size
+    pad = 5 * mm
+    qr_size = h - 2 * pad - 15 * mm
+    _draw_qr(canvas, flyer.qr_data, x + pad - 2 * mm, y + h - pad - qr_size, qr_size)
+    tx = x + pad + qr_size + 1 * mm
     tw = x + w - pad - tx
     canvas.setFillColor(BLUE)
-    canvas.setFont("Helvetica-Bold", 6.5)
-    canvas.drawString(tx, y + h - pad - 3 * mm, KICKER)
+    _fitted(canvas, "SURVEI SPI KPK", tx, y + h - pad - 4 * mm, "Helvetica-Bold", 7.5, tw)
     canvas.setFillColor(DARK)
-    top = _wrapped(canvas, HEADLINE, tx, y + h - pad - 9.5 * mm, tw, "Helvetica-Bold", 12.5, 14)
+    top = _wrapped(
+        canvas, "Ayo isi Survei Penilaian Integritas!", tx, y + h - pad - 10 * mm, tw, "Helvetica-Bold", 12, 14
+    )
     top = _wrapped(canvas, WHY_SHORT, tx, top - 1, tw, "Helvetica", 8, 10)
-    top = _wrapped(canvas, VOLUNTARY_SHORT + ".", tx, top - 1, tw, "Helvetica", 8, 10)
-    canvas.setFillColor(MUTED)
-    canvas.setFont("Helvetica", 7.5)
-    canvas.drawString(tx, top - 2, "Ketik:")
+    _wrapped(canvas, VOLUNTARY_SHORT + ". " + HONEST, tx, top - 2, tw, "Helvetica", 8, 10)
     canvas.setFillColor(BLUE)
-    _wrapped(canvas, flyer.typed_url, tx, top - 12, tw, "Helvetica-Bold", 10, 12)
+    _centred(canvas, "Ketik: " + flyer.typed_url, x + w / 2, y + 11 * mm, "Helvetica-Bold", 11, w - 2 * pad)
     canvas.setFillColor(MUTED)
-    _wrapped(canvas, flyer.byline, tx, y + pad + 6, tw, "Helvetica", 6.5, 8)
+    _centred(canvas, "Disebarkan oleh " + flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 7, w - 2 * pad)
 
 
 def _cut_marks(canvas: Canvas, cols: int, rows: int) -> None:
