@@ -8,6 +8,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from outreach.areas.models import Area, Opd
 from outreach.auth.models import PROMOTER, User
 from outreach.extensions import db
+from outreach.links.codes import ALPHABET
+from outreach.links.models import Link, SurveyTarget
 from outreach.promoters.models import Assignment, Promoter
 
 DEFAULT_PASSWORD = "correct horse battery"
@@ -88,3 +90,27 @@ def _hash() -> str:
 
 
 _HASH = _hash()
+
+
+class SurveyTargetFactory(BaseFactory):
+    """The eksternal SPI survey on an allowlisted host."""
+
+    class Meta:
+        model = SurveyTarget
+
+    name = factory.Sequence(lambda n: f"SPI eksternal {n}")
+    audience = "eksternal"
+    url = "https://spi.kpk.go.id/survei/eksternal"
+
+
+class LinkFactory(BaseFactory):
+    """A flyer link to a fresh target in a fresh kelurahan, without promoter."""
+
+    class Meta:
+        model = Link
+
+    code = factory.Sequence(lambda n: "".join(ALPHABET[(n // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(6)))
+    target = factory.SubFactory(SurveyTargetFactory)
+    area = factory.SubFactory(AreaFactory)
+    channel = "flyer"
+    label = ""

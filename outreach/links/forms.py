@@ -4,6 +4,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,6 +22,16 @@ AUDIENCE_LABELS = {"eksternal": _l("External (service users)"), "internal": _l("
 LAYOUT_LABELS = {"1": _l("1 per A4 page"), "4": _l("4 per A4 page (cut)"), "8": _l("8 per A4 page (cut)")}
 
 
+def options(pairs, optgroup: str | None = None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs, optionally in one optgroup."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+def grouped_options(groups: dict) -> list[SelectChoice]:
+    """Select options from {group label: [(value, label), ...]}."""
+    return [choice for group, pairs in groups.items() for choice in options(pairs, group)]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A group of checkboxes."""
 
@@ -32,7 +43,7 @@ class SurveyTargetForm(FlaskForm):
     """Name, audience and https URL of a survey target."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    audience = SelectField(_l("Audience"), choices=[(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
+    audience = SelectField(_l("Audience"), choices=options((a, AUDIENCE_LABELS[a]) for a in AUDIENCES))
     url = URLField(_l("Survey address (https)"), validators=[DataRequired(), Length(max=500)])
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
@@ -47,7 +58,7 @@ class LinkForm(FlaskForm):
     """One link: target, channel and attribution."""
 
     target = SelectField(_l("Survey"), coerce=int)
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
+    channel = SelectField(_l("Channel"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     promoter = SelectField(_l("Promoter"), coerce=int)
     area = SelectField(_l("Area"), coerce=int)
     opd = SelectField(_l("OPD"), coerce=int)
@@ -64,7 +75,7 @@ class BulkLinkForm(FlaskForm):
 
     target = SelectField(_l("Survey"), coerce=int)
     scope = SelectField(_l("Promoters of"), validators=[DataRequired()])
-    channels = MultiCheckboxField(_l("Channels"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
+    channels = MultiCheckboxField(_l("Channels"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Create links"))
 
@@ -85,7 +96,7 @@ class LinkFilterForm(FlaskForm):
     channel = SelectField(_l("Channel"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("active", _l("Active")), ("inactive", _l("Inactive")), ("all", _l("All"))],
+        choices=options([("active", _l("Active")), ("inactive", _l("Inactive")), ("all", _l("All"))]),
         default="active",
         validators=[Optional()],
     )
@@ -98,7 +109,7 @@ class FlyerBatchForm(FlaskForm):
         csrf = False
 
     scope = SelectField(_l("Links of"), validators=[DataRequired()])
-    layout = SelectField(_l("Layout"), choices=list(LAYOUT_LABELS.items()), default="4")
+    layout = SelectField(_l("Layout"), choices=options(LAYOUT_LABELS.items()), default="4")
 
 
 class ConfirmForm(FlaskForm):

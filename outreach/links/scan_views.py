@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, render_template, request
 
-from outreach.links.services import PREFETCH_HEADERS, QR_MARKER, RequestMeta, is_prefetch, record_scan, resolve_code
+from outreach.links.services import PREFETCH_HEADERS, QR_MARKER, RequestMeta, scan_code
 
 bp = Blueprint("scan", __name__)
 
@@ -24,23 +24,24 @@ def _page(template: str, status: int, code: str) -> Response:
 @bp.route("/s/<code>", methods=["GET", "HEAD"])
 def scan(code: str):
     """Count a scan of an active link and send the visitor to its survey (302)."""
-    link = resolve_code(code)
-    if link is None:
-        return _page("links/scan_unknown.html", 404, code[:16])
-    if not link.active:
-        return _page("links/scan_inactive.html", 410, code[:16])
-    meta = RequestMeta(
-        method=request.method,
-        ip=request.remote_addr or "",
-        user_agent=request.headers.get("User-Agent", ""),
-        purpose=" ".join(request.headers.get(name, "") for name in PREFETCH_HEADERS),
-        qr=request.args.get(QR_MARKER[0]) == QR_MARKER[1],
+    result = scan_code(
+        code,
+        RequestMeta(
+            method=request.method,
+            ip=request.remote_addr or "",
+            user_agent=request.headers.get("User-Agent", ""),
+            purpose=" ".join(request.headers.get(name, "") for name in PREFETCH_HEADERS),
+            qr=request.args.get(QR_MARKER[0]) == QR_MARKER[1],
+        ),
     )
-    if is_prefetch(meta):
-        # Decline: the browser then fetches again when the person really opens the link, and that counts.
+    if result.outcome == "redirect":
+        response = Response(status=302, headers={"Location": result.url, "Referrer-Policy": "no-referrer"})
+    elif result.outcome == "declined":
+        # Decline prefetches: the browser fetches again when the person really opens the link, and that counts.
         response = Response(status=503, headers={"Retry-After": "0"})
+    elif result.outcome == "inactive":
+        return _page("links/scan_inactive.html", 410, code[:16])
     else:
-        record_scan(link, meta)
-        response = Response(status=302, headers={"Location": link.url, "Referrer-Policy": "no-referrer"})
+        return _page("links/scan_unknown.html", 404, code[:16])
     response.headers.update(NO_CACHE)
     return response

@@ -11,7 +11,7 @@ from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.extensions import db
-from outreach.links import services
+from outreach.links import choices, services
 from outreach.links.flyers import render_flyers
 from outreach.links.forms import (
     AUDIENCE_LABELS,
@@ -22,6 +22,8 @@ from outreach.links.forms import (
     LinkFilterForm,
     LinkForm,
     SurveyTargetForm,
+    grouped_options,
+    options,
 )
 from outreach.links.models import Link, SurveyTarget
 from outreach.links.qr import SIZES, qr_png, qr_svg
@@ -83,10 +85,10 @@ def _share(link: Link) -> dict:
 def index():
     """Links with filters, paged, with total / unique / bot scans per link and for the filtered set."""
     form = LinkFilterForm(request.args)
-    form.scope.choices = [("", _("All areas and OPDs")), *services.scope_choices().items()]
-    form.target.choices = [(0, _("All surveys"))] + [(t.id, t.name) for t in services.list_targets()]
-    form.channel.choices = [("", _("All channels")), *CHANNEL_LABELS.items()]
-    scope = services.resolve_scope(form.scope.data)
+    form.scope.choices = options([("", _("All areas and OPDs"))]) + grouped_options(choices.scope_choices())
+    form.target.choices = options([(0, _("All surveys"))] + [(t.id, t.name) for t in services.list_targets()])
+    form.channel.choices = options([("", _("All channels")), *CHANNEL_LABELS.items()])
+    scope = choices.resolve_scope(form.scope.data)
     status = form.status.data or "active"
     query = services.links_query(
         area=scope if isinstance(scope, Area) else None,
@@ -119,10 +121,10 @@ def index():
 def create():
     """Create one link."""
     form = LinkForm()
-    form.target.choices = [(t.id, t.name) for t in services.list_targets(active_only=True)]
-    form.promoter.choices = [(0, _("No promoter"))] + services.promoter_choices()
-    form.area.choices = [(0, _("The promoter's current area"))] + services.area_choices()
-    form.opd.choices = [(0, _("No OPD"))] + services.opd_choices()
+    form.target.choices = options((t.id, t.name) for t in services.list_targets(active_only=True))
+    form.promoter.choices = options([(0, _("No promoter")), *choices.promoter_choices()])
+    form.area.choices = options([(0, _("The promoter's current area")), *choices.area_choices()])
+    form.opd.choices = options([(0, _("No OPD")), *choices.opd_choices()])
     if form.validate_on_submit():
         promoter = db.session.get(Promoter, form.promoter.data) if form.promoter.data else None
         area = db.session.get(Area, form.area.data) if form.area.data else services.promoter_area(promoter)
@@ -154,10 +156,10 @@ def create():
 def bulk():
     """One link per active promoter of a kelurahan, kecamatan or OPD, per channel."""
     form = BulkLinkForm()
-    form.target.choices = [(t.id, t.name) for t in services.list_targets(active_only=True)]
-    form.scope.choices = services.scope_choices()
+    form.target.choices = options((t.id, t.name) for t in services.list_targets(active_only=True))
+    form.scope.choices = grouped_options(choices.scope_choices())
     if form.validate_on_submit():
-        scope = services.resolve_scope(form.scope.data)
+        scope = choices.resolve_scope(form.scope.data)
         if scope is None:
             abort(400)
         try:
@@ -265,9 +267,9 @@ def flyer(link_id: int):
 def flyers():
     """All active links of a kelurahan, kecamatan or OPD in one PDF."""
     form = FlyerBatchForm(request.args)
-    form.scope.choices = services.scope_choices()
+    form.scope.choices = grouped_options(choices.scope_choices())
     if "scope" in request.args and form.validate():
-        scope = services.resolve_scope(form.scope.data)
+        scope = choices.resolve_scope(form.scope.data)
         if scope is None:
             abort(404)
         links = services.links_in_scope(scope)
