@@ -38,6 +38,10 @@ class Config:
         for h in os.environ.get("SURVEY_HOST_ALLOWLIST", "spi.kpk.go.id,survei.kpk.go.id,jaga.id").split(",")
         if h.strip()
     )
+    # Answer scans of active links in front of Flask (outreach.links.fastpath); off: the Flask view does it.
+    SCAN_FAST_PATH = os.environ.get("SCAN_FAST_PATH", "1") != "0"
+    # Seconds a scanned link's target is remembered per worker (a deactivation takes effect within it).
+    SCAN_LINK_CACHE_SECONDS = float(os.environ.get("SCAN_LINK_CACHE_SECONDS", "5"))
     # Proxies in front of the app that append to X-Forwarded-For (0: none); scans hash the real client address.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     SESSION_COOKIE_HTTPONLY = True
@@ -66,6 +70,7 @@ class TestConfig(Config):
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-test-')) / 'test.db'}",
     )
     PUBLIC_BASE_URL = "https://spi.example.test"
+    SCAN_LINK_CACHE_SECONDS = 0
 
 
 class ProdConfig(Config):

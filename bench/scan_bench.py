@@ -49,6 +49,7 @@ def prepare_database(url: str) -> str:
     """Migrate the database and add one survey target and link; return the link's code."""
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from config import Config, database_url
     from outreach import create_app
@@ -65,8 +66,10 @@ def prepare_database(url: str) -> str:
     with app.app_context():
         upgrade()
         db.session.execute(Scan.__table__.delete())
-        area = Area(code="18.71", name="Bandar Lampung", level="kota")
-        db.session.add(area)
+        area = db.session.scalar(select(Area).where(Area.code == "18.71"))
+        if area is None:
+            area = Area(code="18.71", name="Bandar Lampung", level="kota")
+            db.session.add(area)
         target = services.create_target("SPI eksternal", "eksternal", "https://spi.kpk.go.id/survei/eksternal")
         link = services.create_link(target, area, "flyer")
         db.session.commit()
@@ -131,7 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="PostgreSQL URL of an empty database (default: a fresh SQLite file)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each app")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating runs of each app")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -169,6 +172,9 @@ def main() -> None:
     served = sum(1 for line in logs["scan"][0].read_text().splitlines() if line.startswith("302 /s/"))
     rows = count_scans(url)
     bare, scan = statistics.median(rates["bare"]), statistics.median(rates["scan"])
+    # Each round runs bare then scan back to back; the median of the per-round ratios is robust to a
+    # machine whose load drifts during the run.
+    ratio = statistics.median(s / b for b, s in zip(rates["bare"], rates["scan"], strict=True))
     leaks = [
         str(path)
         for pair in logs.values()
@@ -181,10 +187,10 @@ def main() -> None:
     print(f"database: {database}; gunicorn 2 workers; wrk -t2 -c{args.connections} {args.rounds}x{args.duration}s")
     print(f"bare Flask 302: {bare:8.0f} req/s  (runs: {', '.join(f'{r:.0f}' for r in rates['bare'])})")
     print(f"scan endpoint : {scan:8.0f} req/s  (runs: {', '.join(f'{r:.0f}' for r in rates['scan'])})")
-    print(f"ratio scan/bare: {scan / bare:.2f}  (target >= 0.80)")
+    print(f"ratio scan/bare: {ratio:.2f} (median of per-round ratios; target >= 0.80)")
     print(f"302s served by the scan app: {served}; scan rows: {rows}; {'equal' if served == rows else 'MISMATCH'}")
     print(f"client address or user agent in logs: {', '.join(leaks) if leaks else 'none'}")
-    ok = scan / bare >= 0.8 and served == rows and not leaks
+    ok = ratio >= 0.8 and served == rows and not leaks
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)
 

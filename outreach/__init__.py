@@ -76,6 +76,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(links_bp, url_prefix="/links")
     app.register_blueprint(scan_bp)
+    from outreach.security import NoSessionOn
+
+    app.session_interface = NoSessionOn(r"/s/[^/]+")
+    from outreach.links.fastpath import ScanFastPath
+
+    app.wsgi_app = ScanFastPath(app, app.wsgi_app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,9 +1,11 @@
 """Security headers and safe redirects."""
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import Response
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -36,3 +38,16 @@ class RedactClientAddress(logging.Filter):
         if isinstance(record.msg, str) and " - - [" in record.msg:
             record.msg = "-" + record.msg[record.msg.index(" - - [") :]
         return True
+
+
+class NoSessionOn(SecureCookieSessionInterface):
+    """The cookie session, except on public paths that never use it (the scan redirect): no cookie is
+    read or written there, so those answers stay cheap and set no cookie."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
+
+    def open_session(self, app, request):
+        if self.pattern.fullmatch(request.path):
+            return None
+        return super().open_session(app, request)

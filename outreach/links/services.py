@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from crawlerdetect import CrawlerDetect
 from flask import current_app
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Engine, Select, bindparam, create_engine, or_, select
 from user_agents import parse as parse_user_agent
 
 from outreach.areas.models import Area, Opd
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 WIB = ZoneInfo("Asia/Jakarta")
 QR_MARKER = ("q", "1")
-PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")
 
 
 class LinkError(ValueError):
@@ -372,7 +372,9 @@ class _ScanStatements:
 
     def find(self, cursor, code: str):
         cursor.execute(self.resolve_sql, self._params(self.resolve, {"code": code}))
-        return cursor.fetchone()
+        row = cursor.fetchone()
+        cursor.close()
+        return row
 
     def add(self, cursor, values: dict) -> None:
         converted = {k: (p(v) if (p := self.processors[k]) else v) for k, v in values.items()}
@@ -384,18 +386,60 @@ def _statements(dialect) -> _ScanStatements:
     return _ScanStatements(dialect)
 
 
+def scan_engine() -> Engine:
+    """The engine the scan path uses.
+
+    On PostgreSQL: a small pool of its own in autocommit with `synchronous_commit=off`, so a scan is
+    two round trips (find, insert) and its commit does not wait for the WAL flush to disk. A crash of
+    the database server can lose the last fraction of a second of scans, never corrupt anything; every
+    other write of the app keeps the main engine's full durability. On SQLite: a pool without the
+    per-checkout ping (a local file does not go stale).
+    """
+    app = current_app._get_current_object()
+    engine = app.extensions.get("links_scan_engine")
+    if engine is None:
+        url = db.engine.url
+        if db.engine.dialect.name == "postgresql":
+            engine = create_engine(
+                url,
+                isolation_level="AUTOCOMMIT",
+                connect_args={"options": "-c synchronous_commit=off"},
+                pool_size=5,
+                max_overflow=5,
+            )
+        else:
+            engine = create_engine(url)
+        app.extensions["links_scan_engine"] = engine
+    return engine
+
+
+def _checkout_and_find(code: str):
+    """A pooled DBAPI connection and the code's row; a stale connection (database restarted) is replaced once.
+
+    The find is a read, so retrying it is safe; this replaces a ping on every checkout.
+    """
+    engine = scan_engine()
+    raw_conn = engine.raw_connection()
+    try:
+        return raw_conn, _statements(engine.dialect).find(raw_conn.cursor(), code)
+    except Exception:  # noqa: BLE001 - the driver's error types differ; retry once on a fresh connection
+        raw_conn.invalidate()
+        raw_conn.close()
+    raw_conn = engine.raw_connection()
+    try:
+        return raw_conn, _statements(engine.dialect).find(raw_conn.cursor(), code)
+    except Exception:
+        raw_conn.close()
+        raise
+
+
 def resolve_code(raw: str) -> ScanLink | None:
     """The link behind a code as typed or scanned (normalised first), or None when there is none."""
     code = normalise_code(raw)
     if code is None:
         return None
-    raw_conn = db.engine.raw_connection()
-    try:
-        cursor = raw_conn.cursor()
-        row = _statements(db.engine.dialect).find(cursor, code)
-        cursor.close()
-    finally:
-        raw_conn.close()
+    raw_conn, row = _checkout_and_find(code)
+    raw_conn.close()
     return _scan_link(row)
 
 
@@ -491,10 +535,11 @@ def record_scan(link: ScanLink | Link, request_meta: RequestMeta, now: datetime 
         "source": "qr" if request_meta.qr else "direct",
     }
     own = raw_conn is None
-    raw_conn = db.engine.raw_connection() if own else raw_conn
+    engine = scan_engine()
+    raw_conn = engine.raw_connection() if own else raw_conn
     try:
         cursor = raw_conn.cursor()
-        _statements(db.engine.dialect).add(cursor, values)
+        _statements(engine.dialect).add(cursor, values)
         cursor.close()
         raw_conn.commit()
     except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
@@ -532,18 +577,41 @@ class ScanResult:
     url: str = ""
 
 
+_link_cache: dict[str, tuple[float, ScanLink]] = {}
+_LINK_CACHE_SIZE = 10_000
+
+
+def _cached(code: str, ttl: float) -> ScanLink | None:
+    hit = _link_cache.get(code)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def _remember(code: str, link: ScanLink, ttl: float) -> None:
+    if len(_link_cache) >= _LINK_CACHE_SIZE:
+        _link_cache.clear()
+    _link_cache[code] = (time.monotonic() + ttl, link)
+
+
 def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
-    """Resolve a code and record the scan on one pooled connection (the whole hot path)."""
+    """Resolve a code and record the scan (the whole hot path): usually one insert on one pooled connection.
+
+    Found links are remembered for SCAN_LINK_CACHE_SECONDS (a few seconds: a busy flyer's scans skip
+    the lookup; a deactivation takes effect within that time). Unknown codes are never remembered.
+    """
     code = normalise_code(raw_code)
     if code is None:
         return ScanResult("unknown")
-    raw_conn = db.engine.raw_connection()
+    ttl = current_app.config.get("SCAN_LINK_CACHE_SECONDS", 0)
+    link = _cached(code, ttl) if ttl else None
+    raw_conn = None
     try:
-        cursor = raw_conn.cursor()
-        link = _scan_link(_statements(db.engine.dialect).find(cursor, code))
-        cursor.close()
         if link is None:
-            return ScanResult("unknown")
+            raw_conn, row = _checkout_and_find(code)
+            link = _scan_link(row)
+            if link is None:
+                return ScanResult("unknown")
+            if ttl:
+                _remember(code, link, ttl)
         if not link.active:
             return ScanResult("inactive")
         if is_prefetch(request_meta):
@@ -551,4 +619,5 @@ def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
         record_scan(link, request_meta, raw_conn=raw_conn)
         return ScanResult("redirect", link.url)
     finally:
-        raw_conn.close()
+        if raw_conn is not None:
+            raw_conn.close()

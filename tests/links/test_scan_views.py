@@ -14,6 +14,14 @@ PHONE = (
 TARGET = "https://spi.kpk.go.id/survei/eksternal"
 
 
+@pytest.fixture(autouse=True, params=["fast path", "flask view"])
+def scan_path(request, app):
+    """Every scan test runs through the WSGI fast path and through the Flask view alone."""
+    app.config["SCAN_FAST_PATH"] = request.param == "fast path"
+    yield request.param
+    app.config["SCAN_FAST_PATH"] = True
+
+
 @pytest.fixture
 def link(db):
     link = LinkFactory(code="ABC234", target=SurveyTargetFactory(url=TARGET))
