@@ -29,10 +29,13 @@ def decode_qr_codes(image_path) -> list[str]:
 
 
 def render_pdf(pdf: bytes, tmp_path, dpi: int = 110) -> list:
-    """Render every page of a PDF to PNG with pdftoppm; return the image paths."""
+    """Render every page of a PDF to PNG with pdftoppm, without anti-aliasing as a printer does."""
     source = tmp_path / "flyer.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-aa", "no", "-aaVector", "no", "-r", str(dpi), "-png", str(source), str(tmp_path / "page")],
+        check=True,
+    )
     return sorted(tmp_path.glob("page*.png"))
 
 
