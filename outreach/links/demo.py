@@ -15,7 +15,8 @@ from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.services import WIB, classify_user_agent, current_promoters_in, visitor_hash, wib_day
+from outreach.links.scanning import WIB, classify_user_agent, visitor_hash, wib_day
+from outreach.links.services import current_promoters_in
 from outreach.models import utcnow
 
 DEMO_TARGETS = (

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs
 
 from flask import Flask
 
-from outreach.links.services import QR_MARKER, RequestMeta, scan_code
+from outreach.links.scanning import RequestMeta, scan_code
+from outreach.links.services import QR_MARKER
 
 PREFIX = "/s/"
 PURPOSE_KEYS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_MOZ", "HTTP_X_PURPOSE")

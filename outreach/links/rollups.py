@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.extensions import db
 from outreach.links.models import SOURCES, Scan, ScanDaily, ScanRollupMark
-from outreach.links.services import WIB, wib_day
+from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ scan when SCAN_FAST_PATH is off, with the same service and headers.
 from flask import Blueprint, Response, render_template, request
 
 from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers, request_meta
-from outreach.links.services import scan_code
+from outreach.links.scanning import scan_code
 
 bp = Blueprint("scan", __name__)
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
-from outreach.links import services
+from outreach.links import scanning, services
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import safe_cell, write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily
@@ -183,19 +183,19 @@ def test_qr_url_carries_the_qr_marker(app):
 
 def test_visitor_hash_is_stable_within_a_day_and_changes_the_next_day():
     day = date(2026, 11, 26)
-    first = services.visitor_hash("198.51.100.7", PHONE, day, "secret")
-    assert services.visitor_hash("198.51.100.7", PHONE, day, "secret") == first
-    assert services.visitor_hash("198.51.100.7", PHONE, day + timedelta(days=1), "secret") != first
-    assert services.visitor_hash("198.51.100.8", PHONE, day, "secret") != first
-    assert services.visitor_hash("198.51.100.7", PHONE, day, "other-secret") != first
+    first = scanning.visitor_hash("198.51.100.7", PHONE, day, "secret")
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "secret") == first
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day + timedelta(days=1), "secret") != first
+    assert scanning.visitor_hash("198.51.100.8", PHONE, day, "secret") != first
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "other-secret") != first
     assert "198.51.100.7" not in first
 
 
 def test_the_salt_rotates_at_wib_midnight_not_utc_midnight():
     before = datetime(2026, 11, 26, 16, 59, tzinfo=UTC)  # 23:59 WIB
     after = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # 00:00 WIB next day
-    assert services.wib_day(before) == date(2026, 11, 26)
-    assert services.wib_day(after) == date(2026, 11, 27)
+    assert scanning.wib_day(before) == date(2026, 11, 26)
+    assert scanning.wib_day(after) == date(2026, 11, 27)
 
 
 @pytest.mark.parametrize(
@@ -213,13 +213,13 @@ def test_the_salt_rotates_at_wib_midnight_not_utc_midnight():
     ],
 )
 def test_user_agents_are_reduced_to_a_device_class_and_a_bot_flag(agent, device, bot):
-    assert services.classify_user_agent(agent) == (device, bot)
+    assert scanning.classify_user_agent(agent) == (device, bot)
 
 
 def _meta(**kwargs):
     values = {"method": "GET", "ip": "198.51.100.1", "user_agent": PHONE}
     values.update(kwargs)
-    return services.RequestMeta(**values)
+    return scanning.RequestMeta(**values)
 
 
 def test_record_scan_skips_head_and_prefetch(app, db):
