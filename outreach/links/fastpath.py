@@ -35,7 +35,7 @@ def request_meta(environ: dict) -> RequestMeta:
         ip=environ.get("REMOTE_ADDR", ""),
         user_agent=environ.get("HTTP_USER_AGENT", ""),
         purpose=" ".join(environ.get(key, "") for key in PURPOSE_KEYS),
-        qr=marker == QR_MARKER[1],
+        source="qr" if marker == QR_MARKER[1] else "direct",
     )
 
 

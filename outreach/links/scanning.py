@@ -21,7 +21,7 @@ from user_agents import parse as parse_user_agent
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
-from outreach.links.models import Link, Scan, SurveyTarget
+from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class RequestMeta:
     ip: str
     user_agent: str
     purpose: str = ""
-    qr: bool = False
+    source: str = "direct"  # one of models.SOURCES: "qr" when the URL carries the QR marker
 
 
 _link, _target = Link.__table__, SurveyTarget.__table__
@@ -238,6 +238,8 @@ def record_scan(link: ScanLink | Link, request_meta: RequestMeta, now: datetime 
     """
     if request_meta.method == "HEAD" or is_prefetch(request_meta):
         return False
+    if request_meta.source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {request_meta.source!r}")
     now = now or utcnow()
     device_class, is_bot = classify_user_agent(request_meta.user_agent)
     values = {
@@ -248,7 +250,7 @@ def record_scan(link: ScanLink | Link, request_meta: RequestMeta, now: datetime 
         ),
         "device_class": device_class,
         "is_bot": is_bot,
-        "source": "qr" if request_meta.qr else "direct",
+        "source": request_meta.source,
     }
     own = raw_conn is None
     engine = scan_engine()

@@ -198,3 +198,34 @@ def test_a_database_failure_still_sends_the_visitor_to_the_survey(client, db, li
     assert db.session.scalar(select(func.count()).select_from(Scan)) == 0
     assert "could not record a scan" in caplog.text
     assert PHONE not in caplog.text
+
+
+def test_scan_answers_set_no_cookie(client, db, link):
+    for path in ("/s/ABC234", "/s/NOPE22"):
+        assert "Set-Cookie" not in client.get(path, headers={"User-Agent": PHONE}).headers
+
+
+def test_a_remembered_link_is_looked_up_again_once_its_cache_time_is_over(app, client, db, link, monkeypatch):
+    from outreach.links import scanning
+
+    clock = [1000.0]
+    monkeypatch.setattr(scanning.time, "monotonic", lambda: clock[0])
+    monkeypatch.setitem(app.config, "SCAN_LINK_CACHE_SECONDS", 5)
+    scanning._link_cache.clear()
+    assert client.get("/s/ABC234").status_code == 302
+    link.active = False
+    db.session.commit()
+    assert client.get("/s/ABC234").status_code == 302  # still remembered as active
+    clock[0] += 6
+    assert client.get("/s/ABC234").status_code == 410
+    scanning._link_cache.clear()
+
+
+def test_development_server_request_logs_carry_no_client_address():
+    import logging
+
+    from outreach.security import RedactClientAddress
+
+    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '203.0.113.9 - - [26/Nov/2026] "%s" %s %s', (), None)
+    RedactClientAddress().filter(record)
+    assert "203.0.113.9" not in record.getMessage() and record.getMessage().startswith("- - - [")

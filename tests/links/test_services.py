@@ -227,7 +227,9 @@ def test_record_scan_skips_head_and_prefetch(app, db):
     db.session.commit()
     assert services.record_scan(link, _meta(method="HEAD")) is False
     assert services.record_scan(link, _meta(purpose="prefetch")) is False
-    assert services.record_scan(link, _meta(qr=True)) is True
+    assert services.record_scan(link, _meta(source="qr")) is True
+    with pytest.raises(ValueError, match="source"):
+        services.record_scan(link, _meta(source="sms"))
     assert [s.source for s in db.session.scalars(select(Scan))] == ["qr"]
 
 
