@@ -64,6 +64,7 @@ def import_models() -> None:
     from outreach.auth import models as _auth  # noqa: F401
     from outreach.drives import models as _drives  # noqa: F401
     from outreach.imports import models as _imports  # noqa: F401
+    from outreach.participation import models as _participation  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
 
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.auth.views import bp as auth_bp
     from outreach.drives.views import bp as drives_bp
     from outreach.main.views import bp as main_bp
+    from outreach.participation.views import bp as participation_bp
     from outreach.promoters.views import bp as promoters_bp
 
     app.register_blueprint(main_bp)
@@ -82,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(promoters_bp, url_prefix="/promoters")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(drives_bp, url_prefix="/drives")
+    app.register_blueprint(participation_bp, url_prefix="/participation")
 
 
 def register_error_handlers(app: Flask) -> None:

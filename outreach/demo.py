@@ -16,6 +16,7 @@ from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import authenticate, create_user, find_user_by_email
 from outreach.drives.demo import seed_demo_drives
 from outreach.extensions import db
+from outreach.participation.demo import seed_participation
 from outreach.promoters.models import Assignment, Promoter
 
 DEMO_LOGINS = {
@@ -207,6 +208,7 @@ def seed_demo() -> dict[str, int]:
     counts["locked_logins"] = _seed_locked_login()
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
     counts["drives"] = seed_demo_drives()
+    counts["participation"] = seed_participation()
     return counts
 
 
