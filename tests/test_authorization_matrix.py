@@ -99,6 +99,18 @@ EXPECTED = {
     "promoters.confirm_import": EDITORS,
     "promoters.export": EDITORS,
     "audit.index": ADMIN_ONLY,
+    "participation.index": STAFF,
+    "participation.kecamatan": STAFF,
+    "participation.export": STAFF,
+    "participation.uplift": STAFF,
+    "participation.drives": STAFF,
+    "participation.drive": STAFF,
+    "participation.counts": EDITORS,
+    "participation.add_count": EDITORS,
+    "participation.import_counts_view": EDITORS,
+    "participation.plan": EDITORS,
+    "participation.save_round_view": EDITORS,
+    "participation.import_plan": EDITORS,
 }
 
 
