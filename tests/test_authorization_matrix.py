@@ -111,6 +111,21 @@ EXPECTED = {
     "participation.plan": EDITORS,
     "participation.save_round_view": EDITORS,
     "participation.import_plan": EDITORS,
+    "links.activate": EDITORS,
+    "links.bulk": EDITORS,
+    "links.create": EDITORS,
+    "links.deactivate": EDITORS,
+    "links.detail": SIGNED_IN,
+    "links.flyer": SIGNED_IN,
+    "links.flyers": EDITORS,
+    "links.index": STAFF,
+    "links.mine": PROMOTER_ONLY,
+    "links.qr_image": SIGNED_IN,
+    "links.qr_vector": SIGNED_IN,
+    "links.target_create": ADMIN_ONLY,
+    "links.target_edit": ADMIN_ONLY,
+    "links.targets": ADMIN_ONLY,
+    "scan.scan": PUBLIC,
 }
 
 
@@ -139,6 +154,26 @@ OBJECT_CHECKS = [
         "promoters.show",
         own=lambda promoter: {"promoter_id": promoter.id},
         other=lambda promoter: {"promoter_id": factories.PromoterFactory().id},
+    ),
+    ObjectCheck(
+        "links.detail",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
+        "links.qr_image",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
+        "links.qr_vector",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
+        "links.flyer",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
     ),
 ]
 

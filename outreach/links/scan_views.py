@@ -7,6 +7,7 @@ scan when SCAN_FAST_PATH is off, with the same service and headers.
 
 from flask import Blueprint, Response, render_template, request
 
+from outreach.auth.decorators import public
 from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers, request_meta
 from outreach.links.scanning import scan_code
 
@@ -18,6 +19,7 @@ def _page(template: str, status: int, code: str) -> Response:
 
 
 @bp.route("/s/<code>", methods=["GET", "HEAD"])
+@public
 def scan(code: str):
     """Count a scan of an active link and send the visitor to its survey (302)."""
     result = scan_code(code, request_meta(request.environ))
