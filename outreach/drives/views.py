@@ -276,7 +276,9 @@ def edit(drive_id: int):
 def _links_form(drive: Drive) -> DriveLinksForm:
     target = default_target(drive)
     form = DriveLinksForm(data={"target": target.id if target else None, "channels": default_channels(drive)})
-    form.target.choices = options((t.id, t.name) for t in list_targets(active_only=True) if t.audience == drive.audience)
+    form.target.choices = options(
+        (t.id, t.name) for t in list_targets(active_only=True) if t.audience == drive.audience
+    )
     return form
 
 

@@ -9,7 +9,14 @@ from outreach.audit.models import AuditEvent
 from outreach.links.models import Link
 from tests.conftest import PASSWORD, csrf_token
 from tests.drives.helpers import make_drive
-from tests.factories import AssignmentFactory, LinkFactory, OpdFactory, PromoterFactory, SurveyTargetFactory, UserFactory
+from tests.factories import (
+    AssignmentFactory,
+    LinkFactory,
+    OpdFactory,
+    PromoterFactory,
+    SurveyTargetFactory,
+    UserFactory,
+)
 from tests.links.test_views import decode_qr_codes, follow_scan, render_pdf
 
 SINCE = datetime.date(2026, 7, 1)
@@ -19,7 +26,9 @@ SINCE = datetime.date(2026, 7, 1)
 def setup(db, tree):
     """A Roadshow Bus stop in Surabaya with two promoters (one assigned in Sidodadi) and one who stays home."""
     target = SurveyTargetFactory()
-    internal = SurveyTargetFactory(name="SPI internal", audience="internal", url="https://spi.kpk.go.id/survei/internal")
+    internal = SurveyTargetFactory(
+        name="SPI internal", audience="internal", url="https://spi.kpk.go.id/survei/internal"
+    )
     home = AssignmentFactory(area=tree["surabaya"], start_date=SINCE).promoter
     visitor = AssignmentFactory(area=tree["sidodadi"], start_date=SINCE).promoter
     absent = AssignmentFactory(area=tree["surabaya"], start_date=SINCE).promoter
@@ -62,9 +71,10 @@ def test_generating_links_twice_adds_only_the_new_channels(coordinator_client, s
     page = coordinator_client.get(again.headers["Location"]).get_data(as_text=True)
     assert "0 tautan dibuat, 4 dilewati" in page
     _generate(coordinator_client, setup, ["flyer", "whatsapp"])
-    assert sorted(link.channel for link in _drive_links(setup["drive"])) == ["bus", "bus", "flyer", "flyer"] + [
-        "whatsapp"
-    ] * 2
+    assert (
+        sorted(link.channel for link in _drive_links(setup["drive"]))
+        == ["bus", "bus", "flyer", "flyer"] + ["whatsapp"] * 2
+    )
 
 
 def test_generating_links_is_audited_per_drive_and_per_link(coordinator_client, setup, db):
@@ -139,7 +149,9 @@ def test_an_opd_session_links_count_for_the_opd(coordinator_client, db, tree):
     promoter = PromoterFactory(opd=opd)
     drive = make_drive("2026-10-02 09:00", "2026-10-02 11:00", opds=[opd], promoters=[promoter], audience="internal")
     db.session.commit()
-    response = coordinator_client.post(f"/drives/{drive.id}/links", data={"target": target.id, "channels": ["whatsapp"]})
+    response = coordinator_client.post(
+        f"/drives/{drive.id}/links", data={"target": target.id, "channels": ["whatsapp"]}
+    )
     assert response.status_code == 302
     [link] = _drive_links(drive)
     assert (link.opd_id, link.area_id, link.promoter_id) == (opd.id, tree["kedaton"].id, promoter.id)
