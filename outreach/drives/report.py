@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, or_, select
 
 from outreach.areas.models import Area
-from outreach.drives.models import Drive
-from outreach.drives.timezone import wib_days
+from outreach.drives.models import CANCELLED, Drive
+from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.links.rollups import ScanTotals, daily_scan_rows, totals_for
 from outreach.links.services import area_scope_condition
-from outreach.participation.figures import drive_window, with_moving_average
+from outreach.participation.figures import drive_units, drive_window, with_moving_average
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,20 @@ def chart_points(link_ids, windows: ReportWindows) -> list[tuple[date, int, floa
     span = Window(windows.before.first, windows.after.last)
     daily = daily_human_scans(link_ids, span)
     return with_moving_average(daily, span.first, span.last, span.first)
+
+
+def nearby_drives(drive: Drive, windows: ReportWindows) -> list[Drive]:
+    """Other drives (not cancelled) reaching the same areas or OPDs between the first day before and the
+    last day after this one: their scans show in this report's area figures too."""
+    stmt = (
+        select(Drive)
+        .where(
+            Drive.id != drive.id,
+            Drive.status != CANCELLED,
+            Drive.starts_at < wib_day_start(windows.after.last + timedelta(days=1)),
+            Drive.ends_at > wib_day_start(windows.before.first),
+        )
+        .order_by(Drive.starts_at)
+    )
+    mine = drive_units(drive)
+    return [other for other in db.session.scalars(stmt) if drive_units(other) & mine]

@@ -16,7 +16,14 @@ from outreach.drives.forms import DriveFilterForm, DriveForm, DriveLinksForm, Fe
 from outreach.drives.labels import audience_label, kind_label, status_label
 from outreach.drives.links import default_channels, default_target, drive_links, generate_drive_links
 from outreach.drives.models import CANCELLED, DRIVE_KINDS, Drive
-from outreach.drives.report import area_link_ids, chart_points, own_link_ids, report_windows, scope_figures
+from outreach.drives.report import (
+    area_link_ids,
+    chart_points,
+    nearby_drives,
+    own_link_ids,
+    report_windows,
+    scope_figures,
+)
 from outreach.drives.services import (
     DriveData,
     can_view,
@@ -85,6 +92,16 @@ def wib_time_on(drive: Drive, day: date) -> str:
 def rupiah(amount: int) -> str:
     """'Rp 1.500.000'."""
     return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+@bp.app_template_filter("day_span")
+def day_span(first: date, last: date) -> str:
+    """'1 Okt 2026', '21–27 Okt 2026' or '29 Okt – 3 Nov 2026'."""
+    if first == last:
+        return format_date(first, "d MMM yyyy")
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last, 'd MMM yyyy')}"
+    return f"{format_date(first, 'd MMM')} – {format_date(last, 'd MMM yyyy')}"
 
 
 @bp.app_template_filter("month_name")
@@ -394,6 +411,7 @@ def report(drive_id: int):
         today=wib_today(),
         is_staff=promoter_id is None,
         link_count=len(drive_links(drive, promoter_id=promoter_id)),
+        nearby=nearby_drives(drive, windows) if promoter_id is None else [],
     )
 
 

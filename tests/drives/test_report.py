@@ -202,3 +202,14 @@ def test_a_drive_without_cost_shows_no_cost_card(coordinator_client, db, tree):
     drive = build(db, tree, PromoterFactory())
     html = coordinator_client.get(f"/drives/{drive.id}/report").get_data(as_text=True)
     assert "Biaya per responden tambahan" not in html
+
+
+def test_the_report_names_other_drives_in_the_same_areas_and_windows(coordinator_client, db, tree):
+    drive = build(db, tree, PromoterFactory())
+    earlier = make_drive("2026-09-26 15:30", "2026-09-26 18:30", areas=[tree["kedaton"]], title="Sweeping Kedaton")
+    make_drive("2026-09-26 15:30", "2026-09-26 18:30", areas=[tree["pelita"]], title="Elsewhere")
+    make_drive("2026-09-10 15:30", "2026-09-10 18:30", areas=[tree["surabaya"]], title="Long before")
+    db.session.commit()
+    html = coordinator_client.get(f"/drives/{drive.id}/report").get_data(as_text=True)
+    assert f"/drives/{earlier.id}/report" in html and "Sweeping Kedaton" in html
+    assert "Elsewhere" not in html and "Long before" not in html
