@@ -15,6 +15,7 @@ from outreach.areas.services import load_official_areas, load_opds, subunit_code
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import authenticate, create_user, find_user_by_email
 from outreach.drives.demo import seed_demo_drives
+from outreach.drives.demo_links import seed_drive_links
 from outreach.extensions import db
 from outreach.participation.demo import seed_participation
 from outreach.promoters.models import Assignment, Promoter
@@ -209,6 +210,7 @@ def seed_demo() -> dict[str, int]:
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
     counts.update(_seed_links())
     counts["drives"] = seed_demo_drives()
+    counts.update(seed_drive_links(current_app.config["SECRET_KEY"]))
     counts["participation"] = seed_participation()
     return counts
 

@@ -69,6 +69,9 @@ EXPECTED = {
     "drives.feed_create": SIGNED_IN,
     "drives.feed_revoke": SIGNED_IN,
     "drives.feed_ics": PUBLIC,
+    "drives.flyers": EDITORS,
+    "drives.generate_links": EDITORS,
+    "drives.report": SIGNED_IN,
     "areas.index": STAFF,
     "areas.show": STAFF,
     "areas.create": EDITORS,
@@ -147,6 +150,11 @@ class ObjectCheck:
 OBJECT_CHECKS = [
     ObjectCheck(
         "drives.show",
+        own=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[promoter]).id},
+        other=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[factories.PromoterFactory()]).id},
+    ),
+    ObjectCheck(
+        "drives.report",
         own=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[promoter]).id},
         other=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[factories.PromoterFactory()]).id},
     ),

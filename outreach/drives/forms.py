@@ -27,6 +27,8 @@ from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
 from outreach.drives.models import DONE
 from outreach.drives.services import promoter_groups, target_area_groups
 from outreach.extensions import db
+from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
+from outreach.links.models import CHANNELS
 from outreach.templating import promoter_role_label
 
 # The first format is what browsers' datetime-local inputs expect back.
@@ -158,3 +160,15 @@ class RevokeFeedForm(FlaskForm):
     """Turn the calendar feed off."""
 
     submit = SubmitField(_l("Turn the calendar address off"))
+
+
+class DriveLinksForm(FlaskForm):
+    """Survey and channels for generating a drive's links (one per participating promoter and channel)."""
+
+    target = SelectField(_l("Survey"), coerce=int)
+    channels = MultiCheckboxField(_l("Channels"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
+    submit = SubmitField(_l("Generate links"))
+
+    def validate_channels(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one channel."))

@@ -12,9 +12,18 @@ from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import public, roles_required, signed_in
 from outreach.auth.models import EDITOR_ROLES, PROMOTER, ROLES, STAFF_ROLES
 from outreach.drives.feeds import build_calendar, feed_drives, feed_of, issue_feed_token, revoke_feed, user_for_token
-from outreach.drives.forms import DriveFilterForm, DriveForm, FeedForm, RevokeFeedForm
+from outreach.drives.forms import DriveFilterForm, DriveForm, DriveLinksForm, FeedForm, RevokeFeedForm
 from outreach.drives.labels import audience_label, kind_label, status_label
-from outreach.drives.models import DRIVE_KINDS, Drive
+from outreach.drives.links import default_channels, default_target, drive_links, generate_drive_links
+from outreach.drives.models import CANCELLED, DRIVE_KINDS, Drive
+from outreach.drives.report import (
+    area_link_ids,
+    chart_points,
+    nearby_drives,
+    own_link_ids,
+    report_windows,
+    scope_figures,
+)
 from outreach.drives.services import (
     DriveData,
     can_view,
@@ -34,7 +43,13 @@ from outreach.drives.services import (
 )
 from outreach.drives.timezone import to_wib, wib_to_utc, wib_today
 from outreach.extensions import db
+from outreach.links.flyers import render_flyers
+from outreach.links.forms import options
+from outreach.links.models import SurveyTarget
+from outreach.links.rollups import totals_by_link
+from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
+from outreach.participation.figures import drive_uplift
 from outreach.promoters.models import Promoter
 from outreach.security import no_referrer
 
@@ -77,6 +92,16 @@ def wib_time_on(drive: Drive, day: date) -> str:
 def rupiah(amount: int) -> str:
     """'Rp 1.500.000'."""
     return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+@bp.app_template_filter("day_span")
+def day_span(first: date, last: date) -> str:
+    """'1 Okt 2026', '21–27 Okt 2026' or '29 Okt – 3 Nov 2026'."""
+    if first == last:
+        return format_date(first, "d MMM yyyy")
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{format_date(last, 'd MMM yyyy')}"
+    return f"{format_date(first, 'd MMM')} – {format_date(last, 'd MMM yyyy')}"
 
 
 @bp.app_template_filter("month_name")
@@ -265,17 +290,128 @@ def edit(drive_id: int):
     return _save(DriveForm(data=_form_data(drive)), drive)
 
 
-@bp.route("/<int:drive_id>")
-@roles_required(*ROLES)
-def show(drive_id: int):
-    """One drive; promoters see only drives they take part in, and no one else's name."""
-    drive = _load_visible(drive_id)
+def _links_form(drive: Drive) -> DriveLinksForm:
+    target = default_target(drive)
+    form = DriveLinksForm(data={"target": target.id if target else None, "channels": default_channels(drive)})
+    form.target.choices = options(
+        (t.id, t.name) for t in list_targets(active_only=True) if t.audience == drive.audience
+    )
+    return form
+
+
+def _own_promoter_id() -> int | None:
+    """The promoter whose links the current user may see on drive pages, or None for staff (all)."""
+    return (current_user.promoter_id or 0) if current_user.role == PROMOTER else None
+
+
+def _render_show(drive: Drive, links_form: DriveLinksForm, status: int = 200):
+    links = drive_links(drive, promoter_id=_own_promoter_id())
     return render_template(
         "drives/show.html",
         drive=drive,
+        links=links,
+        link_stats=totals_by_link([link.id for link in links]),
+        links_form=links_form,
         can_edit=current_user.role in EDITOR_ROLES,
         show_people=current_user.role in STAFF_ROLES,
         show_phones=current_user.role in EDITOR_ROLES,
+    ), status
+
+
+@bp.route("/<int:drive_id>")
+@roles_required(*ROLES)
+def show(drive_id: int):
+    """One drive; promoters see only drives they take part in, and no one else's name or links."""
+    drive = _load_visible(drive_id)
+    return _render_show(drive, _links_form(drive))
+
+
+@bp.route("/<int:drive_id>/links", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def generate_links(drive_id: int):
+    """Make the drive's links: one per participating promoter and chosen channel; a re-run adds only new ones."""
+    drive = db.get_or_404(Drive, drive_id)
+    form = _links_form(drive)
+    if not form.validate_on_submit():
+        return _render_show(drive, form, 400)
+    try:
+        result = generate_drive_links(
+            drive, db.get_or_404(SurveyTarget, form.target.data), form.channels.data, actor=current_user
+        )
+    except LinkError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("drives.show", drive_id=drive.id))
+    db.session.commit()
+    flash(
+        _(
+            "%(created)d links created, %(skipped)d skipped (the promoter already has one).",
+            created=len(result.created),
+            skipped=result.skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for("drives.show", drive_id=drive.id) + "#links")
+
+
+@bp.route("/<int:drive_id>/flyers.pdf")
+@roles_required(*EDITOR_ROLES)
+def flyers(drive_id: int):
+    """All active links of the drive as one flyer PDF (?layout=1|4|8)."""
+    drive = db.get_or_404(Drive, drive_id)
+    layout = request.args.get("layout", 4, type=int)
+    if layout not in (1, 4, 8):
+        abort(404)
+    links = drive_links(drive, active_only=True)
+    if not links:
+        flash(_("This drive has no active links yet."), "error")
+        return redirect(url_for("drives.show", drive_id=drive.id))
+    data = render_flyers(links, layout, title=f"Flyer SPI {drive.title}")
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="flyers-drive-{drive.id}-{layout}.pdf"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
+# The uplift page bootstraps its interval with many resamples; the report shows only the point figure
+# (cost per additional respondent), which does not depend on the resamples.
+REPORT_RESAMPLES = 200
+
+
+@bp.route("/<int:drive_id>/report")
+@roles_required(*ROLES)
+def report(drive_id: int):
+    """Scans before, during and after the drive by its own links and all links of its areas and OPDs.
+
+    A promoter sees it only for drives they take part in, and then only their own links' numbers.
+    """
+    drive = _load_visible(drive_id)
+    windows = report_windows(drive)
+    promoter_id = _own_promoter_id()
+    own = scope_figures(own_link_ids(drive, promoter_id), windows)
+    area_ids = area_link_ids(drive) if promoter_id is None else None
+    area = scope_figures(area_ids, windows) if area_ids is not None else None
+    uplift = None
+    if promoter_id is None and drive.cost and drive.status != CANCELLED:
+        uplift = drive_uplift(drive, resamples=REPORT_RESAMPLES)
+    chart_ids = own_link_ids(drive, promoter_id) if area_ids is None else area_ids
+    return render_template(
+        "drives/report.html",
+        drive=drive,
+        windows=windows,
+        own=own,
+        area=area,
+        uplift=uplift,
+        points=chart_points(chart_ids, windows),
+        chart_scope="own" if area_ids is None else "area",
+        today=wib_today(),
+        is_staff=promoter_id is None,
+        link_count=len(drive_links(drive, promoter_id=promoter_id)),
+        nearby=nearby_drives(drive, windows) if promoter_id is None else [],
     )
 
 

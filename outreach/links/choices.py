@@ -3,7 +3,10 @@
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.drives.models import Drive
+from outreach.drives.timezone import to_wib
 from outreach.extensions import db
+from outreach.links.models import Link
 from outreach.links.services import _current_promoters_query, _first_area_each, area_text
 from outreach.templating import promoter_role_label
 
@@ -52,3 +55,13 @@ def opd_choices() -> list[tuple[int, str]]:
     """Active OPDs as select options."""
     rows = db.session.execute(select(Opd.id, Opd.name).where(Opd.active.is_(True)).order_by(Opd.name))
     return [(opd_id, name) for opd_id, name in rows]
+
+
+def drive_choices() -> list[tuple[int, str]]:
+    """Drives that have links, newest first, as select options: 'Title (day)'."""
+    rows = db.session.execute(
+        select(Drive.id, Drive.title, Drive.starts_at)
+        .where(Drive.id.in_(select(Link.drive_id).where(Link.drive_id.is_not(None))))
+        .order_by(Drive.starts_at.desc())
+    )
+    return [(drive_id, f"{title} ({to_wib(starts_at):%d-%m-%Y})") for drive_id, title, starts_at in rows]

@@ -125,29 +125,39 @@ def _scans_for(rng: random.Random, link: Link, first_day, days: int, secret: str
         if days // 2 <= offset < days // 2 + 7:
             pace *= 1.8
         visits = max(0, round(rng.gauss(pace, pace**0.5)))
-        visitors: list[tuple[str, str]] = []
-        for _ in range(visits):
-            if visitors and rng.random() < 0.15:
-                ip, ua = rng.choice(visitors)
-            else:
-                ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-                ua = rng.choice(PHONES) if rng.random() < 0.85 else rng.choice(OTHERS)
-                visitors.append((ip, ua))
-            if link.channel == "whatsapp" and rng.random() < 0.12:
-                ip, ua = f"10.250.0.{rng.randint(1, 254)}", rng.choice(BOTS)
-            hour = 6 + rng.choices(range(len(HOUR_WEIGHTS)), HOUR_WEIGHTS)[0]
-            moment = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=WIB)
-            device, is_bot = classify_user_agent(ua)
-            rows.append(
-                {
-                    "link_id": link.id,
-                    "created_at": moment.astimezone(UTC),
-                    "visitor_hash": visitor_hash(ip, ua, day, secret),
-                    "device_class": device,
-                    "is_bot": is_bot,
-                    "source": "qr" if link.channel in ("flyer", "banner", "bus") and rng.random() < 0.85 else "direct",
-                }
-            )
+        rows.extend(scans_on_day(rng, link, day, visits, secret))
+    return rows
+
+
+def scans_on_day(
+    rng: random.Random, link: Link, day, visits: int, secret: str, hours: tuple[int, ...] = ()
+) -> list[dict]:
+    """`visits` synthetic scans of a link on one WIB day (at one of `hours`, or spread over the day):
+    some repeat visitors, WhatsApp preview bots, mostly phones; hashed exactly as real scans are."""
+    rows = []
+    visitors: list[tuple[str, str]] = []
+    for _ in range(visits):
+        if visitors and rng.random() < 0.15:
+            ip, ua = rng.choice(visitors)
+        else:
+            ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+            ua = rng.choice(PHONES) if rng.random() < 0.85 else rng.choice(OTHERS)
+            visitors.append((ip, ua))
+        if link.channel == "whatsapp" and rng.random() < 0.12:
+            ip, ua = f"10.250.0.{rng.randint(1, 254)}", rng.choice(BOTS)
+        hour = rng.choice(hours) if hours else 6 + rng.choices(range(len(HOUR_WEIGHTS)), HOUR_WEIGHTS)[0]
+        moment = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=WIB)
+        device, is_bot = classify_user_agent(ua)
+        rows.append(
+            {
+                "link_id": link.id,
+                "created_at": moment.astimezone(UTC),
+                "visitor_hash": visitor_hash(ip, ua, day, secret),
+                "device_class": device,
+                "is_bot": is_bot,
+                "source": "qr" if link.channel in ("flyer", "banner", "bus") and rng.random() < 0.85 else "direct",
+            }
+        )
     return rows
 
 

@@ -94,6 +94,7 @@ class LinkFilterForm(FlaskForm):
     scope = SelectField(_l("Area or OPD"), validators=[Optional()])
     target = SelectField(_l("Survey"), coerce=int, validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
+    drive = SelectField(_l("Drive"), coerce=int, validators=[Optional()])
     status = SelectField(
         _l("Status"),
         choices=options([("active", _l("Active")), ("inactive", _l("Inactive")), ("all", _l("All"))]),

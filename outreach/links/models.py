@@ -45,6 +45,8 @@ class Link(db.Model):
     promoter_id: Mapped[int | None] = mapped_column(ForeignKey("promoter.id"), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    # The socialisation drive the link was made for (outreach.drives), if any.
+    drive_id: Mapped[int | None] = mapped_column(ForeignKey("drive.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str] = mapped_column(String(12))
     label: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -55,6 +57,7 @@ class Link(db.Model):
     promoter: Mapped[Promoter | None] = relationship()
     area: Mapped[Area] = relationship()
     opd: Mapped[Opd | None] = relationship()
+    drive: Mapped["Drive | None"] = relationship()  # noqa: F821 - outreach.drives.models, resolved by name
     created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:

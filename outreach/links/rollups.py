@@ -143,12 +143,15 @@ def totals_by_link(link_ids, since: date | None = None) -> dict[int, ScanTotals]
     return {link_id: ScanTotals(*map(int, values)) for link_id, *values in db.session.execute(query)}
 
 
-def totals_for(link_ids, since: date | None = None) -> ScanTotals:
-    """Scan totals summed over the given links (a list or a select of ids)."""
+def totals_for(link_ids, since: date | None = None, until: date | None = None) -> ScanTotals:
+    """Scan totals summed over the given links (a list or a select of ids), optionally for the WIB days
+    from `since` to `until` (both included)."""
     rows = daily_scan_rows()
     query = select(*_sums(rows)).where(rows.c.link_id.in_(link_ids))
     if since is not None:
         query = query.where(rows.c.day >= since)
+    if until is not None:
+        query = query.where(rows.c.day <= until)
     return ScanTotals(*map(int, db.session.execute(query).one()))
 
 

@@ -105,8 +105,9 @@ def create_link(
     opd: Opd | None = None,
     label: str = "",
     actor=None,
+    drive=None,
 ) -> Link:
-    """Create a tracked link with a fresh code."""
+    """Create a tracked link with a fresh code (optionally made for a socialisation drive)."""
     if channel not in CHANNELS:
         raise LinkError(f"channel: must be one of {', '.join(CHANNELS)}, not {channel!r}")
     if not target.active:
@@ -119,11 +120,15 @@ def create_link(
         promoter=promoter,
         opd=opd,
         label=label.strip()[:120],
+        drive_id=getattr(drive, "id", None),
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(link)
     db.session.flush()
-    record_event(actor, "link.create", link, {"code": link.code, "channel": channel, "target": target.id})
+    changes = {"code": link.code, "channel": channel, "target": target.id}
+    if link.drive_id is not None:
+        changes["drive"] = link.drive_id
+    record_event(actor, "link.create", link, changes)
     log.info("created link %s (%s)", link.id, link.code)
     return link
 
@@ -224,6 +229,7 @@ def links_query(
     area: Area | None = None,
     opd: Opd | None = None,
     promoter: Promoter | None = None,
+    drive_id: int | None = None,
     target_id: int | None = None,
     channel: str | None = None,
     active: bool | None = None,
@@ -237,6 +243,8 @@ def links_query(
         query = query.where(Link.opd_id == opd.id)
     if promoter is not None:
         query = query.where(Link.promoter_id == promoter.id)
+    if drive_id:
+        query = query.where(Link.drive_id == drive_id)
     if target_id:
         query = query.where(Link.target_id == target_id)
     if channel:

@@ -88,12 +88,14 @@ def index():
     form.scope.choices = options([("", _("All areas and OPDs"))]) + grouped_options(choices.scope_choices())
     form.target.choices = options([(0, _("All surveys"))] + [(t.id, t.name) for t in services.list_targets()])
     form.channel.choices = options([("", _("All channels")), *CHANNEL_LABELS.items()])
+    form.drive.choices = options([(0, _("All links, with or without a drive")), *choices.drive_choices()])
     scope = choices.resolve_scope(form.scope.data)
     status = form.status.data or "active"
     query = services.links_query(
         area=scope if isinstance(scope, Area) else None,
         opd=scope if isinstance(scope, Opd) else None,
         target_id=form.target.data or None,
+        drive_id=form.drive.data or None,
         channel=form.channel.data or None,
         active={"active": True, "inactive": False}.get(status),
         search=(form.q.data or "").strip() or None,

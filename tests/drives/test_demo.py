@@ -42,3 +42,26 @@ def test_demo_promoter_login_has_drives_to_see(runner, client, db):
     page = client.get("/drives/?when=all").get_data(as_text=True)
     assert "Door-to-door RT Kelurahan Kedaton" in page and "Siaran WhatsApp ketua RT se-Kecamatan Kedaton" in page
     assert "Tugu Adipura" not in page
+
+
+def test_seed_demo_gives_drives_their_links_and_past_ones_an_effect_once(runner, db):
+    from outreach.drives.report import own_link_ids, report_windows, scope_figures
+    from outreach.links.models import Link
+
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    drives = db.session.scalars(select(Drive)).all()
+    links = db.session.scalars(select(Link).where(Link.drive_id.is_not(None))).all()
+    by_drive = {d.id: [link for link in links if link.drive_id == d.id] for d in drives}
+    cancelled = [d for d in drives if d.status == "cancelled"]
+    assert cancelled and all(not by_drive[d.id] for d in cancelled)
+    bus = next(d for d in drives if d.title == "Bus Roadshow KPK di Tugu Adipura")
+    assert {link.channel for link in by_drive[bus.id]} == {"bus", "banner", "flyer"}
+    assert {link.promoter_id for link in by_drive[bus.id]} == {p.id for p in bus.promoters}
+    door = next(d for d in drives if d.title == "Door-to-door RT Kelurahan Surabaya")
+    figures = scope_figures(own_link_ids(door), report_windows(door))
+    assert figures.during.human_scans > 0 and figures.post.human_scans > figures.before.human_scans
+
+    again = runner.invoke(args=["seed-demo"])
+    assert "drive_links +0, drive_scans +0" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Link).where(Link.drive_id.is_not(None))) == len(links)

@@ -1,0 +1,134 @@
+"""A drive's report: scans in the window before it, during it and in the days after, from the scan rollups.
+
+The post window is the uplift page's (`participation.figures.drive_window`: the drive's WIB days and
+FOLLOW_DAYS after), split into "during" and "after"; the before window has the same length and ends the
+day before the drive. All figures come from `links.rollups.totals_for` (SQL sums over the daily rollup).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, or_, select
+
+from outreach.areas.models import Area
+from outreach.drives.models import CANCELLED, Drive
+from outreach.drives.timezone import wib_day_start, wib_days
+from outreach.extensions import db
+from outreach.links.models import Link
+from outreach.links.rollups import ScanTotals, daily_scan_rows, totals_for
+from outreach.links.services import area_scope_condition
+from outreach.participation.figures import drive_units, drive_window, with_moving_average
+
+
+@dataclass(frozen=True)
+class Window:
+    """WIB days from first to last, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class ReportWindows:
+    """Before, during and after a drive; `post` is during and after together (the uplift page's window)."""
+
+    before: Window
+    during: Window
+    after: Window
+
+    @property
+    def post(self) -> Window:
+        return Window(self.during.first, self.after.last)
+
+
+def report_windows(drive: Drive) -> ReportWindows:
+    """The drive's WIB days, the follow-up days of the uplift window, and the same-length window before."""
+    start, end = drive_window(drive)
+    days = wib_days(drive.starts_at, drive.ends_at)
+    length = (end - start).days + 1
+    return ReportWindows(
+        before=Window(start - timedelta(days=length), start - timedelta(days=1)),
+        during=Window(days[0], days[-1]),
+        after=Window(days[-1] + timedelta(days=1), end),
+    )
+
+
+@dataclass(frozen=True)
+class ScopeFigures:
+    """Scan totals of one set of links in each window."""
+
+    before: ScanTotals
+    during: ScanTotals
+    after: ScanTotals
+    post: ScanTotals
+
+    @property
+    def change(self) -> int:
+        """Human scans after the drive began minus those in the same-length window before."""
+        return self.post.human_scans - self.before.human_scans
+
+    @property
+    def change_percent(self) -> float | None:
+        """The change relative to the before window (None when there were no scans before)."""
+        return None if not self.before.human_scans else 100 * self.change / self.before.human_scans
+
+
+def scope_figures(link_ids, windows: ReportWindows) -> ScopeFigures:
+    """Totals of the links (a list or a select of ids) in the before, during, after and post windows."""
+    return ScopeFigures(
+        *(totals_for(link_ids, w.first, w.last) for w in (windows.before, windows.during, windows.after, windows.post))
+    )
+
+
+def own_link_ids(drive: Drive, promoter_id: int | None = None) -> Select:
+    """Ids of the links made for the drive (one promoter's only, when given)."""
+    query = select(Link.id).where(Link.drive_id == drive.id)
+    return query if promoter_id is None else query.where(Link.promoter_id == promoter_id)
+
+
+def area_link_ids(drive: Drive) -> Select | None:
+    """Ids of all links of the drive's areas (and everything below them) and OPDs, whoever made them."""
+    conditions = [Link.opd_id.in_([o.id for o in drive.opds])] if drive.opds else []
+    conditions += [area_scope_condition(Area, area) for area in drive.areas]
+    if not conditions:
+        return None
+    return select(Link.id).join(Area, Area.id == Link.area_id).where(or_(*conditions))
+
+
+def daily_human_scans(link_ids, window: Window) -> dict[date, int]:
+    """Human scans per WIB day of the links over a window (SQL sums per day)."""
+    rows = daily_scan_rows()
+    query = (
+        select(rows.c.day, func.sum(rows.c.scans) - func.sum(rows.c.bot_scans))
+        .where(rows.c.link_id.in_(link_ids), rows.c.day >= window.first, rows.c.day <= window.last)
+        .group_by(rows.c.day)
+    )
+    return {day: int(count or 0) for day, count in db.session.execute(query)}
+
+
+def chart_points(link_ids, windows: ReportWindows) -> list[tuple[date, int, float]]:
+    """(day, human scans, 7-day trailing mean) from the first day before the drive to the last after it."""
+    span = Window(windows.before.first, windows.after.last)
+    daily = daily_human_scans(link_ids, span)
+    return with_moving_average(daily, span.first, span.last, span.first)
+
+
+def nearby_drives(drive: Drive, windows: ReportWindows) -> list[Drive]:
+    """Other drives (not cancelled) reaching the same areas or OPDs between the first day before and the
+    last day after this one: their scans show in this report's area figures too."""
+    stmt = (
+        select(Drive)
+        .where(
+            Drive.id != drive.id,
+            Drive.status != CANCELLED,
+            Drive.starts_at < wib_day_start(windows.after.last + timedelta(days=1)),
+            Drive.ends_at > wib_day_start(windows.before.first),
+        )
+        .order_by(Drive.starts_at)
+    )
+    mine = drive_units(drive)
+    return [other for other in db.session.scalars(stmt) if drive_units(other) & mine]
