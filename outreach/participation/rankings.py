@@ -13,7 +13,7 @@ from outreach.areas.models import Area
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import daily_scan_rows
+from outreach.links.rollups import promoter_scan_rows
 from outreach.participation.days import day_range
 from outreach.participation.figures import _drives_between, drive_window
 from outreach.participation.series import get_source
@@ -24,7 +24,7 @@ RANKING_SIZE = 10
 
 @dataclass(frozen=True)
 class PromoterRank:
-    """One promoter's scans over a range (bots excluded)."""
+    """One promoter's scans over a range (bots excluded), and how many links they have."""
 
     promoter: Promoter
     scans: int
@@ -32,26 +32,26 @@ class PromoterRank:
     links: int
 
 
-def promoter_ranking(start: date, end: date, limit: int = RANKING_SIZE) -> list[PromoterRank]:
+def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -> list[PromoterRank]:
     """Promoters with the most scans of their links from start to end (WIB days), most first."""
-    rows = daily_scan_rows()
-    scans = func.sum(rows.c.scans - rows.c.bot_scans)
+    rows = promoter_scan_rows(start, end)
+    scans = func.sum(rows.c.human_scans)
     query = (
-        select(
-            Link.promoter_id,
-            scans,
-            func.sum(rows.c.unique_visitors),
-            func.count(func.distinct(Link.id)),
-        )
-        .join(Link, Link.id == rows.c.link_id)
-        .where(rows.c.day.between(start, end), Link.promoter_id.is_not(None))
-        .group_by(Link.promoter_id)
-        .order_by(scans.desc(), Link.promoter_id)
+        select(rows.c.promoter_id, scans, func.sum(rows.c.unique_visitors))
+        .group_by(rows.c.promoter_id)
+        .having(scans > 0)
+        .order_by(scans.desc(), rows.c.promoter_id)
         .limit(limit)
     )
     found = db.session.execute(query).all()
-    promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_([r[0] for r in found])))}
-    return [PromoterRank(promoters[pid], int(s), int(u), int(n)) for pid, s, u, n in found if s]
+    ids = [r[0] for r in found]
+    promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)))}
+    links = dict(
+        db.session.execute(
+            select(Link.promoter_id, func.count()).where(Link.promoter_id.in_(ids)).group_by(Link.promoter_id)
+        ).all()
+    )
+    return [PromoterRank(promoters[pid], int(s), int(u), links.get(pid, 0)) for pid, s, u in found]
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,10 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
 def own_daily(promoter: Promoter, days: int, today: date) -> list[tuple[date, int, int]]:
     """(day, scans, unique visitors) of all of a promoter's links for the last `days` WIB days, zero-filled."""
     first = today - timedelta(days=days - 1)
-    rows = daily_scan_rows()
+    rows = promoter_scan_rows(first, today)
     query = (
-        select(rows.c.day, func.sum(rows.c.scans - rows.c.bot_scans), func.sum(rows.c.unique_visitors))
-        .join(Link, Link.id == rows.c.link_id)
-        .where(Link.promoter_id == promoter.id, rows.c.day.between(first, today))
+        select(rows.c.day, func.sum(rows.c.human_scans), func.sum(rows.c.unique_visitors))
+        .where(rows.c.promoter_id == promoter.id)
         .group_by(rows.c.day)
     )
     found = {day: (int(s), int(u)) for day, s, u in db.session.execute(query)}

@@ -140,24 +140,17 @@ class ScanSeries:
 
     def rows(self, start: date, end: date) -> Subquery:
         """Per link and WIB day: human scans (or unique visitors), with the link's area, OPD and audience."""
-        from outreach.links.models import Link, SurveyTarget
-        from outreach.links.rollups import daily_scan_rows
+        from outreach.links.rollups import unit_scan_rows
 
-        scan_days = daily_scan_rows()
-        value = scan_days.c.unique_visitors if self.unique else scan_days.c.scans - scan_days.c.bot_scans
-        return (
-            select(
-                Link.area_id.label("area_id"),
-                Link.opd_id.label("opd_id"),
-                SurveyTarget.audience.label("audience"),
-                scan_days.c.day.label("day"),
-                value.label("n"),
-            )
-            .join(Link, Link.id == scan_days.c.link_id)
-            .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-            .where(scan_days.c.day.between(start, end))
-            .subquery("scan_rows")
-        )
+        scan_days = unit_scan_rows(start, end)
+        value = scan_days.c.unique_visitors if self.unique else scan_days.c.human_scans
+        return select(
+            scan_days.c.area_id,
+            scan_days.c.opd_id,
+            scan_days.c.audience,
+            scan_days.c.day,
+            value.label("n"),
+        ).subquery("scan_rows")
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan."""
