@@ -57,16 +57,18 @@ def _links(total: int) -> int:
     opds = list(db.session.scalars(select(Opd.id)))
     promoters = list(db.session.scalars(select(Promoter.id)))
     targets = {t.audience: t.id for t in db.session.scalars(select(SurveyTarget))}
+    office = {opd: rng.choice(kelurahan) for opd in opds}  # links for an OPD's staff sit at its office
     rows = []
     for n in range(total - have):
         internal = rng.random() < 0.25
+        opd = rng.choice(opds) if internal else None
         rows.append(
             {
                 "code": f"b{n:07d}",
                 "target_id": targets["internal" if internal else "eksternal"],
                 "promoter_id": rng.choice(promoters),
-                "area_id": rng.choice(kelurahan),
-                "opd_id": rng.choice(opds) if internal else None,
+                "area_id": office[opd] if internal else rng.choice(kelurahan),
+                "opd_id": opd,
                 "channel": rng.choice(("flyer", "whatsapp", "banner", "bus", "other")),
                 "label": "",
                 "active": True,
@@ -153,6 +155,10 @@ def prepare(app, args) -> None:
         upgrade()
         have = db.session.scalar(select(func.count()).select_from(Scan))
         if args.reuse and have >= args.scans:
+            from outreach.links.rollups import refresh_scan_rollups
+
+            refresh_scan_rollups(full=True)
+            db.session.commit()
             print(f"  reusing {have:,} scans")
             return
         started = time.perf_counter()

@@ -7,9 +7,8 @@ Scans come from the daily rollup plus its live tail (`daily_scan_rows()`), bots 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from outreach.areas.models import Area
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
@@ -67,31 +66,32 @@ class DriveRank:
 def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_SIZE) -> list[DriveRank]:
     """Drives touching the range, ranked by the chosen source's count in their units over their window.
 
-    A kecamatan's count includes its kelurahan. This is a plain count, not an uplift: the uplift page
-    (and the drives page) compare with untouched units.
+    Windows are cut at the range's end. A kecamatan's count includes its kelurahan. This is a plain
+    count, not an uplift: the uplift page (and the drives page) compare with untouched units.
     """
     drives = _drives_between(start, end)
     if not drives:
         return []
-    windows = {drive: drive_window(drive) for drive in drives}
-    rows = get_source(source_key).rows(min(w[0] for w in windows.values()), max(w[1] for w in windows.values()))
+    windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}
+    first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+    source = get_source(source_key)
+    series = {}
+    for audience in {drive.audience for drive in drives}:
+        units = {unit for drive in drives if drive.audience == audience for unit in _counted_units(drive)}
+        series[audience] = source.daily(list(units), first, last, audience)
     ranks = []
-    for drive, (first, last) in windows.items():
-        area_ids = [a.id for a in drive.areas]
-        opd_ids = [o.id for o in drive.opds]
-        query = (
-            select(func.coalesce(func.sum(rows.c.n), 0))
-            .select_from(rows)
-            .outerjoin(Area, Area.id == rows.c.area_id)
-            .where(
-                rows.c.day.between(first, last),
-                rows.c.audience == drive.audience,
-                or_(rows.c.area_id.in_(area_ids), Area.parent_id.in_(area_ids), rows.c.opd_id.in_(opd_ids)),
-            )
-        )
-        ranks.append(DriveRank(drive, first, last, int(db.session.scalar(query))))
+    for drive, (begin, end_) in windows.items():
+        daily = series[drive.audience]
+        count = sum(n for unit in _counted_units(drive) for day, n in daily[unit].items() if begin <= day <= end_)
+        ranks.append(DriveRank(drive, begin, end_, count))
     ranks.sort(key=lambda r: (-r.count, r.start))
     return ranks[:limit]
+
+
+def _counted_units(drive: Drive) -> list:
+    """The drive's areas and OPDs, leaving out kelurahan whose kecamatan is targeted too (counted there)."""
+    area_ids = {a.id for a in drive.areas}
+    return [a for a in drive.areas if a.parent_id not in area_ids or a.level != "kelurahan"] + list(drive.opds)
 
 
 def own_daily(promoter: Promoter, days: int, today: date) -> list[tuple[date, int, int]]:
