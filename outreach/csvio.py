@@ -57,8 +57,14 @@ class CsvProblem:
 
     def __str__(self) -> str:
         if self.column:
-            return str(_l("Line %(line)s, column %(column)s: %(message)s", line=self.line, column=self.column,
-                          message=self.message))
+            return str(
+                _l(
+                    "Line %(line)s, column %(column)s: %(message)s",
+                    line=self.line,
+                    column=self.column,
+                    message=self.message,
+                )
+            )
         return str(_l("Line %(line)s: %(message)s", line=self.line, message=self.message))
 
 
@@ -107,25 +113,33 @@ def decode_upload(data: bytes, filename: str | None = None, max_bytes: int = DEF
     (spreadsheet workbooks, PDFs, images, NUL bytes) or text that is not UTF-8.
     """
     if filename and not filename.lower().endswith(CSV_EXTENSIONS):
-        raise CsvError(_l("%(name)s is not a CSV file. Save the sheet as \"CSV UTF-8\" and upload the .csv file.",
-                          name=filename))
+        raise CsvError(
+            _l('%(name)s is not a CSV file. Save the sheet as "CSV UTF-8" and upload the .csv file.', name=filename)
+        )
     if not data:
         raise CsvError(_l("The file is empty."))
     if len(data) > max_bytes:
-        raise CsvError(_l("The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.",
-                          size=len(data) // 1024, limit=max_bytes // 1024))
+        raise CsvError(
+            _l(
+                "The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.",
+                size=len(data) // 1024,
+                limit=max_bytes // 1024,
+            )
+        )
     for signature, kind in BINARY_SIGNATURES.items():
         if data.startswith(signature):
-            raise CsvError(_l("This is %(kind)s, not a CSV file. Save the sheet as \"CSV UTF-8\" and upload that.",
-                              kind=kind))
+            raise CsvError(
+                _l('This is %(kind)s, not a CSV file. Save the sheet as "CSV UTF-8" and upload that.', kind=kind)
+            )
     if b"\x00" in data:
-        raise CsvError(_l("The file contains binary data, not CSV text. Save the sheet as \"CSV UTF-8\"."))
+        raise CsvError(_l('The file contains binary data, not CSV text. Save the sheet as "CSV UTF-8".'))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CsvError(_l("Line %(line)s is not UTF-8 text. Save the sheet as \"CSV UTF-8\" and upload it again.",
-                          line=line)) from None
+        raise CsvError(
+            _l('Line %(line)s is not UTF-8 text. Save the sheet as "CSV UTF-8" and upload it again.', line=line)
+        ) from None
     return text
 
 
@@ -181,12 +195,22 @@ def parse_csv(
         raise CsvError(_l("Column %(names)s appears more than once in the header (line 1).", names=", ".join(repeated)))
     missing = [c for c in required if c not in header]
     if missing:
-        raise CsvError(_l("The header (line 1) lacks the column(s) %(missing)s. Expected columns: %(expected)s.",
-                          missing=", ".join(missing), expected=", ".join(known)))
+        raise CsvError(
+            _l(
+                "The header (line 1) lacks the column(s) %(missing)s. Expected columns: %(expected)s.",
+                missing=", ".join(missing),
+                expected=", ".join(known),
+            )
+        )
     unknown = [h for h in header if h and h not in known]
     if unknown:
-        raise CsvError(_l("Unknown column(s) %(unknown)s in the header (line 1). Expected columns: %(expected)s.",
-                          unknown=", ".join(unknown), expected=", ".join(known)))
+        raise CsvError(
+            _l(
+                "Unknown column(s) %(unknown)s in the header (line 1). Expected columns: %(expected)s.",
+                unknown=", ".join(unknown),
+                expected=", ".join(known),
+            )
+        )
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
     try:
@@ -197,11 +221,9 @@ def parse_csv(
             if len(rows) >= max_rows:
                 raise CsvError(_l("The file has more than %(max)s rows. Split it into smaller files.", max=max_rows))
             row: dict[str | None, str] = {
-                name: unescape_cell(cells[i].strip()) if i < len(cells) else ""
-                for i, name in enumerate(header)
-                if name
+                name: unescape_cell(cells[i].strip()) if i < len(cells) else "" for i, name in enumerate(header) if name
             }
-            extra = [c for c in cells[len(header):] if c.strip()]
+            extra = [c for c in cells[len(header) :] if c.strip()]
             if extra:
                 row[None] = delimiter.join(extra)
             rows.append((start, row))

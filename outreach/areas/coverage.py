@@ -73,10 +73,16 @@ def coverage_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) 
     for unit in units:
         n_kel, no_pamong, no_linmas = kel_stats[unit.id]
         n_rt, no_head = rt_stats.get(unit.id, (0, 0))
-        rows.append({
-            "area": unit, "kelurahan": n_kel, "without_pamong": int(no_pamong or 0),
-            "without_linmas": int(no_linmas or 0), "rts": n_rt, "rts_without_head": int(no_head or 0),
-        })
+        rows.append(
+            {
+                "area": unit,
+                "kelurahan": n_kel,
+                "without_pamong": int(no_pamong or 0),
+                "without_linmas": int(no_linmas or 0),
+                "rts": n_rt,
+                "rts_without_head": int(no_head or 0),
+            }
+        )
     return rows
 
 
@@ -103,8 +109,10 @@ def unassigned_promoters_query(role: str | None = None) -> Select:
     """SELECT of active promoters with no current assignment, by name."""
     stmt = (
         select(Promoter)
-        .where(Promoter.active.is_(True),
-               ~select(Assignment.id).where(Assignment.promoter_id == Promoter.id, current_clause()).exists())
+        .where(
+            Promoter.active.is_(True),
+            ~select(Assignment.id).where(Assignment.promoter_id == Promoter.id, current_clause()).exists(),
+        )
         .order_by(Promoter.name)
     )
     if role in PROMOTER_ROLES:

@@ -72,15 +72,27 @@ def preview_area_import(text: str) -> ImportPreview:
         code = f"{rw_code}.{number:03d}" if level == "rt" else rw_code
         if code in seen:
             column = "rt" if level == "rt" else "rw"
-            preview.problem(line, column, _l("Duplicate: line %(other)s has the same unit %(code)s.",
-                                             other=seen[code], code=code))
+            preview.problem(
+                line, column, _l("Duplicate: line %(other)s has the same unit %(code)s.", other=seen[code], code=code)
+            )
             continue
         seen[code] = line
         if level == "rt" and rw_code not in known and rw_code not in planned_codes:
             planned_codes.add(rw_code)
-            preview.added.append(PlannedRow(line, rw_code, diff({}, {"name": subunit_name("rw", numbers["rw"])}),
-                                            {"code": rw_code, "level": "rw", "parent": kel_code,
-                                             "name": subunit_name("rw", numbers["rw"]), "active": True}))
+            preview.added.append(
+                PlannedRow(
+                    line,
+                    rw_code,
+                    diff({}, {"name": subunit_name("rw", numbers["rw"])}),
+                    {
+                        "code": rw_code,
+                        "level": "rw",
+                        "parent": kel_code,
+                        "name": subunit_name("rw", numbers["rw"]),
+                        "active": True,
+                    },
+                )
+            )
         name = subunit_name(level, number, row.get("name", ""))
         existing = known.get(code)
         if existing is None:
@@ -91,9 +103,20 @@ def preview_area_import(text: str) -> ImportPreview:
                 planned.changes = diff({}, {"name": name})
                 continue
             planned_codes.add(code)
-            preview.added.append(PlannedRow(line, code, diff({}, {"name": name}), {
-                "code": code, "level": level, "parent": rw_code if level == "rt" else kel_code,
-                "name": name, "active": active is not False}))
+            preview.added.append(
+                PlannedRow(
+                    line,
+                    code,
+                    diff({}, {"name": name}),
+                    {
+                        "code": code,
+                        "level": level,
+                        "parent": rw_code if level == "rt" else kel_code,
+                        "name": name,
+                        "active": active is not False,
+                    },
+                )
+            )
             continue
         after = {"name": name, "active": existing.active if active is None else active}
         changes = diff({"name": existing.name, "active": existing.active}, after)

@@ -80,7 +80,7 @@ def subunit_name(level: str, number: int, label: str = "") -> str:
     base = f"{level.upper()} {number:03d}"
     label = (label or "").strip()
     if label.upper().startswith(base):
-        label = label[len(base):].strip()
+        label = label[len(base) :].strip()
     return f"{base} {label}" if label and label != base else base
 
 
@@ -144,8 +144,12 @@ def search_areas(q: str, limit: int = 50) -> list[Area]:
     return list(
         db.session.scalars(
             select(Area)
-            .where(or_(func.lower(Area.name).contains(term.lower(), autoescape=True),
-                       Area.code.startswith(term, autoescape=True)))
+            .where(
+                or_(
+                    func.lower(Area.name).contains(term.lower(), autoescape=True),
+                    Area.code.startswith(term, autoescape=True),
+                )
+            )
             .order_by(order, Area.code)
             .limit(limit)
         )
@@ -217,8 +221,13 @@ def find_area_by_code(code: str) -> Area | None:
 
 def opd_snapshot(opd: Opd) -> dict:
     """The audited fields of an OPD."""
-    return {"code": opd.code, "name": opd.name, "kind": opd.kind,
-            "area": opd.area.code if opd.area else None, "active": opd.active}
+    return {
+        "code": opd.code,
+        "name": opd.name,
+        "kind": opd.kind,
+        "area": opd.area.code if opd.area else None,
+        "active": opd.active,
+    }
 
 
 def _check_opd(code: str, name: str, kind: str, current: Opd | None = None) -> tuple[str, str]:
@@ -266,8 +275,12 @@ def list_opds(q: str | None = None, kind: str | None = None, active: bool | None
     """OPDs filtered by name/code, kind and active flag, by name, with their promoter counts attached."""
     stmt = select(Opd).order_by(Opd.name)
     if q:
-        stmt = stmt.where(or_(func.lower(Opd.name).contains(q.strip().lower(), autoescape=True),
-                              Opd.code.startswith(q.strip().lower(), autoescape=True)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Opd.name).contains(q.strip().lower(), autoescape=True),
+                Opd.code.startswith(q.strip().lower(), autoescape=True),
+            )
+        )
     if kind:
         stmt = stmt.where(Opd.kind == kind)
     if active is not None:
@@ -279,7 +292,8 @@ def opd_promoter_counts() -> dict[int, int]:
     """Active promoters per OPD id."""
     return dict(
         db.session.execute(
-            select(Promoter.opd_id, func.count()).where(Promoter.active.is_(True), Promoter.opd_id.is_not(None))
+            select(Promoter.opd_id, func.count())
+            .where(Promoter.active.is_(True), Promoter.opd_id.is_not(None))
             .group_by(Promoter.opd_id)
         ).all()
     )

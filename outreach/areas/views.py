@@ -70,9 +70,17 @@ def show(area_id: int):
     promoters = assignments_in(area)
     child_level = CHILD_LEVEL.get(area.level)
     add_form = SubunitForm() if child_level in ("rw", "rt") and current_user.role in EDITOR_ROLES else None
-    return render_template("areas/show.html", area=area, trail=ancestors(area), children=children, counts=counts,
-                           promoters=promoters, child_level=child_level, add_form=add_form,
-                           can_edit=current_user.role in EDITOR_ROLES)
+    return render_template(
+        "areas/show.html",
+        area=area,
+        trail=ancestors(area),
+        children=children,
+        counts=counts,
+        promoters=promoters,
+        child_level=child_level,
+        add_form=add_form,
+        can_edit=current_user.role in EDITOR_ROLES,
+    )
 
 
 @bp.route("/<int:area_id>/units", methods=["POST"])
@@ -122,8 +130,10 @@ def set_active(area_id: int):
     active = request.form.get("active") == "1"
     set_area_active(area, active, actor=current_user)
     db.session.commit()
-    flash(_("%(unit)s is active again.", unit=area.name) if active else _("%(unit)s deactivated.", unit=area.name),
-          "success")
+    flash(
+        _("%(unit)s is active again.", unit=area.name) if active else _("%(unit)s deactivated.", unit=area.name),
+        "success",
+    )
     return redirect(url_for("areas.show", area_id=area.id))
 
 
@@ -136,10 +146,16 @@ IMPORT_PAGE = {
 
 
 def _import_page() -> dict:
-    return {**IMPORT_PAGE, "title": _("Import RW/RT units"), "url": url_for("areas.import_units"),
-            "done_url": url_for("areas.index"), "help": _(
-                "One row per RW or RT. Leave rt empty for an RW row. name is an optional local name; active is 1 or 0. "
-                "Codes are derived: an RT's RW is created when missing. Existing units are updated, never deleted.")}
+    return {
+        **IMPORT_PAGE,
+        "title": _("Import RW/RT units"),
+        "url": url_for("areas.import_units"),
+        "done_url": url_for("areas.index"),
+        "help": _(
+            "One row per RW or RT. Leave rt empty for an RW row. name is an optional local name; active is 1 or 0. "
+            "Codes are derived: an RT's RW is created when missing. Existing units are updated, never deleted."
+        ),
+    }
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -174,9 +190,16 @@ def opds():
     q = request.args.get("q", "").strip()
     kind = request.args.get("kind") if request.args.get("kind") in OPD_KINDS else None
     active = {"1": True, "0": False}.get(request.args.get("active", "1"))
-    return render_template("areas/opds.html", opds=list_opds(q, kind, active), counts=opd_promoter_counts(),
-                           q=q, kind=kind, active=request.args.get("active", "1"), kinds=OPD_KIND_LABELS,
-                           can_edit=current_user.role in EDITOR_ROLES)
+    return render_template(
+        "areas/opds.html",
+        opds=list_opds(q, kind, active),
+        counts=opd_promoter_counts(),
+        q=q,
+        kind=kind,
+        active=request.args.get("active", "1"),
+        kinds=OPD_KIND_LABELS,
+        can_edit=current_user.role in EDITOR_ROLES,
+    )
 
 
 def _opd_form(opd: Opd | None = None) -> OpdForm:
@@ -194,9 +217,13 @@ def opd_create():
     form = _opd_form()
     if form.validate_on_submit():
         try:
-            opd = create_opd(form.code.data, form.name.data, form.kind.data,
-                             db.session.get(Area, form.area_id.data) if form.area_id.data else None,
-                             actor=current_user)
+            opd = create_opd(
+                form.code.data,
+                form.name.data,
+                form.kind.data,
+                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                actor=current_user,
+            )
         except AreaError as exc:
             db.session.rollback()
             form.code.errors.append(str(exc))
@@ -215,8 +242,14 @@ def opd_edit(opd_id: int):
     form = _opd_form(opd)
     if form.validate_on_submit():
         try:
-            update_opd(opd, form.code.data, form.name.data, form.kind.data,
-                       db.session.get(Area, form.area_id.data) if form.area_id.data else None, actor=current_user)
+            update_opd(
+                opd,
+                form.code.data,
+                form.name.data,
+                form.kind.data,
+                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                actor=current_user,
+            )
         except AreaError as exc:
             db.session.rollback()
             form.code.errors.append(str(exc))
@@ -235,8 +268,10 @@ def opd_set_active(opd_id: int):
     active = request.form.get("active") == "1"
     set_opd_active(opd, active, actor=current_user)
     db.session.commit()
-    flash(_("%(unit)s is active again.", unit=opd.name) if active else _("%(unit)s deactivated.", unit=opd.name),
-          "success")
+    flash(
+        _("%(unit)s is active again.", unit=opd.name) if active else _("%(unit)s deactivated.", unit=opd.name),
+        "success",
+    )
     return redirect(url_for("areas.opds"))
 
 
@@ -256,13 +291,18 @@ def coverage():
     unassigned_stmt = cov.unassigned_promoters_query(role)
     return render_template(
         "areas/coverage.html",
-        kecamatan=kecamatan, kelurahan=kelurahan, role=role,
+        kecamatan=kecamatan,
+        kelurahan=kelurahan,
+        role=role,
         scope={k: v.id for k, v in (("kecamatan", kecamatan), ("kelurahan", kelurahan)) if v is not None},
-        kecamatan_list=list_kecamatan(), kelurahan_list=list_kelurahan(kecamatan) if kecamatan else [],
+        kecamatan_list=list_kecamatan(),
+        kelurahan_list=list_kelurahan(kecamatan) if kecamatan else [],
         rows=cov.coverage_rows(kecamatan, kelurahan),
-        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all(), rts_total=cov.count(rts_stmt),
+        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all(),
+        rts_total=cov.count(rts_stmt),
         unassigned=list(db.session.scalars(unassigned_stmt.limit(COVERAGE_LIST_LIMIT))),
-        unassigned_total=cov.count(unassigned_stmt), unassigned_by_role=cov.unassigned_counts(),
+        unassigned_total=cov.count(unassigned_stmt),
+        unassigned_by_role=cov.unassigned_counts(),
         limit=COVERAGE_LIST_LIMIT,
     )
 
@@ -277,20 +317,45 @@ def coverage_export():
     stamp = f"{date.today():%Y%m%d}"
     if what == "rts":
         rows = db.session.execute(cov.uncovered_rts_query(kecamatan, kelurahan)).all()
-        return csv_response(f"rt-tanpa-ketua-{stamp}.csv", ("rt_code", "rt", "rw", "kelurahan", "kecamatan"),
-                            ([rt.code, rt.name, rw.name, kel.name, kec.name] for rt, rw, kel, kec in rows))
+        return csv_response(
+            f"rt-tanpa-ketua-{stamp}.csv",
+            ("rt_code", "rt", "rw", "kelurahan", "kecamatan"),
+            ([rt.code, rt.name, rw.name, kel.name, kec.name] for rt, rw, kel, kec in rows),
+        )
     if what == "unassigned":
         role = request.args.get("role")
         promoters = db.session.scalars(cov.unassigned_promoters_query(role))
-        return csv_response(f"promotor-tanpa-wilayah-{stamp}.csv", ("id", "name", "role", "opd_code"),
-                            ([p.id, p.name, p.role, p.opd.code if p.opd else ""] for p in promoters))
+        return csv_response(
+            f"promotor-tanpa-wilayah-{stamp}.csv",
+            ("id", "name", "role", "opd_code"),
+            ([p.id, p.name, p.role, p.opd.code if p.opd else ""] for p in promoters),
+        )
     if what != "summary":
         abort(404)
     rows = cov.coverage_rows(kecamatan, kelurahan)
     return csv_response(
         f"cakupan-{stamp}.csv",
-        ("code", "name", "level", "kelurahan", "kelurahan_without_pamong", "kelurahan_without_linmas", "rts",
-         "rts_without_rt_head"),
-        ([r["area"].code, r["area"].name, r["area"].level, r["kelurahan"], r["without_pamong"], r["without_linmas"],
-          r["rts"], r["rts_without_head"]] for r in rows),
+        (
+            "code",
+            "name",
+            "level",
+            "kelurahan",
+            "kelurahan_without_pamong",
+            "kelurahan_without_linmas",
+            "rts",
+            "rts_without_rt_head",
+        ),
+        (
+            [
+                r["area"].code,
+                r["area"].name,
+                r["area"].level,
+                r["kelurahan"],
+                r["without_pamong"],
+                r["without_linmas"],
+                r["rts"],
+                r["rts_without_head"],
+            ]
+            for r in rows
+        ),
     )

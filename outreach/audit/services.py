@@ -63,8 +63,7 @@ def events_query(
     if since:
         stmt = stmt.where(AuditEvent.created_at >= datetime.combine(since, time.min, tzinfo=UTC))
     if until:
-        stmt = stmt.where(AuditEvent.created_at < datetime.combine(until + timedelta(days=1), time.min,
-                                                                    tzinfo=UTC))
+        stmt = stmt.where(AuditEvent.created_at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC))
     return stmt
 
 

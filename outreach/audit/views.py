@@ -36,5 +36,11 @@ def index():
     )
     page = db.paginate(stmt, page=args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     actions, types = event_choices()
-    return render_template("audit/index.html", page=page, actions=actions, types=types, users=list_users(),
-                           args={k: v for k, v in args.items() if k != "page"})
+    return render_template(
+        "audit/index.html",
+        page=page,
+        actions=actions,
+        types=types,
+        users=list_users(),
+        args={k: v for k, v in args.items() if k != "page"},
+    )

@@ -33,8 +33,9 @@ def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPre
         pending = stash_upload(kind, current_user, upload.filename or "upload.csv", text)
         confirm = ConfirmForm(token=pending.token)
         db.session.commit()
-    return render_template("imports/upload.html", form=form, page=page, preview=preview, confirm=confirm,
-                           filename=upload.filename), (200 if preview.ok else 422)
+    return render_template(
+        "imports/upload.html", form=form, page=page, preview=preview, confirm=confirm, filename=upload.filename
+    ), (200 if preview.ok else 422)
 
 
 def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Callable[..., dict], page: dict):
@@ -47,8 +48,9 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
     preview = check(pending.content)
     if not preview.ok:
         db.session.rollback()
-        return render_template("imports/upload.html", form=UploadForm(), page=page, preview=preview,
-                               filename=pending.filename), 422
+        return render_template(
+            "imports/upload.html", form=UploadForm(), page=page, preview=preview, filename=pending.filename
+        ), 422
     try:
         counts = apply(preview, actor=current_user, filename=pending.filename)
         discard(pending)
@@ -57,6 +59,12 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
         db.session.rollback()
         log.exception("%s import of %s failed; nothing was written", kind, pending.filename)
         raise
-    flash(_("Imported %(file)s: %(added)s added, %(updated)s updated, %(unchanged)s unchanged.",
-            file=pending.filename, **{k: counts[k] for k in ("added", "updated", "unchanged")}), "success")
+    flash(
+        _(
+            "Imported %(file)s: %(added)s added, %(updated)s updated, %(unchanged)s unchanged.",
+            file=pending.filename,
+            **{k: counts[k] for k in ("added", "updated", "unchanged")},
+        ),
+        "success",
+    )
     return redirect(page["done_url"])

@@ -10,8 +10,11 @@ from wtforms.validators import DataRequired
 class UploadForm(FlaskForm):
     """Choose a CSV file to check (nothing is written yet)."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
-                     render_kw={"accept": ".csv,text/csv,text/plain"})
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        render_kw={"accept": ".csv,text/csv,text/plain"},
+    )
     submit = SubmitField(_l("Check file"))
 
 

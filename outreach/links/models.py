@@ -113,3 +113,39 @@ class ScanRollupMark(db.Model):
 
     def __repr__(self) -> str:
         return f"<ScanRollupMark {self.refreshed_until:%Y-%m-%d %H:%M:%S}>"
+
+
+class ScanUnitDaily(db.Model):
+    """Human scans and unique visitors per link area, OPD, audience and WIB day, derived from `scan_daily`.
+
+    Rebuilt whole by `refresh_scan_rollups()` (cheap next to raw scans), so a link moved to another
+    area or OPD counts there from the next refresh on. The dashboard reads this instead of per-link rows.
+    """
+
+    __tablename__ = "scan_unit_daily"
+    __table_args__ = (Index("ix_scan_unit_daily_day_area_id", "day", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    audience: Mapped[str] = mapped_column(String(12))
+    human_scans: Mapped[int] = mapped_column(default=0)
+    unique_visitors: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ScanUnitDaily {self.day} area={self.area_id} opd={self.opd_id} {self.human_scans}>"
+
+
+class ScanPromoterDaily(db.Model):
+    """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`."""
+
+    __tablename__ = "scan_promoter_daily"
+
+    promoter_id: Mapped[int] = mapped_column(ForeignKey("promoter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    human_scans: Mapped[int] = mapped_column(default=0)
+    unique_visitors: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ScanPromoterDaily promoter={self.promoter_id} {self.day} {self.human_scans}>"

@@ -15,7 +15,16 @@ from sqlalchemy import Date, and_, case, delete, func, select, type_coerce, unio
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.extensions import db
-from outreach.links.models import SOURCES, Scan, ScanDaily, ScanRollupMark
+from outreach.links.models import (
+    SOURCES,
+    Link,
+    Scan,
+    ScanDaily,
+    ScanPromoterDaily,
+    ScanRollupMark,
+    ScanUnitDaily,
+    SurveyTarget,
+)
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
 
@@ -88,6 +97,7 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
     db.session.execute(cleared)
     insert = ScanDaily.__table__.insert().from_select(["link_id", "day", *COUNT_COLUMNS], _aggregate(since))
     rows = db.session.execute(insert).rowcount
+    _rebuild_derived()
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=now))
     else:
@@ -95,6 +105,109 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
     db.session.flush()
     log.info("scan rollups refreshed from %s: %d link-days", from_day or "the first scan", rows)
     return RefreshResult(from_day, rows)
+
+
+def _per_unit(per_link) -> tuple:
+    """Human scans and unique visitors of per-link-day rows (rollup table or subquery)."""
+    return (
+        func.sum(per_link.c.scans - per_link.c.bot_scans).label("human_scans"),
+        func.sum(per_link.c.unique_visitors).label("unique_visitors"),
+    )
+
+
+def _rebuild_derived() -> None:
+    """Rebuild the per-unit and per-promoter daily rollups whole from `scan_daily`."""
+    rolled = ScanDaily.__table__
+    db.session.execute(delete(ScanUnitDaily))
+    db.session.execute(delete(ScanPromoterDaily))
+    units = (
+        select(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day, *_per_unit(rolled))
+        .join(Link, Link.id == rolled.c.link_id)
+        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .group_by(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day)
+    )
+    db.session.execute(
+        ScanUnitDaily.__table__.insert().from_select(
+            ["area_id", "opd_id", "audience", "day", "human_scans", "unique_visitors"], units
+        )
+    )
+    promoters = (
+        select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
+        .join(Link, Link.id == rolled.c.link_id)
+        .where(Link.promoter_id.is_not(None))
+        .group_by(Link.promoter_id, rolled.c.day)
+    )
+    db.session.execute(
+        ScanPromoterDaily.__table__.insert().from_select(
+            ["promoter_id", "day", "human_scans", "unique_visitors"], promoters
+        )
+    )
+
+
+def unit_scan_rows(start: date, end: date) -> Subquery:
+    """Per area, OPD and audience (of the links) and WIB day from start to end: human_scans and
+    unique_visitors, from the per-unit rollup before the live tail and raw scans from it on.
+
+    Rows may repeat a unit and day (one per link in the tail): sum them.
+    """
+    tail = tail_start_day()
+    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
+    live_rows = (
+        select(
+            Link.area_id.label("area_id"),
+            Link.opd_id.label("opd_id"),
+            SurveyTarget.audience.label("audience"),
+            live.c.day.label("day"),
+            (live.c.scans - live.c.bot_scans).label("human_scans"),
+            live.c.unique_visitors.label("unique_visitors"),
+        )
+        .join(Link, Link.id == live.c.link_id)
+        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .where(live.c.day.between(start, end))
+    )
+    if tail is None or tail <= start:
+        return live_rows.subquery("unit_scan_days")
+    rolled = select(
+        ScanUnitDaily.area_id,
+        ScanUnitDaily.opd_id,
+        ScanUnitDaily.audience,
+        ScanUnitDaily.day,
+        ScanUnitDaily.human_scans,
+        ScanUnitDaily.unique_visitors,
+    ).where(ScanUnitDaily.day.between(start, min(end, tail - timedelta(days=1))))
+    if end < tail:
+        return rolled.subquery("unit_scan_days")
+    return union_all(rolled, live_rows).subquery("unit_scan_days")
+
+
+def promoter_scan_rows(start: date, end: date) -> Subquery:
+    """Per promoter and WIB day from start to end: human_scans and unique_visitors (rollup + live tail).
+
+    Rows may repeat a promoter and day: sum them.
+    """
+    tail = tail_start_day()
+    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
+    live_rows = (
+        select(
+            Link.promoter_id.label("promoter_id"),
+            live.c.day.label("day"),
+            (live.c.scans - live.c.bot_scans).label("human_scans"),
+            live.c.unique_visitors.label("unique_visitors"),
+        )
+        .join(Link, Link.id == live.c.link_id)
+        .where(live.c.day.between(start, end), Link.promoter_id.is_not(None))
+    )
+    if tail is None or tail <= start:
+        return live_rows.subquery("promoter_scan_days")
+    rolled = select(
+        ScanPromoterDaily.promoter_id,
+        ScanPromoterDaily.day,
+        ScanPromoterDaily.human_scans,
+        ScanPromoterDaily.unique_visitors,
+    ).where(ScanPromoterDaily.day.between(start, min(end, tail - timedelta(days=1))))
+    if end < tail:
+        return rolled.subquery("promoter_scan_days")
+    return union_all(rolled, live_rows).subquery("promoter_scan_days")
 
 
 def daily_scan_rows() -> Subquery:

@@ -28,6 +28,9 @@ from outreach.links.forms import (
 from outreach.links.models import Link, SurveyTarget
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
+from outreach.participation.days import wib_today
+from outreach.participation.figures import with_moving_average
+from outreach.participation.rankings import own_daily
 from outreach.promoters.models import Promoter
 
 bp = Blueprint("links", __name__)
@@ -284,17 +287,29 @@ def flyers():
     return render_template("links/flyers.html", form=form)
 
 
+MINE_DAYS = 28
+
+
 @bp.route("/mine")
 @roles_required(PROMOTER)
 def mine():
     """A promoter's own links with QR, flyer, WhatsApp sharing and their own scan counts."""
     promoter = current_user.promoter
     links = services.promoter_links(promoter) if promoter else []
+    trend = own_daily(promoter, MINE_DAYS, wib_today()) if promoter and links else []
+    points = (
+        with_moving_average({day: scans for day, scans, _u in trend}, trend[0][0], trend[-1][0], trend[0][0])
+        if trend
+        else []
+    )
     return render_template(
         "links/mine.html",
         links=links,
         shares={link.id: _share(link) for link in links},
         stats=totals_by_link([link.id for link in links]),
+        points=points,
+        trend_total=sum(scans for _d, scans, _u in trend),
+        trend_days=MINE_DAYS,
     )
 
 

@@ -104,3 +104,13 @@ def uplift_csv(report: UpliftReport) -> str:
             + [result.n_treated, result.n_comparison, result.status, str(result.message)]
         )
     return write_table(header, body)
+
+
+def promoters_csv(ranks: Sequence, period: Period) -> str:
+    """The promoter ranking: scans and unique visitors of each promoter's links over the range."""
+    header = ["rank", "promoter", "range_start", "range_end", "scans_without_bots", "unique_visitors", "links"]
+    body = [
+        [n, r.promoter.name, period.start.isoformat(), period.end.isoformat(), r.scans, r.unique_visitors, r.links]
+        for n, r in enumerate(ranks, start=1)
+    ]
+    return write_table(header, body)

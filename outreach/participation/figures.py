@@ -17,7 +17,7 @@ from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.participation.days import day_range, wib_today
 from outreach.participation.models import AUDIENCES, Baseline, RespondentCount, SurveyRound, Target
-from outreach.participation.series import Unit, get_source, kecamatan_of_row
+from outreach.participation.series import DEFAULT_SOURCE, Unit, get_source, kecamatan_of_row
 from outreach.participation.services import unit_label
 from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
 
@@ -150,9 +150,14 @@ def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
     return rows
 
 
-def _sums(period: Period):
+def _window(period: Period) -> tuple[date, date]:
+    """The days any column of `_sums` needs."""
+    return min(period.prev_start, period.round.starts_on, period.pace_start), max(period.end, period.as_of)
+
+
+def _sums(period: Period, rows):
     """Conditional sums for the range, the previous window, the round so far and the pace window."""
-    day, daily = RespondentCount.day, RespondentCount.daily
+    day, daily = rows.c.day, rows.c.n
 
     def within(first: date, last: date):
         return func.coalesce(func.sum(case((day.between(first, last), daily), else_=0)), 0)
@@ -163,8 +168,7 @@ def _sums(period: Period):
         within(period.round.starts_on, period.as_of),
         within(period.pace_start, period.as_of),
     )
-    lowest = min(period.prev_start, period.round.starts_on, period.pace_start)
-    return columns, day.between(lowest, max(period.end, period.as_of))
+    return columns, day.between(*_window(period))
 
 
 def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
@@ -176,13 +180,13 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
     return fig
 
 
-def _by_unit(group_col, period: Period, audience: str | None, *where, join_area: bool = False) -> dict:
-    columns, in_window = _sums(period)
-    query = select(group_col, *columns).where(in_window, *where).group_by(group_col)
+def _by_unit(rows, group_col, period: Period, audience: str | None, *where, join_area: bool = False) -> dict:
+    columns, in_window = _sums(period, rows)
+    query = select(group_col, *columns).select_from(rows).where(in_window, *where).group_by(group_col)
     if join_area:
-        query = query.join(Area, Area.id == RespondentCount.area_id)
+        query = query.join(Area, Area.id == rows.c.area_id)
     if audience:
-        query = query.where(RespondentCount.audience == audience)
+        query = query.where(rows.c.audience == audience)
     return {row[0]: row[1:] for row in db.session.execute(query)}
 
 
@@ -206,19 +210,22 @@ def _area_plans(round_: SurveyRound, audience: str | None, model, column, level:
     return values
 
 
-def _sparks(units: list[Unit], period: Period, audience: str | None) -> dict:
-    series = get_source("respondents").daily(units, period.start, period.end, audience)
+def _sparks(units: list[Unit], period: Period, audience: str | None, source_key: str) -> dict:
+    series = get_source(source_key).daily(units, period.start, period.end, audience)
     days = day_range(period.start, period.end)
     return {unit: [series[unit].get(d, 0) for d in days] for unit in units}
 
 
-def area_rows(period: Period, audience: str | None, parent: Area | None = None) -> list[Figures]:
-    """Figures per kecamatan (parent None) or per kelurahan of a kecamatan."""
+def area_rows(
+    period: Period, audience: str | None, parent: Area | None = None, source_key: str = DEFAULT_SOURCE
+) -> list[Figures]:
+    """Figures per kecamatan (parent None) or per kelurahan of a kecamatan, from one series source."""
+    rows = get_source(source_key).rows(*_window(period))
     if parent is None:
         level = "kecamatan"
         units = list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
         sums = _by_unit(
-            kecamatan_of_row(), period, audience, Area.level.in_(("kecamatan", "kelurahan")), join_area=True
+            rows, kecamatan_of_row(), period, audience, Area.level.in_(("kecamatan", "kelurahan")), join_area=True
         )
     else:
         level = "kelurahan"
@@ -228,7 +235,8 @@ def area_rows(period: Period, audience: str | None, parent: Area | None = None) 
             )
         )
         sums = _by_unit(
-            RespondentCount.area_id,
+            rows,
+            rows.c.area_id,
             period,
             audience,
             Area.parent_id == parent.id,
@@ -238,21 +246,23 @@ def area_rows(period: Period, audience: str | None, parent: Area | None = None) 
     targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
     baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
     population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
-    sparks = _sparks(units, period, audience)
+    sparks = _sparks(units, period, audience, source_key)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
-        fig.target, fig.target_derived = targets.get(unit.id, (None, False))
-        fig.baseline = baselines.get(unit.id, (None, False))[0]
-        fig.population = population.get(unit.id, (None, False))[0]
+        if source_key == DEFAULT_SOURCE:
+            fig.target, fig.target_derived = targets.get(unit.id, (None, False))
+            fig.baseline = baselines.get(unit.id, (None, False))[0]
+            fig.population = population.get(unit.id, (None, False))[0]
         rows.append(_fill(fig, sums.get(unit.id), period))
     return with_peer_uplift(rows, period)
 
 
-def opd_rows(period: Period, audience: str) -> list[Figures]:
+def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> list[Figures]:
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
     units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
-    sums = _by_unit(RespondentCount.opd_id, period, audience, RespondentCount.opd_id.is_not(None))
+    data = get_source(source_key).rows(*_window(period))
+    sums = _by_unit(data, data.c.opd_id, period, audience, data.c.opd_id.is_not(None))
     targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
     baselines = _unit_values(
         Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
@@ -261,13 +271,14 @@ def opd_rows(period: Period, audience: str) -> list[Figures]:
         Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
     )
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
-    sparks = _sparks(units, period, audience)
+    sparks = _sparks(units, period, audience, source_key)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
-        fig.target = targets.get(unit.id)
-        fig.baseline = baselines.get(unit.id)
-        fig.population = population.get(unit.id)
+        if source_key == DEFAULT_SOURCE:
+            fig.target = targets.get(unit.id)
+            fig.baseline = baselines.get(unit.id)
+            fig.population = population.get(unit.id)
         rows.append(_fill(fig, sums.get(unit.id), period))
     return with_peer_uplift(rows, period)
 
@@ -277,27 +288,30 @@ def city_area() -> Area | None:
     return db.session.scalar(select(Area).where(Area.level == "kota"))
 
 
-def _city_filter(audience: str, city: Area | None):
+def _city_filter(audience: str, city: Area | None, source_key: str, rows):
     """Rows that make the city's figure: KPK's reported city total when there is one, else every unit's."""
-    if city is not None:
+    if city is not None and get_source(source_key).has_city_total:
         reported = db.session.scalar(
             select(func.count())
             .select_from(RespondentCount)
             .where(RespondentCount.area_id == city.id, RespondentCount.audience == audience)
         )
         if reported:
-            return (RespondentCount.area_id == city.id,), True
+            return (rows.c.area_id == city.id,), True
     return (), False
 
 
-def city_figures(period: Period, audience: str) -> tuple[Figures, bool]:
+def city_figures(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> tuple[Figures, bool]:
     """The city's figures for one audience, and whether they are the reported city total."""
     city = city_area()
-    where, reported = _city_filter(audience, city)
-    columns, in_window = _sums(period)
-    query = select(*columns).where(in_window, RespondentCount.audience == audience, *where)
+    rows = get_source(source_key).rows(*_window(period))
+    where, reported = _city_filter(audience, city, source_key, rows)
+    columns, in_window = _sums(period, rows)
+    query = select(*columns).where(in_window, rows.c.audience == audience, *where)
     fig = Figures(unit=city, label=city.name if city else "", audience=audience)
     _fill(fig, db.session.execute(query).one(), period)
+    if source_key != DEFAULT_SOURCE:
+        return fig, reported
     set_target = city and db.session.scalar(
         select(Target.target).where(
             Target.round_id == period.round.id, Target.area_id == city.id, Target.audience == audience
@@ -324,21 +338,16 @@ def city_figures(period: Period, audience: str) -> tuple[Figures, bool]:
     return fig, reported
 
 
-def city_daily(period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1) -> dict[date, int]:
+def city_daily(
+    period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1, source_key: str = DEFAULT_SOURCE
+) -> dict[date, int]:
     """The city's count per WIB day from `lead_days` before the range to its end."""
     city = city_area()
     totals: dict[date, int] = {}
+    rows = get_source(source_key).rows(period.start - timedelta(days=lead_days), period.end)
     for aud in [audience] if audience else AUDIENCES:
-        where, _reported = _city_filter(aud, city)
-        query = (
-            select(RespondentCount.day, func.sum(RespondentCount.daily))
-            .where(
-                RespondentCount.audience == aud,
-                RespondentCount.day.between(period.start - timedelta(days=lead_days), period.end),
-                *where,
-            )
-            .group_by(RespondentCount.day)
-        )
+        where, _reported = _city_filter(aud, city, source_key, rows)
+        query = select(rows.c.day, func.sum(rows.c.n)).where(rows.c.audience == aud, *where).group_by(rows.c.day)
         for day, count in db.session.execute(query):
             totals[day] = totals.get(day, 0) + int(count)
     return totals

@@ -76,6 +76,7 @@ class FilterForm(FlaskForm):
         choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES],
         default="eksternal",
     )
+    source = SelectField(_l("Data"), validators=[Optional()], validate_choice=False)
 
     def validate_end(self, field) -> None:
         """The range must not run backwards."""

@@ -40,7 +40,8 @@ from outreach.participation.forms import (
     unit_choices,
 )
 from outreach.participation.models import AUDIENCES
-from outreach.participation.series import SOURCES, get_source
+from outreach.participation.rankings import drive_ranking, promoter_ranking
+from outreach.participation.series import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
@@ -57,6 +58,16 @@ from outreach.participation.services import (
 bp = Blueprint("participation", __name__)
 bp.add_app_template_global(charts.sparkline, "sparkline")
 bp.add_app_template_global(charts.time_series, "time_series")
+
+
+def _source_key(form: FilterForm) -> str:
+    """The series asked for; by default respondent counts where there are any, else our scans."""
+    form.source.choices = [SelectChoice(key, str(src.label)) for key, src in SOURCES.items()]
+    if form.source.data in SOURCES and "source" in request.args:
+        return form.source.data
+    key = DEFAULT_SOURCE if get_source(DEFAULT_SOURCE).span() else "scans"
+    form.source.data = key
+    return key
 
 
 def _period_or_none(form: FilterForm):
@@ -76,18 +87,23 @@ def index():
     if period is None:
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
-    city = {aud: city_figures(period, aud) for aud in AUDIENCES}
-    points = with_moving_average(city_daily(period, None), period.start, period.end, period.round.starts_on)
+    key = _source_key(form)
+    city = {aud: city_figures(period, aud, key) for aud in AUDIENCES}
+    daily = city_daily(period, None, source_key=key)
+    points = with_moving_average(daily, period.start, period.end, period.round.starts_on)
     return render_template(
         "participation/index.html",
         form=form,
         period=period,
         audience=audience,
+        source=get_source(key),
         city=city,
         points=points,
-        kecamatan=area_rows(period, audience),
-        opds={aud: opd_rows(period, aud) for aud in AUDIENCES},
+        kecamatan=area_rows(period, audience, source_key=key),
+        opds={aud: opd_rows(period, aud, key) for aud in AUDIENCES},
         markers=drive_markers(period.start, period.end),
+        promoters=promoter_ranking(period.start, period.end),
+        drive_ranks=drive_ranking(period.start, period.end, key),
     )
 
 
@@ -101,16 +117,18 @@ def kecamatan(code: str):
     if period is None:
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
-    summary = next(r for r in area_rows(period, audience) if r.unit == area)
-    daily = get_source("respondents").daily([area], period.start - timedelta(days=6), period.end, audience)[area]
+    key = _source_key(form)
+    summary = next(r for r in area_rows(period, audience, source_key=key) if r.unit == area)
+    daily = get_source(key).daily([area], period.start - timedelta(days=6), period.end, audience)[area]
     return render_template(
         "participation/kecamatan.html",
         form=form,
         period=period,
         audience=audience,
+        source=get_source(key),
         area=area,
         summary=summary,
-        rows=area_rows(period, audience, area),
+        rows=area_rows(period, audience, area, source_key=key),
         points=with_moving_average(daily, period.start, period.end, period.round.starts_on),
         markers=drive_markers(period.start, period.end, within=area),
     )
@@ -125,21 +143,27 @@ def export(table: str):
     if period is None:
         abort(404)
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
+    key = _source_key(form)
+    if table == "promoters":
+        body = exports.promoters_csv(promoter_ranking(period.start, period.end, limit=None), period)
+        return _csv_response(body, f"promotor-{period.start}-{period.end}.csv")
     if table == "kecamatan":
-        rows, name = area_rows(period, audience), f"kecamatan-{audience}"
+        rows, name = area_rows(period, audience, source_key=key), f"kecamatan-{audience}"
     elif table == "kelurahan":
         parent = db.first_or_404(
             select(Area).where(Area.code == request.args.get("kecamatan", ""), Area.level == "kecamatan")
         )
-        rows, name = area_rows(period, audience, parent), f"kelurahan-{parent.code}-{audience}"
+        rows, name = area_rows(period, audience, parent, key), f"kelurahan-{parent.code}-{audience}"
     elif table in ("opd-eksternal", "opd-internal"):
         aud = table.removeprefix("opd-")
-        rows, name = opd_rows(period, aud), table
+        rows, name = opd_rows(period, aud, key), table
     elif table == "city":
-        rows, name = [city_figures(period, aud)[0] for aud in AUDIENCES], "kota"
+        rows, name = [city_figures(period, aud, key)[0] for aud in AUDIENCES], "kota"
     else:
         abort(404)
     body = exports.figures_csv(rows, period)
+    if key != DEFAULT_SOURCE:
+        name = f"{key}-{name}"
     return _csv_response(body, f"partisipasi-{name}-{period.start}-{period.end}.csv")
 
 

@@ -22,8 +22,11 @@ class PromoterForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
-    phone = StringField(_l("Phone (e.g. 0812-3456-7890)"), validators=[DataRequired(), Length(max=40)],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = StringField(
+        _l("Phone (e.g. 0812-3456-7890)"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
     opd_id = SelectField(_l("OPD"), coerce=int, default=0)
     submit = SubmitField(_l("Save"))
 
@@ -59,8 +62,11 @@ class AreaCodeMixin:
 class AssignForm(AreaCodeMixin, FlaskForm):
     """Assign a promoter to an area from a day."""
 
-    area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=40)],
-                            render_kw={"placeholder": "18.71.01.1003", "list": "area-codes"})
+    area_code = StringField(
+        _l("Area code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"placeholder": "18.71.01.1003", "list": "area-codes"},
+    )
     start_date = DateField(_l("From"), validators=[Optional()])
     submit = SubmitField(_l("Assign"))
 
@@ -68,8 +74,9 @@ class AssignForm(AreaCodeMixin, FlaskForm):
 class BulkAssignForm(AreaCodeMixin, FlaskForm):
     """Assign the promoters ticked in the list to one area."""
 
-    area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=40)],
-                            render_kw={"placeholder": "18.71.01.1003"})
+    area_code = StringField(
+        _l("Area code"), validators=[DataRequired(), Length(max=40)], render_kw={"placeholder": "18.71.01.1003"}
+    )
     start_date = DateField(_l("From"), validators=[Optional()])
     submit = SubmitField(_l("Assign selected"))
 

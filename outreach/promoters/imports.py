@@ -73,8 +73,11 @@ class _Lookups:
         """A promoter's audited fields (OPD and areas by code) for the diff."""
         p = self.promoters[pid]
         return {
-            "name": p["name"], "role": p["role"], "phone": p["phone"],
-            "opd": self.opd_code.get(p["opd_id"]), "active": p["active"],
+            "name": p["name"],
+            "role": p["role"],
+            "phone": p["phone"],
+            "opd": self.opd_code.get(p["opd_id"]),
+            "active": p["active"],
             "areas": " ".join(sorted(self.area_code[a] for a in self.current.get(pid, {}))),
         }
 
@@ -118,20 +121,35 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
                 ids_seen.setdefault(pid, line)
         if phone:
             if phone in phones_seen:
-                preview.problem(line, "phone", _l("Duplicate: line %(other)s has the same phone number.",
-                                                  other=phones_seen[phone]))
+                preview.problem(
+                    line, "phone", _l("Duplicate: line %(other)s has the same phone number.", other=phones_seen[phone])
+                )
             phones_seen.setdefault(phone, line)
             owner = lookups.by_phone.get(phone)
             if owner is not None and pid is None:
                 if lookups.promoters[owner]["name"].casefold() == name.casefold():
                     pid = owner
                 else:
-                    preview.problem(line, "phone", _l(
-                        "This phone number already belongs to %(name)s (id %(id)s); put that id in the id "
-                        "column to update them.", name=lookups.promoters[owner]["name"], id=owner))
+                    preview.problem(
+                        line,
+                        "phone",
+                        _l(
+                            "This phone number already belongs to %(name)s (id %(id)s); put that id in the id "
+                            "column to update them.",
+                            name=lookups.promoters[owner]["name"],
+                            id=owner,
+                        ),
+                    )
             elif owner is not None and owner != pid:
-                preview.problem(line, "phone", _l("This phone number already belongs to %(name)s (id %(id)s).",
-                                                  name=lookups.promoters[owner]["name"], id=owner))
+                preview.problem(
+                    line,
+                    "phone",
+                    _l(
+                        "This phone number already belongs to %(name)s (id %(id)s).",
+                        name=lookups.promoters[owner]["name"],
+                        id=owner,
+                    ),
+                )
         opd_id = None
         if row.get("opd_code"):
             opd_id = lookups.opd_by_code.get(row["opd_code"].lower())
@@ -157,17 +175,27 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
             continue
         before = lookups.view(pid) if pid is not None else {}
         after = {
-            "name": name, "role": role, "phone": phone,
+            "name": name,
+            "role": role,
+            "phone": phone,
             "opd": row["opd_code"].lower() if row.get("opd_code") else (before.get("opd") if pid else None),
             "active": before.get("active", True) if active is None else active,
-            "areas": before.get("areas", "") if area_ids is None
+            "areas": before.get("areas", "")
+            if area_ids is None
             else " ".join(sorted(lookups.area_code[a] for a in area_ids)),
         }
         if pid is not None and not row.get("opd_code"):
             opd_id = lookups.promoters[pid]["opd_id"]
         changes = diff(before, after)
-        data = {"id": pid, "name": name, "role": role, "phone": phone, "opd_id": opd_id,
-                "active": after["active"], "area_ids": area_ids}
+        data = {
+            "id": pid,
+            "name": name,
+            "role": role,
+            "phone": phone,
+            "opd_id": opd_id,
+            "active": after["active"],
+            "area_ids": area_ids,
+        }
         planned = PlannedRow(line, f"{name} ({phone})", changes, data)
         if pid is None:
             preview.added.append(planned)
@@ -197,8 +225,9 @@ def apply_promoter_import(preview: ImportPreview, actor=None, filename: str = ""
         for row, pid in zip(preview.added, new_ids, strict=True):
             row.data["id"] = pid
     if preview.updated:
-        db.session.execute(update(Promoter), [{"id": row.data["id"], **{f: row.data[f] for f in fields}}
-                                              for row in preview.updated])
+        db.session.execute(
+            update(Promoter), [{"id": row.data["id"], **{f: row.data[f] for f in fields}} for row in preview.updated]
+        )
         # A promoter's login follows their active flag, as when (de)activated on their page.
         for active in (True, False):
             ids = [r.data["id"] for r in preview.updated if "active" in r.changes and r.data["active"] is active]
@@ -218,10 +247,26 @@ def apply_promoter_import(preview: ImportPreview, actor=None, filename: str = ""
         db.session.execute(update(Assignment), ends)
     if starts:
         db.session.execute(insert(Assignment), starts)
-    events = [{"user_id": user_id, "action": "promoter.create", "object_type": "promoter",
-               "object_id": row.data["id"], "changes": row.changes} for row in preview.added]
-    events += [{"user_id": user_id, "action": "promoter.update", "object_type": "promoter",
-                "object_id": row.data["id"], "changes": row.changes} for row in preview.updated]
+    events = [
+        {
+            "user_id": user_id,
+            "action": "promoter.create",
+            "object_type": "promoter",
+            "object_id": row.data["id"],
+            "changes": row.changes,
+        }
+        for row in preview.added
+    ]
+    events += [
+        {
+            "user_id": user_id,
+            "action": "promoter.update",
+            "object_type": "promoter",
+            "object_id": row.data["id"],
+            "changes": row.changes,
+        }
+        for row in preview.updated
+    ]
     if events:
         db.session.execute(insert(AuditEvent), events)
     counts = {**preview.counts(), "assignments_started": len(starts), "assignments_ended": len(ends)}
@@ -242,9 +287,8 @@ def export_rows(stmt) -> list[list]:
     ):
         areas.setdefault(pid, []).append(code)
     rows = []
-    for p, opd_code in db.session.execute(
-        stmt.add_columns(Opd.code).outerjoin(Opd, Opd.id == Promoter.opd_id)
-    ):
-        rows.append([p.id, p.name, p.role, p.phone, opd_code or "", " ".join(areas.get(p.id, [])),
-                     1 if p.active else 0])
+    for p, opd_code in db.session.execute(stmt.add_columns(Opd.code).outerjoin(Opd, Opd.id == Promoter.opd_id)):
+        rows.append(
+            [p.id, p.name, p.role, p.phone, opd_code or "", " ".join(areas.get(p.id, [])), 1 if p.active else 0]
+        )
     return rows

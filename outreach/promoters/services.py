@@ -218,8 +218,12 @@ def rt_heads_by_rt(kelurahan: Area) -> dict[int, list[Promoter]]:
         select(Assignment.area_id, Promoter)
         .join(Promoter, Promoter.id == Assignment.promoter_id)
         .join(Area, Area.id == Assignment.area_id)
-        .where(current_clause(), Promoter.active.is_(True), Promoter.role == "rt",
-               Area.code.startswith(kelurahan.code + "."))
+        .where(
+            current_clause(),
+            Promoter.active.is_(True),
+            Promoter.role == "rt",
+            Area.code.startswith(kelurahan.code + "."),
+        )
     ).all()
     found: dict[int, list[Promoter]] = {}
     for area_id, promoter in rows:
@@ -237,8 +241,11 @@ def rt_head_candidates(kelurahan: Area) -> list[Promoter]:
     return list(
         db.session.scalars(
             select(Promoter)
-            .where(Promoter.active.is_(True), Promoter.role == "rt",
-                   or_(~_has_current_assignment(), Promoter.id.in_(in_kelurahan)))
+            .where(
+                Promoter.active.is_(True),
+                Promoter.role == "rt",
+                or_(~_has_current_assignment(), Promoter.id.in_(in_kelurahan)),
+            )
             .order_by(Promoter.name)
         )
     )
@@ -265,9 +272,7 @@ def _covers(area: Area):
     return exists().where(
         Assignment.promoter_id == Promoter.id,
         current_clause(),
-        Assignment.area_id.in_(
-            select(Area.id).where(or_(Area.id == area.id, Area.code.startswith(area.code + ".")))
-        ),
+        Assignment.area_id.in_(select(Area.id).where(or_(Area.id == area.id, Area.code.startswith(area.code + ".")))),
     )
 
 
@@ -351,7 +356,8 @@ def assignment_history(promoter: Promoter) -> list[Assignment]:
     """All of a promoter's assignments, newest first (ended ones included)."""
     return list(
         db.session.scalars(
-            select(Assignment).where(Assignment.promoter_id == promoter.id)
+            select(Assignment)
+            .where(Assignment.promoter_id == promoter.id)
             .order_by(Assignment.start_date.desc(), Assignment.id.desc())
         )
     )

@@ -82,13 +82,22 @@ def _opd_choices() -> list[SelectChoice]:
 def index():
     """Promoters, filtered and paginated; editors can tick several and assign them to one area."""
     filters = _filters()
-    page = db.paginate(with_list_loading(promoter_query(filters)), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        with_list_loading(promoter_query(filters)),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "promoters/index.html", page=page, filters=filters, args=args,
-        kecamatan_list=list_kecamatan(), kelurahan_list=list_kelurahan(filters.kecamatan),
-        opds=list_opd_choices(), bulk_form=BulkAssignForm() if current_user.role in EDITOR_ROLES else None,
+        "promoters/index.html",
+        page=page,
+        filters=filters,
+        args=args,
+        kecamatan_list=list_kecamatan(),
+        kelurahan_list=list_kelurahan(filters.kecamatan),
+        opds=list_opd_choices(),
+        bulk_form=BulkAssignForm() if current_user.role in EDITOR_ROLES else None,
         show_phone=current_user.role in EDITOR_ROLES,
     )
 
@@ -100,9 +109,13 @@ def create():
     form = PromoterForm()
     form.opd_id.choices = _opd_choices()
     if form.validate_on_submit():
-        promoter = create_promoter(form.name.data, form.role.data, form.phone.data,
-                                   db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
-                                   actor=current_user)
+        promoter = create_promoter(
+            form.name.data,
+            form.role.data,
+            form.phone.data,
+            db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
+            actor=current_user,
+        )
         db.session.commit()
         flash(_("%(name)s added.", name=promoter.name), "success")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
@@ -124,10 +137,16 @@ def show(promoter_id: int):
     if opd_form:
         opd_form.opd_id.choices = _opd_choices()
     return render_template(
-        "promoters/show.html", promoter=promoter, history=assignment_history(promoter), today=date.today(),
-        can_edit=can_edit, assign_form=AssignForm() if can_edit else None,
-        end_form=EndAssignmentForm() if can_edit else None, opd_form=opd_form,
-        login=login_of(promoter), login_form=PromoterLoginForm() if can_edit else None,
+        "promoters/show.html",
+        promoter=promoter,
+        history=assignment_history(promoter),
+        today=date.today(),
+        can_edit=can_edit,
+        assign_form=AssignForm() if can_edit else None,
+        end_form=EndAssignmentForm() if can_edit else None,
+        opd_form=opd_form,
+        login=login_of(promoter),
+        login_form=PromoterLoginForm() if can_edit else None,
         show_phone=can_edit or current_user.role == PROMOTER,
     )
 
@@ -149,8 +168,14 @@ def edit(promoter_id: int):
     if request.method == "GET":
         form.opd_id.data = promoter.opd_id or 0
     if form.validate_on_submit():
-        update_promoter(promoter, form.name.data, form.role.data, form.phone.data,
-                        db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None, actor=current_user)
+        update_promoter(
+            promoter,
+            form.name.data,
+            form.role.data,
+            form.phone.data,
+            db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
+            actor=current_user,
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
@@ -165,8 +190,12 @@ def set_active(promoter_id: int):
     active = request.form.get("active") == "1"
     set_promoter_active(promoter, active, actor=current_user)
     db.session.commit()
-    flash(_("%(unit)s is active again.", unit=promoter.name) if active
-          else _("%(unit)s deactivated.", unit=promoter.name), "success")
+    flash(
+        _("%(unit)s is active again.", unit=promoter.name)
+        if active
+        else _("%(unit)s deactivated.", unit=promoter.name),
+        "success",
+    )
     return redirect(url_for("promoters.show", promoter_id=promoter.id))
 
 
@@ -216,8 +245,9 @@ def set_opd(promoter_id: int):
     form = OpdAssignForm()
     form.opd_id.choices = _opd_choices()
     if form.validate_on_submit():
-        set_promoter_opd(promoter, db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
-                         actor=current_user)
+        set_promoter_opd(
+            promoter, db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None, actor=current_user
+        )
         db.session.commit()
         flash(_("Saved."), "success")
     return redirect(url_for("promoters.show", promoter_id=promoter.id))
@@ -295,20 +325,31 @@ def rt_heads(kelurahan_id: int):
         db.session.commit()
         flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
         return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
-    return render_template("promoters/rt_heads.html", kelurahan=kelurahan, rts=rts, current=rt_heads_by_rt(kelurahan),
-                           candidates=list(candidates.values()))
+    return render_template(
+        "promoters/rt_heads.html",
+        kelurahan=kelurahan,
+        rts=rts,
+        current=rt_heads_by_rt(kelurahan),
+        candidates=list(candidates.values()),
+    )
 
 
 def _import_page() -> dict:
-    return {"title": _("Import promoters"), "url": url_for("promoters.import_promoters"),
-            "done_url": url_for("promoters.index"), "endpoint": "promoters.import_promoters",
-            "confirm_endpoint": "promoters.confirm_import",
-            "columns": "id; name; role; phone; opd_code; area_codes; active",
-            "example": "name;role;phone;opd_code;area_codes\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
-                       "18.71.01.1003\nBudi Santoso;rt;0813 2222 3333;;18.71.01.1003.001.002",
-            "help": _("role is pamong, linmas or rt; phones in any Indonesian format. area_codes (separated by | or "
-                      "spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
-                      "an export, or a known phone with the same name, update that promoter.")}
+    return {
+        "title": _("Import promoters"),
+        "url": url_for("promoters.import_promoters"),
+        "done_url": url_for("promoters.index"),
+        "endpoint": "promoters.import_promoters",
+        "confirm_endpoint": "promoters.confirm_import",
+        "columns": "id; name; role; phone; opd_code; area_codes; active",
+        "example": "name;role;phone;opd_code;area_codes\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
+        "18.71.01.1003\nBudi Santoso;rt;0813 2222 3333;;18.71.01.1003.001.002",
+        "help": _(
+            "role is pamong, linmas or rt; phones in any Indonesian format. area_codes (separated by | or "
+            "spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
+            "an export, or a known phone with the same name, update that promoter."
+        ),
+    }
 
 
 @bp.route("/import", methods=["GET", "POST"])

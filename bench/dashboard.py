@@ -1,0 +1,240 @@
+"""Dashboard speed with 1,000,000 scans over 5,000 links and 90 days (target: p95 ≤ 100 ms).
+
+    .venv/bin/python -m bench.dashboard [--database-url postgresql://...] [--requests 50]
+        [--scans 1000000] [--links 5000] [--days 90] [--reuse]
+
+Seeds the demo (areas, OPDs, promoters, respondent counts, drives), tops the links up to --links,
+bulk-loads the scans straight into `scan` (COPY on PostgreSQL, executemany on SQLite), spread over
+--days ending now and skewed across links (5% bots, 70% by QR), builds `scan_daily` with the rollup
+service (so today's scans are the live, un-rolled tail) and times the dashboard pages through the
+test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
+the ratio of p95 to the 100 ms target. Without --database-url it uses a fresh SQLite file; --reuse
+keeps data already loaded in the database.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_MS = 100.0
+
+
+def make_app(url: str):
+    from config import Config, database_url
+    from outreach import create_app
+
+    class BenchConfig(Config):
+        SECRET_KEY = "bench-secret"
+        SQLALCHEMY_DATABASE_URI = database_url(url, url)
+        WTF_CSRF_ENABLED = False
+        RATELIMIT_ENABLED = False
+
+    return create_app(BenchConfig)
+
+
+def _links(total: int) -> int:
+    """Top the links up to `total`, spread over the demo's promoters, kelurahan, OPDs and targets."""
+    from sqlalchemy import func, insert, select
+
+    from outreach.areas.models import Area, Opd
+    from outreach.extensions import db
+    from outreach.links.models import Link, SurveyTarget
+    from outreach.promoters.models import Promoter
+
+    have = db.session.scalar(select(func.count()).select_from(Link))
+    if have >= total:
+        return 0
+    rng = random.Random(7)
+    kelurahan = list(db.session.scalars(select(Area.id).where(Area.level == "kelurahan")))
+    opds = list(db.session.scalars(select(Opd.id)))
+    promoters = list(db.session.scalars(select(Promoter.id)))
+    targets = {t.audience: t.id for t in db.session.scalars(select(SurveyTarget))}
+    office = {opd: rng.choice(kelurahan) for opd in opds}  # links for an OPD's staff sit at its office
+    rows = []
+    for n in range(total - have):
+        internal = rng.random() < 0.25
+        opd = rng.choice(opds) if internal else None
+        rows.append(
+            {
+                "code": f"b{n:07d}",
+                "target_id": targets["internal" if internal else "eksternal"],
+                "promoter_id": rng.choice(promoters),
+                "area_id": office[opd] if internal else rng.choice(kelurahan),
+                "opd_id": opd,
+                "channel": rng.choice(("flyer", "whatsapp", "banner", "bus", "other")),
+                "label": "",
+                "active": True,
+                "created_at": datetime.now(UTC) - timedelta(days=120),
+            }
+        )
+    db.session.execute(insert(Link), rows)
+    db.session.commit()
+    return len(rows)
+
+
+def _scan_rows(link_ids: list[int], count: int, days: int, now: datetime):
+    """Scan tuples (link_id, created_at, visitor_hash, device_class, is_bot, source), skewed over links."""
+    rng = random.Random(11)
+    weights = [rng.paretovariate(1.5) for _ in link_ids]
+    chosen = rng.choices(link_ids, weights=weights, k=count)
+    span = days * 86400
+    for link_id in chosen:
+        moment = now - timedelta(seconds=rng.random() * span)
+        yield (
+            link_id,
+            moment,
+            f"{rng.getrandbits(20):032x}",
+            "mobile",
+            rng.random() < 0.05,
+            "qr" if rng.random() < 0.7 else "direct",
+        )
+
+
+def load_scans(count: int, days: int) -> float:
+    """Bulk-insert `count` scans and rebuild the rollups; return the seconds it took."""
+    from sqlalchemy import select
+
+    from outreach.extensions import db
+    from outreach.links.models import Link, Scan, ScanDaily
+    from outreach.links.rollups import refresh_scan_rollups
+
+    started = time.perf_counter()
+    db.session.execute(ScanDaily.__table__.delete())
+    db.session.execute(Scan.__table__.delete())
+    db.session.commit()
+    link_ids = list(db.session.scalars(select(Link.id)))
+    now = datetime.now(UTC)
+    columns = "link_id, created_at, visitor_hash, device_class, is_bot, source"
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY scan ({columns}) FROM STDIN") as copy:
+                for row in _scan_rows(link_ids, count, days, now):
+                    copy.write_row(row)
+        else:
+            fmt = "%Y-%m-%d %H:%M:%S.%f"
+            cursor.executemany(
+                f"INSERT INTO scan ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (r[0], r[1].strftime(fmt), r[2], r[3], int(r[4]), r[5])
+                    for r in _scan_rows(link_ids, count, days, now)
+                ),
+            )
+        raw.commit()
+    finally:
+        raw.close()
+    refresh_scan_rollups(full=True)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    else:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return time.perf_counter() - started
+
+
+def prepare(app, args) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from outreach.demo import seed_demo
+    from outreach.extensions import db
+    from outreach.links.models import Scan
+
+    with app.app_context():
+        upgrade()
+        have = db.session.scalar(select(func.count()).select_from(Scan))
+        if args.reuse and have >= args.scans:
+            from outreach.links.rollups import refresh_scan_rollups
+
+            refresh_scan_rollups(full=True)
+            db.session.commit()
+            print(f"  reusing {have:,} scans")
+            return
+        started = time.perf_counter()
+        seed_demo()
+        db.session.commit()
+        added = _links(args.links)
+        print(f"  demo seeded, {added:,} links added in {time.perf_counter() - started:.1f} s")
+        print(f"  {args.scans:,} scans loaded and rolled up in {load_scans(args.scans, args.days):.1f} s")
+
+
+def pages(app) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from outreach.areas.models import Area
+    from outreach.extensions import db
+
+    with app.app_context():
+        kecamatan = db.session.scalar(select(Area.code).where(Area.level == "kecamatan").order_by(Area.code))
+    return {
+        "dashboard (respondents)": "/participation/",
+        "dashboard (scans)": "/participation/?source=scans",
+        "dashboard (unique visitors)": "/participation/?source=visitors",
+        "kecamatan (scans)": f"/participation/kecamatan/{kecamatan}?source=scans",
+        "dashboard (scans, 90 days)": "/participation/?source=scans&start={start}&end={end}",
+    }
+
+
+def time_pages(app, requests: int) -> list[tuple[str, float, float]]:
+    from outreach.auth.models import COORDINATOR
+    from outreach.demo import DEMO_LOGINS
+
+    client = app.test_client()
+    email, password = DEMO_LOGINS[COORDINATOR]
+    response = client.post("/auth/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.status_code
+    today = datetime.now(UTC).date()
+    results = []
+    for name, url in pages(app).items():
+        url = url.format(start=today - timedelta(days=89), end=today)
+        for _ in range(3):
+            assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+        results.append((name, statistics.median(times), p95))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", action="append", help="repeat for several; default a fresh SQLite file")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--scans", type=int, default=1_000_000)
+    parser.add_argument("--links", type=int, default=5_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--reuse", action="store_true", help="keep scans already loaded")
+    args = parser.parse_args()
+    urls = args.database_url or [f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-bench-')) / 'bench.db'}"]
+    for url in urls:
+        kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        print(f"{kind}: {args.scans:,} scans, {args.links:,} links, {args.days} days")
+        app = make_app(url)
+        prepare(app, args)
+        print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'p95/target':>11}")
+        for name, p50, p95 in time_pages(app, args.requests):
+            print(f"  {name:<30} {p50:8.1f} {p95:8.1f} {p95 / TARGET_MS:10.2f}x")
+        with app.app_context():
+            from outreach.extensions import db
+
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Promoter and drive rankings for staff, and a promoter's own daily scans, aggregated in SQL.
+
+Rankings are for coordinators, admins and leadership only; a promoter only ever gets `own_daily()`.
+Scans come from the daily rollup plus its live tail (`daily_scan_rows()`), bots never count.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from outreach.drives.models import Drive
+from outreach.extensions import db
+from outreach.links.models import Link
+from outreach.links.rollups import promoter_scan_rows
+from outreach.participation.days import day_range
+from outreach.participation.figures import _drives_between, drive_window
+from outreach.participation.series import get_source
+from outreach.promoters.models import Promoter
+
+RANKING_SIZE = 10
+
+
+@dataclass(frozen=True)
+class PromoterRank:
+    """One promoter's scans over a range (bots excluded), and how many links they have."""
+
+    promoter: Promoter
+    scans: int
+    unique_visitors: int
+    links: int
+
+
+def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -> list[PromoterRank]:
+    """Promoters with the most scans of their links from start to end (WIB days), most first."""
+    rows = promoter_scan_rows(start, end)
+    scans = func.sum(rows.c.human_scans)
+    query = (
+        select(rows.c.promoter_id, scans, func.sum(rows.c.unique_visitors))
+        .group_by(rows.c.promoter_id)
+        .having(scans > 0)
+        .order_by(scans.desc(), rows.c.promoter_id)
+        .limit(limit)
+    )
+    found = db.session.execute(query).all()
+    ids = [r[0] for r in found]
+    promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)))}
+    links = dict(
+        db.session.execute(
+            select(Link.promoter_id, func.count()).where(Link.promoter_id.in_(ids)).group_by(Link.promoter_id)
+        ).all()
+    )
+    return [PromoterRank(promoters[pid], int(s), int(u), links.get(pid, 0)) for pid, s, u in found]
+
+
+@dataclass(frozen=True)
+class DriveRank:
+    """A drive and the count in its units over its window (first day to FOLLOW_DAYS after the last)."""
+
+    drive: Drive
+    start: date
+    end: date
+    count: int
+
+
+def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_SIZE) -> list[DriveRank]:
+    """Drives touching the range, ranked by the chosen source's count in their units over their window.
+
+    Windows are cut at the range's end. A kecamatan's count includes its kelurahan. This is a plain
+    count, not an uplift: the uplift page (and the drives page) compare with untouched units.
+    """
+    drives = _drives_between(start, end)
+    if not drives:
+        return []
+    windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}
+    first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+    source = get_source(source_key)
+    series = {}
+    for audience in {drive.audience for drive in drives}:
+        units = {unit for drive in drives if drive.audience == audience for unit in _counted_units(drive)}
+        series[audience] = source.daily(list(units), first, last, audience)
+    ranks = []
+    for drive, (begin, end_) in windows.items():
+        daily = series[drive.audience]
+        count = sum(n for unit in _counted_units(drive) for day, n in daily[unit].items() if begin <= day <= end_)
+        ranks.append(DriveRank(drive, begin, end_, count))
+    ranks.sort(key=lambda r: (-r.count, r.start))
+    return ranks[:limit]
+
+
+def _counted_units(drive: Drive) -> list:
+    """The drive's areas and OPDs, leaving out kelurahan whose kecamatan is targeted too (counted there)."""
+    area_ids = {a.id for a in drive.areas}
+    return [a for a in drive.areas if a.parent_id not in area_ids or a.level != "kelurahan"] + list(drive.opds)
+
+
+def own_daily(promoter: Promoter, days: int, today: date) -> list[tuple[date, int, int]]:
+    """(day, scans, unique visitors) of all of a promoter's links for the last `days` WIB days, zero-filled."""
+    first = today - timedelta(days=days - 1)
+    rows = promoter_scan_rows(first, today)
+    query = (
+        select(rows.c.day, func.sum(rows.c.human_scans), func.sum(rows.c.unique_visitors))
+        .where(rows.c.promoter_id == promoter.id)
+        .group_by(rows.c.day)
+    )
+    found = {day: (int(s), int(u)) for day, s, u in db.session.execute(query)}
+    return [(day, *found.get(day, (0, 0))) for day in day_range(first, today)]

@@ -1,0 +1,183 @@
+"""Our scans as a series source, promoter and drive rankings, and a promoter's own numbers."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from outreach.links.models import Scan
+from outreach.links.rollups import refresh_scan_rollups
+from outreach.participation.figures import area_rows, make_period, opd_rows
+from outreach.participation.rankings import own_daily, promoter_ranking
+from outreach.participation.series import get_source
+from tests.factories import DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
+
+SEP1 = date(2026, 9, 1)
+
+
+def _at(day: date, hour_wib: int = 10) -> datetime:
+    """A UTC moment at the given WIB hour of a day."""
+    return datetime(day.year, day.month, day.day, hour_wib, tzinfo=UTC) - timedelta(hours=7)
+
+
+def _scans(db, link, when: datetime, n: int, visitors: int | None = None, bots: int = 0):
+    """n human scans by `visitors` distinct visitors (n by default) plus `bots` bot scans."""
+    visitors = visitors or n
+    rows = [
+        Scan(
+            link_id=link.id,
+            created_at=when,
+            visitor_hash=f"{link.id}-{i % visitors}",
+            device_class="mobile",
+            is_bot=False,
+            source="qr",
+        )
+        for i in range(n)
+    ]
+    rows += [
+        Scan(link_id=link.id, created_at=when, visitor_hash=f"bot{i}", device_class="other", is_bot=True, source="qr")
+        for i in range(bots)
+    ]
+    db.session.add_all(rows)
+
+
+def test_scans_count_for_the_links_area_its_kecamatan_and_opd_without_bots(db, tree):
+    eks = SurveyTargetFactory(audience="eksternal")
+    in_a1 = LinkFactory(area=tree["a1"], target=eks)
+    in_kec_a = LinkFactory(area=tree["kec_a"], target=eks)
+    in_b1 = LinkFactory(area=tree["b1"], target=eks)
+    opd_link = LinkFactory(area=tree["a2"], opd=tree["dinkes"], target=SurveyTargetFactory(audience="internal"))
+    db.session.flush()
+    _scans(db, in_a1, _at(SEP1), 5, bots=3)
+    _scans(db, in_a1, _at(SEP1 + timedelta(days=1)), 2)
+    _scans(db, in_kec_a, _at(SEP1), 4)
+    _scans(db, in_b1, _at(SEP1), 7)
+    _scans(db, opd_link, _at(SEP1), 6, bots=2)
+    db.session.flush()
+    units = [tree["a1"], tree["a2"], tree["kec_a"], tree["kec_b"], tree["dinkes"]]
+    series = get_source("scans").daily(units, SEP1, SEP1 + timedelta(days=3))
+    assert series[tree["a1"]] == {SEP1: 5, SEP1 + timedelta(days=1): 2}
+    assert series[tree["kec_a"]] == {SEP1: 5 + 4 + 6, SEP1 + timedelta(days=1): 2}  # own, a1's and a2's
+    assert series[tree["kec_b"]] == {SEP1: 7}
+    assert series[tree["dinkes"]] == {SEP1: 6}
+    eksternal = get_source("scans").daily(units, SEP1, SEP1 + timedelta(days=3), audience="eksternal")
+    assert eksternal[tree["dinkes"]] == {} and eksternal[tree["a2"]] == {}
+    assert eksternal[tree["kec_a"]] == {SEP1: 9, SEP1 + timedelta(days=1): 2}
+
+
+def test_unique_visitors_are_selectable_and_rolled_and_live_days_agree(db, tree):
+    link = LinkFactory(area=tree["a1"])
+    db.session.flush()
+    _scans(db, link, _at(SEP1), 10, visitors=4, bots=2)
+    db.session.flush()
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=2)))
+    _scans(db, link, _at(SEP1 + timedelta(days=2), 12), 3, visitors=1)
+    db.session.flush()
+    window = (SEP1, SEP1 + timedelta(days=2))
+    assert get_source("visitors").daily([tree["a1"]], *window)[tree["a1"]] == {SEP1: 4, window[1]: 1}
+    assert get_source("scans").daily([tree["a1"]], *window)[tree["a1"]] == {SEP1: 10, window[1]: 3}
+    assert get_source("scans").span() == (SEP1, window[1])
+
+
+def test_a_scan_at_midnight_wib_counts_for_the_new_wib_day(db, tree):
+    link = LinkFactory(area=tree["a1"])
+    db.session.flush()
+    last_minute = datetime(2026, 9, 1, 16, 59, tzinfo=UTC)  # 23:59 WIB on 1 September
+    midnight = datetime(2026, 9, 1, 17, 0, tzinfo=UTC)  # 00:00 WIB on 2 September
+    _scans(db, link, last_minute, 1)
+    _scans(db, link, midnight, 2)
+    db.session.flush()
+    live = get_source("scans").daily([tree["a1"]], SEP1, SEP1 + timedelta(days=1))[tree["a1"]]
+    refresh_scan_rollups(now=datetime(2026, 9, 5, tzinfo=UTC))
+    rolled = get_source("scans").daily([tree["a1"]], SEP1, SEP1 + timedelta(days=1))[tree["a1"]]
+    assert live == rolled == {SEP1: 1, SEP1 + timedelta(days=1): 2}
+
+
+def test_dashboard_tables_sum_scans_per_kecamatan_and_opd_without_targets(db, tree, spi_round):
+    from outreach.participation.models import Target
+
+    db.session.add(Target(round=spi_round, area=tree["a1"], audience="eksternal", target=100))
+    link = LinkFactory(area=tree["a1"], target=SurveyTargetFactory(audience="eksternal"))
+    opd_link = LinkFactory(area=tree["b1"], opd=tree["disdik"], target=SurveyTargetFactory(audience="internal"))
+    db.session.flush()
+    for offset in range(10):
+        _scans(db, link, _at(SEP1 + timedelta(days=offset)), 3, bots=1)
+        _scans(db, opd_link, _at(SEP1 + timedelta(days=offset)), 1)
+    db.session.flush()
+    period = make_period(spi_round, SEP1, SEP1 + timedelta(days=9))
+    kecamatan = {r.unit: r for r in area_rows(period, "eksternal", source_key="scans")}
+    assert kecamatan[tree["kec_a"]].range_count == 30 and kecamatan[tree["kec_b"]].range_count == 0
+    assert kecamatan[tree["kec_a"]].spark == [3] * 10
+    kelurahan = {r.unit: r for r in area_rows(period, "eksternal", tree["kec_a"], source_key="scans")}
+    assert kelurahan[tree["a1"]].range_count == 30 and kelurahan[tree["a1"]].target is None
+    respondents = {r.unit: r for r in area_rows(period, "eksternal", tree["kec_a"])}
+    assert respondents[tree["a1"]].target == 100 and respondents[tree["a1"]].range_count == 0
+    internal = {r.unit: r for r in opd_rows(period, "internal", "scans")}
+    assert internal[tree["disdik"]].range_count == 10
+
+
+def test_promoters_are_ranked_by_scans_of_their_links_without_bots(db, tree):
+    busy, quiet, idle = PromoterFactory(name="Busy"), PromoterFactory(name="Quiet"), PromoterFactory(name="Idle")
+    links = [LinkFactory(area=tree["a1"], promoter=busy), LinkFactory(area=tree["b1"], promoter=busy)]
+    quiet_link = LinkFactory(area=tree["a2"], promoter=quiet)
+    LinkFactory(area=tree["a3"], promoter=idle)
+    db.session.flush()
+    _scans(db, links[0], _at(SEP1), 4, visitors=2)
+    _scans(db, links[1], _at(SEP1), 3)
+    _scans(db, quiet_link, _at(SEP1), 2, bots=20)
+    _scans(db, quiet_link, _at(SEP1 + timedelta(days=5)), 50)  # outside the range
+    db.session.flush()
+    ranks = promoter_ranking(SEP1, SEP1 + timedelta(days=2))
+    assert [(r.promoter.name, r.scans, r.unique_visitors, r.links) for r in ranks] == [
+        ("Busy", 7, 5, 2),
+        ("Quiet", 2, 2, 1),
+    ]
+
+
+def test_staff_see_promoter_and_drive_rankings_on_the_dashboard(
+    db, tree, spi_round, admin_client, coordinator_client, leadership_client
+):
+    promoter = PromoterFactory(name="Rina Promotor")
+    link = LinkFactory(area=tree["a1"], promoter=promoter)
+    DriveFactory(
+        title="Sosialisasi Kedaton",
+        starts_at=_at(SEP1, 9),
+        ends_at=_at(SEP1, 12),
+        audience="eksternal",
+        areas=[tree["kec_a"]],
+    )
+    db.session.flush()
+    _scans(db, link, _at(SEP1), 12)
+    db.session.commit()
+    query = {"start": "2026-09-01", "end": "2026-09-10", "source": "scans"}
+    for client in (admin_client, coordinator_client, leadership_client):
+        html = client.get("/participation/", query_string=query).get_data(as_text=True)
+        ranking = html[html.index("Rina Promotor") :][:300]
+        assert ">12<" in ranking, client.user.role
+        drives = html[html.index("Sosialisasi Kedaton</td>") :][:400]
+        assert ">12<" in drives
+    csv = coordinator_client.get("/participation/export/promoters.csv", query_string=query).get_data(as_text=True)
+    assert "Rina Promotor" in csv and ",12," in csv
+
+
+def test_promoters_never_see_rankings(db, tree, spi_round, promoter_client):
+    link = LinkFactory(area=tree["a1"], promoter=PromoterFactory(name="Someone Else"))
+    db.session.flush()
+    _scans(db, link, _at(SEP1), 3)
+    db.session.commit()
+    for path in ("/participation/?source=scans", "/participation/export/promoters.csv"):
+        response = promoter_client.get(path)
+        assert response.status_code == 403 and b"Someone Else" not in response.data
+
+
+def test_promoter_sees_only_their_own_daily_scans(db, tree, promoter_client):
+    own = LinkFactory(area=tree["a1"], promoter=promoter_client.user.promoter)
+    other = LinkFactory(area=tree["a1"], promoter=PromoterFactory())
+    db.session.flush()
+    today = datetime.now(UTC)
+    _scans(db, own, today - timedelta(days=1), 4, bots=2)
+    _scans(db, other, today - timedelta(days=1), 40)
+    db.session.commit()
+    wib_today = (today + timedelta(hours=7)).date()
+    series = own_daily(promoter_client.user.promoter, 7, wib_today)
+    assert [n for _d, n, _u in series] == [0, 0, 0, 0, 0, 4, 0]
+    html = promoter_client.get("/links/mine").get_data(as_text=True)
+    trend = html.split('class="my-trend"')[1].split("</section>")[0]
+    assert 'class="chart"' in trend and "4 pindaian" in trend and "40 pindaian" not in html
