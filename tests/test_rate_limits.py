@@ -138,7 +138,12 @@ def test_unreachable_redis_falls_back_to_memory_instead_of_failing(app_with_stor
     assert statuses[-1] == 429
 
 
-IMPORT_POSTS = ("/areas/import", "/promoters/import", "/participation/counts/import", "/participation/plan/targets/import")
+IMPORT_POSTS = (
+    "/areas/import",
+    "/promoters/import",
+    "/participation/counts/import",
+    "/participation/plan/targets/import",
+)
 
 
 def test_csv_imports_share_one_limit_per_client_and_get_the_friendly_429(app, admin_client):

@@ -8,7 +8,9 @@ from outreach.links.models import Scan
 from outreach.links.rollups import refresh_scan_rollups, totals_for
 from tests.factories import LinkFactory, SurveyTargetFactory
 
-PHONE = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
+PHONE = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
+)
 TARGET = "https://spi.kpk.go.id/survei/eksternal"
 CARRIER = "203.0.113.9"
 
