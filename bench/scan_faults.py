@@ -16,12 +16,16 @@ never left) or not. So, with R scan rows, C 302s received, E socket errors and K
   doubled = R - C beyond what the killed requests explain, i.e. more than min(E, K). Must be 0.
 A row whose 302 never reached the client (R - C <= min(E, K)) is reported, not counted as doubled:
 the database cannot know the answer did not arrive, and the visitor never reached the survey.
-Any other error (non-302/404 status, timeout) fails the run.
+Any other error (non-302/404 status, timeout) fails the run. The access log is not the reference:
+the killed worker can send its 302 and die before writing the log line (seen in practice), so it is
+only printed alongside.
 Throughput: 302s received per second of the scan phase (kill included) over the bare app's 302s/s.
 """
 
 import argparse
+import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,14 +75,14 @@ class FaultRun:
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.doubled == 0 and self.other == 0 and self.received > 0
+        return self.lost == 0 and self.doubled == 0 and self.other == 0 and self.received > 0 and self.killed == 1
 
     def report(self) -> str:
         return "\n".join(
             [
                 f"[{self.database}] bare Flask 302: {self.bare_rps:.0f}/s; "
                 f"scans (with the kill): {self.scan_rps:.0f}/s; ratio {self.scan_rps / self.bare_rps:.2f}",
-                f"[{self.database}] scans sent {self.sent}; 302s received {self.received}; "
+                f"[{self.database}] scan requests built {self.sent}; 302s received {self.received}; "
                 f"socket errors {self.errors}; other answers {self.other}; workers killed {self.killed}",
                 f"[{self.database}] scan rows {self.rows} (302s in the access log {self.served}); lost {self.lost}; "
                 f"doubled {self.doubled}; committed in the killed worker, answer not delivered {self.undelivered}",
@@ -114,7 +118,7 @@ def run_database(wrk: str, url: str, work: Path, args) -> FaultRun:
         rows_before = count_scans(url)
         served_before = sum(1 for line in logs["scan"][0].read_text().splitlines() if line.startswith("302 /s/"))
         victim = worker_pids(scan.pid)[0]
-        killer = threading.Timer(args.duration / 2, lambda: subprocess.run(["kill", "-KILL", str(victim)], check=False))
+        killer = threading.Timer(args.duration / 2, os.kill, (victim, signal.SIGKILL))
         started = time.time()
         killer.start()
         out = subprocess.run(
@@ -151,7 +155,7 @@ def run_database(wrk: str, url: str, work: Path, args) -> FaultRun:
         errors=errors,
         other=result["other"] + result["timeout"],
         rows=count_scans(url) - rows_before,
-        killed=1,
+        killed=logs["scan"][1].read_text().count(f"(pid:{victim}) was sent SIGKILL"),
         served=served,
     )
 
