@@ -45,6 +45,9 @@ class Config:
     SCAN_FAST_PATH = os.environ.get("SCAN_FAST_PATH", "1") != "0"
     # Seconds a scanned link's target is remembered per worker (a deactivation takes effect within it).
     SCAN_LINK_CACHE_SECONDS = float(os.environ.get("SCAN_LINK_CACHE_SECONDS", "5"))
+    # Raw scans older than this many days are deleted by `flask scans purge`, after folding them into
+    # the daily rollups (dashboards do not change). SPI rounds are yearly: keep a round and a bit.
+    SCAN_RETENTION_DAYS = int(os.environ.get("SCAN_RETENTION_DAYS", "400"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -110,9 +110,10 @@ def register_commands(app: Flask) -> None:
     from outreach.cli import register as register_cli
 
     register_cli(app)
-    from outreach.links.cli import links_cli
+    from outreach.links.cli import links_cli, scans_cli
 
     app.cli.add_command(links_cli)
+    app.cli.add_command(scans_cli)
 
 
 def register_security_headers(app: Flask) -> None:

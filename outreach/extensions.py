@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -49,6 +50,8 @@ babel = Babel()
 # Rate limits: decorate a view with `@limiter.limit(lambda: current_app.config["RATELIMIT_..."])`.
 # Storage, headers and fallbacks come from the RATELIMIT_* settings in config.py.
 limiter = Limiter(key_func=client_key, on_breach=log_rate_limit_breach)
+# One budget per client for every CSV import endpoint (areas, promoters, participation): POSTs only.
+import_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_IMPORT"], scope="import", methods=["POST"])
 
 
 @event.listens_for(Engine, "connect")

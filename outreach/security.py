@@ -71,10 +71,15 @@ def init_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
+def address_key(address: str) -> str:
+    """A keyed hash of a client address (rate-limit key); the address itself is never kept."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def client_key() -> str:
     """A keyed hash of the client address: limits per visitor without holding the address itself."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()[:32]
+    return address_key(request.remote_addr or "")
 
 
 def log_rate_limit_breach(request_limit) -> None:

@@ -136,3 +136,28 @@ def test_unreachable_redis_falls_back_to_memory_instead_of_failing(app_with_stor
     assert _attempt(client).status_code == 200
     statuses = [_attempt(client).status_code for _ in range(_limit(broken) + 1)]
     assert statuses[-1] == 429
+
+
+IMPORT_POSTS = (
+    "/areas/import",
+    "/promoters/import",
+    "/participation/counts/import",
+    "/participation/plan/targets/import",
+)
+
+
+def test_csv_imports_share_one_limit_per_client_and_get_the_friendly_429(app, admin_client):
+    app.config["RATELIMIT_IMPORT"] = "4 per hour"
+    try:
+        statuses = [
+            admin_client.post(path, data={}, environ_base={"REMOTE_ADDR": VISITOR}).status_code for path in IMPORT_POSTS
+        ]
+        assert 429 not in statuses
+        response = admin_client.post("/areas/import/confirm", data={}, environ_base={"REMOTE_ADDR": VISITOR})
+        assert response.status_code == 429
+        assert "Terlalu banyak permintaan" in response.get_data(as_text=True)
+        other = admin_client.post("/areas/import", data={}, environ_base={"REMOTE_ADDR": "198.51.100.5"})
+        assert other.status_code != 429
+        assert admin_client.get("/areas/import", environ_base={"REMOTE_ADDR": VISITOR}).status_code == 200
+    finally:
+        app.config["RATELIMIT_IMPORT"] = TestConfig.RATELIMIT_IMPORT

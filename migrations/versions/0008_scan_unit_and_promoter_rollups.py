@@ -1,7 +1,7 @@
 """per-unit and per-promoter daily scan rollups
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,7 @@ from outreach.areas.services import (
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
 from outreach.csvio import csv_response
-from outreach.extensions import db
+from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.promoters.models import PROMOTER_ROLES
@@ -160,6 +160,7 @@ def _import_page() -> dict:
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def import_units():
     """Upload a CSV of RW/RT units and see what it would change."""
     form = UploadForm()
@@ -170,6 +171,7 @@ def import_units():
 
 @bp.route("/import/confirm", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def confirm_import():
     """Import the checked upload: all rows or none."""
     return confirm_upload("areas", preview_area_import, apply_area_import, _import_page())

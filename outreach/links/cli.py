@@ -35,3 +35,27 @@ def refresh_rollups_command(full: bool) -> None:
     db.session.commit()
     since = result.from_day.isoformat() if result.from_day else "the first scan"
     click.echo(f"scan rollups refreshed from {since}: {result.rows} link-days")
+
+
+scans_cli = AppGroup("scans", help="Recorded scans.")
+
+
+@scans_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1), help="Keep this many days (default: SCAN_RETENTION_DAYS).")
+def purge_command(days: int | None) -> None:
+    """Delete raw scans older than the retention, after folding them into the rollups (idempotent)."""
+    from flask import current_app
+
+    from outreach.links.retention import RetentionError, purge_old_scans
+
+    days = days or current_app.config["SCAN_RETENTION_DAYS"]
+    try:
+        result = purge_old_scans(days)
+    except RetentionError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(
+        f"deleted {result.deleted} scans before {result.before.isoformat()} "
+        f"({result.link_days} link-days, kept in the rollups)"
+    )

@@ -86,10 +86,18 @@ class RefreshResult:
 
 
 def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> RefreshResult:
-    """Recompute `scan_daily` from the last mark's day (or from scratch) and move the mark. Idempotent."""
+    """Recompute `scan_daily` from the last mark's day (or from scratch) and move the mark. Idempotent.
+
+    `full` rebuilds every day that still has raw scans; days purged by the retention are kept as they are.
+    """
     now = now or utcnow()
     mark = db.session.scalar(select(ScanRollupMark).where(ScanRollupMark.id == 1).with_for_update())
     from_day = None if full or mark is None else tail_start_day(mark)
+    if from_day is None and mark is not None:
+        # A full rebuild starts at the oldest raw scan: older days were purged (outreach.links.retention)
+        # and live on only in the rollup.
+        oldest = db.session.scalar(select(func.min(Scan.created_at)))
+        from_day = wib_day(oldest) if oldest is not None else wib_day(now) + timedelta(days=1)
     since = wib_day_start(from_day) if from_day else None
     cleared = delete(ScanDaily)
     if from_day is not None:

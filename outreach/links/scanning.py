@@ -22,6 +22,7 @@ from user_agents import parse as parse_user_agent
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
+from outreach.links.scan_limit import within_scan_limit
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -230,9 +231,16 @@ def wib_day(moment: datetime) -> date:
     return moment.astimezone(WIB).date()
 
 
-def record_scan(link: ScanLink | Link, request_meta: RequestMeta, now: datetime | None = None, raw_conn=None) -> bool:
+def record_scan(
+    link: ScanLink | Link,
+    request_meta: RequestMeta,
+    now: datetime | None = None,
+    raw_conn=None,
+    over_limit: bool = False,
+) -> bool:
     """Store one scan of an active link; HEAD and prefetch requests are not scans. True when stored.
 
+    A scan `over_limit` (the visitor's address exceeded RATELIMIT_SCAN) is stored flagged as automated.
     One insert, committed at once, on the given DBAPI connection (the scan path's) or a pooled one.
     A database failure is logged and swallowed: the visitor still reaches the survey.
     """
@@ -242,6 +250,7 @@ def record_scan(link: ScanLink | Link, request_meta: RequestMeta, now: datetime 
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {request_meta.source!r}")
     now = now or utcnow()
     device_class, is_bot = classify_user_agent(request_meta.user_agent)
+    is_bot = is_bot or over_limit
     values = {
         "link_id": link.id,
         "created_at": now,
@@ -317,7 +326,8 @@ def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
             return ScanResult("inactive")
         if is_prefetch(request_meta):
             return ScanResult("declined")
-        record_scan(link, request_meta, raw_conn=raw_conn)
+        over_limit = request_meta.method != "HEAD" and not within_scan_limit(request_meta.ip)
+        record_scan(link, request_meta, raw_conn=raw_conn, over_limit=over_limit)
         return ScanResult("redirect", link.url)
     finally:
         if raw_conn is not None:

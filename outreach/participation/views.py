@@ -12,7 +12,7 @@ from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
-from outreach.extensions import db
+from outreach.extensions import db, import_limit
 from outreach.participation import charts, exports
 from outreach.participation.csvfile import CsvError
 from outreach.participation.figures import (
@@ -272,6 +272,7 @@ def add_count():
 
 @bp.route("/counts/import", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def import_counts_view():
     """Import a CSV of counts, all or nothing."""
     import_form = CountImportForm()
@@ -345,6 +346,7 @@ def save_round_view():
 
 @bp.route("/plan/<kind>/import", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def import_plan(kind: str):
     """Import targets or baselines for the current round, all or nothing."""
     importers = {"targets": import_targets, "baselines": import_baselines}

@@ -13,7 +13,7 @@ from outreach.auth.decorators import roles_required, signed_in
 from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.auth.services import UserError
 from outreach.csvio import csv_response
-from outreach.extensions import db
+from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.promoters.forms import (
@@ -354,6 +354,7 @@ def _import_page() -> dict:
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def import_promoters():
     """Upload a CSV of promoters and see what it would change."""
     form = UploadForm()
@@ -364,6 +365,7 @@ def import_promoters():
 
 @bp.route("/import/confirm", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
+@import_limit
 def confirm_import():
     """Import the checked promoters: all rows or none."""
     return confirm_upload("promoters", preview_promoter_import, apply_promoter_import, _import_page())
