@@ -74,9 +74,8 @@ class PromoterSchema(ma.Schema):
 
     def visible_phone(self, promoter):
         """The E.164 phone when the caller may see it, else null."""
-        if current_user.role in EDITOR_ROLES or (current_user.role == PROMOTER and current_user.promoter_id == promoter.id):
-            return promoter.phone
-        return None
+        own = current_user.role == PROMOTER and current_user.promoter_id == promoter.id
+        return promoter.phone if own or current_user.role in EDITOR_ROLES else None
 
 
 class PromoterQuery(PageArgs):
