@@ -62,7 +62,9 @@ def test_post_needs_no_csrf_token_with_a_bearer_token(app, client, as_role):
 def test_openapi_document_lists_every_api_route(app, client):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops if method != "parameters"}
+    documented = {
+        (path, method.upper()) for path, ops in spec["paths"].items() for method in ops if method != "parameters"
+    }
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api_") and not rule.endpoint.startswith("api_docs."):
             path = rule.rule.replace("<int:", "{").replace(">", "}")
@@ -191,7 +193,8 @@ def test_editor_creates_and_deactivates_a_link(client, as_role):
     promoter = factories.PromoterFactory()
     _user, headers = as_role("coordinator")
     made = client.post("/api/v1/links", headers=headers, json={
-        "target_id": target.id, "area_id": area.id, "channel": "whatsapp", "promoter_id": promoter.id, "label": "Grup RT"})
+        "target_id": target.id, "area_id": area.id, "channel": "whatsapp", "promoter_id": promoter.id,
+        "label": "Grup RT"})
     assert made.status_code == 201 and made.json["short_url"].endswith("/s/" + made.json["code"])
     gone = client.post(f"/api/v1/links/{made.json['id']}/deactivate", headers=headers)
     assert gone.status_code == 200 and gone.json["active"] is False
