@@ -15,6 +15,9 @@ from outreach.extensions import db
 
 PREFIX = "/api/v1"
 PROBLEM = "application/problem+json"
+# Ids fit a 32-bit integer column; larger ones are refused (422 in a body, 404 in a path), not sent to the database.
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 # Service errors say "field: what is wrong"; the field goes into the problem's `errors`.
@@ -137,7 +140,19 @@ def authenticate() -> None:
     return None
 
 
-class PageArgs(ma.Schema):
+class Input(ma.Schema):
+    """Base of every request schema: no NUL characters in text (PostgreSQL cannot store or compare them)."""
+
+    @ma.validates_schema
+    def no_nul(self, data, **_kwargs):
+        """Name each text field holding a NUL character."""
+        bad = {name: ["must not contain NUL characters"] for name, value in data.items()
+               if isinstance(value, str) and "\x00" in value}
+        if bad:
+            raise ma.ValidationError(bad)
+
+
+class PageArgs(Input):
     """Page number and size (at most MAX_PAGE_SIZE); items are always ordered by id."""
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))

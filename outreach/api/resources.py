@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import false, or_, select
 
 from outreach.api import schemas as s
-from outreach.api.core import make_blueprint, paginate, problem, unprocessable
+from outreach.api.core import ID, make_blueprint, paginate, problem, unprocessable
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required, signed_in
 from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
@@ -81,7 +81,7 @@ def areas(args):
     return paginate(stmt, args, Area)
 
 
-@areas_bp.route("/areas/<int:area_id>", methods=["GET"])
+@areas_bp.route(f"/areas/<{ID}:area_id>", methods=["GET"])
 @roles_required(*STAFF_ROLES)
 @areas_bp.response(200, s.AreaSchema)
 def area(area_id: int):
@@ -106,7 +106,7 @@ def opds(args):
     return paginate(stmt, args, Opd)
 
 
-@areas_bp.route("/opds/<int:opd_id>", methods=["GET"])
+@areas_bp.route(f"/opds/<{ID}:opd_id>", methods=["GET"])
 @roles_required(*STAFF_ROLES)
 @areas_bp.response(200, s.OpdSchema)
 def opd(opd_id: int):
@@ -134,7 +134,7 @@ def promoters_list(args):
     return paginate(promoters.promoter_query(filters), args, Promoter)
 
 
-@promoters_bp.route("/promoters/<int:promoter_id>", methods=["GET"])
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>", methods=["GET"])
 @signed_in
 @promoters_bp.response(200, s.PromoterSchema)
 def promoter(promoter_id: int):
@@ -144,7 +144,7 @@ def promoter(promoter_id: int):
     return found
 
 
-@promoters_bp.route("/promoters/<int:promoter_id>/assignments", methods=["GET"])
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>/assignments", methods=["GET"])
 @signed_in
 @promoters_bp.response(200, s.AssignmentSchema(many=True))
 def assignments(promoter_id: int):
@@ -154,7 +154,7 @@ def assignments(promoter_id: int):
     return sorted(promoters.assignment_history(found), key=lambda a: a.id)
 
 
-@promoters_bp.route("/promoters/<int:promoter_id>/assignments", methods=["POST"])
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>/assignments", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @promoters_bp.arguments(s.AssignIn)
 @promoters_bp.response(201, s.AssignmentSchema)
@@ -171,7 +171,7 @@ def assign(data, promoter_id: int):
     return assignment
 
 
-@promoters_bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@promoters_bp.route(f"/assignments/<{ID}:assignment_id>/end", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @promoters_bp.arguments(s.EndAssignmentIn)
 @promoters_bp.response(200, s.AssignmentSchema)
@@ -278,7 +278,7 @@ def bulk_links(data):
     return {"created": [_link_out(link) for link in result.created], "skipped": result.skipped}
 
 
-@links_bp.route("/links/<int:link_id>", methods=["GET"])
+@links_bp.route(f"/links/<{ID}:link_id>", methods=["GET"])
 @signed_in
 @links_bp.response(200, s.LinkSchema)
 def link(link_id: int):
@@ -288,7 +288,7 @@ def link(link_id: int):
     return _link_out(found)
 
 
-@links_bp.route("/links/<int:link_id>/deactivate", methods=["POST"])
+@links_bp.route(f"/links/<{ID}:link_id>/deactivate", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @links_bp.response(200, s.LinkSchema)
 def deactivate_link(link_id: int):
@@ -303,7 +303,7 @@ def _totals(figures) -> dict:
     return {name: getattr(figures, name) for name in s.TotalsSchema().fields}
 
 
-@links_bp.route("/links/<int:link_id>/stats", methods=["GET"])
+@links_bp.route(f"/links/<{ID}:link_id>/stats", methods=["GET"])
 @signed_in
 @links_bp.arguments(s.StatsQuery, location="query")
 @links_bp.response(200, s.LinkStatsSchema)
@@ -341,7 +341,7 @@ def drives(args):
     return paginate(stmt, args, Drive)
 
 
-@drives_bp.route("/drives/<int:drive_id>", methods=["GET"])
+@drives_bp.route(f"/drives/<{ID}:drive_id>", methods=["GET"])
 @signed_in
 @drives_bp.response(200, s.DriveSchema)
 def drive(drive_id: int):

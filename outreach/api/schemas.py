@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_login import current_user
 from flask_smorest.fields import Upload
 
-from outreach.api.core import PageArgs, page_schema
+from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
 from outreach.auth.models import EDITOR_ROLES, PROMOTER
 from outreach.links.models import AUDIENCES, CHANNELS
@@ -36,7 +36,7 @@ class AreaSchema(ma.Schema):
 class AreaQuery(PageArgs):
     q = fields.String(validate=validate.Length(max=80), metadata={"description": "Part of the name or code"})
     level = fields.String(validate=validate.OneOf(LEVELS))
-    parent_id = fields.Integer(validate=validate.Range(min=1))
+    parent_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class OpdSchema(ma.Schema):
@@ -81,16 +81,16 @@ class PromoterSchema(ma.Schema):
 class PromoterQuery(PageArgs):
     q = fields.String(validate=validate.Length(max=80))
     role = fields.String(validate=validate.OneOf(PROMOTER_ROLES))
-    opd_id = fields.Integer(validate=validate.Range(min=1))
+    opd_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     active = fields.String(load_default="1", validate=validate.OneOf(("1", "0", "all")))
 
 
-class AssignIn(ma.Schema):
-    area_id = fields.Integer(required=True, validate=validate.Range(min=1))
+class AssignIn(Input):
+    area_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     start_date = fields.Date(load_default=None)
 
 
-class EndAssignmentIn(ma.Schema):
+class EndAssignmentIn(Input):
     end_date = fields.Date(load_default=None)
 
 
@@ -102,7 +102,7 @@ class SurveyTargetSchema(ma.Schema):
     active = fields.Boolean(required=True)
 
 
-class SurveyTargetIn(ma.Schema):
+class SurveyTargetIn(Input):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
     url = fields.String(required=True, validate=validate.Length(min=1, max=500))
@@ -123,29 +123,29 @@ class LinkSchema(ma.Schema):
 
 
 class LinkQuery(PageArgs):
-    target_id = fields.Integer(validate=validate.Range(min=1))
-    area_id = fields.Integer(validate=validate.Range(min=1))
-    opd_id = fields.Integer(validate=validate.Range(min=1))
-    promoter_id = fields.Integer(validate=validate.Range(min=1))
+    target_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    area_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    opd_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    promoter_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     active = fields.Boolean()
 
 
-class LinkIn(ma.Schema):
-    target_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    area_id = fields.Integer(required=True, validate=validate.Range(min=1))
+class LinkIn(Input):
+    target_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    area_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    promoter_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    opd_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    promoter_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    opd_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     label = fields.String(load_default="", validate=validate.Length(max=120))
 
 
-class BulkLinksIn(ma.Schema):
+class BulkLinksIn(Input):
     """One link per active promoter of a kecamatan/kelurahan (area_id) or an OPD (opd_id) per channel."""
 
-    target_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    opd_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    target_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    opd_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
                            validate=validate.Length(min=1, max=len(CHANNELS)))
     label = fields.String(load_default="", validate=validate.Length(max=120))
@@ -181,11 +181,11 @@ class LinkStatsSchema(ma.Schema):
     days = fields.List(fields.Nested(DayTotalsSchema), required=True)
 
 
-class StatsQuery(ma.Schema):
+class StatsQuery(Input):
     days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
 
 
-class SummaryQuery(ma.Schema):
+class SummaryQuery(Input):
     by = fields.String(required=True, validate=validate.OneOf(DIMENSIONS))
     since = fields.Date()
     until = fields.Date()
@@ -248,7 +248,7 @@ class CountQuery(PageArgs):
     until = fields.Date()
 
 
-class CountIn(ma.Schema):
+class CountIn(Input):
     day = fields.Date(required=True)
     unit = fields.String(required=True, validate=validate.Length(min=1, max=40),
                          metadata={"description": "Area code (kota/kecamatan/kelurahan) or OPD code"})
@@ -265,11 +265,11 @@ class ImportResultSchema(ma.Schema):
     unchanged = fields.Integer(required=True)
 
 
-class CountImportIn(ma.Schema):
+class CountImportIn(Input):
     file = Upload(required=True)
 
 
-class CountImportForm(ma.Schema):
+class CountImportForm(Input):
     source = fields.String(load_default="laporan", validate=validate.Length(min=1, max=60))
 
 
@@ -282,7 +282,7 @@ class TargetSchema(ma.Schema):
 
 
 class TargetQuery(PageArgs):
-    round_id = fields.Integer(validate=validate.Range(min=1))
+    round_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 AreaPage = page_schema(AreaSchema, "AreaPage")

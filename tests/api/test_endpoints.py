@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -67,7 +68,7 @@ def test_openapi_document_lists_every_api_route(app, client):
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api_") and not rule.endpoint.startswith("api_docs."):
-            path = rule.rule.replace("<int:", "{").replace(">", "}")
+            path = re.sub(r"<[^:]+:(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented, f"{method} {path} missing from the spec"
     assert spec["components"]["responses"]["DEFAULT_ERROR"]["content"].keys() == {PROBLEM}
