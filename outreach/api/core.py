@@ -182,10 +182,22 @@ def paginate(stmt, args: dict, model) -> dict:
     return {"items": page.items, "page": page.page, "page_size": page.per_page, "total": page.total}
 
 
+def rate_key() -> str:
+    """Limit per token (several scripts may share one address); per hashed address without one."""
+    from outreach.api.tokens import digest
+    from outreach.security import client_key
+
+    token = bearer_token()
+    return "token:" + digest(token) if token else client_key()
+
+
 def make_blueprint(name: str, description: str) -> Blueprint:
-    """A flask-smorest blueprint whose requests are signed in by token."""
+    """A flask-smorest blueprint whose requests are signed in by token and rate limited (429 problem)."""
+    from outreach.extensions import limiter
+
     blp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
     blp.before_request(authenticate)
+    limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=rate_key)(blp)
     return blp
 
 

@@ -329,3 +329,18 @@ def test_targets_list_for_staff(client, as_role):
     _user, headers = as_role("leadership")
     response = client.get("/api/v1/participation/targets", headers=headers)
     assert response.status_code == 200 and response.json["items"] == [] and response.json["total"] == 0
+
+
+def test_too_many_calls_get_429_problem(app, client, as_role):
+    from outreach.extensions import limiter
+
+    _user, headers = as_role("coordinator")
+    app.config["RATELIMIT_API"] = "2 per minute"
+    try:
+        statuses = [client.get("/api/v1/opds", headers=headers).status_code for _ in range(3)]
+        last = client.get("/api/v1/opds", headers=headers)
+    finally:
+        app.config["RATELIMIT_API"] = "300 per minute"
+        limiter.reset()
+    assert statuses[:2] == [200, 200]
+    assert_problem(last, 429)
