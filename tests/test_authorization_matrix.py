@@ -148,6 +148,7 @@ EXPECTED = {
     "api_participation.create_count": EDITORS,
     "api_participation.import_counts_file": EDITORS,
     "api_participation.targets": STAFF,
+    "api_participation.uplift": STAFF,
     "api_promoters.assign": EDITORS,
     "api_promoters.assignments": SIGNED_IN,
     "api_promoters.end_assignment": EDITORS,

@@ -147,7 +147,8 @@ class Input(ma.Schema):
     def no_nul(self, data, **_kwargs):
         """Name each text field holding a NUL character."""
         bad = {name: ["must not contain NUL characters"] for name, value in data.items()
-               if isinstance(value, str) and "\x00" in value}
+               if any("\x00" in text for text in (value if isinstance(value, list) else [value])
+                      if isinstance(text, str))}
         if bad:
             raise ma.ValidationError(bad)
 

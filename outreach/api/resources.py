@@ -17,8 +17,9 @@ from outreach.links.models import Link, SurveyTarget
 from outreach.links.rollups import daily_series, totals_for
 from outreach.links.summaries import scan_summary
 from outreach.participation.csvfile import CsvError
+from outreach.participation.figures import parse_unit_codes, uplift_report
 from outreach.participation.models import RespondentCount, Target
-from outreach.participation.services import CountError, import_counts, record_count, units_by_code
+from outreach.participation.services import CountError, current_round, import_counts, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
 
@@ -418,3 +419,22 @@ def targets(args):
         stmt = stmt.where(Target.round_id == args["round_id"])
     return paginate(stmt, args, Target)
 
+
+
+@participation_bp.route("/participation/uplift", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@participation_bp.arguments(s.UpliftQuery, location="query")
+@participation_bp.response(200, s.UpliftSchema)
+def uplift(args):
+    """Additional respondents in the treated units over the window (difference-in-differences), as on the
+    uplift page."""
+    treated, unknown = parse_unit_codes(args["units"])
+    custom, unknown_custom = parse_unit_codes(args["compare"])
+    for field, codes in (("units", unknown), ("compare", unknown_custom)):
+        if codes:
+            abort(problem(422, f"{field}: unknown unit codes {', '.join(codes)}",
+                          [{"location": "query", "field": field, "messages": [f"unknown: {', '.join(codes)}"]}]))
+    report = uplift_report(treated, args["start"], args["end"], audience=args.get("audience"),
+                           mode=args["comparison"], custom=custom, round_=current_round())
+    return {"start": report.start, "end": report.end, "audience": report.audience, "areas": report.areas,
+            "opds": report.opds, "extra_total": report.extra_total}

@@ -3,12 +3,14 @@
 import marshmallow as ma
 from flask_login import current_user
 from flask_smorest.fields import Upload
+from webargs.fields import DelimitedList
 
 from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
 from outreach.auth.models import EDITOR_ROLES, PROMOTER
 from outreach.links.models import AUDIENCES, CHANNELS
 from outreach.links.summaries import DIMENSIONS
+from outreach.participation.figures import COMPARISON_MODES
 from outreach.participation.models import COUNT_KINDS
 from outreach.promoters.models import PROMOTER_ROLES
 
@@ -292,3 +294,82 @@ LinkPage = page_schema(LinkSchema, "LinkPage")
 DrivePage = page_schema(DriveSchema, "DrivePage")
 CountPage = page_schema(CountSchema, "CountPage")
 TargetPage = page_schema(TargetSchema, "TargetPage")
+
+
+MAX_UPLIFT_DAYS = 366
+
+
+class UpliftQuery(Input):
+    """The post window, the treated units (codes) and how to pick the comparison, as on the uplift page."""
+
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    units = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                          validate=validate.Length(min=1, max=50),
+                          metadata={"description": "Kecamatan/kelurahan/OPD codes, comma-separated"})
+    audience = fields.String(validate=validate.OneOf(AUDIENCES))
+    comparison = fields.String(load_default="kecamatan", validate=validate.OneOf(COMPARISON_MODES))
+    compare = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
+                            validate=validate.Length(max=50),
+                            metadata={"description": "Comparison unit codes for comparison=custom"})
+
+    @ma.validates_schema
+    def window(self, data, **_kwargs):
+        """The window runs forwards, lies in this century and is at most MAX_UPLIFT_DAYS long."""
+        start, end = data.get("start"), data.get("end")
+        if start is None or end is None:
+            return
+        if end < start:
+            raise ma.ValidationError("must be on or after start", "end")
+        if start.year < 2000 or end.year > 2100:
+            raise ma.ValidationError("must lie between 2000 and 2100", "start")
+        if (end - start).days + 1 > MAX_UPLIFT_DAYS:
+            raise ma.ValidationError(f"the window may be at most {MAX_UPLIFT_DAYS} days", "end")
+
+
+class WindowsSchema(ma.Schema):
+    pre_start = fields.Date(required=True)
+    pre_end = fields.Date(required=True)
+    post_start = fields.Date(required=True)
+    post_end = fields.Date(required=True)
+
+
+class UnitUpliftSchema(ma.Schema):
+    unit = fields.Function(lambda row: row.unit.code, required=True)
+    pre_mean = fields.Float(required=True)
+    post_mean = fields.Float(required=True)
+    change = fields.Float(required=True)
+    comparison_change = fields.Float(allow_none=True, required=True)
+    uplift = fields.Float(allow_none=True, required=True)
+    low = fields.Float(allow_none=True, required=True)
+    high = fields.Float(allow_none=True, required=True)
+    n_comparison = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.Function(lambda row: str(row.message), required=True)
+
+
+class UpliftResultSchema(ma.Schema):
+    windows = fields.Nested(WindowsSchema, required=True)
+    status = fields.String(required=True)
+    message = fields.Function(lambda result: str(result.message), required=True)
+    units = fields.List(fields.Nested(UnitUpliftSchema), required=True)
+    treated_change = fields.Float(allow_none=True, required=True)
+    comparison_change = fields.Float(allow_none=True, required=True)
+    uplift = fields.Float(allow_none=True, required=True)
+    low = fields.Float(allow_none=True, required=True)
+    high = fields.Float(allow_none=True, required=True)
+    n_treated = fields.Integer(required=True)
+    n_comparison = fields.Integer(required=True)
+    extra_per_day = fields.Float(allow_none=True, required=True)
+    extra_total = fields.Float(allow_none=True, required=True)
+
+
+class UpliftSchema(ma.Schema):
+    """Difference-in-differences of the treated areas and of the treated OPDs (null when none of that kind)."""
+
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    audience = fields.String(allow_none=True, required=True)
+    areas = fields.Nested(UpliftResultSchema, allow_none=True, required=True)
+    opds = fields.Nested(UpliftResultSchema, allow_none=True, required=True)
+    extra_total = fields.Float(allow_none=True, required=True)
