@@ -72,6 +72,7 @@ class Config:
     # For the scan redirect: generous, since many phones share one carrier (CGNAT) address.
     RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "120 per minute")
     RATELIMIT_IMPORT = os.environ.get("RATELIMIT_IMPORT", "30 per hour")
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
     # Account lockout after repeated failed sign-ins.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15

@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every domain's models so the metadata (and Alembic) knows all tables."""
+    from outreach.api import models as _api  # noqa: F401
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
@@ -90,9 +91,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(participation_bp, url_prefix="/participation")
     app.register_blueprint(links_bp, url_prefix="/links")
     app.register_blueprint(scan_bp)
+    from outreach.api.core import init_api
+    from outreach.api.token_views import bp as tokens_bp
+
+    init_api(app)
+    app.register_blueprint(tokens_bp, url_prefix="/account/tokens")
     from outreach.security import NoSessionOn
 
-    app.session_interface = NoSessionOn(r"/s/[^/]+")
+    app.session_interface = NoSessionOn(r"/s/[^/]+|/api/.*")
     from outreach.links.fastpath import ScanFastPath
 
     app.wsgi_app = ScanFastPath(app, app.wsgi_app)
@@ -110,10 +116,12 @@ def register_commands(app: Flask) -> None:
     from outreach.cli import register as register_cli
 
     register_cli(app)
+    from outreach.api.cli import tokens_cli
     from outreach.links.cli import links_cli, scans_cli
 
     app.cli.add_command(links_cli)
     app.cli.add_command(scans_cli)
+    app.cli.add_command(tokens_cli)
 
 
 def register_security_headers(app: Flask) -> None:

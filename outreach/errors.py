@@ -33,6 +33,10 @@ def wants_json() -> bool:
 def error_response(code: int, message=None):
     """The error page (or JSON body) for an HTTP status."""
     text = str(message or MESSAGES[code])
+    if request.path.startswith("/api/"):
+        from outreach.api.core import problem
+
+        return problem(code, text)
     if wants_json():
         return jsonify(error=code, message=text), code
     return render_template(f"errors/{code}.html", message=message), code

@@ -20,6 +20,7 @@ import pytest
 from flask import Flask, Response, url_for
 from werkzeug.routing import Rule
 
+from outreach.api.tokens import create_token
 from outreach.auth.decorators import PUBLIC, public, roles_required, signed_in
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES
 from outreach.drives.feeds import issue_feed_token
@@ -129,6 +130,36 @@ EXPECTED = {
     "links.target_edit": ADMIN_ONLY,
     "links.targets": ADMIN_ONLY,
     "scan.scan": PUBLIC,
+    "api_areas.area": STAFF,
+    "api_areas.areas": STAFF,
+    "api_areas.opd": STAFF,
+    "api_areas.opds": STAFF,
+    "api_docs.docs": PUBLIC,
+    "api_docs.openapi_json": PUBLIC,
+    "api_drives.drive": SIGNED_IN,
+    "api_drives.drives": SIGNED_IN,
+    "api_links.bulk_links": EDITORS,
+    "api_links.create_link": EDITORS,
+    "api_links.create_survey_target": ADMIN_ONLY,
+    "api_links.deactivate_link": EDITORS,
+    "api_links.link": SIGNED_IN,
+    "api_links.link_stats": SIGNED_IN,
+    "api_links.links_list": SIGNED_IN,
+    "api_links.scans_summary": SIGNED_IN,
+    "api_links.survey_targets": STAFF,
+    "api_participation.counts": EDITORS,
+    "api_participation.create_count": EDITORS,
+    "api_participation.import_counts_file": EDITORS,
+    "api_participation.targets": STAFF,
+    "api_participation.uplift": STAFF,
+    "api_promoters.assign": EDITORS,
+    "api_promoters.assignments": SIGNED_IN,
+    "api_promoters.end_assignment": EDITORS,
+    "api_promoters.promoter": SIGNED_IN,
+    "api_promoters.promoters_list": STAFF,
+    "tokens.create": SIGNED_IN,
+    "tokens.index": SIGNED_IN,
+    "tokens.revoke": SIGNED_IN,
 }
 
 
@@ -183,6 +214,31 @@ OBJECT_CHECKS = [
         own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
         other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
     ),
+    ObjectCheck(
+        "api_promoters.promoter",
+        own=lambda promoter: {"promoter_id": promoter.id},
+        other=lambda promoter: {"promoter_id": factories.PromoterFactory().id},
+    ),
+    ObjectCheck(
+        "api_promoters.assignments",
+        own=lambda promoter: {"promoter_id": promoter.id},
+        other=lambda promoter: {"promoter_id": factories.PromoterFactory().id},
+    ),
+    ObjectCheck(
+        "api_links.link",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
+        "api_links.link_stats",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
+        "api_drives.drive",
+        own=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[promoter]).id},
+        other=lambda promoter: {"drive_id": factories.DriveFactory(promoters=[factories.PromoterFactory()]).id},
+    ),
 ]
 
 
@@ -191,6 +247,7 @@ class World:
     """The module's rows: who signs in, and the URL of every route for each role."""
 
     cookies: dict[str, str]
+    tokens: dict[str, str]
     targets: dict[str, list]
     object_urls: dict[str, tuple[str, str]]
 
@@ -259,19 +316,28 @@ def build_world(app: Flask) -> World:
                 targets[role].append((route, own[0] if own else path))
     _db.session.commit()
     cookies = {role: session_cookie(app, user) for role, user in users.items()}
-    return World(cookies=cookies, targets=targets, object_urls=object_urls)
+    # The API takes no session cookie: each role calls /api/ with a bearer token of the same user.
+    tokens = {role: create_token(user, "matrix")[1] for role, user in users.items()}
+    _db.session.commit()
+    return World(cookies=cookies, tokens=tokens, targets=targets, object_urls=object_urls)
 
 
 def client_as(app: Flask, world: World, role: str):
-    """A test client and the step that (re)signs it in as `role` (or signs it out) before each request."""
+    """A test client and the step that (re)signs it in as `role` (or signs it out) before each request.
+
+    Every request carries the role's session cookie and its API token header: the UI reads only the
+    cookie, /api/ only the token.
+    """
     client = app.test_client()
     name = app.config["SESSION_COOKIE_NAME"]
 
     def before_each() -> None:
         if role == ANONYMOUS:
             client.delete_cookie(name)
+            client.environ_base.pop("HTTP_AUTHORIZATION", None)
         else:
             client.set_cookie(name, world.cookies[role])
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
 
     return client, before_each
 

@@ -105,10 +105,11 @@ def test_oversized_form_field_gets_413_not_500(app, client):
     assert response.status_code == 413
 
 
-def test_api_paths_get_json_errors(client):
+def test_api_paths_get_problem_json_errors(client):
     response = client.get("/api/tidak-ada")
-    assert response.status_code == 404
-    assert response.json == {"error": 404, "message": "Halaman tidak ditemukan."}
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert response.json == {"type": "about:blank", "title": "Not Found", "status": 404,
+                             "detail": "Halaman tidak ditemukan."}
 
 
 def test_missing_csrf_token_gets_a_clear_message(csrf_client):

@@ -1,0 +1,440 @@
+"""The /api/v1 endpoints: thin views that authorise like the UI and call the same services."""
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, or_, select
+
+from outreach.api import schemas as s
+from outreach.api.core import ID, make_blueprint, paginate, problem, unprocessable
+from outreach.areas.models import Area, Opd
+from outreach.auth.decorators import roles_required, signed_in
+from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.drives.models import Drive
+from outreach.drives.services import can_view, filter_drives, visible_drives
+from outreach.extensions import db
+from outreach.links import services as links
+from outreach.links.models import Link, SurveyTarget
+from outreach.links.rollups import daily_series, totals_for
+from outreach.links.summaries import scan_summary
+from outreach.participation.csvfile import CsvError
+from outreach.participation.figures import parse_unit_codes, uplift_report
+from outreach.participation.models import RespondentCount, Target
+from outreach.participation.services import CountError, current_round, import_counts, record_count, units_by_code
+from outreach.promoters import services as promoters
+from outreach.promoters.models import Assignment, Promoter
+
+areas_bp = make_blueprint("api_areas", "Areas (kota, kecamatan, kelurahan, RW, RT) and OPDs")
+promoters_bp = make_blueprint("api_promoters", "Promoters and their area assignments")
+links_bp = make_blueprint("api_links", "Survey targets, tracked links and scan figures")
+drives_bp = make_blueprint("api_drives", "Outreach drives")
+participation_bp = make_blueprint("api_participation", "Respondent counts and targets")
+
+
+def blueprints() -> list:
+    """Every API blueprint, in the order of the spec."""
+    return [areas_bp, promoters_bp, links_bp, drives_bp, participation_bp]
+
+
+def _get(model, object_id: int, field: str | None = None):
+    """The row, or 404 (422 naming the field when the id came in the body)."""
+    row = db.session.get(model, object_id)
+    if row is None:
+        if field:
+            abort(_field_problem(field, f"no {model.__tablename__} with id {object_id}"))
+        abort(404)
+    return row
+
+
+def _where(line: int | None, column: str | None) -> str:
+    """Where a CSV problem is: 'line 3, column count', 'line 3' or 'file'."""
+    if line is None:
+        return "file"
+    return f"line {line}, column {column}" if column else f"line {line}"
+
+
+def _field_problem(field: str, message: str):
+    return problem(422, f"{field}: {message}", [{"location": "json", "field": field, "messages": [message]}])
+
+
+def _own_promoter_only(promoter_id: int | None) -> None:
+    """A promoter may act only on their own objects (403 otherwise), as in the UI."""
+    if current_user.role == PROMOTER and (current_user.promoter_id is None or promoter_id != current_user.promoter_id):
+        abort(403)
+
+
+# --- areas and OPDs ---------------------------------------------------------------------------
+
+
+@areas_bp.route("/areas", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@areas_bp.arguments(s.AreaQuery, location="query")
+@areas_bp.response(200, s.AreaPage)
+def areas(args):
+    """Areas, optionally searched by name or code and narrowed to a level or a parent."""
+    stmt = select(Area)
+    if args.get("q"):
+        term = f"%{args['q'].strip()}%"
+        stmt = stmt.where(or_(Area.name.ilike(term), Area.code.ilike(term)))
+    if args.get("level"):
+        stmt = stmt.where(Area.level == args["level"])
+    if args.get("parent_id"):
+        stmt = stmt.where(Area.parent_id == args["parent_id"])
+    return paginate(stmt, args, Area)
+
+
+@areas_bp.route(f"/areas/<{ID}:area_id>", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@areas_bp.response(200, s.AreaSchema)
+def area(area_id: int):
+    """One area."""
+    return _get(Area, area_id)
+
+
+@areas_bp.route("/opds", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@areas_bp.arguments(s.OpdQuery, location="query")
+@areas_bp.response(200, s.OpdPage)
+def opds(args):
+    """OPDs (city agencies), optionally searched and narrowed to a kind or active ones."""
+    stmt = select(Opd)
+    if args.get("q"):
+        term = f"%{args['q'].strip()}%"
+        stmt = stmt.where(or_(Opd.name.ilike(term), Opd.code.ilike(term)))
+    if args.get("kind"):
+        stmt = stmt.where(Opd.kind == args["kind"])
+    if "active" in args:
+        stmt = stmt.where(Opd.active.is_(args["active"]))
+    return paginate(stmt, args, Opd)
+
+
+@areas_bp.route(f"/opds/<{ID}:opd_id>", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@areas_bp.response(200, s.OpdSchema)
+def opd(opd_id: int):
+    """One OPD."""
+    return _get(Opd, opd_id)
+
+
+# --- promoters and assignments ----------------------------------------------------------------
+
+
+@promoters_bp.route("/promoters", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@promoters_bp.arguments(s.PromoterQuery, location="query")
+@promoters_bp.response(200, s.PromoterPage)
+def promoters_list(args):
+    """Promoters for staff (phones for editors only), filtered like the promoter list of the UI."""
+    filters = promoters.PromoterFilters(
+        q=(args.get("q") or "").strip() or None,
+        role=args.get("role"),
+        opd=db.session.get(Opd, args["opd_id"]) if args.get("opd_id") else None,
+        active={"1": True, "0": False, "all": None}[args["active"]],
+    )
+    if args.get("opd_id") and filters.opd is None:
+        return {"items": [], "page": args["page"], "page_size": args["page_size"], "total": 0}
+    return paginate(promoters.promoter_query(filters), args, Promoter)
+
+
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>", methods=["GET"])
+@signed_in
+@promoters_bp.response(200, s.PromoterSchema)
+def promoter(promoter_id: int):
+    """One promoter: staff see any, a promoter only themselves."""
+    found = _get(Promoter, promoter_id)
+    _own_promoter_only(found.id)
+    return found
+
+
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>/assignments", methods=["GET"])
+@signed_in
+@promoters_bp.response(200, s.AssignmentSchema(many=True))
+def assignments(promoter_id: int):
+    """A promoter's assignment history, current and ended."""
+    found = _get(Promoter, promoter_id)
+    _own_promoter_only(found.id)
+    return sorted(promoters.assignment_history(found), key=lambda a: a.id)
+
+
+@promoters_bp.route(f"/promoters/<{ID}:promoter_id>/assignments", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@promoters_bp.arguments(s.AssignIn)
+@promoters_bp.response(201, s.AssignmentSchema)
+def assign(data, promoter_id: int):
+    """Assign the promoter to an area from a day (today by default)."""
+    found = _get(Promoter, promoter_id)
+    area_row = _get(Area, data["area_id"], "area_id")
+    try:
+        assignment = promoters.assign_promoter(found, area_row, data["start_date"], actor=current_user)
+    except promoters.PromoterError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return assignment
+
+
+@promoters_bp.route(f"/assignments/<{ID}:assignment_id>/end", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@promoters_bp.arguments(s.EndAssignmentIn)
+@promoters_bp.response(200, s.AssignmentSchema)
+def end_assignment(data, assignment_id: int):
+    """End an assignment on a day (today by default); it stays in the history."""
+    assignment = _get(Assignment, assignment_id)
+    try:
+        promoters.unassign_promoter(assignment, data["end_date"], actor=current_user)
+    except promoters.PromoterError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return assignment
+
+
+# --- survey targets, links, scans ---------------------------------------------------------------
+
+
+@links_bp.route("/survey-targets", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@links_bp.response(200, s.SurveyTargetSchema(many=True))
+def survey_targets():
+    """The survey addresses links lead to."""
+    return sorted(links.list_targets(), key=lambda t: t.id)
+
+
+@links_bp.route("/survey-targets", methods=["POST"])
+@roles_required(ADMIN)
+@links_bp.arguments(s.SurveyTargetIn)
+@links_bp.response(201, s.SurveyTargetSchema)
+def create_survey_target(data):
+    """Add a survey target (admin); its URL must be on the survey host allowlist."""
+    try:
+        target = links.create_target(data["name"], data["audience"], data["url"], actor=current_user)
+    except links.LinkError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return target
+
+
+def _link_out(link: Link) -> dict:
+    return {**{key: getattr(link, key) for key in s.LinkSchema().fields if key != "short_url"},
+            "short_url": links.short_url(link.code)}
+
+
+def _visible_links(args: dict):
+    """The links the caller may list: staff all (filtered), a promoter only their own."""
+    stmt = links.links_query(target_id=args.get("target_id"), channel=args.get("channel"), active=args.get("active"))
+    if current_user.role == PROMOTER:
+        if current_user.promoter_id is None:
+            return stmt.where(false())
+        stmt = stmt.where(Link.promoter_id == current_user.promoter_id)
+    for key, column in (("area_id", Link.area_id), ("opd_id", Link.opd_id), ("promoter_id", Link.promoter_id)):
+        if args.get(key):
+            stmt = stmt.where(column == args[key])
+    return stmt
+
+
+@links_bp.route("/links", methods=["GET"])
+@signed_in
+@links_bp.arguments(s.LinkQuery, location="query")
+@links_bp.response(200, s.LinkPage)
+def links_list(args):
+    """Tracked links: staff see all, a promoter only their own."""
+    page = paginate(_visible_links(args), args, Link)
+    return {**page, "items": [_link_out(link) for link in page["items"]]}
+
+
+@links_bp.route("/links", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@links_bp.arguments(s.LinkIn)
+@links_bp.response(201, s.LinkSchema)
+def create_link(data):
+    """Create one tracked link."""
+    target = _get(SurveyTarget, data["target_id"], "target_id")
+    area_row = _get(Area, data["area_id"], "area_id")
+    owner = _get(Promoter, data["promoter_id"], "promoter_id") if data["promoter_id"] else None
+    opd_row = _get(Opd, data["opd_id"], "opd_id") if data["opd_id"] else None
+    try:
+        link = links.create_link(target, area_row, data["channel"], owner, opd_row, data["label"], actor=current_user)
+    except links.LinkError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return _link_out(link)
+
+
+@links_bp.route("/links/bulk", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@links_bp.arguments(s.BulkLinksIn)
+@links_bp.response(201, s.BulkLinksOut)
+def bulk_links(data):
+    """One link per active promoter of a kecamatan/kelurahan or OPD per channel (existing ones skipped)."""
+    target = _get(SurveyTarget, data["target_id"], "target_id")
+    scope = _get(Area, data["area_id"], "area_id") if data["area_id"] else _get(Opd, data["opd_id"], "opd_id")
+    try:
+        result = links.bulk_create_links(target, scope, list(dict.fromkeys(data["channels"])), data["label"],
+                                         actor=current_user)
+    except links.LinkError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return {"created": [_link_out(link) for link in result.created], "skipped": result.skipped}
+
+
+@links_bp.route(f"/links/<{ID}:link_id>", methods=["GET"])
+@signed_in
+@links_bp.response(200, s.LinkSchema)
+def link(link_id: int):
+    """One link: staff see any, a promoter only their own."""
+    found = _get(Link, link_id)
+    _own_promoter_only(found.promoter_id)
+    return _link_out(found)
+
+
+@links_bp.route(f"/links/<{ID}:link_id>/deactivate", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@links_bp.response(200, s.LinkSchema)
+def deactivate_link(link_id: int):
+    """Deactivate a link: its scans then answer 410 and are not counted."""
+    found = _get(Link, link_id)
+    links.set_link_active(found, False, actor=current_user)
+    db.session.commit()
+    return _link_out(found)
+
+
+def _totals(figures) -> dict:
+    return {name: getattr(figures, name) for name in s.TotalsSchema().fields}
+
+
+@links_bp.route(f"/links/<{ID}:link_id>/stats", methods=["GET"])
+@signed_in
+@links_bp.arguments(s.StatsQuery, location="query")
+@links_bp.response(200, s.LinkStatsSchema)
+def link_stats(args, link_id: int):
+    """A link's scan totals and its last days (WIB), zero-filled."""
+    found = _get(Link, link_id)
+    _own_promoter_only(found.promoter_id)
+    return {
+        "link_id": found.id,
+        "totals": _totals(totals_for([found.id])),
+        "days": [{"day": day, **_totals(figures)} for day, figures in daily_series(found.id, days=args["days"])],
+    }
+
+
+@links_bp.route("/scans/summary", methods=["GET"])
+@signed_in
+@links_bp.arguments(s.SummaryQuery, location="query")
+@links_bp.response(200, s.SummarySchema)
+def scans_summary(args):
+    """Scan totals by link, area, OPD, promoter or WIB day; a promoter gets only their own links."""
+    visible = _visible_links({})
+    return {"by": args["by"], "rows": scan_summary(args["by"], visible, args.get("since"), args.get("until"))}
+
+
+# --- drives -------------------------------------------------------------------------------------
+
+
+@drives_bp.route("/drives", methods=["GET"])
+@signed_in
+@drives_bp.arguments(s.DriveQuery, location="query")
+@drives_bp.response(200, s.DrivePage)
+def drives(args):
+    """Drives: staff see all, a promoter only the ones they take part in."""
+    stmt = filter_drives(visible_drives(current_user), kind=args.get("kind"), status=args.get("status"))
+    return paginate(stmt, args, Drive)
+
+
+@drives_bp.route(f"/drives/<{ID}:drive_id>", methods=["GET"])
+@signed_in
+@drives_bp.response(200, s.DriveSchema)
+def drive(drive_id: int):
+    """One drive, if the caller may see it."""
+    found = _get(Drive, drive_id)
+    if not can_view(current_user, found):
+        abort(403)
+    return found
+
+
+# --- participation ------------------------------------------------------------------------------
+
+
+@participation_bp.route("/participation/counts", methods=["GET"])
+@roles_required(*EDITOR_ROLES)
+@participation_bp.arguments(s.CountQuery, location="query")
+@participation_bp.response(200, s.CountPage)
+def counts(args):
+    """Recorded respondent counts (editors, as on the counts page)."""
+    stmt = select(RespondentCount)
+    if args.get("since"):
+        stmt = stmt.where(RespondentCount.day >= args["since"])
+    if args.get("until"):
+        stmt = stmt.where(RespondentCount.day <= args["until"])
+    return paginate(stmt, args, RespondentCount)
+
+
+@participation_bp.route("/participation/counts", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@participation_bp.arguments(s.CountIn)
+@participation_bp.response(201, s.ImportResultSchema)
+def create_count(data):
+    """Record one count, with the same rules as an import."""
+    unit = units_by_code().get(data["unit"].strip().lower())
+    if unit is None:
+        abort(_field_problem("unit", f"unknown unit code {data['unit']!r}"))
+    try:
+        result = record_count(data["day"], unit, data["audience"], data["kind"], data["count"], data["source"],
+                              current_user)
+    except CountError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return result
+
+
+@participation_bp.route("/participation/counts/import", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@participation_bp.arguments(s.CountImportForm, location="form")
+@participation_bp.arguments(s.CountImportIn, location="files")
+@participation_bp.response(201, s.ImportResultSchema)
+def import_counts_file(form, files):
+    """Import a counts CSV (same format as the UI), all or nothing; problems name line and column."""
+    upload = files["file"]
+    try:
+        result = import_counts(upload.read(), current_user, form["source"].strip(), filename=upload.filename)
+    except CsvError as error:
+        db.session.rollback()
+        items = [{"location": "files", "field": _where(p.line, p.column), "messages": [str(p.message)]}
+                 for p in error.problems]
+        abort(problem(422, str(error), items))
+    db.session.commit()
+    return result
+
+
+@participation_bp.route("/participation/targets", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@participation_bp.arguments(s.TargetQuery, location="query")
+@participation_bp.response(200, s.TargetPage)
+def targets(args):
+    """Respondent targets per unit and audience, optionally of one survey round."""
+    stmt = select(Target)
+    if args.get("round_id"):
+        stmt = stmt.where(Target.round_id == args["round_id"])
+    return paginate(stmt, args, Target)
+
+
+
+@participation_bp.route("/participation/uplift", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@participation_bp.arguments(s.UpliftQuery, location="query")
+@participation_bp.response(200, s.UpliftSchema)
+def uplift(args):
+    """Additional respondents in the treated units over the window (difference-in-differences), as on the
+    uplift page."""
+    treated, unknown = parse_unit_codes(args["units"])
+    custom, unknown_custom = parse_unit_codes(args["compare"])
+    for field, codes in (("units", unknown), ("compare", unknown_custom)):
+        if codes:
+            abort(problem(422, f"{field}: unknown unit codes {', '.join(codes)}",
+                          [{"location": "query", "field": field, "messages": [f"unknown: {', '.join(codes)}"]}]))
+    report = uplift_report(treated, args["start"], args["end"], audience=args.get("audience"),
+                           mode=args["comparison"], custom=custom, round_=current_round())
+    return {"start": report.start, "end": report.end, "audience": report.audience, "areas": report.areas,
+            "opds": report.opds, "extra_total": report.extra_total}
