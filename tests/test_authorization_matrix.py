@@ -53,7 +53,8 @@ TABLE = "tests/test_authorization_matrix.py"
 # Who may use each endpoint. Change a line only when the product rule changes.
 EXPECTED = {
     "static": PUBLIC,
-    "main.index": SIGNED_IN,
+    # Public start page (typed code, board) for visitors; signed-in users get their role's home.
+    "main.index": PUBLIC,
     "main.healthz": PUBLIC,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
@@ -126,6 +127,10 @@ EXPECTED = {
     "links.target_edit": ADMIN_ONLY,
     "links.targets": ADMIN_ONLY,
     "scan.scan": PUBLIC,
+    "public.code": PUBLIC,
+    "public.board_city": PUBLIC,
+    "public.board_kecamatan": PUBLIC,
+    "integrity.index": EDITORS,
 }
 
 
