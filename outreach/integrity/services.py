@@ -189,11 +189,12 @@ def bursts(since: datetime, t: Thresholds):
         .subquery()
     )
     rows = db.session.execute(select(found)).all()
-    ids = select(Scan.id).join(
-        found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket)
-    ).where(*_human(since))
+    ids = (
+        select(Scan.id).join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket)).where(*_human(since))
+    )
     signals = []
     for link_id, hour, n, total, hours in rows:
+        n, total, hours = int(n), int(total), int(hours)
         start = _as_utc(hour)
         usual = (total - n) / (hours - 1) if hours > 1 else 0.0
         signals.append(
@@ -249,11 +250,20 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds):
         .subquery()
     )
     rows = db.session.execute(select(found)).all()
-    ids = select(Scan.id).join(
-        found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class)
-    ).where(*_human(since))
+    ids = (
+        select(Scan.id)
+        .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
+        .where(*_human(since))
+    )
     signals = [
-        _signal("device", link_id, since, until, n, {"device_class": device, "share": n / total, "total": total})
+        _signal(
+            "device",
+            link_id,
+            since,
+            until,
+            n,
+            {"device_class": device, "share": int(n) / int(total), "total": int(total)},
+        )
         for link_id, device, n, total in rows
     ]
     return signals, ids
@@ -283,9 +293,7 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
     flagged_ids = union(*id_selects).subquery()
     flagged_per_link = dict(
         db.session.execute(
-            select(Scan.link_id, func.count())
-            .where(Scan.id.in_(select(flagged_ids.c[0])))
-            .group_by(Scan.link_id)
+            select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged_ids.c[0]))).group_by(Scan.link_id)
         ).all()
     )
     scans = db.session.scalar(select(func.count()).select_from(Scan).where(*_human(since))) or 0
@@ -311,9 +319,7 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
     per_link = {
         link_id: n
         for link_id, n in db.session.execute(
-            select(Scan.link_id, func.count())
-            .where(*_human(since), Scan.link_id.in_(link_ids))
-            .group_by(Scan.link_id)
+            select(Scan.link_id, func.count()).where(*_human(since), Scan.link_id.in_(link_ids)).group_by(Scan.link_id)
         )
     }
     for signal in signals:
