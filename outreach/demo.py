@@ -210,7 +210,17 @@ def seed_demo() -> dict[str, int]:
     counts.update(_seed_links())
     counts["drives"] = seed_demo_drives()
     counts["participation"] = seed_participation()
+    counts.update(_seed_public())
     return counts
+
+
+def _seed_public() -> dict[str, int]:
+    """Typed-code entries and scan patterns for the integrity signals (see outreach.public.demo)."""
+    from flask import current_app
+
+    from outreach.public.demo import seed_public_demo
+
+    return seed_public_demo(current_app.config["SECRET_KEY"])
 
 
 def _seed_links() -> dict[str, int]:
