@@ -1,6 +1,6 @@
 """Demo data for issue 11: typed-code entries on flyer links, and a few scan patterns the integrity
 signals page should point at (one visitor scanning over and over, a burst, scans at night, and a
-kiosk computer at a service counter whose scans all come from one desktop).
+self-service screen at a service counter whose visits all come from one desktop).
 
 Deterministic and idempotent: everything hangs on one kiosk link with a fixed code; when it exists,
 nothing is added.
@@ -86,8 +86,8 @@ def seed_public_demo(secret: str) -> dict[str, int]:
         code=code,
         target=target,
         area=city,
-        channel="other",
-        label="Layar mandiri di loket Mal Pelayanan Publik – contoh",
+        channel="banner",
+        label="Banner digital di layar mandiri Mal Pelayanan Publik – contoh",
         created_at=datetime.combine(today - timedelta(days=12), time(8), tzinfo=WIB),
     )
     db.session.add(kiosk)
