@@ -55,8 +55,10 @@ def _code_page(form: CodeForm, message: str | None = None, status: int = 200) ->
 def code():
     """Type the code of a paper flyer; a valid code goes to the survey like a QR scan (counted as typed)."""
     form = CodeForm()
-    if not form.validate_on_submit():
-        return _code_page(form, status=422 if request.method == "POST" else 200)
+    if request.method != "POST":
+        return _code_page(form)
+    if not form.validate():  # longer than any code could be, even with spaces
+        return _code_page(form, typed_code_problem("length", form.code.data or ""), 422)
     typed = read_typed_code(form.code.data)
     if typed.code is None:
         return _code_page(form, typed_code_problem(typed.problem, typed.chars), 422)

@@ -99,6 +99,12 @@ def test_code_of_the_wrong_length_says_how_long_a_code_is(client, link):
     assert "Kode terdiri atas 6 sampai 8 huruf dan angka; Anda mengetik 3." in body
 
 
+def test_very_long_input_gets_the_length_message(client, link):
+    response = typed(client, "A" * 50)
+    assert response.status_code == 422
+    assert "Kode terdiri atas 6 sampai 8 huruf dan angka; Anda mengetik 50." in response.get_data(as_text=True)
+
+
 def test_deactivated_code_says_it_is_no_longer_in_use_and_counts_nothing(client, db, link):
     link.active = False
     db.session.commit()
