@@ -73,6 +73,27 @@ class Config:
     RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "120 per minute")
     RATELIMIT_IMPORT = os.environ.get("RATELIMIT_IMPORT", "30 per hour")
     RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
+    # Public participation board (/papan): cached per worker for BOARD_CACHE_SECONDS (and by browsers and
+    # proxies as long), pages reload themselves every BOARD_REFRESH_SECONDS, counts below
+    # BOARD_MIN_COUNT are shown as "< BOARD_MIN_COUNT" so no small group of respondents stands out.
+    BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "60"))
+    BOARD_REFRESH_SECONDS = int(os.environ.get("BOARD_REFRESH_SECONDS", "120"))
+    BOARD_MIN_COUNT = int(os.environ.get("BOARD_MIN_COUNT", "5"))
+    # Integrity signals (coordinators' page; nothing is ever blocked): look back this many WIB days;
+    # one visitor scanning one link this often in a day; an hour with at least BURST_SCANS scans and
+    # BURST_FACTOR times the link's usual hourly pace; NIGHT_SCANS or more scans of a link between
+    # NIGHT_START and NIGHT_END (WIB hours, end exclusive); a link with DEVICE_SCANS or more scans of
+    # which DEVICE_SHARE come from one device class (QR scans come from phones, so "mobile" is ignored).
+    INTEGRITY_LOOKBACK_DAYS = 14
+    INTEGRITY_REPEAT_SCANS = 10
+    INTEGRITY_BURST_SCANS = 30
+    INTEGRITY_BURST_FACTOR = 5.0
+    INTEGRITY_NIGHT_START = 0
+    INTEGRITY_NIGHT_END = 5
+    INTEGRITY_NIGHT_SCANS = 3
+    INTEGRITY_DEVICE_SCANS = 20
+    INTEGRITY_DEVICE_SHARE = 0.95
+    INTEGRITY_DEVICE_IGNORE = ("mobile",)
     # Account lockout after repeated failed sign-ins.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15

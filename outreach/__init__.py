@@ -76,11 +76,13 @@ def register_blueprints(app: Flask) -> None:
     from outreach.audit.views import bp as audit_bp
     from outreach.auth.views import bp as auth_bp
     from outreach.drives.views import bp as drives_bp
+    from outreach.integrity.views import bp as integrity_bp
     from outreach.links.scan_views import bp as scan_bp
     from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
     from outreach.participation.views import bp as participation_bp
     from outreach.promoters.views import bp as promoters_bp
+    from outreach.public.views import bp as public_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
 
     init_api(app)
     app.register_blueprint(tokens_bp, url_prefix="/account/tokens")
+    app.register_blueprint(public_bp)
+    app.register_blueprint(integrity_bp, url_prefix="/integrity")
     from outreach.security import NoSessionOn
 
     app.session_interface = NoSessionOn(r"/s/[^/]+|/api/.*")

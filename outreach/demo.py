@@ -212,7 +212,17 @@ def seed_demo() -> dict[str, int]:
     counts["drives"] = seed_demo_drives()
     counts.update(seed_drive_links(current_app.config["SECRET_KEY"]))
     counts["participation"] = seed_participation()
+    counts.update(_seed_public())
     return counts
+
+
+def _seed_public() -> dict[str, int]:
+    """Typed-code entries and scan patterns for the integrity signals (see outreach.public.demo)."""
+    from flask import current_app
+
+    from outreach.public.demo import seed_public_demo
+
+    return seed_public_demo(current_app.config["SECRET_KEY"])
 
 
 def _seed_links() -> dict[str, int]:

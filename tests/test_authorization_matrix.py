@@ -54,7 +54,8 @@ TABLE = "tests/test_authorization_matrix.py"
 # Who may use each endpoint. Change a line only when the product rule changes.
 EXPECTED = {
     "static": PUBLIC,
-    "main.index": SIGNED_IN,
+    # Public start page (typed code, board) for visitors; signed-in users get their role's home.
+    "main.index": PUBLIC,
     "main.healthz": PUBLIC,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
@@ -160,6 +161,10 @@ EXPECTED = {
     "tokens.create": SIGNED_IN,
     "tokens.index": SIGNED_IN,
     "tokens.revoke": SIGNED_IN,
+    "public.code": PUBLIC,
+    "public.board_city": PUBLIC,
+    "public.board_kecamatan": PUBLIC,
+    "integrity.index": EDITORS,
 }
 
 

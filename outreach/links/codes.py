@@ -2,6 +2,7 @@
 
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
 # No 0/O, no 1/I/L (lowercase l looks like 1, and codes are case-insensitive).
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -30,3 +31,43 @@ def normalise_code(raw: str | None) -> str | None:
     if not MIN_LENGTH <= len(code) <= MAX_LENGTH or not _ALLOWED.issuperset(code):
         return None
     return code
+
+
+# Letters from other scripts that look exactly like letters of the alphabet (a phone keyboard set to
+# another layout, or text copied from a chat); after NFKC and upper-casing.
+_LOOK_ALIKES = str.maketrans(
+    "АВЕЗКМНРСТУХЅΑΒΕΖΗΚΜΝΡΤΥΧ",  # Cyrillic А В Е З К М Н Р С Т У Х Ѕ, Greek Α Β Ε Ζ Η Κ Μ Ν Ρ Τ Υ Χ
+    "ABE3KMHPCTYXSABEZHKMNPTYX",
+)
+# Characters the alphabet leaves out because they look alike; a code never contains them.
+EXCLUDED = "01OIL"
+
+
+@dataclass(frozen=True)
+class TypedCode:
+    """What a person typed, read as a code: `code` when it can be one, else `problem` (and the characters)."""
+
+    code: str | None
+    problem: str | None = None  # 'empty', 'excluded', 'invalid' or 'length'
+    chars: str = ""
+
+
+def read_typed_code(raw: str | None) -> TypedCode:
+    """Read a code typed by hand: case, spaces, separators, full-width and look-alike letters are folded.
+
+    The digits 0 and 1 and the letters O, I and L are never in a code (they look like each other and
+    like D, J or 7 in some fonts), so they cannot be corrected to a single letter; they are reported
+    instead, with the other characters that cannot be in a code, so the visitor can check the flyer.
+    """
+    text = unicodedata.normalize("NFKC", raw or "").translate(_SEPARATORS).upper().translate(_LOOK_ALIKES)
+    if not text:
+        return TypedCode(None, "empty")
+    excluded = "".join(dict.fromkeys(c for c in text if c in EXCLUDED))
+    if excluded:
+        return TypedCode(None, "excluded", excluded)
+    invalid = "".join(dict.fromkeys(c for c in text if c not in _ALLOWED))
+    if invalid:
+        return TypedCode(None, "invalid", invalid)
+    if not MIN_LENGTH <= len(text) <= MAX_LENGTH:
+        return TypedCode(None, "length", text)
+    return TypedCode(text)

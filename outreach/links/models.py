@@ -13,9 +13,9 @@ from outreach.promoters.models import Promoter
 
 AUDIENCES = ("eksternal", "internal")
 CHANNELS = ("flyer", "whatsapp", "banner", "bus", "other")
-# How a visitor reached /s/<code>: 'qr' when the URL carries the QR marker, 'direct' otherwise.
-# Issue 11 adds 'typed' (code typed on the public page); each source gets a `<source>_scans` rollup column.
-SOURCES = ("qr", "direct")
+# How a visitor reached a link: 'qr' when the URL carries the QR marker, 'typed' when the code was typed
+# on the public page (/kode), 'direct' otherwise. Each source has a `<source>_scans` rollup column.
+SOURCES = ("qr", "direct", "typed")
 DEVICE_CLASSES = ("mobile", "tablet", "desktop", "other")
 
 
@@ -86,7 +86,7 @@ class ScanDaily(db.Model):
     """Scans of one link on one WIB (Asia/Jakarta) day, kept by `refresh_scan_rollups()`.
 
     `scans` counts every recorded scan, bots included; `unique_visitors` and the per-source
-    columns count human (non-bot) scans only, so `qr_scans + direct_scans == scans - bot_scans`.
+    columns count human (non-bot) scans only, so `qr_scans + direct_scans + typed_scans == scans - bot_scans`.
     """
 
     __tablename__ = "scan_daily"
@@ -98,6 +98,7 @@ class ScanDaily(db.Model):
     bot_scans: Mapped[int] = mapped_column(default=0)
     qr_scans: Mapped[int] = mapped_column(default=0)
     direct_scans: Mapped[int] = mapped_column(default=0)
+    typed_scans: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<ScanDaily link={self.link_id} {self.day} {self.scans}>"

@@ -244,6 +244,7 @@ class ScanTotals:
     bot_scans: int = 0
     qr_scans: int = 0
     direct_scans: int = 0
+    typed_scans: int = 0
 
     @property
     def human_scans(self) -> int:

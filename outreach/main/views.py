@@ -6,20 +6,23 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from outreach.areas.services import kecamatan_summary
-from outreach.auth.decorators import public, signed_in
+from outreach.auth.decorators import public
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.main.services import staff_overview
+from outreach.public.forms import CodeForm
 from outreach.security import is_safe_next
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-@signed_in
+@public
 def index():
-    """Send each role to the home page made for it."""
+    """The public start page (typed code, board) for visitors; each signed-in role's own home page."""
+    if not current_user.is_authenticated:
+        return render_template("public/home.html", form=CodeForm())
     if current_user.role == PROMOTER:
         return render_template("main/home_promoter.html", promoter=current_user.promoter)
     if current_user.role == LEADERSHIP:

@@ -37,7 +37,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app, client,
     assert user.locked_until is not None
     assert user.locked_until - utcnow() > timedelta(minutes=14)
     assert login(client, user).status_code == 401
-    assert client.get("/").status_code == 302
+    assert client.get("/drives/").status_code == 302  # still signed out
     [event] = _events(db, "user.lock")
     assert event.object_id == user.id and event.user_id is None
 

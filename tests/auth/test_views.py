@@ -23,7 +23,7 @@ def test_login_with_wrong_password_is_refused_with_a_message(client, db):
     response = login(client, user, password="not the password")
     assert response.status_code == 401
     assert "Email atau kata sandi salah." in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert client.get("/drives/").status_code == 302  # still signed out
 
 
 def test_login_email_is_case_insensitive(client, db):
@@ -72,7 +72,7 @@ def test_login_form_without_csrf_token_is_rejected(csrf_client, db):
     db.session.commit()
     response = csrf_client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
-    assert csrf_client.get("/").status_code == 302
+    assert csrf_client.get("/drives/").status_code == 302  # still signed out
 
 
 def test_login_form_with_csrf_token_signs_in(csrf_client, db):
@@ -87,7 +87,7 @@ def test_logout_needs_post(coordinator_client):
     assert coordinator_client.get("/auth/logout").status_code == 405
     response = coordinator_client.post("/auth/logout")
     assert response.headers["Location"] == "/auth/login"
-    assert coordinator_client.get("/").status_code == 302
+    assert coordinator_client.get("/drives/").status_code == 302  # still signed out
 
 
 def test_admin_sees_the_user_list(admin_client):

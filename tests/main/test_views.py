@@ -8,10 +8,13 @@ from outreach.extensions import db as _db
 from tests.factories import AreaFactory, AssignmentFactory
 
 
-def test_anonymous_home_redirects_to_login(client):
+def test_anonymous_home_is_the_public_start_page(client):
     response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'action="/kode"' in body  # the typed-code form
+    assert 'href="/papan"' in body and 'href="/auth/login"' in body
+    assert "diselenggarakan oleh KPK" in body
 
 
 def test_coordinator_home_shows_campaign_counts(coordinator_client, db):

@@ -1,0 +1,1 @@
+"""Campaign integrity signals: scan patterns that look wrong, shown to coordinators, never acted on."""

@@ -1,0 +1,342 @@
+"""Integrity signals: scan patterns that look wrong, computed with SQL aggregates over the raw scans.
+
+A signal only points at something for a coordinator to look into; no scan is ever blocked, dropped or
+marked because of it (many phones share one public address on mobile networks). Each signal names a
+link, its promoter and a time window, and says how many scans it flags, so pages can show every
+figure with and without the flagged scans. Only human scans count (bots are already set apart).
+
+Thresholds come from the INTEGRITY_* settings in config.py.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Integer, and_, cast, func, literal, select, union
+from sqlalchemy.sql import ColumnElement
+
+from outreach.extensions import db
+from outreach.links.models import Link, Scan
+from outreach.links.rollups import wib_day_expr, wib_day_start
+from outreach.links.scanning import WIB, wib_day
+from outreach.models import utcnow
+from outreach.promoters.models import Promoter
+
+KINDS = ("repeat", "burst", "night", "device")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a pattern becomes a signal (see the INTEGRITY_* settings)."""
+
+    lookback_days: int = 14
+    repeat_scans: int = 10
+    burst_scans: int = 30
+    burst_factor: float = 5.0
+    night_start: int = 0
+    night_end: int = 5
+    night_scans: int = 3
+    device_scans: int = 20
+    device_share: float = 0.95
+    device_ignore: tuple[str, ...] = ("mobile",)
+
+    @classmethod
+    def from_config(cls, config) -> "Thresholds":
+        """Thresholds from the app config, defaults where a setting is missing."""
+        settings = {name: f"INTEGRITY_{name.upper()}" for name in cls.__dataclass_fields__}
+        return cls(**{name: config[key] for name, key in settings.items() if key in config})
+
+
+@dataclass
+class Signal:
+    """One thing that looks wrong: which link, when, how many scans it flags and what else to know."""
+
+    kind: str
+    link_id: int
+    code: str
+    promoter: str | None
+    start: datetime  # UTC; the window is [start, end)
+    end: datetime
+    flagged: int
+    detail: dict = field(default_factory=dict)
+    window_scans: int = 0  # the link's human scans in the window, flagged ones included
+
+    @property
+    def without_flagged(self) -> int:
+        """The link's scans in the window without the flagged ones."""
+        return self.window_scans - self.flagged
+
+
+@dataclass
+class LinkTotals:
+    """A flagged link's human scans in the look-back period, with and without every flagged scan."""
+
+    link_id: int
+    code: str
+    promoter: str | None
+    scans: int
+    flagged: int
+
+    @property
+    def without_flagged(self) -> int:
+        return self.scans - self.flagged
+
+
+@dataclass
+class Report:
+    """Every signal of the look-back period, the flagged links' totals and the overall totals."""
+
+    since: date
+    until: date
+    thresholds: Thresholds
+    signals: list[Signal]
+    links: list[LinkTotals]
+    scans: int
+    flagged: int
+
+    @property
+    def without_flagged(self) -> int:
+        return self.scans - self.flagged
+
+    def of_kind(self, kind: str) -> list[Signal]:
+        return [s for s in self.signals if s.kind == kind]
+
+
+def _hour_bucket() -> ColumnElement:
+    """SQL for the UTC hour a scan falls in (WIB is a whole number of hours ahead, so it is a WIB hour too)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date_trunc("hour", func.timezone("UTC", Scan.created_at))
+    return func.strftime("%Y-%m-%d %H:00:00", Scan.created_at)
+
+
+def _wib_hour() -> ColumnElement:
+    """SQL for the WIB hour of day (0–23) of a scan."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.extract("hour", func.timezone("Asia/Jakarta", Scan.created_at)), Integer)
+    return cast(func.strftime("%H", Scan.created_at, "+7 hours"), Integer)
+
+
+def _as_utc(value) -> datetime:
+    """A bucket from either database as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _human(since: datetime):
+    return (Scan.is_bot.is_(False), Scan.created_at >= since)
+
+
+def repeat_visitors(since: datetime, t: Thresholds):
+    """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first.
+
+    Returns (rows, flagged scan ids as a select).
+    """
+    day = wib_day_expr(Scan.created_at)
+    groups = (
+        select(
+            Scan.link_id.label("link_id"),
+            day.label("day"),
+            Scan.visitor_hash.label("visitor_hash"),
+            func.count().label("n"),
+            func.min(Scan.id).label("first_id"),
+        )
+        .where(*_human(since))
+        .group_by(Scan.link_id, day, Scan.visitor_hash)
+        .having(func.count() >= t.repeat_scans)
+        .subquery()
+    )
+    rows = db.session.execute(select(groups.c.link_id, groups.c.day, groups.c.n)).all()
+    ids = (
+        select(Scan.id)
+        .join(groups, and_(groups.c.link_id == Scan.link_id, groups.c.visitor_hash == Scan.visitor_hash))
+        .where(*_human(since), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
+    )
+    signals = []
+    for link_id, raw_day, n in rows:
+        start = wib_day_start(_as_date(raw_day))
+        signals.append(
+            _signal("repeat", link_id, start, start + timedelta(days=1), n - 1, {"scans": n}, day=_as_date(raw_day))
+        )
+    return signals, ids
+
+
+def bursts(since: datetime, t: Thresholds):
+    """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
+    bucket = _hour_bucket()
+    hourly = (
+        select(Scan.link_id.label("link_id"), bucket.label("hour"), func.count().label("n"))
+        .where(*_human(since))
+        .group_by(Scan.link_id, bucket)
+        .subquery()
+    )
+    per_link = (
+        select(hourly.c.link_id, func.sum(hourly.c.n).label("total"), func.count().label("hours"))
+        .group_by(hourly.c.link_id)
+        .subquery()
+    )
+    # The usual pace is the mean of the link's other active hours: (total - n) / (hours - 1).
+    found = (
+        select(hourly.c.link_id, hourly.c.hour, hourly.c.n, per_link.c.total, per_link.c.hours)
+        .join(per_link, per_link.c.link_id == hourly.c.link_id)
+        .where(
+            hourly.c.n >= t.burst_scans,
+            hourly.c.n * (per_link.c.hours - 1) >= literal(t.burst_factor) * (per_link.c.total - hourly.c.n),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(select(found)).all()
+    ids = (
+        select(Scan.id).join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket)).where(*_human(since))
+    )
+    signals = []
+    for link_id, hour, n, total, hours in rows:
+        n, total, hours = int(n), int(total), int(hours)
+        start = _as_utc(hour)
+        usual = (total - n) / (hours - 1) if hours > 1 else 0.0
+        signals.append(
+            _signal("burst", link_id, start, start + timedelta(hours=1), n, {"usual": usual}, day=wib_day(start))
+        )
+    return signals, ids
+
+
+def night_scans(since: datetime, t: Thresholds):
+    """Scans of a link at night (WIB hours night_start to night_end), per night."""
+    day = wib_day_expr(Scan.created_at)
+    at_night = _wib_hour().between(t.night_start, t.night_end - 1)
+    groups = (
+        select(Scan.link_id.label("link_id"), day.label("day"), func.count().label("n"))
+        .where(*_human(since), at_night)
+        .group_by(Scan.link_id, day)
+        .having(func.count() >= t.night_scans)
+        .subquery()
+    )
+    rows = db.session.execute(select(groups)).all()
+    ids = (
+        select(Scan.id)
+        .join(groups, groups.c.link_id == Scan.link_id)
+        .where(*_human(since), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
+    )
+    signals = []
+    for link_id, raw_day, n in rows:
+        start = wib_day_start(_as_date(raw_day)) + timedelta(hours=t.night_start)
+        end = wib_day_start(_as_date(raw_day)) + timedelta(hours=t.night_end)
+        signals.append(_signal("night", link_id, start, end, n, {}, day=_as_date(raw_day)))
+    return signals, ids
+
+
+def one_device_class(since: datetime, until: datetime, t: Thresholds):
+    """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
+    per_class = (
+        select(Scan.link_id.label("link_id"), Scan.device_class.label("device_class"), func.count().label("n"))
+        .where(*_human(since))
+        .group_by(Scan.link_id, Scan.device_class)
+        .subquery()
+    )
+    per_link = (
+        select(per_class.c.link_id, func.sum(per_class.c.n).label("total")).group_by(per_class.c.link_id).subquery()
+    )
+    found = (
+        select(per_class.c.link_id, per_class.c.device_class, per_class.c.n, per_link.c.total)
+        .join(per_link, per_link.c.link_id == per_class.c.link_id)
+        .where(
+            per_link.c.total >= t.device_scans,
+            per_class.c.n >= literal(t.device_share) * per_link.c.total,
+            per_class.c.device_class.not_in(t.device_ignore or ("",)),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(select(found)).all()
+    ids = (
+        select(Scan.id)
+        .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
+        .where(*_human(since))
+    )
+    signals = [
+        _signal(
+            "device",
+            link_id,
+            since,
+            until,
+            n,
+            {"device_class": device, "share": int(n) / int(total), "total": int(total)},
+        )
+        for link_id, device, n, total in rows
+    ]
+    return signals, ids
+
+
+def _signal(kind, link_id, start, end, flagged, detail, day: date | None = None) -> Signal:
+    signal = Signal(kind, link_id, "", None, start, end, int(flagged), detail)
+    signal.detail["day"] = day
+    return signal
+
+
+def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Report:
+    """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans."""
+    now = now or utcnow()
+    until = wib_day(now)
+    since_day = until - timedelta(days=thresholds.lookback_days - 1)
+    since = wib_day_start(since_day)
+    signals, id_selects = [], []
+    for found, ids in (
+        repeat_visitors(since, thresholds),
+        bursts(since, thresholds),
+        night_scans(since, thresholds),
+        one_device_class(since, now, thresholds),
+    ):
+        signals += found
+        id_selects.append(ids)
+    flagged_ids = union(*id_selects).subquery()
+    flagged_per_link = dict(
+        db.session.execute(
+            select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged_ids.c[0]))).group_by(Scan.link_id)
+        ).all()
+    )
+    scans = db.session.scalar(select(func.count()).select_from(Scan).where(*_human(since))) or 0
+    flagged = sum(flagged_per_link.values())
+    link_ids = {s.link_id for s in signals}
+    names = {
+        link_id: (code, promoter)
+        for link_id, code, promoter in db.session.execute(
+            select(Link.id, Link.code, Promoter.name)
+            .outerjoin(Promoter, Promoter.id == Link.promoter_id)
+            .where(Link.id.in_(link_ids))
+        )
+    }
+    day = wib_day_expr(Scan.created_at)
+    per_day = {
+        (link_id, _as_date(d)): n
+        for link_id, d, n in db.session.execute(
+            select(Scan.link_id, day, func.count())
+            .where(*_human(since), Scan.link_id.in_(link_ids))
+            .group_by(Scan.link_id, day)
+        )
+    }
+    per_link = {
+        link_id: n
+        for link_id, n in db.session.execute(
+            select(Scan.link_id, func.count()).where(*_human(since), Scan.link_id.in_(link_ids)).group_by(Scan.link_id)
+        )
+    }
+    for signal in signals:
+        signal.code, signal.promoter = names[signal.link_id]
+        day_of = signal.detail.get("day")
+        signal.window_scans = per_day.get((signal.link_id, day_of), 0) if day_of else per_link.get(signal.link_id, 0)
+    signals.sort(key=lambda s: (KINDS.index(s.kind), -s.flagged, s.start))
+    links = sorted(
+        (
+            LinkTotals(link_id, *names[link_id], per_link.get(link_id, 0), flagged_per_link.get(link_id, 0))
+            for link_id in link_ids
+        ),
+        key=lambda row: (-row.flagged, row.code),
+    )
+    return Report(since_day, until, thresholds, signals, links, scans, flagged)
+
+
+def wib(moment: datetime) -> datetime:
+    """A UTC moment in WIB, for display."""
+    return moment.astimezone(WIB)

@@ -1,0 +1,1 @@
+"""The public side: typed-code entry and the participation board (no login)."""
