@@ -1,0 +1,168 @@
+"""Every main page, as each role sees it with the demo data, on a 360×740 phone and a 1280×900 desktop.
+
+Each page is screenshotted to test-artifacts/screenshots/ (E2E_SCREENSHOT_DIR) for review by eye, must
+load without console errors (a CSP violation is one), must not scroll sideways on a phone, and must
+have no serious or critical axe-core accessibility violation (labels, contrast, focus, names).
+The demo is loaded once for the module; the pages only read it.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.auth.services import find_user_by_email
+from outreach.demo import DEMO_LOGINS, seed_demo
+from outreach.drives.models import DONE, PLANNED, Drive
+from outreach.extensions import db as _db
+from outreach.models import utcnow
+from tests.conftest import empty_tables
+from tests.e2e.browser import (
+    VIEWPORTS,
+    axe_violations,
+    describe,
+    horizontal_overflow,
+    new_context,
+    shoot,
+    sign_in,
+    watched_page,
+)
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page to check: who looks at it, a short name, its path (may name demo rows) and its status."""
+
+    role: str
+    name: str
+    path: str
+    status: int = 200
+
+    @property
+    def id(self) -> str:
+        """'coordinator-calendar': the test id and the screenshot's name."""
+        return f"{self.role}-{self.name}"
+
+
+SCREENS = [
+    Screen(ANONYMOUS, "login", "/auth/login"),
+    Screen(ANONYMOUS, "not-found", "/tidak-ada", status=404),
+    Screen(ADMIN, "home", "/"),
+    Screen(ADMIN, "users", "/auth/users"),
+    Screen(COORDINATOR, "home", "/"),
+    Screen(COORDINATOR, "drives", "/drives/"),
+    Screen(COORDINATOR, "calendar", "/drives/calendar"),
+    Screen(COORDINATOR, "drive", "/drives/{planned_drive}"),
+    Screen(COORDINATOR, "drive-done", "/drives/{done_drive}"),
+    Screen(COORDINATOR, "drive-new", "/drives/new"),
+    Screen(COORDINATOR, "calendar-feed", "/drives/feed"),
+    Screen(LEADERSHIP, "home", "/"),
+    Screen(LEADERSHIP, "forbidden", "/drives/new", status=403),
+    Screen(PROMOTER, "home", "/"),
+    Screen(PROMOTER, "drives", "/drives/"),
+    Screen(PROMOTER, "calendar", "/drives/calendar"),
+    Screen(PROMOTER, "drive", "/drives/{planned_drive}"),
+]
+
+
+@pytest.fixture
+def db():
+    """The module's demo data stays between its tests (replaces the suite's emptying after each test)."""
+    return _db
+
+
+@pytest.fixture(scope="module")
+def demo(app) -> dict[str, int]:
+    """The demo loaded once, its promoter login taking part in an upcoming drive; emptied afterwards."""
+    seed_demo()
+    promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0]).promoter
+    drives = _db.session.scalars(select(Drive).order_by(Drive.starts_at)).all()
+    planned = next(d for d in drives if d.status == PLANNED and d.starts_at > utcnow() and d.promoters)
+    done = next(d for d in reversed(drives) if d.status == DONE and d.attendance)
+    if promoter not in planned.promoters:
+        planned.promoters.append(promoter)
+    _db.session.commit()
+    yield {"planned_drive": planned.id, "done_drive": done.id}
+    empty_tables()
+
+
+class Profiles:
+    """Signed-in browser profiles per role and viewport, made once for the module and reused.
+
+    Screenshots come from profiles under the app's CSP; axe-core runs in twin profiles that bypass it
+    (the CSP rightly refuses the injected script), sharing the same sign-in cookies.
+    """
+
+    def __init__(self, browser, base_url: str):
+        self.browser, self.base_url = browser, base_url
+        self.states: dict[str, dict] = {}
+        self.pages: dict[tuple, Page] = {}
+        self.contexts = []
+
+    def _state(self, role: str) -> dict | None:
+        if role == ANONYMOUS:
+            return None
+        if role not in self.states:
+            context = new_context(self.browser, self.base_url)
+            page = context.new_page()
+            sign_in(page, *DEMO_LOGINS[role])
+            assert page.url == self.base_url + "/", f"{role} could not sign in"
+            self.states[role] = context.storage_state()
+            context.close()
+        return self.states[role]
+
+    def page(self, role: str, viewport: str, axe: bool = False) -> Page:
+        """The (reused) page of this role's profile at this viewport."""
+        key = (role, viewport, axe)
+        if key not in self.pages:
+            context = new_context(
+                self.browser, self.base_url, VIEWPORTS[viewport], storage_state=self._state(role), bypass_csp=axe
+            )
+            self.contexts.append(context)
+            self.pages[key] = watched_page(context)
+        return self.pages[key]
+
+    def close(self) -> None:
+        """Close every profile."""
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def profiles(browser, live_server, demo):
+    """The module's signed-in profiles."""
+    profiles = Profiles(browser, live_server)
+    yield profiles
+    profiles.close()
+
+
+def _open(page: Page, screen: Screen, demo: dict) -> None:
+    response = page.goto(screen.path.format(**demo))
+    assert response.status == screen.status, f"{screen.id}: {response.status} at {page.url}"
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.id)
+def test_page_loads_cleanly_fits_the_screen_and_is_screenshotted(profiles, demo, screen, viewport):
+    page = profiles.page(screen.role, viewport)
+    page.problems.take()
+    _open(page, screen, demo)
+    shoot(page, f"{screen.id}-{viewport}")
+    expected = f"the server responded with a status of {screen.status}"
+    problems = [p for p in page.problems.take() if screen.status == 200 or expected not in p]
+    assert problems == [], f"{screen.id}: console errors {problems}"
+    assert horizontal_overflow(page) <= 0, f"{screen.id} scrolls sideways on a {viewport}"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.id)
+def test_page_has_no_serious_accessibility_violations(profiles, demo, screen, viewport):
+    page = profiles.page(screen.role, viewport, axe=True)
+    _open(page, screen, demo)
+    violations = axe_violations(page)
+    assert violations == [], f"{screen.id} on a {viewport}:\n{describe(violations)}"
