@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 
 from config import Config
 from outreach.errors import ConfigError
@@ -32,8 +32,8 @@ def check_config(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The language chosen in the session, else Bahasa Indonesia."""
-    lang = session.get("lang")
+    """The language chosen in the session, else Bahasa Indonesia (also outside requests, e.g. in the CLI)."""
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -63,18 +63,28 @@ def import_models() -> None:
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
     from outreach.drives import models as _drives  # noqa: F401
+    from outreach.imports import models as _imports  # noqa: F401
+    from outreach.participation import models as _participation  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint under its prefix."""
+    from outreach.areas.views import bp as areas_bp
+    from outreach.audit.views import bp as audit_bp
     from outreach.auth.views import bp as auth_bp
     from outreach.drives.views import bp as drives_bp
     from outreach.main.views import bp as main_bp
+    from outreach.participation.views import bp as participation_bp
+    from outreach.promoters.views import bp as promoters_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(areas_bp, url_prefix="/areas")
+    app.register_blueprint(promoters_bp, url_prefix="/promoters")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(drives_bp, url_prefix="/drives")
+    app.register_blueprint(participation_bp, url_prefix="/participation")
 
 
 def register_error_handlers(app: Flask) -> None:

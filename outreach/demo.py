@@ -16,6 +16,7 @@ from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import authenticate, create_user, find_user_by_email
 from outreach.drives.demo import seed_demo_drives
 from outreach.extensions import db
+from outreach.participation.demo import seed_participation
 from outreach.promoters.models import Assignment, Promoter
 
 DEMO_LOGINS = {
@@ -153,6 +154,19 @@ def _seed_promoters(rng: random.Random, kelurahan: list[Area], rts: dict[int, li
     return added
 
 
+def _seed_unassigned_promoters(rng: random.Random) -> int:
+    """Newly registered RT heads and linmas not assigned yet, so coverage and bulk assignment have work."""
+    existing = set(db.session.scalars(select(Promoter.phone)))
+    added = 0
+    for n, role in enumerate(["rt"] * 12 + ["linmas"] * 3):
+        name, phone = _person(rng), demo_phone(9000 + n)
+        if phone not in existing:
+            db.session.add(Promoter(name=name, role=role, phone=phone))
+            added += 1
+    db.session.flush()
+    return added
+
+
 def _seed_logins() -> int:
     """One login per role; the promoter login belongs to the first demo pamong."""
     added = 0
@@ -192,7 +206,9 @@ def seed_demo() -> dict[str, int]:
     counts["promoters"] = _seed_promoters(rng, kelurahan, rts)
     counts["logins"] = _seed_logins()
     counts["locked_logins"] = _seed_locked_login()
+    counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
     counts["drives"] = seed_demo_drives()
+    counts["participation"] = seed_participation()
     return counts
 
 

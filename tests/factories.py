@@ -104,3 +104,25 @@ class DriveFactory(BaseFactory):
     audience = "eksternal"
     status = "planned"
     areas = factory.LazyFunction(lambda: [AreaFactory()])
+
+
+def make_area_tree(kecamatan: int = 1, kelurahan: int = 2, rw: int = 1, rt: int = 2) -> dict[str, Area]:
+    """A small real-shaped tree: kota 18.71 → kecamatan → kelurahan → RW → RT, keyed by code."""
+    made: dict[str, Area] = {}
+    kota = Area(code="18.71", name="Kota Bandar Lampung", level="kota")
+    made[kota.code] = kota
+    for k in range(1, kecamatan + 1):
+        kec = Area(code=f"18.71.{k:02d}", name=f"Kecamatan Uji {k}", level="kecamatan", parent=kota)
+        made[kec.code] = kec
+        for kl in range(1, kelurahan + 1):
+            kel = Area(code=f"{kec.code}.{1000 + kl}", name=f"Kelurahan Uji {k}-{kl}", level="kelurahan", parent=kec)
+            made[kel.code] = kel
+            for w in range(1, rw + 1):
+                rw_area = Area(code=f"{kel.code}.{w:03d}", name=f"RW {w:03d}", level="rw", parent=kel)
+                made[rw_area.code] = rw_area
+                for t in range(1, rt + 1):
+                    rt_area = Area(code=f"{rw_area.code}.{t:03d}", name=f"RT {t:03d}", level="rt", parent=rw_area)
+                    made[rt_area.code] = rt_area
+    db.session.add_all(made.values())
+    db.session.flush()
+    return made

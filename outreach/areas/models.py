@@ -51,9 +51,18 @@ class Area(TimestampMixin, db.Model):
     @property
     def label(self) -> str:
         """Name with its level, e.g. 'Kelurahan Surabaya' or 'RT 002'."""
-        if self.level in ("rw", "rt"):
+        if self.level in ("rw", "rt") or self.name.lower().startswith(self.level):
             return self.name
         return f"{self.level.capitalize()} {self.name}"
+
+    @property
+    def place(self) -> str:
+        """Label that says where an RW/RT is, e.g. 'RT 002 / RW 001, Kedaton'; other levels as `label`."""
+        if self.level == "rt" and self.parent is not None and self.parent.parent is not None:
+            return f"{self.name} / {self.parent.name}, {self.parent.parent.name}"
+        if self.level == "rw" and self.parent is not None:
+            return f"{self.name}, {self.parent.name}"
+        return self.label
 
 
 class Opd(TimestampMixin, db.Model):

@@ -4,11 +4,12 @@ import csv
 import logging
 from pathlib import Path
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from outreach.areas.models import CHILD_LEVEL, Area, Opd
-from outreach.audit.services import record_event
+from outreach.areas.models import CHILD_LEVEL, OPD_KINDS, Area, Opd
+from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
 
@@ -70,21 +71,218 @@ def subunit_code(parent: Area, number: int) -> str:
     return f"{parent.code}.{number:03d}"
 
 
-def create_subunit(parent: Area, number: int, actor=None) -> Area:
+class AreaError(ValueError):
+    """A change to an area or OPD that is not allowed; the message says why."""
+
+
+def subunit_name(level: str, number: int, label: str = "") -> str:
+    """Display name of an RW/RT: 'RT 002', or 'RT 002 Gang Mawar' with a local label."""
+    base = f"{level.upper()} {number:03d}"
+    label = (label or "").strip()
+    if label.upper().startswith(base):
+        label = label[len(base):].strip()
+    return f"{base} {label}" if label and label != base else base
+
+
+def create_subunit(parent: Area, number: int, actor=None, label: str = "") -> Area:
     """Add RW `number` below a kelurahan, or RT `number` below an RW."""
     level = CHILD_LEVEL.get(parent.level)
     if level not in ("rw", "rt"):
-        raise ValueError(f"an RW belongs to a kelurahan and an RT to an RW, not to a {parent.level}")
+        raise AreaError(_l("An RW belongs to a kelurahan and an RT to an RW, not to a %(level)s.", level=parent.level))
     if not 1 <= number <= 999:
-        raise ValueError("number must be between 1 and 999")
+        raise AreaError(_l("The number must be between 1 and 999."))
     code = subunit_code(parent, number)
     if db.session.scalar(select(Area.id).where(Area.code == code)):
-        raise ValueError(f"{level.upper()} {number:03d} already exists in {parent.name}")
-    area = Area(code=code, name=f"{level.upper()} {number:03d}", level=level, parent=parent)
+        unit = f"{level.upper()} {number:03d}"
+        raise AreaError(_l("%(unit)s already exists in %(parent)s.", unit=unit, parent=parent.name))
+    area = Area(code=code, name=subunit_name(level, number, label), level=level, parent=parent, active=True)
     db.session.add(area)
     db.session.flush()
-    record_event(actor, "area.create", area, {"code": code, "name": area.name})
+    record_event(actor, "area.create", area, diff({}, {"code": code, "name": area.name, "active": True}))
+    log.info("created %s %s", level, code)
     return area
+
+
+def _editable(area: Area) -> None:
+    if area.is_official:
+        raise AreaError(
+            _l("%(area)s comes from the official Kemendagri list and is not edited by hand.", area=area.label)
+        )
+
+
+def update_subunit(area: Area, label: str, actor=None) -> dict:
+    """Change the local label of an RW/RT (its number and code stay); returns the audited changes."""
+    _editable(area)
+    number = int(area.code.rsplit(".", 1)[1])
+    before = {"name": area.name}
+    area.name = subunit_name(area.level, number, label)
+    changes = diff(before, {"name": area.name})
+    if changes:
+        record_event(actor, "area.update", area, changes)
+    return changes
+
+
+def set_area_active(area: Area, active: bool, actor=None) -> int:
+    """Deactivate (or reactivate) an RW/RT; deactivating an RW deactivates its RTs. Returns units changed."""
+    _editable(area)
+    units = [area] + (list(area.children) if area.level == "rw" and not active else [])
+    changed = 0
+    for unit in units:
+        if unit.active != active:
+            record_event(actor, "area.update", unit, diff({"active": unit.active}, {"active": active}))
+            unit.active = active
+            changed += 1
+    return changed
+
+
+def search_areas(q: str, limit: int = 50) -> list[Area]:
+    """Areas whose name contains `q` or whose code starts with it, official levels first."""
+    term = (q or "").strip()
+    if not term:
+        return []
+    order = case({lvl: i for i, lvl in enumerate(("kota", "kecamatan", "kelurahan", "rw", "rt"))}, value=Area.level)
+    return list(
+        db.session.scalars(
+            select(Area)
+            .where(or_(func.lower(Area.name).contains(term.lower(), autoescape=True),
+                       Area.code.startswith(term, autoescape=True)))
+            .order_by(order, Area.code)
+            .limit(limit)
+        )
+    )
+
+
+def ancestors(area: Area) -> list[Area]:
+    """The chain from the top (kota) down to the area's parent, for breadcrumbs."""
+    chain = []
+    parent = area.parent
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.parent
+    return list(reversed(chain))
+
+
+def area_counts(areas: list[Area]) -> dict[int, dict[str, int]]:
+    """Per area (including everything below it): active RTs and current active promoters by role."""
+    from outreach.promoters.services import current_clause
+
+    if not areas:
+        return {}
+    unit = aliased(Area)
+    target = aliased(Area)
+    ids = [a.id for a in areas]
+    below = or_(target.id == unit.id, target.code.startswith(unit.code + "."))
+    counts = {a.id: {"rt": 0, "pamong": 0, "linmas": 0, "rt_heads": 0} for a in areas}
+    for area_id, n in db.session.execute(
+        select(unit.id, func.count(target.id))
+        .join(target, below)
+        .where(unit.id.in_(ids), target.level == "rt", target.active.is_(True))
+        .group_by(unit.id)
+    ):
+        counts[area_id]["rt"] = n
+    for area_id, role, n in db.session.execute(
+        select(unit.id, Promoter.role, func.count(func.distinct(Promoter.id)))
+        .join(target, below)
+        .join(Assignment, Assignment.area_id == target.id)
+        .join(Promoter, Promoter.id == Assignment.promoter_id)
+        .where(unit.id.in_(ids), current_clause(), Promoter.active.is_(True))
+        .group_by(unit.id, Promoter.role)
+    ):
+        counts[area_id]["rt_heads" if role == "rt" else role] = n
+    return counts
+
+
+def kota() -> Area | None:
+    """The city itself, root of the tree."""
+    return db.session.scalar(select(Area).where(Area.level == "kota").order_by(Area.code))
+
+
+def list_kecamatan() -> list[Area]:
+    """Every kecamatan by name (for filters)."""
+    return list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
+
+
+def list_kelurahan(kecamatan: Area | None = None) -> list[Area]:
+    """Kelurahan by name, optionally of one kecamatan (for filters)."""
+    stmt = select(Area).where(Area.level == "kelurahan").order_by(Area.name)
+    if kecamatan is not None:
+        stmt = stmt.where(Area.parent_id == kecamatan.id)
+    return list(db.session.scalars(stmt))
+
+
+def find_area_by_code(code: str) -> Area | None:
+    """The area with this code, if any."""
+    return db.session.scalar(select(Area).where(Area.code == (code or "").strip()))
+
+
+def opd_snapshot(opd: Opd) -> dict:
+    """The audited fields of an OPD."""
+    return {"code": opd.code, "name": opd.name, "kind": opd.kind,
+            "area": opd.area.code if opd.area else None, "active": opd.active}
+
+
+def _check_opd(code: str, name: str, kind: str, current: Opd | None = None) -> tuple[str, str]:
+    code, name = (code or "").strip().lower(), (name or "").strip()
+    if not code or not name:
+        raise AreaError(_l("An OPD needs a code and a name."))
+    if kind not in OPD_KINDS:
+        raise AreaError(_l("Kind must be one of %(kinds)s.", kinds=", ".join(OPD_KINDS)))
+    other = db.session.scalar(select(Opd).where(Opd.code == code))
+    if other is not None and other is not current:
+        raise AreaError(_l("OPD code %(code)s is already used by %(name)s.", code=code, name=other.name))
+    return code, name
+
+
+def create_opd(code: str, name: str, kind: str, area: Area | None = None, actor=None) -> Opd:
+    """Add an OPD to the list."""
+    code, name = _check_opd(code, name, kind)
+    opd = Opd(code=code, name=name, kind=kind, area=area, active=True)
+    db.session.add(opd)
+    db.session.flush()
+    record_event(actor, "opd.create", opd, diff({}, opd_snapshot(opd)))
+    log.info("created OPD %s", code)
+    return opd
+
+
+def update_opd(opd: Opd, code: str, name: str, kind: str, area: Area | None, actor=None) -> dict:
+    """Change an OPD; returns the audited changes."""
+    code, name = _check_opd(code, name, kind, current=opd)
+    before = opd_snapshot(opd)
+    opd.code, opd.name, opd.kind, opd.area = code, name, kind, area
+    changes = diff(before, opd_snapshot(opd))
+    if changes:
+        record_event(actor, "opd.update", opd, changes)
+    return changes
+
+
+def set_opd_active(opd: Opd, active: bool, actor=None) -> None:
+    """Deactivate or reactivate an OPD (kept for history; promoters keep their link)."""
+    if opd.active != active:
+        record_event(actor, "opd.update", opd, diff({"active": opd.active}, {"active": active}))
+        opd.active = active
+
+
+def list_opds(q: str | None = None, kind: str | None = None, active: bool | None = None) -> list[Opd]:
+    """OPDs filtered by name/code, kind and active flag, by name, with their promoter counts attached."""
+    stmt = select(Opd).order_by(Opd.name)
+    if q:
+        stmt = stmt.where(or_(func.lower(Opd.name).contains(q.strip().lower(), autoescape=True),
+                              Opd.code.startswith(q.strip().lower(), autoescape=True)))
+    if kind:
+        stmt = stmt.where(Opd.kind == kind)
+    if active is not None:
+        stmt = stmt.where(Opd.active.is_(active))
+    return list(db.session.scalars(stmt))
+
+
+def opd_promoter_counts() -> dict[int, int]:
+    """Active promoters per OPD id."""
+    return dict(
+        db.session.execute(
+            select(Promoter.opd_id, func.count()).where(Promoter.active.is_(True), Promoter.opd_id.is_not(None))
+            .group_by(Promoter.opd_id)
+        ).all()
+    )
 
 
 def kecamatan_summary() -> list[dict]:

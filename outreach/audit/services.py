@@ -1,7 +1,10 @@
 """Writing audit events; called by every service that changes data."""
 
 import logging
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy import Select, select
 
 from outreach.audit.models import AuditEvent
 from outreach.extensions import db
@@ -37,3 +40,36 @@ def record_event(actor, action: str, obj, changes: dict[str, Any] | None = None)
     db.session.add(event)
     log.info("audit %s %s:%s by %s", action, event.object_type, event.object_id, event.user_id)
     return event
+
+
+def events_query(
+    action: str | None = None,
+    object_type: str | None = None,
+    user_id: int | None = None,
+    object_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select:
+    """SELECT of audit events matching the filters, newest first (dates are inclusive, UTC)."""
+    stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if user_id:
+        stmt = stmt.where(AuditEvent.user_id == user_id)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
+    if since:
+        stmt = stmt.where(AuditEvent.created_at >= datetime.combine(since, time.min, tzinfo=UTC))
+    if until:
+        stmt = stmt.where(AuditEvent.created_at < datetime.combine(until + timedelta(days=1), time.min,
+                                                                    tzinfo=UTC))
+    return stmt
+
+
+def event_choices() -> tuple[list[str], list[str]]:
+    """Distinct actions and object types present, for the filter menus."""
+    actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    types = list(db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)))
+    return actions, types

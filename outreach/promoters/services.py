@@ -1,21 +1,39 @@
-"""Promoter records: phone normalisation, creation and area assignment."""
+"""Promoter records: phone normalisation, create/edit/deactivate, area and OPD assignment, logins."""
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import phonenumbers
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
-from outreach.audit.services import record_event
+from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
 
 log = logging.getLogger(__name__)
 
+EDITABLE_FIELDS = ("name", "role", "phone", "opd", "active")
+
 
 class PhoneError(ValueError):
     """A phone number that is not a valid Indonesian (or international) number."""
+
+
+class PromoterError(ValueError):
+    """A change to a promoter that is not allowed; the message says why."""
+
+
+class DuplicatePhoneError(PromoterError):
+    """The phone already belongs to another promoter, who is kept in `existing` (the UI links to them)."""
+
+    def __init__(self, existing: Promoter):
+        super().__init__(_l("This phone number already belongs to %(name)s.", name=existing.name))
+        self.existing = existing
 
 
 def normalise_phone(raw: str, region: str = "ID") -> str:
@@ -43,22 +61,93 @@ def find_promoter_by_phone(phone: str) -> Promoter | None:
     return db.session.scalar(select(Promoter).where(Promoter.phone == phone))
 
 
-def create_promoter(name: str, role: str, phone: str, opd: Opd | None = None, actor=None) -> Promoter:
-    """Create a promoter after normalising the phone; a duplicate phone is refused."""
+def snapshot(promoter: Promoter) -> dict:
+    """The audited fields of a promoter as plain values (OPD by code)."""
+    return {
+        "name": promoter.name,
+        "role": promoter.role,
+        "phone": promoter.phone,
+        "opd": promoter.opd.code if promoter.opd else None,
+        "active": promoter.active,
+    }
+
+
+def _check(name: str, role: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise PromoterError(_l("The name is empty."))
     if role not in PROMOTER_ROLES:
-        raise ValueError(f"role must be one of {', '.join(PROMOTER_ROLES)}, not {role!r}")
+        raise PromoterError(_l("Role must be one of %(roles)s.", roles=", ".join(PROMOTER_ROLES)))
+    return name
+
+
+def create_promoter(name: str, role: str, phone: str, opd: Opd | None = None, actor=None) -> Promoter:
+    """Create a promoter after normalising the phone; a duplicate phone is refused (DuplicatePhoneError)."""
+    name = _check(name, role)
     e164 = normalise_phone(phone)
-    if find_promoter_by_phone(e164):
-        raise ValueError(f"phone {e164} already belongs to another promoter")
-    promoter = Promoter(name=name.strip(), role=role, phone=e164, opd=opd)
+    existing = find_promoter_by_phone(e164)
+    if existing:
+        raise DuplicatePhoneError(existing)
+    promoter = Promoter(name=name, role=role, phone=e164, opd=opd, active=True)
     db.session.add(promoter)
     db.session.flush()
-    record_event(actor, "promoter.create", promoter, {"name": promoter.name, "role": role})
+    record_event(actor, "promoter.create", promoter, diff({}, snapshot(promoter)))
+    log.info("created promoter %s (%s)", promoter.id, role)
     return promoter
+
+
+def update_promoter(promoter: Promoter, name: str, role: str, phone: str, opd: Opd | None, actor=None) -> dict:
+    """Change a promoter's details; returns the audited changes ({} when nothing changed)."""
+    name = _check(name, role)
+    e164 = normalise_phone(phone)
+    existing = find_promoter_by_phone(e164)
+    if existing is not None and existing.id != promoter.id:
+        raise DuplicatePhoneError(existing)
+    before = snapshot(promoter)
+    promoter.name, promoter.role, promoter.phone, promoter.opd = name, role, e164, opd
+    changes = diff(before, snapshot(promoter))
+    if changes:
+        record_event(actor, "promoter.update", promoter, changes)
+        log.info("updated promoter %s: %s", promoter.id, ", ".join(changes))
+    return changes
+
+
+def set_promoter_active(promoter: Promoter, active: bool, actor=None) -> None:
+    """Activate or deactivate a promoter; a deactivated promoter's login stops working too."""
+    from outreach.auth.models import User
+
+    if promoter.active == active:
+        return
+    before = snapshot(promoter)
+    promoter.active = active
+    user = db.session.scalar(select(User).where(User.promoter_id == promoter.id))
+    if user is not None:
+        user.active = active
+    record_event(actor, "promoter.update", promoter, diff(before, snapshot(promoter)))
+    log.info("promoter %s active=%s", promoter.id, active)
+
+
+def set_promoter_opd(promoter: Promoter, opd: Opd | None, actor=None) -> None:
+    """Attach the promoter to an OPD (or detach with None)."""
+    before = snapshot(promoter)
+    promoter.opd = opd
+    changes = diff(before, snapshot(promoter))
+    if changes:
+        record_event(actor, "promoter.update", promoter, changes)
+
+
+def current_clause(on: date | None = None):
+    """SQL condition: the Assignment is in force on a day (today by default)."""
+    on = on or date.today()
+    return and_(Assignment.start_date <= on, or_(Assignment.end_date.is_(None), Assignment.end_date > on))
 
 
 def assign_promoter(promoter: Promoter, area: Area, start: date | None = None, actor=None) -> Assignment:
     """Start an assignment of the promoter to the area (history is never overwritten)."""
+    if not promoter.active:
+        raise PromoterError(_l("%(name)s is not active.", name=promoter.name))
+    if not area.active:
+        raise PromoterError(_l("%(name)s is not active.", name=area.label))
     start = start or date.today()
     for current in promoter.current_assignments(start):
         if current.area_id == area.id:
@@ -66,18 +155,208 @@ def assign_promoter(promoter: Promoter, area: Area, start: date | None = None, a
     assignment = Assignment(promoter=promoter, area=area, start_date=start)
     db.session.add(assignment)
     db.session.flush()
-    record_event(actor, "promoter.assign", promoter, {"area": area.code, "start_date": str(start)})
+    record_event(actor, "promoter.assign", promoter, {"area": [None, area.code], "start_date": [None, str(start)]})
     log.info("assigned promoter %s to area %s", promoter.id, area.code)
     return assignment
 
 
 def unassign_promoter(assignment: Assignment, end: date | None = None, actor=None) -> Assignment:
     """End an assignment on a day, keeping it in the history."""
-    assignment.end_date = end or date.today()
+    end = end or date.today()
+    if end < assignment.start_date:
+        raise PromoterError(_l("The end date is before the start date."))
+    assignment.end_date = end
     record_event(
         actor,
         "promoter.unassign",
         assignment.promoter,
-        {"area": assignment.area.code, "end_date": str(assignment.end_date)},
+        {"area": [assignment.area.code, None], "end_date": [None, str(end)]},
     )
     return assignment
+
+
+def bulk_assign(promoters: Iterable[Promoter], area: Area, start: date | None = None, actor=None) -> int:
+    """Assign many promoters to one area; returns how many got a new assignment (others already had it)."""
+    added = 0
+    for promoter in promoters:
+        before = len(promoter.assignments)
+        assign_promoter(promoter, area, start, actor=actor)
+        added += len(promoter.assignments) > before
+    return added
+
+
+def assign_rt_heads(kelurahan: Area, choices: dict[int, Promoter], start: date | None = None, actor=None) -> int:
+    """Assign RT heads to the RTs of one kelurahan in one step: {rt area id: promoter}; returns new assignments."""
+    rts = {rt.id: rt for rt in rts_of_kelurahan(kelurahan)}
+    added = 0
+    for rt_id, promoter in choices.items():
+        rt = rts.get(rt_id)
+        if rt is None:
+            raise PromoterError(_l("That area is not an RT of %(name)s.", name=kelurahan.name))
+        if promoter.role != "rt":
+            raise PromoterError(_l("%(name)s is not an RT head.", name=promoter.name))
+        before = len(promoter.assignments)
+        assign_promoter(promoter, rt, start, actor=actor)
+        added += len(promoter.assignments) > before
+    return added
+
+
+def rts_of_kelurahan(kelurahan: Area) -> list[Area]:
+    """Active RT units below a kelurahan, in code order."""
+    return list(
+        db.session.scalars(
+            select(Area)
+            .where(Area.level == "rt", Area.active.is_(True), Area.code.startswith(kelurahan.code + "."))
+            .order_by(Area.code)
+        )
+    )
+
+
+def rt_heads_by_rt(kelurahan: Area) -> dict[int, list[Promoter]]:
+    """Current active RT heads per RT area id in a kelurahan."""
+    rows = db.session.execute(
+        select(Assignment.area_id, Promoter)
+        .join(Promoter, Promoter.id == Assignment.promoter_id)
+        .join(Area, Area.id == Assignment.area_id)
+        .where(current_clause(), Promoter.active.is_(True), Promoter.role == "rt",
+               Area.code.startswith(kelurahan.code + "."))
+    ).all()
+    found: dict[int, list[Promoter]] = {}
+    for area_id, promoter in rows:
+        found.setdefault(area_id, []).append(promoter)
+    return found
+
+
+def rt_head_candidates(kelurahan: Area) -> list[Promoter]:
+    """Active RT heads who have no area yet or already work in this kelurahan, by name."""
+    in_kelurahan = (
+        select(Assignment.promoter_id)
+        .join(Area, Area.id == Assignment.area_id)
+        .where(current_clause(), or_(Area.id == kelurahan.id, Area.code.startswith(kelurahan.code + ".")))
+    )
+    return list(
+        db.session.scalars(
+            select(Promoter)
+            .where(Promoter.active.is_(True), Promoter.role == "rt",
+                   or_(~_has_current_assignment(), Promoter.id.in_(in_kelurahan)))
+            .order_by(Promoter.name)
+        )
+    )
+
+
+def give_login(promoter: Promoter, email: str, password: str, actor=None):
+    """Create the promoter's own login (role promoter), which sees only their profile and assignments."""
+    from outreach.auth.models import PROMOTER, User
+    from outreach.auth.services import create_user
+
+    if not promoter.active:
+        raise PromoterError(_l("%(name)s is not active.", name=promoter.name))
+    if db.session.scalar(select(User.id).where(User.promoter_id == promoter.id)):
+        raise PromoterError(_l("%(name)s already has a login.", name=promoter.name))
+    return create_user(email, password, PROMOTER, promoter=promoter, actor=actor)
+
+
+def _has_current_assignment():
+    return exists().where(Assignment.promoter_id == Promoter.id, current_clause())
+
+
+def _covers(area: Area):
+    """Promoter has a current assignment in the area or anywhere below it."""
+    return exists().where(
+        Assignment.promoter_id == Promoter.id,
+        current_clause(),
+        Assignment.area_id.in_(
+            select(Area.id).where(or_(Area.id == area.id, Area.code.startswith(area.code + ".")))
+        ),
+    )
+
+
+@dataclass
+class PromoterFilters:
+    """What the promoter list is narrowed to; None means no filter."""
+
+    q: str | None = None
+    role: str | None = None
+    kecamatan: Area | None = None
+    kelurahan: Area | None = None
+    opd: Opd | None = None
+    active: bool | None = True
+    unassigned: bool = False
+
+
+def promoter_query(filters: PromoterFilters) -> Select:
+    """SELECT of promoters matching the filters, ordered by name."""
+    stmt = select(Promoter)
+    if filters.q:
+        term = filters.q.strip()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        conditions = [func.lower(Promoter.name).contains(term.lower(), autoescape=True)]
+        if len(digits) >= 4:
+            conditions.append(Promoter.phone.contains(digits.lstrip("0"), autoescape=True))
+        stmt = stmt.where(or_(*conditions))
+    if filters.role:
+        stmt = stmt.where(Promoter.role == filters.role)
+    if filters.opd is not None:
+        stmt = stmt.where(Promoter.opd_id == filters.opd.id)
+    if filters.active is not None:
+        stmt = stmt.where(Promoter.active.is_(filters.active))
+    for area in (filters.kelurahan, filters.kecamatan):
+        if area is not None:
+            stmt = stmt.where(_covers(area))
+            break
+    if filters.unassigned:
+        stmt = stmt.where(~_has_current_assignment())
+    return stmt.order_by(Promoter.name, Promoter.id)
+
+
+def with_list_loading(stmt: Select) -> Select:
+    """Load what the promoter list shows (OPD, assignments with their area, RW and kelurahan) in a few queries."""
+    return stmt.options(
+        selectinload(Promoter.opd),
+        selectinload(Promoter.assignments)
+        .selectinload(Assignment.area)
+        .selectinload(Area.parent)
+        .selectinload(Area.parent),
+    )
+
+
+def promoters_by_ids(ids: Iterable[int]) -> list[Promoter]:
+    """The promoters with these ids (unknown ids are ignored)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)).order_by(Promoter.name)))
+
+
+def login_of(promoter: Promoter):
+    """The promoter's login, if they have one."""
+    from outreach.auth.models import User
+
+    return db.session.scalar(select(User).where(User.promoter_id == promoter.id))
+
+
+def assignments_in(area: Area) -> list[Assignment]:
+    """Current assignments directly to an area, with their promoters, by role and name."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Promoter, Promoter.id == Assignment.promoter_id)
+            .where(Assignment.area_id == area.id, current_clause())
+            .order_by(Promoter.role, Promoter.name)
+        )
+    )
+
+
+def assignment_history(promoter: Promoter) -> list[Assignment]:
+    """All of a promoter's assignments, newest first (ended ones included)."""
+    return list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.promoter_id == promoter.id)
+            .order_by(Assignment.start_date.desc(), Assignment.id.desc())
+        )
+    )
+
+
+def list_opd_choices() -> list[Opd]:
+    """Active OPDs by name, for menus."""
+    return list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
 from outreach.promoters.services import (
+    DuplicatePhoneError,
     PhoneError,
+    PromoterError,
     assign_promoter,
     create_promoter,
     format_phone,
@@ -52,13 +54,14 @@ def test_create_promoter_stores_e164_and_audits(db):
 
 
 def test_duplicate_phone_is_refused(db):
-    PromoterFactory(phone="+6281234567890")
-    with pytest.raises(ValueError, match="already belongs"):
+    existing = PromoterFactory(phone="+6281234567890")
+    with pytest.raises(DuplicatePhoneError) as excinfo:
         create_promoter("Budi", "rt", "0812 3456 7890")
+    assert excinfo.value.existing == existing
 
 
 def test_unknown_role_is_refused(db):
-    with pytest.raises(ValueError, match="role"):
+    with pytest.raises(PromoterError, match="pamong, linmas, rt"):
         create_promoter("Budi", "lurah", "081234567890")
 
 

@@ -1,0 +1,124 @@
+"""Where the campaign cannot reach yet: RTs without an RT head, kelurahan without pamong or linmas,
+promoters without any area. All figures are SQL counts over current assignments of active promoters.
+"""
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from outreach.areas.models import Area
+from outreach.extensions import db
+from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.services import current_clause
+
+
+def _covered_area_ids(role: str) -> Select:
+    """Ids of areas with a current assignment of an active promoter of this role."""
+    return (
+        select(Assignment.area_id)
+        .join(Promoter, Promoter.id == Assignment.promoter_id)
+        .where(current_clause(), Promoter.active.is_(True), Promoter.role == role)
+    )
+
+
+def _kelurahan_with(role: str) -> Select:
+    """Ids of kelurahan where an active promoter of this role works (in the kelurahan or below it)."""
+    kel = aliased(Area)
+    target = aliased(Area)
+    return (
+        select(kel.id)
+        .join(target, or_(target.id == kel.id, target.code.startswith(kel.code + ".")))
+        .where(kel.level == "kelurahan", target.id.in_(_covered_area_ids(role)))
+    )
+
+
+def coverage_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) -> list[dict]:
+    """One row per kecamatan (no filter) or per kelurahan (within a kecamatan/kelurahan), with counts:
+    kelurahan, kelurahan without pamong / without linmas, RTs, RTs without an RT head."""
+    kel = aliased(Area)
+    rw = aliased(Area)
+    rt = aliased(Area)
+    by_kelurahan = kecamatan is not None or kelurahan is not None
+    key = kel.id if by_kelurahan else kel.parent_id
+    scope = [kel.level == "kelurahan", kel.active.is_(True)]
+    if kelurahan is not None:
+        scope.append(kel.id == kelurahan.id)
+    elif kecamatan is not None:
+        scope.append(kel.parent_id == kecamatan.id)
+    kel_stats = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                key,
+                func.count(kel.id),
+                func.sum(case((kel.id.in_(_kelurahan_with("pamong")), 0), else_=1)),
+                func.sum(case((kel.id.in_(_kelurahan_with("linmas")), 0), else_=1)),
+            )
+            .where(*scope)
+            .group_by(key)
+        )
+    }
+    rt_stats = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(key, func.count(rt.id), func.sum(case((rt.id.in_(_covered_area_ids("rt")), 0), else_=1)))
+            .select_from(rt)
+            .join(rw, rw.id == rt.parent_id)
+            .join(kel, kel.id == rw.parent_id)
+            .where(rt.level == "rt", rt.active.is_(True), *scope)
+            .group_by(key)
+        )
+    }
+    units = db.session.scalars(select(Area).where(Area.id.in_(list(kel_stats))).order_by(Area.name))
+    rows = []
+    for unit in units:
+        n_kel, no_pamong, no_linmas = kel_stats[unit.id]
+        n_rt, no_head = rt_stats.get(unit.id, (0, 0))
+        rows.append({
+            "area": unit, "kelurahan": n_kel, "without_pamong": int(no_pamong or 0),
+            "without_linmas": int(no_linmas or 0), "rts": n_rt, "rts_without_head": int(no_head or 0),
+        })
+    return rows
+
+
+def uncovered_rts_query(kecamatan: Area | None = None, kelurahan: Area | None = None) -> Select:
+    """SELECT of (RT, RW, kelurahan, kecamatan) for active RTs without a current active RT head."""
+    rt, rw, kel, kec = (aliased(Area, name=n) for n in ("rt", "rw", "kel", "kec"))
+    stmt = (
+        select(rt, rw, kel, kec)
+        .select_from(rt)
+        .join(rw, rw.id == rt.parent_id)
+        .join(kel, kel.id == rw.parent_id)
+        .join(kec, kec.id == kel.parent_id)
+        .where(rt.level == "rt", rt.active.is_(True), rt.id.not_in(_covered_area_ids("rt")))
+        .order_by(rt.code)
+    )
+    if kelurahan is not None:
+        stmt = stmt.where(kel.id == kelurahan.id)
+    elif kecamatan is not None:
+        stmt = stmt.where(kec.id == kecamatan.id)
+    return stmt
+
+
+def unassigned_promoters_query(role: str | None = None) -> Select:
+    """SELECT of active promoters with no current assignment, by name."""
+    stmt = (
+        select(Promoter)
+        .where(Promoter.active.is_(True),
+               ~select(Assignment.id).where(Assignment.promoter_id == Promoter.id, current_clause()).exists())
+        .order_by(Promoter.name)
+    )
+    if role in PROMOTER_ROLES:
+        stmt = stmt.where(Promoter.role == role)
+    return stmt
+
+
+def unassigned_counts() -> dict[str, int]:
+    """Active promoters without any area, per role."""
+    stmt = unassigned_promoters_query().order_by(None).with_only_columns(Promoter.role, func.count())
+    found = dict(db.session.execute(stmt.group_by(Promoter.role)).all())
+    return {role: found.get(role, 0) for role in PROMOTER_ROLES}
+
+
+def count(stmt: Select) -> int:
+    """Number of rows a SELECT returns."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

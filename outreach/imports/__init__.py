@@ -1,0 +1,1 @@
+"""Imports domain: uploads kept in the database between preview and confirm."""

@@ -1,0 +1,62 @@
+"""The two-step import every CSV upload uses: check and preview, then confirm and write all or nothing.
+
+The checked text is stored in the database (`PendingImport`), so the confirm may reach any app
+instance; the confirm checks the text again against the current data before writing anything.
+"""
+
+import logging
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.csvio import CsvError, ImportPreview, decode_upload
+from outreach.extensions import db
+from outreach.imports.forms import ConfirmForm, UploadForm
+from outreach.imports.services import discard, find_pending, stash_upload
+
+log = logging.getLogger(__name__)
+
+
+def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPreview], page: dict):
+    """Read the uploaded file, check it and show the preview (stashing it when it is clean)."""
+    upload = form.file.data
+    try:
+        text = decode_upload(upload.read(), filename=upload.filename)
+        preview = check(text)
+    except CsvError as exc:
+        db.session.rollback()
+        return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
+    confirm = None
+    if preview.ok:
+        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", text)
+        confirm = ConfirmForm(token=pending.token)
+        db.session.commit()
+    return render_template("imports/upload.html", form=form, page=page, preview=preview, confirm=confirm,
+                           filename=upload.filename), (200 if preview.ok else 422)
+
+
+def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Callable[..., dict], page: dict):
+    """Check the stashed upload again and write it all, or nothing when any row has a problem."""
+    form = ConfirmForm()
+    pending = find_pending(form.token.data or "", kind, current_user) if form.validate_on_submit() else None
+    if pending is None:
+        flash(_("That upload has expired or was already imported. Upload the file again."), "error")
+        return redirect(page["url"])
+    preview = check(pending.content)
+    if not preview.ok:
+        db.session.rollback()
+        return render_template("imports/upload.html", form=UploadForm(), page=page, preview=preview,
+                               filename=pending.filename), 422
+    try:
+        counts = apply(preview, actor=current_user, filename=pending.filename)
+        discard(pending)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("%s import of %s failed; nothing was written", kind, pending.filename)
+        raise
+    flash(_("Imported %(file)s: %(added)s added, %(updated)s updated, %(unchanged)s unchanged.",
+            file=pending.filename, **{k: counts[k] for k in ("added", "updated", "unchanged")}), "success")
+    return redirect(page["done_url"])

@@ -1,0 +1,45 @@
+"""Keeping an upload between its preview and the user's confirmation."""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from outreach.extensions import db
+from outreach.imports.models import PendingImport
+from outreach.models import utcnow
+
+log = logging.getLogger(__name__)
+
+# An upload not confirmed within a day is dropped; the user uploads it again.
+PENDING_LIFETIME = timedelta(days=1)
+
+
+def stash_upload(kind: str, user, filename: str, content: str) -> PendingImport:
+    """Store an upload's text for a later confirm and return it (its `token` goes in the confirm form)."""
+    db.session.execute(delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
+    pending = PendingImport(
+        token=secrets.token_urlsafe(32), kind=kind, user_id=user.id, filename=filename[:255], content=content
+    )
+    db.session.add(pending)
+    db.session.flush()
+    log.info("stashed %s import %s (%d chars) for user %s", kind, pending.id, len(content), user.id)
+    return pending
+
+
+def find_pending(token: str, kind: str, user) -> PendingImport | None:
+    """The user's own pending upload of this kind with this token, if it has not expired."""
+    return db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == token,
+            PendingImport.kind == kind,
+            PendingImport.user_id == user.id,
+            PendingImport.created_at >= utcnow() - PENDING_LIFETIME,
+        )
+    )
+
+
+def discard(pending: PendingImport) -> None:
+    """Forget an upload once it is imported or abandoned."""
+    db.session.delete(pending)

@@ -1,0 +1,1 @@
+"""Participation: respondent counts, baselines, targets, uplift and the leadership dashboard."""

@@ -1,0 +1,570 @@
+"""Dashboard figures: counts, targets, progress, forecast, rates and uplift, aggregated in SQL.
+
+Progress counts the round from its start to the end of the chosen range ("as of"). The forecast
+adds the recent pace, the mean per WIB day over the 7 days ending on the as-of day, for every day
+left until the deadline. A unit is on track when the forecast reaches its target.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from outreach.areas.models import Area, Opd
+from outreach.drives.models import CANCELLED, Drive
+from outreach.drives.timezone import wib_day_start, wib_days
+from outreach.extensions import db
+from outreach.participation.days import day_range, wib_today
+from outreach.participation.models import AUDIENCES, Baseline, RespondentCount, SurveyRound, Target
+from outreach.participation.series import Unit, get_source, kecamatan_of_row
+from outreach.participation.services import unit_label
+from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
+
+PACE_DAYS = 7
+COMPARISON_MODES = ("kecamatan", "city", "custom")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The chosen date range inside a round; figures are as of `as_of` (the range end, capped at the deadline)."""
+
+    round: SurveyRound
+    start: date
+    end: date
+
+    @property
+    def as_of(self) -> date:
+        """The day progress and the forecast are computed for."""
+        return min(self.end, self.round.deadline)
+
+    @property
+    def days(self) -> int:
+        """Days in the range."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def days_left(self) -> int:
+        """Days after the as-of day up to and including the deadline."""
+        return max(0, (self.round.deadline - self.as_of).days)
+
+    @property
+    def prev_start(self) -> date:
+        """Start of the equally long window just before the range."""
+        return self.start - timedelta(days=self.days)
+
+    @property
+    def pace_start(self) -> date:
+        """First day of the pace window."""
+        return self.as_of - timedelta(days=PACE_DAYS - 1)
+
+
+DEFAULT_DAYS = 28
+
+
+def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
+    """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
+    today = today or wib_today()
+    if end is None:
+        end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
+    if start is None or start > end:
+        start = min(max(round_.starts_on, end - timedelta(days=DEFAULT_DAYS - 1)), end)
+    return Period(round_, start, end)
+
+
+@dataclass
+class Figures:
+    """One row of a dashboard table (a unit, or the city)."""
+
+    unit: Unit | None
+    label: str
+    audience: str | None
+    range_count: int = 0
+    prev_count: int = 0
+    to_date: int = 0
+    pace: float = 0.0
+    forecast: float = 0.0
+    target: int | None = None
+    target_derived: bool = False
+    baseline: int | None = None
+    population: int | None = None
+    per: int = 1000
+    spark: list[int] = field(default_factory=list)
+    # Change per day minus the mean change of the other rows of the same table (None when unknown).
+    peer_uplift: float | None = None
+
+    @property
+    def code(self) -> str:
+        """The unit's code (the city's for the city row)."""
+        return self.unit.code if self.unit is not None else ""
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the target reached so far (1.0 = 100%)."""
+        return self.to_date / self.target if self.target else None
+
+    @property
+    def forecast_progress(self) -> float | None:
+        """Share of the target the forecast reaches."""
+        return self.forecast / self.target if self.target else None
+
+    @property
+    def on_track(self) -> bool | None:
+        """Whether the forecast at the deadline reaches the target (None without a target)."""
+        return None if not self.target else self.forecast >= self.target
+
+    @property
+    def rate(self) -> float | None:
+        """Respondents so far per 1,000 residents (areas) or per 100 employees (OPDs)."""
+        return self.to_date / self.population * self.per if self.population else None
+
+    @property
+    def vs_baseline(self) -> float | None:
+        """Change of the count so far against the previous round's total (0.1 = +10%)."""
+        return self.to_date / self.baseline - 1 if self.baseline else None
+
+    @property
+    def forecast_vs_baseline(self) -> float | None:
+        """Change of the forecast at the deadline against the previous round's total."""
+        return self.forecast / self.baseline - 1 if self.baseline else None
+
+    def change_per_day(self, period: Period) -> float | None:
+        """Mean per day in the range minus mean per day in the window before it (None before the round)."""
+        if period.prev_start < period.round.starts_on:
+            return None
+        return (self.range_count - self.prev_count) / period.days
+
+
+def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
+    """Set each row's change per day minus the mean change of the other rows (its peers).
+
+    A quick difference-in-differences for the tables, without an interval; the uplift page gives
+    the interval and keeps units with a drive out of the comparison.
+    """
+    changes = [row.change_per_day(period) for row in rows]
+    if len(rows) < 2 or changes[0] is None:
+        return rows
+    total = sum(changes)
+    for row, change in zip(rows, changes, strict=True):
+        row.peer_uplift = change - (total - change) / (len(rows) - 1)
+    return rows
+
+
+def _sums(period: Period):
+    """Conditional sums for the range, the previous window, the round so far and the pace window."""
+    day, daily = RespondentCount.day, RespondentCount.daily
+
+    def within(first: date, last: date):
+        return func.coalesce(func.sum(case((day.between(first, last), daily), else_=0)), 0)
+
+    columns = (
+        within(period.start, period.end),
+        within(period.prev_start, period.start - timedelta(days=1)),
+        within(period.round.starts_on, period.as_of),
+        within(period.pace_start, period.as_of),
+    )
+    lowest = min(period.prev_start, period.round.starts_on, period.pace_start)
+    return columns, day.between(lowest, max(period.end, period.as_of))
+
+
+def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
+    if sums:
+        fig.range_count, fig.prev_count, fig.to_date, recent = (int(v) for v in sums)
+        if period.as_of >= period.round.starts_on:
+            fig.pace = recent / PACE_DAYS
+    fig.forecast = fig.to_date + fig.pace * period.days_left
+    return fig
+
+
+def _by_unit(group_col, period: Period, audience: str | None, *where, join_area: bool = False) -> dict:
+    columns, in_window = _sums(period)
+    query = select(group_col, *columns).where(in_window, *where).group_by(group_col)
+    if join_area:
+        query = query.join(Area, Area.id == RespondentCount.area_id)
+    if audience:
+        query = query.where(RespondentCount.audience == audience)
+    return {row[0]: row[1:] for row in db.session.execute(query)}
+
+
+def _unit_values(model, column, round_: SurveyRound, audience: str | None, unit_col, *where, join_area=False):
+    query = select(unit_col, func.sum(column)).where(model.round_id == round_.id, *where).group_by(unit_col)
+    if join_area:
+        query = query.join(Area, Area.id == model.area_id)
+    if audience:
+        query = query.where(model.audience == audience)
+    return {k: int(v) for k, v in db.session.execute(query) if v is not None}
+
+
+def _area_plans(round_: SurveyRound, audience: str | None, model, column, level: str, parent: Area | None):
+    """Values per area: set on the area itself, else derived as the sum over its kelurahan."""
+    own = _unit_values(model, column, round_, audience, model.area_id, model.area_id.is_not(None))
+    if level == "kelurahan":
+        return {k: (v, False) for k, v in own.items()}
+    derived = _unit_values(model, column, round_, audience, Area.parent_id, Area.level == "kelurahan", join_area=True)
+    values = {k: (v, True) for k, v in derived.items()}
+    values.update({k: (v, False) for k, v in own.items()})
+    return values
+
+
+def _sparks(units: list[Unit], period: Period, audience: str | None) -> dict:
+    series = get_source("respondents").daily(units, period.start, period.end, audience)
+    days = day_range(period.start, period.end)
+    return {unit: [series[unit].get(d, 0) for d in days] for unit in units}
+
+
+def area_rows(period: Period, audience: str | None, parent: Area | None = None) -> list[Figures]:
+    """Figures per kecamatan (parent None) or per kelurahan of a kecamatan."""
+    if parent is None:
+        level = "kecamatan"
+        units = list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
+        sums = _by_unit(
+            kecamatan_of_row(), period, audience, Area.level.in_(("kecamatan", "kelurahan")), join_area=True
+        )
+    else:
+        level = "kelurahan"
+        units = list(
+            db.session.scalars(
+                select(Area).where(Area.level == "kelurahan", Area.parent_id == parent.id).order_by(Area.name)
+            )
+        )
+        sums = _by_unit(
+            RespondentCount.area_id,
+            period,
+            audience,
+            Area.parent_id == parent.id,
+            Area.level == "kelurahan",
+            join_area=True,
+        )
+    targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
+    baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
+    population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
+    sparks = _sparks(units, period, audience)
+    rows = []
+    for unit in units:
+        fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
+        fig.target, fig.target_derived = targets.get(unit.id, (None, False))
+        fig.baseline = baselines.get(unit.id, (None, False))[0]
+        fig.population = population.get(unit.id, (None, False))[0]
+        rows.append(_fill(fig, sums.get(unit.id), period))
+    return with_peer_uplift(rows, period)
+
+
+def opd_rows(period: Period, audience: str) -> list[Figures]:
+    """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
+    units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
+    sums = _by_unit(RespondentCount.opd_id, period, audience, RespondentCount.opd_id.is_not(None))
+    targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
+    baselines = _unit_values(
+        Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
+    )
+    population = _unit_values(
+        Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
+    )
+    units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
+    sparks = _sparks(units, period, audience)
+    rows = []
+    for unit in units:
+        fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
+        fig.target = targets.get(unit.id)
+        fig.baseline = baselines.get(unit.id)
+        fig.population = population.get(unit.id)
+        rows.append(_fill(fig, sums.get(unit.id), period))
+    return with_peer_uplift(rows, period)
+
+
+def city_area() -> Area | None:
+    """The kota area (Kota Bandar Lampung)."""
+    return db.session.scalar(select(Area).where(Area.level == "kota"))
+
+
+def _city_filter(audience: str, city: Area | None):
+    """Rows that make the city's figure: KPK's reported city total when there is one, else every unit's."""
+    if city is not None:
+        reported = db.session.scalar(
+            select(func.count())
+            .select_from(RespondentCount)
+            .where(RespondentCount.area_id == city.id, RespondentCount.audience == audience)
+        )
+        if reported:
+            return (RespondentCount.area_id == city.id,), True
+    return (), False
+
+
+def city_figures(period: Period, audience: str) -> tuple[Figures, bool]:
+    """The city's figures for one audience, and whether they are the reported city total."""
+    city = city_area()
+    where, reported = _city_filter(audience, city)
+    columns, in_window = _sums(period)
+    query = select(*columns).where(in_window, RespondentCount.audience == audience, *where)
+    fig = Figures(unit=city, label=city.name if city else "", audience=audience)
+    _fill(fig, db.session.execute(query).one(), period)
+    set_target = city and db.session.scalar(
+        select(Target.target).where(
+            Target.round_id == period.round.id, Target.area_id == city.id, Target.audience == audience
+        )
+    )
+    if set_target:
+        fig.target = set_target
+    else:
+        kecamatan = _area_plans(period.round, audience, Target, Target.target, "kecamatan", None)
+        kec_ids = set(db.session.scalars(select(Area.id).where(Area.level == "kecamatan")))
+        opd_total = db.session.scalar(
+            select(func.sum(Target.target)).where(
+                Target.round_id == period.round.id, Target.audience == audience, Target.opd_id.is_not(None)
+            )
+        )
+        total = sum(v for k, (v, _d) in kecamatan.items() if k in kec_ids) + int(opd_total or 0)
+        fig.target, fig.target_derived = (total or None), True
+    baseline = city and db.session.scalar(
+        select(Baseline.respondents).where(
+            Baseline.round_id == period.round.id, Baseline.area_id == city.id, Baseline.audience == audience
+        )
+    )
+    fig.baseline = baseline or None
+    return fig, reported
+
+
+def city_daily(period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1) -> dict[date, int]:
+    """The city's count per WIB day from `lead_days` before the range to its end."""
+    city = city_area()
+    totals: dict[date, int] = {}
+    for aud in [audience] if audience else AUDIENCES:
+        where, _reported = _city_filter(aud, city)
+        query = (
+            select(RespondentCount.day, func.sum(RespondentCount.daily))
+            .where(
+                RespondentCount.audience == aud,
+                RespondentCount.day.between(period.start - timedelta(days=lead_days), period.end),
+                *where,
+            )
+            .group_by(RespondentCount.day)
+        )
+        for day, count in db.session.execute(query):
+            totals[day] = totals.get(day, 0) + int(count)
+    return totals
+
+
+def with_moving_average(
+    daily: dict[date, int], start: date, end: date, first: date, window: int = PACE_DAYS
+) -> list[tuple[date, int, float]]:
+    """(day, count, trailing mean over up to `window` days, none before `first`) for each day of the range."""
+    points = []
+    for day in day_range(start, end):
+        span = [daily.get(day - timedelta(days=i), 0) for i in range(window) if day - timedelta(days=i) >= first]
+        points.append((day, daily.get(day, 0), sum(span) / len(span) if span else 0.0))
+    return points
+
+
+def _drives_between(start: date, end: date) -> list[Drive]:
+    """Drives (not cancelled) that touch any WIB day from start to end."""
+    return list(
+        db.session.scalars(
+            select(Drive)
+            .where(
+                Drive.status != CANCELLED,
+                Drive.starts_at < wib_day_start(end + timedelta(days=1)),
+                Drive.ends_at > wib_day_start(start),
+            )
+            .order_by(Drive.starts_at)
+        )
+    )
+
+
+def drive_units(drive: Drive) -> set[Unit]:
+    """Every unit a drive reached: its OPDs, its areas, the kelurahan of a targeted kecamatan and the
+    kecamatan of a targeted kelurahan (so neither serves as an untouched comparison)."""
+    units: set[Unit] = set(drive.opds)
+    for area in drive.areas:
+        units.add(area)
+        if area.level == "kecamatan":
+            units.update(a for a in area.children if a.level == "kelurahan")
+        elif area.parent is not None:
+            units.add(area.parent)
+    return units
+
+
+def units_with_drives(start: date, end: date) -> set[Unit]:
+    """Units that had a drive from start to end, to keep out of comparison groups."""
+    units: set[Unit] = set()
+    for drive in _drives_between(start, end):
+        units |= drive_units(drive)
+    return units
+
+
+def drive_markers(start: date, end: date, within: Area | None = None) -> list[tuple[date, str]]:
+    """(first WIB day, label) of the drives in the range, optionally only those in one kecamatan."""
+    markers = []
+    for drive in _drives_between(start, end):
+        if within is not None and within not in drive_units(drive):
+            continue
+        markers.append((max(start, wib_days(drive.starts_at, drive.ends_at)[0]), drive.title))
+    return markers
+
+
+FOLLOW_DAYS = 6
+
+
+def drive_window(drive: Drive) -> tuple[date, date]:
+    """The drive's post window: its first WIB day to FOLLOW_DAYS after its last (people answer later)."""
+    days = wib_days(drive.starts_at, drive.ends_at)
+    return days[0], days[-1] + timedelta(days=FOLLOW_DAYS)
+
+
+def drive_treated(drive: Drive) -> list[Unit]:
+    """The units a drive targeted, as the uplift's treated units."""
+    return [*drive.areas, *drive.opds]
+
+
+def comparison_groups(
+    treated: Sequence[Unit], mode: str, custom: Sequence[Unit], start: date, end: date
+) -> dict[Unit, list[Unit]]:
+    """For each treated unit, the units to compare it with (never treated, never with a drive).
+
+    Kelurahan: the other kelurahan of the same kecamatan ("kecamatan", the default) or of the whole
+    city ("city"); kecamatan: the other kecamatan; OPDs: the other active OPDs; or a chosen list.
+    """
+    # Comparison units must be untouched in both windows, or their own drive would mask the effect.
+    length = (end - start).days + 1
+    excluded = set(treated) | units_with_drives(start - timedelta(days=length), end)
+    kelurahan = list(db.session.scalars(select(Area).where(Area.level == "kelurahan", Area.active.is_(True))))
+    kecamatan = list(db.session.scalars(select(Area).where(Area.level == "kecamatan", Area.active.is_(True))))
+    opds = list(db.session.scalars(select(Opd).where(Opd.active.is_(True))))
+    groups: dict[Unit, list[Unit]] = {}
+    for unit in treated:
+        if mode == "custom":
+            pool = [u for u in custom if type(u) is type(unit)]
+        elif isinstance(unit, Opd):
+            pool = opds
+        elif unit.level == "kecamatan":
+            pool = kecamatan
+        elif mode == "city":
+            pool = kelurahan
+        else:
+            pool = [k for k in kelurahan if k.parent_id == unit.parent_id]
+        groups[unit] = [u for u in pool if u not in excluded]
+    return groups
+
+
+@dataclass
+class UpliftReport:
+    """Uplift of a set of units in a window: one result for areas, one for OPDs, plus baselines."""
+
+    start: date
+    end: date
+    audience: str | None
+    source_label: object
+    areas: UpliftResult | None = None
+    opds: UpliftResult | None = None
+    baselines: list[Figures] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+    drive: Drive | None = None
+
+    @property
+    def extra_total(self) -> float | None:
+        """Additional respondents over the post window, areas and OPDs together (None when unknown)."""
+        totals = [r.extra_total for r in (self.areas, self.opds) if r is not None and r.extra_total is not None]
+        return sum(totals) if totals else None
+
+    @property
+    def cost_per_extra(self) -> float | None:
+        """The drive's cost per additional respondent, when both are known and the uplift is positive."""
+        if self.drive is None or not self.drive.cost or not self.extra_total or self.extra_total <= 0:
+            return None
+        return self.drive.cost / self.extra_total
+
+
+def uplift_report(
+    treated: Sequence[Unit],
+    start: date,
+    end: date,
+    audience: str | None = None,
+    mode: str = "kecamatan",
+    custom: Sequence[Unit] = (),
+    source_key: str = "respondents",
+    round_: SurveyRound | None = None,
+    seed: int = DEFAULT_SEED,
+    resamples: int = RESAMPLES,
+    drive: Drive | None = None,
+) -> UpliftReport:
+    """Difference-in-differences for the treated areas and OPDs, and their counts against the baseline."""
+    source = get_source(source_key)
+    report = UpliftReport(start=start, end=end, audience=audience, source_label=source.label, drive=drive)
+    groups = comparison_groups(treated, mode, custom, start, end)
+    everyone = list({u for u in treated} | {c for members in groups.values() for c in members})
+    length = (end - start).days + 1
+    series = source.daily(everyone, start - timedelta(days=max(length, 0)), end, audience)
+    span = source.span(audience)
+    report.labels = {u: unit_label(u) for u in everyone}
+    for attr, kind in (("areas", Area), ("opds", Opd)):
+        mine = [u for u in treated if isinstance(u, kind)]
+        if mine:
+            setattr(
+                report, attr, compute_uplift(series, mine, groups, start, end, span, seed=seed, resamples=resamples)
+            )
+    if round_ is not None:
+        report.baselines = baseline_rows(treated, make_period(round_, None, None), audience)
+    return report
+
+
+def baseline_rows(units: Sequence[Unit], period: Period, audience: str | None) -> list[Figures]:
+    """Each unit's count so far and forecast against the previous round's total."""
+    rows: list[Figures] = []
+    areas = [u for u in units if isinstance(u, Area)]
+    opds = [u for u in units if isinstance(u, Opd)]
+    for parent in {a.parent for a in areas if a.level == "kelurahan"}:
+        rows += [r for r in area_rows(period, audience, parent) if r.unit in areas]
+    if any(a.level == "kecamatan" for a in areas):
+        rows += [r for r in area_rows(period, audience) if r.unit in areas]
+    for aud in [audience] if audience else AUDIENCES:
+        rows += [r for r in opd_rows(period, aud) if r.unit in opds]
+    return rows
+
+
+def parse_unit_codes(codes: Sequence[str]) -> tuple[list[Unit], list[str]]:
+    """Kelurahan, kecamatan and OPDs for the given codes, and the codes that match none."""
+    wanted = [c.strip() for c in codes if c.strip()]
+    areas = {
+        a.code: a
+        for a in db.session.scalars(
+            select(Area).where(Area.code.in_(wanted), Area.level.in_(("kecamatan", "kelurahan")))
+        )
+    }
+    opds = {o.code: o for o in db.session.scalars(select(Opd).where(Opd.code.in_(wanted)))}
+    units, unknown = [], []
+    for code in dict.fromkeys(wanted):
+        unit = areas.get(code) or opds.get(code)
+        if unit:
+            units.append(unit)
+        else:
+            unknown.append(code)
+    return units, unknown
+
+
+def drive_uplift(drive: Drive, source_key: str = "respondents", resamples: int = RESAMPLES) -> UpliftReport:
+    """Uplift of one drive: its target units over its window, against untouched units."""
+    start, end = drive_window(drive)
+    return uplift_report(
+        drive_treated(drive),
+        start,
+        end,
+        audience=drive.audience,
+        source_key=source_key,
+        resamples=resamples,
+        drive=drive,
+    )
+
+
+def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list[UpliftReport]:
+    """Every drive whose windows lie inside the data, most additional respondents first.
+
+    Fewer resamples than the uplift page keep the list quick; each drive's page has the full interval.
+    """
+    span = get_source(source_key).span(None)
+    if span is None:
+        return []
+    reports = []
+    for drive in _drives_between(span[0], span[1]):
+        start, end = drive_window(drive)
+        if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
+            reports.append(drive_uplift(drive, source_key, resamples))
+    return sorted(reports, key=lambda r: (r.extra_total is None, -(r.extra_total or 0)))

@@ -1,0 +1,159 @@
+"""Survey rounds, targets, baselines and respondent counts per area or OPD.
+
+Every figure belongs to one unit: an area (kota, kecamatan or kelurahan) or an OPD, never both.
+Partial unique indexes give each unit its own natural key, because a plain unique constraint
+treats the empty side (NULL) as always distinct.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.areas.models import Area, Opd
+from outreach.extensions import db
+from outreach.models import TimestampMixin, UTCDateTime, utcnow
+
+AUDIENCES = ("eksternal", "internal")
+COUNT_KINDS = ("daily", "cumulative")
+# Respondent counts are reported for the city, a kecamatan or a kelurahan, not per RW/RT.
+COUNT_LEVELS = ("kota", "kecamatan", "kelurahan")
+ONE_UNIT = "(area_id IS NULL) <> (opd_id IS NULL)"
+
+
+def _unit_indexes(table: str, *key: str) -> tuple:
+    """A unique index per unit kind over `key`, limited to the rows of that kind."""
+    return tuple(
+        Index(
+            f"uq_{table}_{unit}",
+            unit,
+            *key,
+            unique=True,
+            postgresql_where=text(f"{unit} IS NOT NULL"),
+            sqlite_where=text(f"{unit} IS NOT NULL"),
+        )
+        for unit in ("area_id", "opd_id")
+    )
+
+
+class UnitMixin:
+    """Helpers for rows that belong to an area or an OPD."""
+
+    area: Mapped[Area | None]
+    opd: Mapped[Opd | None]
+
+    @property
+    def unit(self) -> Area | Opd:
+        """The area or OPD the row belongs to."""
+        return self.area if self.area is not None else self.opd
+
+    @property
+    def unit_code(self) -> str:
+        """The code of the row's unit."""
+        return self.unit.code
+
+
+class SurveyRound(TimestampMixin, db.Model):
+    """One SPI data-collection round: its period and deadline (dates are WIB days)."""
+
+    __tablename__ = "survey_round"
+    __table_args__ = (CheckConstraint("starts_on <= deadline", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(unique=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"<SurveyRound {self.year} {self.starts_on}..{self.deadline}>"
+
+    def days(self) -> int:
+        """Number of WIB days in the period, both ends included."""
+        return (self.deadline - self.starts_on).days + 1
+
+
+class Target(UnitMixin, TimestampMixin, db.Model):
+    """How many respondents a unit aims for in a round, per audience."""
+
+    __tablename__ = "participation_target"
+    __table_args__ = (
+        CheckConstraint(ONE_UNIT, name="one_unit"),
+        CheckConstraint("target > 0", name="positive"),
+        *_unit_indexes("participation_target", "round_id", "audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    audience: Mapped[str] = mapped_column(String(10))
+    target: Mapped[int]
+
+    round: Mapped[SurveyRound] = relationship()
+    area: Mapped[Area | None] = relationship()
+    opd: Mapped[Opd | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Target round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience} {self.target}>"
+
+
+class Baseline(UnitMixin, TimestampMixin, db.Model):
+    """The previous round's respondents of a unit, and its population or employees for rates."""
+
+    __tablename__ = "participation_baseline"
+    __table_args__ = (
+        CheckConstraint(ONE_UNIT, name="one_unit"),
+        CheckConstraint("respondents >= 0", name="respondents"),
+        CheckConstraint("population IS NULL OR population > 0", name="population"),
+        *_unit_indexes("participation_baseline", "round_id", "audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    audience: Mapped[str] = mapped_column(String(10))
+    respondents: Mapped[int]
+    # Residents for an area, employees for an OPD; optional, used for rates.
+    population: Mapped[int | None]
+
+    round: Mapped[SurveyRound] = relationship()
+    area: Mapped[Area | None] = relationship()
+    opd: Mapped[Opd | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Baseline round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience}>"
+
+
+class RespondentCount(UnitMixin, TimestampMixin, db.Model):
+    """A respondent count from outside (KPK's progress, an OPD's report) for one WIB day.
+
+    `reported` is the figure as given (a day's count or a running total); `daily` is the
+    increment on that day, derived from the running total for cumulative series. The natural
+    key (day, unit, audience, source) makes re-imports update rather than add.
+    """
+
+    __tablename__ = "respondent_count"
+    __table_args__ = (
+        CheckConstraint(ONE_UNIT, name="one_unit"),
+        CheckConstraint("reported >= 0", name="reported"),
+        *_unit_indexes("respondent_count", "day", "audience", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    audience: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    reported: Mapped[int]
+    daily: Mapped[int]
+    source: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    area: Mapped[Area | None] = relationship()
+    opd: Mapped[Opd | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RespondentCount {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.daily}>"

@@ -1,0 +1,218 @@
+"""Uplift by difference-in-differences, with a bootstrap interval over units. Pure: no database.
+
+For a window of L WIB days (the post window) the pre window is the L days just before it. For each
+unit, its change is (mean per day in post) - (mean per day in pre). A treated unit's uplift is its
+change minus the mean change of its comparison units (units without a drive in the window), which
+removes what happened everywhere anyway (news, reminders from KPK, the deadline getting close).
+The pooled uplift is the mean of the treated units' uplifts. The 95% interval resamples units with
+replacement (treated units, and comparison units within each comparison group) with a fixed seed,
+so the same data always gives the same interval.
+"""
+
+import random
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import fmean
+
+from flask_babel import lazy_gettext as _l
+
+DEFAULT_SEED = 2026
+RESAMPLES = 2000
+OK, NO_COMPARISON, TOO_LITTLE_DATA = "ok", "no_comparison", "too_little_data"
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The pre and post windows, equal in length."""
+
+    pre_start: date
+    pre_end: date
+    post_start: date
+    post_end: date
+
+    @property
+    def days(self) -> int:
+        """Length of each window in days."""
+        return (self.post_end - self.post_start).days + 1
+
+    @classmethod
+    def before(cls, start: date, end: date) -> "Windows":
+        """Post window start..end and the pre window of the same length just before it."""
+        length = (end - start).days + 1
+        return cls(start - timedelta(days=length), start - timedelta(days=1), start, end)
+
+
+@dataclass
+class UnitUplift:
+    """One treated unit: its change, its comparison group's change and the difference."""
+
+    unit: Hashable
+    pre_mean: float
+    post_mean: float
+    change: float
+    comparison_change: float | None = None
+    uplift: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n_comparison: int = 0
+    status: str = OK
+    message: object = ""
+
+
+@dataclass
+class UpliftResult:
+    """Per-unit and pooled uplift for one set of treated units, with what each figure rests on."""
+
+    windows: Windows
+    status: str = OK
+    message: object = ""
+    units: list[UnitUplift] = field(default_factory=list)
+    treated_change: float | None = None
+    comparison_change: float | None = None
+    uplift: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n_treated: int = 0
+    n_comparison: int = 0
+
+    @property
+    def extra_per_day(self) -> float | None:
+        """Additional respondents per day across all treated units with a comparison."""
+        return None if self.uplift is None else self.uplift * self.n_treated
+
+    @property
+    def extra_total(self) -> float | None:
+        """Additional respondents over the whole post window."""
+        return None if self.uplift is None else self.uplift * self.n_treated * self.windows.days
+
+
+def _mean_per_day(days: Mapping[date, float], start: date, end: date, length: int) -> float:
+    return sum(v for d, v in days.items() if start <= d <= end) / length
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated percentile of already sorted values."""
+    position = (len(sorted_values) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def _interval(draws: list[float]) -> tuple[float, float]:
+    draws.sort()
+    return _percentile(draws, 0.025), _percentile(draws, 0.975)
+
+
+def compute_uplift(
+    series: Mapping[Hashable, Mapping[date, float]],
+    treated: Sequence[Hashable],
+    comparison: Mapping[Hashable, Sequence[Hashable]],
+    start: date,
+    end: date,
+    data_span: tuple[date, date] | None,
+    seed: int = DEFAULT_SEED,
+    resamples: int = RESAMPLES,
+) -> UpliftResult:
+    """Difference-in-differences of treated units against their comparison units.
+
+    Args:
+        series: daily counts per unit per WIB day (a missing day counts as zero).
+        treated: the units that had the drive (or the change) in start..end.
+        comparison: for each treated unit, the units it is compared with.
+        start, end: the post window, both included.
+        data_span: first and last day the source has data for; both windows must lie inside it.
+    """
+    windows = Windows.before(start, end)
+    result = UpliftResult(windows=windows, n_treated=len(treated))
+    if end < start:
+        result.status, result.message = TOO_LITTLE_DATA, _l("The window ends before it starts.")
+        return result
+    if not treated:
+        result.status, result.message = TOO_LITTLE_DATA, _l("Choose at least one unit that had the drive.")
+        return result
+    if data_span is None:
+        result.status, result.message = TOO_LITTLE_DATA, _l("There is no data at all for these units yet.")
+        return result
+    if windows.pre_start < data_span[0] or windows.post_end > data_span[1]:
+        result.status = TOO_LITTLE_DATA
+        result.message = _l(
+            "Too little data: the comparison needs data from %(pre)s to %(post)s, but the data covers "
+            "%(first)s to %(last)s. Choose a later or shorter window.",
+            pre=windows.pre_start.isoformat(),
+            post=windows.post_end.isoformat(),
+            first=data_span[0].isoformat(),
+            last=data_span[1].isoformat(),
+        )
+        return result
+    length = windows.days
+
+    def change_of(unit: Hashable) -> tuple[float, float, float]:
+        days = series.get(unit, {})
+        pre = _mean_per_day(days, windows.pre_start, windows.pre_end, length)
+        post = _mean_per_day(days, windows.post_start, windows.post_end, length)
+        return pre, post, post - pre
+
+    everyone = set(treated) | {c for group in comparison.values() for c in group}
+    if all(change_of(u)[0] == 0 and change_of(u)[1] == 0 for u in everyone):
+        result.status = TOO_LITTLE_DATA
+        result.message = _l("Too little data: no participation was recorded for these units in either window.")
+        return result
+
+    changes = {u: change_of(u)[2] for u in everyone}
+    groups: dict[tuple, list[Hashable]] = {}
+    group_of: dict[Hashable, tuple] = {}
+    for unit in treated:
+        pre, post, change = change_of(unit)
+        members = [c for c in comparison.get(unit, ()) if c not in treated]
+        row = UnitUplift(unit=unit, pre_mean=pre, post_mean=post, change=change, n_comparison=len(members))
+        result.units.append(row)
+        if not members:
+            row.status = NO_COMPARISON
+            row.message = _l("No comparison group: every similar unit had a drive in this window, or there is none.")
+            continue
+        key = tuple(sorted(members, key=repr))
+        groups[key] = members
+        group_of[unit] = key
+        row.comparison_change = fmean(changes[c] for c in members)
+        row.uplift = change - row.comparison_change
+        if len(members) >= 2:
+            rng = random.Random(f"{seed}:{unit!r}")
+            draws = [
+                change - fmean(rng.choices([changes[c] for c in members], k=len(members))) for _ in range(resamples)
+            ]
+            row.low, row.high = _interval(draws)
+        else:
+            row.message = _l("Only one comparison unit, so no interval.")
+
+    result.treated_change = fmean(r.change for r in result.units)
+    compared = [r for r in result.units if r.uplift is not None]
+    result.n_comparison = len({c for key in groups for c in key})
+    if not compared:
+        result.status = NO_COMPARISON
+        result.message = _l(
+            "No comparison group: there are no similar units without a drive in this window, so the change "
+            "cannot be separated from what happened everywhere. The treated units' own change is shown."
+        )
+        return result
+    result.n_treated = len(compared)
+    result.comparison_change = fmean(
+        fmean(changes[c] for c in groups[key]) for key in (group_of[r.unit] for r in compared)
+    )
+    result.uplift = fmean(r.uplift for r in compared)
+    if len(compared) + result.n_comparison >= 3 and result.n_comparison >= 2:
+        rng = random.Random(f"{seed}:pooled")
+        own = {r.unit: r.change for r in compared}
+        units = list(own)
+        draws = []
+        for _ in range(resamples):
+            means = {
+                key: fmean(rng.choices([changes[c] for c in members], k=len(members)))
+                for key, members in groups.items()
+            }
+            sample = rng.choices(units, k=len(units))
+            draws.append(fmean(own[u] - means[group_of[u]] for u in sample))
+        result.low, result.high = _interval(draws)
+    else:
+        result.message = _l("Too few units for an interval (at least two comparison units are needed).")
+    return result

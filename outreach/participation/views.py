@@ -1,0 +1,363 @@
+"""Leadership dashboard, uplift, and the coordinators' pages for counts, targets and baselines."""
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from outreach.areas.models import Area
+from outreach.auth.decorators import roles_required
+from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.drives.models import Drive
+from outreach.extensions import db
+from outreach.participation import charts, exports
+from outreach.participation.csvfile import CsvError
+from outreach.participation.figures import (
+    FOLLOW_DAYS,
+    area_rows,
+    city_daily,
+    city_figures,
+    drive_markers,
+    drive_treated,
+    drive_window,
+    make_period,
+    opd_rows,
+    parse_unit_codes,
+    ranked_drives,
+    uplift_report,
+    with_moving_average,
+)
+from outreach.participation.forms import (
+    CountForm,
+    CountImportForm,
+    FilterForm,
+    RoundForm,
+    UpliftForm,
+    UploadForm,
+    unit_choices,
+)
+from outreach.participation.models import AUDIENCES
+from outreach.participation.series import SOURCES, get_source
+from outreach.participation.services import (
+    CountError,
+    count_unit_choices,
+    current_round,
+    import_baselines,
+    import_counts,
+    import_targets,
+    recent_counts,
+    record_count,
+    save_round,
+    units_by_code,
+)
+
+bp = Blueprint("participation", __name__)
+bp.add_app_template_global(charts.sparkline, "sparkline")
+bp.add_app_template_global(charts.time_series, "time_series")
+
+
+def _period_or_none(form: FilterForm):
+    round_ = current_round()
+    if round_ is None:
+        return None
+    valid = form.validate()
+    return make_period(round_, form.start.data if valid else None, form.end.data if valid else None)
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    """City progress, the kecamatan table, OPD tables and the city's daily series."""
+    form = FilterForm(request.args)
+    period = _period_or_none(form)
+    if period is None:
+        return render_template("participation/no_round.html"), 200
+    audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
+    city = {aud: city_figures(period, aud) for aud in AUDIENCES}
+    points = with_moving_average(city_daily(period, None), period.start, period.end, period.round.starts_on)
+    return render_template(
+        "participation/index.html",
+        form=form,
+        period=period,
+        audience=audience,
+        city=city,
+        points=points,
+        kecamatan=area_rows(period, audience),
+        opds={aud: opd_rows(period, aud) for aud in AUDIENCES},
+        markers=drive_markers(period.start, period.end),
+    )
+
+
+@bp.route("/kecamatan/<code>")
+@roles_required(*STAFF_ROLES)
+def kecamatan(code: str):
+    """Drill-down: the kelurahan of one kecamatan."""
+    area = db.first_or_404(select(Area).where(Area.code == code, Area.level == "kecamatan"))
+    form = FilterForm(request.args)
+    period = _period_or_none(form)
+    if period is None:
+        return render_template("participation/no_round.html"), 200
+    audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
+    summary = next(r for r in area_rows(period, audience) if r.unit == area)
+    daily = get_source("respondents").daily([area], period.start - timedelta(days=6), period.end, audience)[area]
+    return render_template(
+        "participation/kecamatan.html",
+        form=form,
+        period=period,
+        audience=audience,
+        area=area,
+        summary=summary,
+        rows=area_rows(period, audience, area),
+        points=with_moving_average(daily, period.start, period.end, period.round.starts_on),
+        markers=drive_markers(period.start, period.end, within=area),
+    )
+
+
+@bp.route("/export/<table>.csv")
+@roles_required(*STAFF_ROLES)
+def export(table: str):
+    """Any dashboard table as CSV (formula-safe), for the same filter."""
+    form = FilterForm(request.args)
+    period = _period_or_none(form)
+    if period is None:
+        abort(404)
+    audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
+    if table == "kecamatan":
+        rows, name = area_rows(period, audience), f"kecamatan-{audience}"
+    elif table == "kelurahan":
+        parent = db.first_or_404(
+            select(Area).where(Area.code == request.args.get("kecamatan", ""), Area.level == "kecamatan")
+        )
+        rows, name = area_rows(period, audience, parent), f"kelurahan-{parent.code}-{audience}"
+    elif table in ("opd-eksternal", "opd-internal"):
+        aud = table.removeprefix("opd-")
+        rows, name = opd_rows(period, aud), table
+    elif table == "city":
+        rows, name = [city_figures(period, aud)[0] for aud in AUDIENCES], "kota"
+    else:
+        abort(404)
+    body = exports.figures_csv(rows, period)
+    return _csv_response(body, f"partisipasi-{name}-{period.start}-{period.end}.csv")
+
+
+def _csv_response(body: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/uplift")
+@roles_required(*STAFF_ROLES)
+def uplift():
+    """Difference-in-differences for chosen units and window, with the method explained."""
+    form = UpliftForm(request.args)
+    choices = unit_choices(count_unit_choices(("kecamatan", "kelurahan")))
+    form.units.choices = choices
+    form.compare.choices = choices
+    form.source.choices = [SelectChoice(key, str(src.label)) for key, src in SOURCES.items()]
+    report = None
+    status = 200
+    drive = db.session.get(Drive, request.args.get("drive", type=int) or 0)
+    if request.args:
+        if form.validate():
+            treated, _unknown = parse_unit_codes(form.units.data)
+            custom, _unknown = parse_unit_codes(form.compare.data or [])
+            report = uplift_report(
+                treated,
+                form.start.data,
+                form.end.data,
+                audience=form.audience.data or None,
+                mode=form.comparison.data,
+                custom=custom,
+                source_key=form.source.data,
+                round_=current_round(),
+                drive=drive,
+            )
+            if request.args.get("format") == "csv":
+                return _csv_response(exports.uplift_csv(report), f"uplift-{form.start.data}-{form.end.data}.csv")
+        else:
+            status = 400
+    return render_template("participation/uplift.html", form=form, report=report, follow_days=FOLLOW_DAYS), status
+
+
+@bp.route("/drives/<int:drive_id>")
+@roles_required(*STAFF_ROLES)
+def drive(drive_id: int):
+    """The uplift page filled in for one drive: its units, audience and window."""
+    item = db.get_or_404(Drive, drive_id)
+    start, end = drive_window(item)
+    return redirect(
+        url_for(
+            "participation.uplift",
+            drive=item.id,
+            start=start,
+            end=end,
+            units=[u.code for u in drive_treated(item)],
+            audience=item.audience,
+            comparison="kecamatan",
+        )
+    )
+
+
+@bp.route("/drives")
+@roles_required(*STAFF_ROLES)
+def drives():
+    """Drives ranked by the additional respondents they most likely brought."""
+    return render_template("participation/drives.html", reports=ranked_drives())
+
+
+@bp.route("/counts")
+@roles_required(*EDITOR_ROLES)
+def counts():
+    """Recent counts with the form for one count and the CSV import."""
+    form = CountForm()
+    form.unit.choices = unit_choices(count_unit_choices())
+    return render_template(
+        "participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts(), problems=[]
+    )
+
+
+@bp.route("/counts", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def add_count():
+    """Record one count from the form."""
+    form = CountForm()
+    form.unit.choices = unit_choices(count_unit_choices())
+    if form.validate_on_submit():
+        unit = units_by_code().get(form.unit.data.lower())
+        try:
+            record_count(
+                form.day.data, unit, form.audience.data, form.kind.data, form.count.data, form.source.data, current_user
+            )
+        except CountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Count saved."), "success")
+            return redirect(url_for("participation.counts"))
+    return render_template(
+        "participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts(), problems=[]
+    ), 400
+
+
+@bp.route("/counts/import", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def import_counts_view():
+    """Import a CSV of counts, all or nothing."""
+    import_form = CountImportForm()
+    problems = []
+    if import_form.validate_on_submit():
+        try:
+            upload = import_form.file.data
+            result = import_counts(
+                upload.read(), current_user, import_form.source.data.strip(), filename=upload.filename
+            )
+        except CsvError as exc:
+            db.session.rollback()
+            problems = exc.problems
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported %(rows)s rows: %(added)s new, %(updated)s changed, %(unchanged)s already there.",
+                    rows=result.rows,
+                    added=result.added,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("participation.counts"))
+    if problems:
+        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+    form = CountForm()
+    form.unit.choices = unit_choices(count_unit_choices())
+    return render_template(
+        "participation/counts.html", form=form, import_form=import_form, rows=recent_counts(), problems=problems
+    ), 400
+
+
+@bp.route("/plan")
+@roles_required(*EDITOR_ROLES)
+def plan():
+    """The survey round, and imports of targets and baselines."""
+    round_ = current_round()
+    form = RoundForm(obj=round_)
+    return render_template(
+        "participation/plan.html",
+        round=round_,
+        form=form,
+        target_form=UploadForm(prefix="targets"),
+        baseline_form=UploadForm(prefix="baselines"),
+        problems=[],
+    )
+
+
+@bp.route("/rounds", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def save_round_view():
+    """Create or change the survey round."""
+    form = RoundForm()
+    if form.validate_on_submit():
+        save_round(form.name.data.strip(), form.year.data, form.starts_on.data, form.deadline.data, current_user)
+        db.session.commit()
+        flash(_("Survey round saved."), "success")
+        return redirect(url_for("participation.plan"))
+    return render_template(
+        "participation/plan.html",
+        round=current_round(),
+        form=form,
+        target_form=UploadForm(prefix="targets"),
+        baseline_form=UploadForm(prefix="baselines"),
+        problems=[],
+    ), 400
+
+
+@bp.route("/plan/<kind>/import", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def import_plan(kind: str):
+    """Import targets or baselines for the current round, all or nothing."""
+    importers = {"targets": import_targets, "baselines": import_baselines}
+    if kind not in importers:
+        abort(404)
+    round_ = current_round()
+    upload = UploadForm(prefix=kind)
+    problems = []
+    if round_ is None:
+        flash(_("Set up the survey round first."), "error")
+    elif upload.validate_on_submit():
+        try:
+            result = importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
+        except CsvError as exc:
+            db.session.rollback()
+            problems = exc.problems
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported: %(added)s new, %(updated)s changed, %(unchanged)s unchanged.",
+                    added=result.added,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("participation.plan"))
+    if problems:
+        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+    forms = {"targets": UploadForm(prefix="targets"), "baselines": UploadForm(prefix="baselines")}
+    forms[kind] = upload
+    return render_template(
+        "participation/plan.html",
+        round=round_,
+        form=RoundForm(obj=round_),
+        target_form=forms["targets"],
+        baseline_form=forms["baselines"],
+        problems=problems,
+    ), 400

@@ -1,0 +1,335 @@
+"""Promoter list, details, assignments, logins, bulk assignment and CSV import/export."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields import SelectChoice
+
+from outreach.areas.models import Area, Opd
+from outreach.areas.services import list_kecamatan, list_kelurahan
+from outreach.auth.decorators import roles_required, signed_in
+from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.auth.services import UserError
+from outreach.csvio import csv_response
+from outreach.extensions import db
+from outreach.imports.flow import confirm_upload, preview_upload
+from outreach.imports.forms import UploadForm
+from outreach.promoters.forms import (
+    AssignForm,
+    BulkAssignForm,
+    EndAssignmentForm,
+    OpdAssignForm,
+    PromoterForm,
+    PromoterLoginForm,
+)
+from outreach.promoters.imports import EXPORT_HEADER, apply_promoter_import, export_rows, preview_promoter_import
+from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.services import (
+    PromoterError,
+    PromoterFilters,
+    assign_promoter,
+    assign_rt_heads,
+    assignment_history,
+    bulk_assign,
+    create_promoter,
+    give_login,
+    list_opd_choices,
+    login_of,
+    promoter_query,
+    promoters_by_ids,
+    rt_head_candidates,
+    rt_heads_by_rt,
+    rts_of_kelurahan,
+    set_promoter_active,
+    set_promoter_opd,
+    unassign_promoter,
+    update_promoter,
+    with_list_loading,
+)
+from outreach.security import is_safe_next
+
+bp = Blueprint("promoters", __name__)
+PER_PAGE = 50
+
+
+def _filters() -> PromoterFilters:
+    """The list filters from the query string (unknown values are ignored)."""
+    args = request.args
+
+    def area(name: str, level: str) -> Area | None:
+        found = db.session.get(Area, args.get(name, type=int) or 0)
+        return found if found is not None and found.level == level else None
+
+    return PromoterFilters(
+        q=args.get("q", "").strip() or None,
+        role=args.get("role") if args.get("role") in PROMOTER_ROLES else None,
+        kecamatan=area("kecamatan", "kecamatan"),
+        kelurahan=area("kelurahan", "kelurahan"),
+        opd=db.session.get(Opd, args.get("opd", type=int) or 0),
+        active={"1": True, "0": False, "all": None}.get(args.get("active", "1"), True),
+        unassigned=args.get("unassigned") == "1",
+    )
+
+
+def _opd_choices() -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in list_opd_choices()]
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    """Promoters, filtered and paginated; editors can tick several and assign them to one area."""
+    filters = _filters()
+    page = db.paginate(with_list_loading(promoter_query(filters)), page=request.args.get("page", 1, type=int),
+                       per_page=PER_PAGE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "promoters/index.html", page=page, filters=filters, args=args,
+        kecamatan_list=list_kecamatan(), kelurahan_list=list_kelurahan(filters.kecamatan),
+        opds=list_opd_choices(), bulk_form=BulkAssignForm() if current_user.role in EDITOR_ROLES else None,
+        show_phone=current_user.role in EDITOR_ROLES,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def create():
+    """Add a promoter; a duplicate phone is refused with a link to the promoter who has it."""
+    form = PromoterForm()
+    form.opd_id.choices = _opd_choices()
+    if form.validate_on_submit():
+        promoter = create_promoter(form.name.data, form.role.data, form.phone.data,
+                                   db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
+                                   actor=current_user)
+        db.session.commit()
+        flash(_("%(name)s added.", name=promoter.name), "success")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    return render_template("promoters/form.html", form=form, promoter=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:promoter_id>")
+@signed_in
+def show(promoter_id: int):
+    """A promoter's details and assignment history; a promoter may see only their own."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    if current_user.role == PROMOTER:
+        if current_user.promoter_id != promoter.id:
+            abort(403)
+    elif current_user.role not in STAFF_ROLES:
+        abort(403)
+    can_edit = current_user.role in EDITOR_ROLES
+    opd_form = OpdAssignForm(opd_id=promoter.opd_id or 0) if can_edit else None
+    if opd_form:
+        opd_form.opd_id.choices = _opd_choices()
+    return render_template(
+        "promoters/show.html", promoter=promoter, history=assignment_history(promoter), today=date.today(),
+        can_edit=can_edit, assign_form=AssignForm() if can_edit else None,
+        end_form=EndAssignmentForm() if can_edit else None, opd_form=opd_form,
+        login=login_of(promoter), login_form=PromoterLoginForm() if can_edit else None,
+        show_phone=can_edit or current_user.role == PROMOTER,
+    )
+
+
+@bp.route("/me")
+@roles_required(PROMOTER)
+def me():
+    """A promoter's own page."""
+    return redirect(url_for("promoters.show", promoter_id=current_user.promoter_id))
+
+
+@bp.route("/<int:promoter_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def edit(promoter_id: int):
+    """Change a promoter's name, role, phone or OPD."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    form = PromoterForm(obj=promoter, promoter_id=promoter.id)
+    form.opd_id.choices = _opd_choices()
+    if request.method == "GET":
+        form.opd_id.data = promoter.opd_id or 0
+    if form.validate_on_submit():
+        update_promoter(promoter, form.name.data, form.role.data, form.phone.data,
+                        db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None, actor=current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    return render_template("promoters/form.html", form=form, promoter=promoter), 400 if form.errors else 200
+
+
+@bp.route("/<int:promoter_id>/active", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def set_active(promoter_id: int):
+    """Deactivate or reactivate a promoter (`active=0|1`); their login follows."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    active = request.form.get("active") == "1"
+    set_promoter_active(promoter, active, actor=current_user)
+    db.session.commit()
+    flash(_("%(unit)s is active again.", unit=promoter.name) if active
+          else _("%(unit)s deactivated.", unit=promoter.name), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
+
+
+@bp.route("/<int:promoter_id>/assignments", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def assign(promoter_id: int):
+    """Assign the promoter to an area given by code."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    try:
+        assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
+    except PromoterError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    db.session.commit()
+    flash(_("%(name)s assigned to %(area)s.", name=promoter.name, area=form.area.label), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def unassign(assignment_id: int):
+    """End an assignment (kept in the history)."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    form = EndAssignmentForm()
+    if form.validate_on_submit():
+        try:
+            unassign_promoter(assignment, form.end_date.data, actor=current_user)
+        except PromoterError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Assignment to %(area)s ended.", area=assignment.area.label), "success")
+    return redirect(url_for("promoters.show", promoter_id=assignment.promoter_id))
+
+
+@bp.route("/<int:promoter_id>/opd", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def set_opd(promoter_id: int):
+    """Attach the promoter to an OPD, or to none."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    form = OpdAssignForm()
+    form.opd_id.choices = _opd_choices()
+    if form.validate_on_submit():
+        set_promoter_opd(promoter, db.session.get(Opd, form.opd_id.data) if form.opd_id.data else None,
+                         actor=current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
+
+
+@bp.route("/<int:promoter_id>/login", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def create_login(promoter_id: int):
+    """Give the promoter a login that sees only their own profile and assignments."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    form = PromoterLoginForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    try:
+        user = give_login(promoter, form.email.data, form.password.data, actor=current_user)
+    except (PromoterError, UserError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    db.session.commit()
+    flash(_("%(name)s can now sign in as %(email)s.", name=promoter.name, email=user.email), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
+
+
+@bp.route("/bulk-assign", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def bulk_assign_view():
+    """Assign every ticked promoter to one area."""
+    form = BulkAssignForm()
+    promoters = promoters_by_ids(int(i) for i in request.form.getlist("promoter_ids") if i.isdigit())
+    back = request.form.get("next") or ""
+    if not (is_safe_next(back) and back.startswith("/promoters")):
+        back = url_for("promoters.index")
+    if not promoters:
+        flash(_("Tick at least one promoter."), "error")
+        return redirect(back)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    try:
+        added = bulk_assign(promoters, form.area, form.start_date.data, actor=current_user)
+    except PromoterError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(count)s promoters assigned to %(area)s.", count=added, area=form.area.label), "success")
+    return redirect(back)
+
+
+@bp.route("/rt-heads/<int:kelurahan_id>", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def rt_heads(kelurahan_id: int):
+    """Assign RT heads to all RTs of one kelurahan in one step."""
+    kelurahan = db.get_or_404(Area, kelurahan_id)
+    if kelurahan.level != "kelurahan":
+        abort(404)
+    rts = rts_of_kelurahan(kelurahan)
+    candidates = {p.id: p for p in rt_head_candidates(kelurahan)}
+    if request.method == "POST":
+        choices = {}
+        for rt in rts:
+            chosen = request.form.get(f"rt_{rt.id}", type=int)
+            if chosen:
+                if chosen not in candidates:
+                    abort(400)
+                choices[rt.id] = candidates[chosen]
+        try:
+            added = assign_rt_heads(kelurahan, choices, actor=current_user)
+        except PromoterError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+        db.session.commit()
+        flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
+        return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+    return render_template("promoters/rt_heads.html", kelurahan=kelurahan, rts=rts, current=rt_heads_by_rt(kelurahan),
+                           candidates=list(candidates.values()))
+
+
+def _import_page() -> dict:
+    return {"title": _("Import promoters"), "url": url_for("promoters.import_promoters"),
+            "done_url": url_for("promoters.index"), "endpoint": "promoters.import_promoters",
+            "confirm_endpoint": "promoters.confirm_import",
+            "columns": "id; name; role; phone; opd_code; area_codes; active",
+            "example": "name;role;phone;opd_code;area_codes\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
+                       "18.71.01.1003\nBudi Santoso;rt;0813 2222 3333;;18.71.01.1003.001.002",
+            "help": _("role is pamong, linmas or rt; phones in any Indonesian format. area_codes (separated by | or "
+                      "spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
+                      "an export, or a known phone with the same name, update that promoter.")}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def import_promoters():
+    """Upload a CSV of promoters and see what it would change."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        return preview_upload("promoters", form, preview_promoter_import, _import_page())
+    return render_template("imports/upload.html", form=form, page=_import_page()), 400 if form.errors else 200
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def confirm_import():
+    """Import the checked promoters: all rows or none."""
+    return confirm_upload("promoters", preview_promoter_import, apply_promoter_import, _import_page())
+
+
+@bp.route("/export.csv")
+@roles_required(*EDITOR_ROLES)
+def export():
+    """Download the promoters matching the list filters, in the import format (names and phones: editors only)."""
+    return csv_response(f"promotor-{date.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))

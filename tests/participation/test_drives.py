@@ -1,0 +1,102 @@
+"""Drives in the measurement: kept out of comparison groups, marked on charts, measured and ranked."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from outreach.participation.figures import comparison_groups, drive_markers, drive_window, units_with_drives
+from tests.factories import DriveFactory
+from tests.participation.conftest import add_daily
+
+
+def _drive(db, areas=(), opds=(), day=11, cost=None, status="done", **kw):
+    drive = DriveFactory(
+        areas=list(areas),
+        opds=list(opds),
+        starts_at=datetime(2026, 10, day, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 10, day, 4, 0, tzinfo=UTC),
+        cost=cost,
+        status=status,
+        **kw,
+    )
+    db.session.commit()
+    return drive
+
+
+def test_units_with_a_drive_are_not_comparison_units(tree, db):
+    _drive(db, [tree["a2"]], day=12)
+    groups = comparison_groups([tree["a1"]], "kecamatan", [], date(2026, 10, 11), date(2026, 10, 17))
+    assert groups[tree["a1"]] == [tree["a3"]]
+
+
+def test_a_drive_in_the_window_before_also_rules_a_unit_out(tree, db):
+    _drive(db, [tree["a3"]], day=5)
+    groups = comparison_groups([tree["a1"]], "kecamatan", [], date(2026, 10, 11), date(2026, 10, 17))
+    assert groups[tree["a1"]] == [tree["a2"]]
+
+
+def test_cancelled_drives_do_not_count(tree, db):
+    _drive(db, [tree["a2"]], day=12, status="cancelled")
+    assert units_with_drives(date(2026, 10, 11), date(2026, 10, 17)) == set()
+
+
+def test_a_kecamatan_drive_reaches_all_its_kelurahan(tree, db):
+    _drive(db, [tree["kec_b"]], day=12)
+    assert units_with_drives(date(2026, 10, 12), date(2026, 10, 12)) == {tree["kec_b"], tree["b1"], tree["b2"]}
+
+
+def test_drive_window_follows_wib_days(tree, db):
+    late = DriveFactory(
+        areas=[tree["a1"]],
+        starts_at=datetime(2026, 10, 1, 16, 0, tzinfo=UTC),  # 23:00 WIB
+        ends_at=datetime(2026, 10, 1, 18, 0, tzinfo=UTC),  # 01:00 WIB on 2 October
+    )
+    assert drive_window(late) == (date(2026, 10, 1), date(2026, 10, 8))
+
+
+def test_markers_sit_on_the_drives_wib_day_and_filter_by_kecamatan(tree, db):
+    drive = _drive(db, [tree["b1"]], day=12)
+    assert drive_markers(date(2026, 10, 1), date(2026, 10, 31)) == [(date(2026, 10, 12), drive.title)]
+    assert drive_markers(date(2026, 10, 1), date(2026, 10, 31), within=tree["kec_b"]) == [
+        (date(2026, 10, 12), drive.title)
+    ]
+    assert drive_markers(date(2026, 10, 1), date(2026, 10, 31), within=tree["kec_a"]) == []
+
+
+def _known_drive(db, tree):
+    """A drive in a1 on 11 October: a1 goes 10 -> 40 a day, its neighbours +5 a day."""
+    start = date(2026, 10, 4)
+    add_daily(db, tree["a1"], start, [10] * 7 + [40] * 7)
+    add_daily(db, tree["a2"], start, [10] * 7 + [15] * 7)
+    add_daily(db, tree["a3"], start, [20] * 7 + [25] * 7)
+    return _drive(db, [tree["a1"]], day=11, cost=700_000)
+
+
+def test_drive_page_measures_the_drive_and_its_cost_per_respondent(leadership_client, tree, spi_round, db):
+    drive = _known_drive(db, tree)
+    response = leadership_client.get(f"/participation/drives/{drive.id}")
+    assert response.status_code == 302 and "/participation/uplift" in response.headers["Location"]
+    leadership_client.post("/lang", data={"lang": "en"})
+    html = leadership_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert drive.title in html
+    assert "+25.0" in html
+    assert "Cost per additional respondent: Rp 4,000" in html  # 700,000 / (25 a day x 7 days)
+
+
+def test_drives_are_ranked_by_additional_respondents(leadership_client, tree, spi_round, db):
+    drive = _known_drive(db, tree)
+    html = leadership_client.get("/participation/drives").get_data(as_text=True)
+    assert drive.title in html and ">175<" in html
+
+
+@pytest.mark.parametrize("path", ["/participation/drives", "/participation/drives/1"])
+def test_promoters_cannot_see_drive_uplift(promoter_client, path):
+    assert promoter_client.get(path).status_code == 403
+
+
+def test_dashboard_chart_marks_drives(leadership_client, tree, spi_round, db):
+    _known_drive(db, tree)
+    html = leadership_client.get("/participation/", query_string={"start": "2026-10-01", "end": "2026-10-20"}).get_data(
+        as_text=True
+    )
+    assert 'class="marker"' in html
