@@ -5,9 +5,12 @@ thread; a test puts its data in with the factories, commits, then uses the brows
 Playwright never downloads a browser here: it drives /usr/bin/chromium (see browser.py).
 """
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests import factories
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveServer, new_context, watched_page
 
 
@@ -56,3 +59,15 @@ def phone(browser, live_server) -> Page:
     context = new_context(browser, live_server, viewport=PHONE)
     yield watched_page(context)
     context.close()
+
+
+@pytest.fixture
+def kedaton(db):
+    """Kecamatan Kedaton with kelurahan Surabaya (one promoter assigned) and Sidodadi."""
+    kecamatan = factories.AreaFactory(code="18.71.01", name="Kedaton", level="kecamatan")
+    surabaya = factories.AreaFactory(code="18.71.01.1004", name="Surabaya", parent=kecamatan)
+    factories.AreaFactory(code="18.71.01.1006", name="Sidodadi", parent=kecamatan)
+    pamong = factories.PromoterFactory(name="Siti Rahmawati")
+    factories.AssignmentFactory(promoter=pamong, area=surabaya, start_date=date(2026, 1, 1))
+    db.session.commit()
+    return {"kecamatan": kecamatan, "surabaya": surabaya, "pamong": pamong}

@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -11,19 +10,7 @@ from outreach.drives.models import Drive
 from outreach.drives.timezone import wib_to_utc, wib_today
 from outreach.extensions import db
 from tests import factories
-from tests.e2e.browser import horizontal_overflow, make_user, sign_in
-
-
-@pytest.fixture
-def kedaton(db):
-    """Kecamatan Kedaton with kelurahan Surabaya (one promoter assigned) and Sidodadi."""
-    kecamatan = factories.AreaFactory(code="18.71.01", name="Kedaton", level="kecamatan")
-    surabaya = factories.AreaFactory(code="18.71.01.1004", name="Surabaya", parent=kecamatan)
-    factories.AreaFactory(code="18.71.01.1006", name="Sidodadi", parent=kecamatan)
-    pamong = factories.PromoterFactory(name="Siti Rahmawati")
-    factories.AssignmentFactory(promoter=pamong, area=surabaya, start_date=date(2026, 1, 1))
-    db.session.commit()
-    return {"kecamatan": kecamatan, "surabaya": surabaya, "pamong": pamong}
+from tests.e2e.browser import horizontal_overflow, make_user, plan_drive, sign_in
 
 
 def next_month_day(day: int) -> date:
@@ -51,18 +38,15 @@ def test_coordinator_plans_a_drive_in_wib_and_finds_it_in_the_month_calendar(pag
     day = next_month_day(15)
     sign_in(page, user.email)
     page.get_by_role("navigation", name="Utama").get_by_role("link", name="Kegiatan").click()
-    page.get_by_role("button", name="Jadwalkan kegiatan").click()
-    expect(page).to_have_url("/drives/new")
-
-    page.get_by_label("Jenis").select_option("roadshow_bus")
-    page.get_by_label("Judul").fill("Bus Roadshow KPK di Pasar Koga")
     # 06.30 WIB is still the previous day in UTC: the calendar must file it under the WIB day.
-    page.get_by_label("Mulai (WIB)").fill(f"{day.isoformat()}T06:30")
-    page.get_by_label("Selesai (WIB)").fill(f"{day.isoformat()}T09:00")
-    page.get_by_label("Kelurahan sasaran atau seluruh kecamatan").select_option(str(kedaton["surabaya"].id))
-    page.get_by_label("Sertakan juga semua promotor aktif").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Simpan kegiatan").click()
+    plan_drive(
+        page,
+        "Bus Roadshow KPK di Pasar Koga",
+        f"{day.isoformat()}T06:30",
+        f"{day.isoformat()}T09:00",
+        area_id=kedaton["surabaya"].id,
+        kind="roadshow_bus",
+    )
 
     expect(page.get_by_role("status")).to_contain_text("sudah dijadwalkan")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bus Roadshow KPK di Pasar Koga")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from outreach.areas.models import Area
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import find_user_by_email
 from outreach.demo import DEMO_LOGINS, seed_demo
@@ -53,6 +54,7 @@ SCREENS = [
     Screen(ANONYMOUS, "not-found", "/tidak-ada", status=404),
     Screen(ADMIN, "home", "/"),
     Screen(ADMIN, "users", "/auth/users"),
+    Screen(ADMIN, "audit", "/audit/"),
     Screen(COORDINATOR, "home", "/"),
     Screen(COORDINATOR, "drives", "/drives/"),
     Screen(COORDINATOR, "calendar", "/drives/calendar"),
@@ -60,12 +62,30 @@ SCREENS = [
     Screen(COORDINATOR, "drive-done", "/drives/{done_drive}"),
     Screen(COORDINATOR, "drive-new", "/drives/new"),
     Screen(COORDINATOR, "calendar-feed", "/drives/feed"),
+    Screen(COORDINATOR, "areas", "/areas/"),
+    Screen(COORDINATOR, "kecamatan", "/areas/{kecamatan}"),
+    Screen(COORDINATOR, "kelurahan", "/areas/{kelurahan}"),
+    Screen(COORDINATOR, "opds", "/areas/opds"),
+    Screen(COORDINATOR, "coverage", "/areas/coverage"),
+    Screen(COORDINATOR, "promoters", "/promoters/"),
+    Screen(COORDINATOR, "promoter", "/promoters/{promoter}"),
+    Screen(COORDINATOR, "promoter-import", "/promoters/import"),
+    Screen(COORDINATOR, "rt-heads", "/promoters/rt-heads/{kelurahan}"),
+    Screen(COORDINATOR, "counts", "/participation/counts"),
+    Screen(COORDINATOR, "participation-plan", "/participation/plan"),
     Screen(LEADERSHIP, "home", "/"),
+    Screen(LEADERSHIP, "dashboard", "/participation/"),
+    Screen(LEADERSHIP, "dashboard-kecamatan", "/participation/kecamatan/{kecamatan_code}"),
+    Screen(LEADERSHIP, "uplift", "/participation/uplift"),
+    Screen(LEADERSHIP, "drive-effects", "/participation/drives"),
+    Screen(LEADERSHIP, "drive-effect", "/participation/drives/{done_drive}"),
+    Screen(LEADERSHIP, "promoters", "/promoters/"),
     Screen(LEADERSHIP, "forbidden", "/drives/new", status=403),
     Screen(PROMOTER, "home", "/"),
     Screen(PROMOTER, "drives", "/drives/"),
     Screen(PROMOTER, "calendar", "/drives/calendar"),
     Screen(PROMOTER, "drive", "/drives/{planned_drive}"),
+    Screen(PROMOTER, "my-assignments", "/promoters/{promoter}"),
 ]
 
 
@@ -86,7 +106,16 @@ def demo(app) -> dict[str, int]:
     if promoter not in planned.promoters:
         planned.promoters.append(promoter)
     _db.session.commit()
-    yield {"planned_drive": planned.id, "done_drive": done.id}
+    kedaton = _db.session.scalar(select(Area).where(Area.code == "18.71.01"))
+    kelurahan = _db.session.scalar(select(Area).where(Area.parent_id == kedaton.id).order_by(Area.code))
+    yield {
+        "planned_drive": planned.id,
+        "done_drive": done.id,
+        "promoter": promoter.id,
+        "kecamatan": kedaton.id,
+        "kecamatan_code": kedaton.code,
+        "kelurahan": kelurahan.id,
+    }
     empty_tables()
 
 
