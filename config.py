@@ -35,6 +35,16 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Last day (WIB, YYYY-MM-DD) of the SPI survey round; drives after it get a warning.
     SPI_DEADLINE = date.fromisoformat(os.environ["SPI_DEADLINE"]) if os.environ.get("SPI_DEADLINE") else None
+    # Hosts (and their subdomains) survey targets may point to: KPK's SPI survey and JAGA.
+    SURVEY_HOST_ALLOWLIST = tuple(
+        h.strip().lower()
+        for h in os.environ.get("SURVEY_HOST_ALLOWLIST", "spi.kpk.go.id,survei.kpk.go.id,jaga.id").split(",")
+        if h.strip()
+    )
+    # Answer scans of active links in front of Flask (outreach.links.fastpath); off: the Flask view does it.
+    SCAN_FAST_PATH = os.environ.get("SCAN_FAST_PATH", "1") != "0"
+    # Seconds a scanned link's target is remembered per worker (a deactivation takes effect within it).
+    SCAN_LINK_CACHE_SECONDS = float(os.environ.get("SCAN_LINK_CACHE_SECONDS", "5"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -82,6 +92,7 @@ class TestConfig(Config):
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-test-')) / 'test.db'}",
     )
     PUBLIC_BASE_URL = "https://spi.example.test"
+    SCAN_LINK_CACHE_SECONDS = 0
 
 
 class ProdConfig(Config):

@@ -64,6 +64,7 @@ def import_models() -> None:
     from outreach.auth import models as _auth  # noqa: F401
     from outreach.drives import models as _drives  # noqa: F401
     from outreach.imports import models as _imports  # noqa: F401
+    from outreach.links import models as _links  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
 
@@ -74,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     from outreach.audit.views import bp as audit_bp
     from outreach.auth.views import bp as auth_bp
     from outreach.drives.views import bp as drives_bp
+    from outreach.links.scan_views import bp as scan_bp
+    from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
     from outreach.participation.views import bp as participation_bp
     from outreach.promoters.views import bp as promoters_bp
@@ -85,6 +88,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(drives_bp, url_prefix="/drives")
     app.register_blueprint(participation_bp, url_prefix="/participation")
+    app.register_blueprint(links_bp, url_prefix="/links")
+    app.register_blueprint(scan_bp)
+    from outreach.security import NoSessionOn
+
+    app.session_interface = NoSessionOn(r"/s/[^/]+")
+    from outreach.links.fastpath import ScanFastPath
+
+    app.wsgi_app = ScanFastPath(app, app.wsgi_app)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -99,6 +110,9 @@ def register_commands(app: Flask) -> None:
     from outreach.cli import register as register_cli
 
     register_cli(app)
+    from outreach.links.cli import links_cli
+
+    app.cli.add_command(links_cli)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -138,7 +138,7 @@ def seed_demo_command() -> None:
     counts = seed_demo()
     db.session.commit()
     click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
-    click.echo("demo logins (password / email):")
+    click.echo("demo logins (email  password):")
     for role, (email, password) in DEMO_LOGINS.items():
         click.echo(f"  {role:<11} {email}  {password}")
 

@@ -207,9 +207,19 @@ def seed_demo() -> dict[str, int]:
     counts["logins"] = _seed_logins()
     counts["locked_logins"] = _seed_locked_login()
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
+    counts.update(_seed_links())
     counts["drives"] = seed_demo_drives()
     counts["participation"] = seed_participation()
     return counts
+
+
+def _seed_links() -> dict[str, int]:
+    """Survey targets, tracked links and weeks of synthetic scans (see outreach.links.demo)."""
+    from flask import current_app
+
+    from outreach.links.demo import seed_links
+
+    return seed_links(current_app.config["SECRET_KEY"])
 
 
 __all__ = ["DEMO_LOGINS", "seed_demo"]

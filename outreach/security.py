@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -98,3 +99,16 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+class NoSessionOn(SecureCookieSessionInterface):
+    """The cookie session, except on public paths that never use it (the scan redirect): no cookie is
+    read or written there, so those answers stay cheap and set no cookie."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
+
+    def open_session(self, app, request):
+        if self.pattern.fullmatch(request.path):
+            return None
+        return super().open_session(app, request)

@@ -54,6 +54,11 @@ def empty_tables() -> None:
     limiter.reset()
     _db.session.rollback()
     _db.session.remove()
+    empty_database()
+
+
+def empty_database() -> None:
+    """Delete every row of every table (TRUNCATE on PostgreSQL, DELETE on SQLite)."""
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -9,6 +9,8 @@ from outreach.areas.models import Area, Opd
 from outreach.auth.models import PROMOTER, User
 from outreach.drives.models import Drive
 from outreach.extensions import db
+from outreach.links.codes import ALPHABET
+from outreach.links.models import Link, SurveyTarget
 from outreach.promoters.models import Assignment, Promoter
 
 DEFAULT_PASSWORD = "correct horse battery"
@@ -126,3 +128,25 @@ def make_area_tree(kecamatan: int = 1, kelurahan: int = 2, rw: int = 1, rt: int 
     db.session.add_all(made.values())
     db.session.flush()
     return made
+class SurveyTargetFactory(BaseFactory):
+    """The eksternal SPI survey on an allowlisted host."""
+
+    class Meta:
+        model = SurveyTarget
+
+    name = factory.Sequence(lambda n: f"SPI eksternal {n}")
+    audience = "eksternal"
+    url = "https://spi.kpk.go.id/survei/eksternal"
+
+
+class LinkFactory(BaseFactory):
+    """A flyer link to a fresh target in a fresh kelurahan, without promoter."""
+
+    class Meta:
+        model = Link
+
+    code = factory.Sequence(lambda n: "".join(ALPHABET[(n // len(ALPHABET) ** i) % len(ALPHABET)] for i in range(6)))
+    target = factory.SubFactory(SurveyTargetFactory)
+    area = factory.SubFactory(AreaFactory)
+    channel = "flyer"
+    label = ""

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from outreach.areas.models import Area, Opd
-from outreach.auth.decorators import roles_required
+from outreach.auth.decorators import public, roles_required, signed_in
 from outreach.auth.models import EDITOR_ROLES, PROMOTER, ROLES, STAFF_ROLES
 from outreach.drives.feeds import build_calendar, feed_drives, feed_of, issue_feed_token, revoke_feed, user_for_token
 from outreach.drives.forms import DriveFilterForm, DriveForm, FeedForm, RevokeFeedForm
@@ -280,7 +280,7 @@ def show(drive_id: int):
 
 
 @bp.route("/feed", methods=["GET"])
-@login_required
+@signed_in
 def feed():
     """The user's calendar address: turn it on, reset it, or turn it off."""
     token = session.pop(NEW_FEED_TOKEN, None)
@@ -298,7 +298,7 @@ def feed():
 
 
 @bp.route("/feed", methods=["POST"])
-@login_required
+@signed_in
 def feed_create():
     """Make a new secret calendar address; the old one stops working at once."""
     if not FeedForm().validate_on_submit():
@@ -312,7 +312,7 @@ def feed_create():
 
 
 @bp.route("/feed/revoke", methods=["POST"])
-@login_required
+@signed_in
 def feed_revoke():
     """Turn the calendar address off."""
     if not RevokeFeedForm().validate_on_submit():
@@ -324,6 +324,7 @@ def feed_revoke():
 
 
 @bp.route("/feed/<token>.ics", methods=["GET"])
+@public  # calendar apps cannot sign in: the secret token checked below is the access rule
 def feed_ics(token: str):
     """The .ics feed for calendar apps; the secret token in the address stands in for a login."""
     user = user_for_token(token)

@@ -1,0 +1,37 @@
+"""`flask links ...`: CSV export and the daily scan rollups."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from outreach.extensions import db
+
+links_cli = AppGroup("links", help="Tracked survey links.")
+
+
+@links_cli.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option("--active-only", is_flag=True, help="Leave out deactivated links.")
+def export_command(output: str | None, active_only: bool) -> None:
+    """Write all links as CSV (code, short URL, attribution) for mail merges."""
+    from outreach.links.export import write_links_csv
+
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as fh:
+            count = write_links_csv(fh, active_only)
+        click.echo(f"wrote {count} links to {output}", err=True)
+    else:
+        write_links_csv(sys.stdout, active_only)
+
+
+@links_cli.command("refresh-rollups")
+@click.option("--full", is_flag=True, help="Rebuild every day instead of only the days since the last run.")
+def refresh_rollups_command(full: bool) -> None:
+    """Recompute the daily scan rollups (idempotent; run it every few minutes from cron)."""
+    from outreach.links.rollups import refresh_scan_rollups
+
+    result = refresh_scan_rollups(full=full)
+    db.session.commit()
+    since = result.from_day.isoformat() if result.from_day else "the first scan"
+    click.echo(f"scan rollups refreshed from {since}: {result.rows} link-days")

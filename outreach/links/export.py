@@ -1,0 +1,73 @@
+"""CSV export of links for mail merges (formula-safe: spreadsheet apps never run a cell)."""
+
+import csv
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from outreach.extensions import db
+from outreach.links.models import Link
+from outreach.links.services import area_text, qr_url, short_url
+
+COLUMNS = (
+    "code",
+    "short_url",
+    "qr_url",
+    "active",
+    "survey",
+    "audience",
+    "channel",
+    "label",
+    "promoter",
+    "promoter_role",
+    "area_code",
+    "area",
+    "opd_code",
+    "opd",
+    "created_at",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text: values starting like a formula get a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_links_csv(out: TextIO, active_only: bool = False) -> int:
+    """Write every link (or only active ones) as CSV rows to `out`; return the number of links."""
+    query = (
+        select(Link)
+        .options(
+            selectinload(Link.promoter), selectinload(Link.area), selectinload(Link.opd), selectinload(Link.target)
+        )
+        .order_by(Link.id)
+    )
+    if active_only:
+        query = query.where(Link.active.is_(True))
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    count = 0
+    for link in db.session.scalars(query):
+        row = (
+            link.code,
+            short_url(link.code),
+            qr_url(link.code),
+            "yes" if link.active else "no",
+            link.target.name,
+            link.target.audience,
+            link.channel,
+            link.label,
+            link.promoter.name if link.promoter else "",
+            link.promoter.role if link.promoter else "",
+            link.area.code,
+            area_text(link.area),
+            link.opd.code if link.opd else "",
+            link.opd.name if link.opd else "",
+            link.created_at.isoformat(timespec="seconds"),
+        )
+        writer.writerow([safe_cell(v) for v in row])
+        count += 1
+    return count

@@ -1,0 +1,76 @@
+"""WSGI fast path for the scan redirect.
+
+Flask's per-request machinery (request context, routing, hooks, session) costs more than recording
+the scan itself, and the scan must stay within 0.8x of a bare Flask redirect. So GET/HEAD
+`/s/<code>` for an active link is answered here, in front of Flask, with the same service
+(`scan_code`) and the same headers as the `scan.scan` view. Everything else goes on to Flask
+unchanged: unknown and deactivated codes get their friendly 404/410 pages from the view, which also
+serves every scan when SCAN_FAST_PATH is off.
+"""
+
+from urllib.parse import parse_qs
+
+from flask import Flask
+
+from outreach.links.scanning import RequestMeta, scan_code
+from outreach.links.services import QR_MARKER
+
+PREFIX = "/s/"
+PURPOSE_KEYS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_MOZ", "HTTP_X_PURPOSE")
+# Every answer of /s/<code> must reach us again next time, so nothing may cache it.
+NO_CACHE = (
+    ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0, private"),
+    ("Pragma", "no-cache"),
+    ("X-Robots-Tag", "noindex, nofollow"),
+)
+PLAIN = (("Content-Length", "0"), ("X-Content-Type-Options", "nosniff"))
+
+
+def request_meta(environ: dict) -> RequestMeta:
+    """The plain values a scan needs, from a WSGI environ (REMOTE_ADDR is already fixed by ProxyFix)."""
+    query = environ.get("QUERY_STRING", "")
+    marker = parse_qs(query).get(QR_MARKER[0], [None])[0] if query else None
+    return RequestMeta(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        ip=environ.get("REMOTE_ADDR", ""),
+        user_agent=environ.get("HTTP_USER_AGENT", ""),
+        purpose=" ".join(environ.get(key, "") for key in PURPOSE_KEYS),
+        source="qr" if marker == QR_MARKER[1] else "direct",
+    )
+
+
+def redirect_headers(url: str) -> list[tuple[str, str]]:
+    """Headers of the scan's 302."""
+    return [("Location", url), ("Referrer-Policy", "no-referrer"), *NO_CACHE]
+
+
+def declined_headers() -> list[tuple[str, str]]:
+    """Headers of the 503 that declines a prefetch (the real visit comes later and counts)."""
+    return [("Retry-After", "0"), *NO_CACHE]
+
+
+class ScanFastPath:
+    """WSGI middleware: answers scans of active links before Flask; passes everything else on."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if (
+            path.startswith(PREFIX)
+            and "/" not in path[len(PREFIX) :]
+            and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and self.app.config.get("SCAN_FAST_PATH")
+        ):
+            code = path[len(PREFIX) :].encode("latin-1").decode("utf-8", "replace")
+            with self.app.app_context():
+                result = scan_code(code, request_meta(environ))
+            if result.outcome == "redirect":
+                start_response("302 FOUND", [*redirect_headers(result.url), *PLAIN])
+                return [b""]
+            if result.outcome == "declined":
+                start_response("503 SERVICE UNAVAILABLE", [*declined_headers(), *PLAIN])
+                return [b""]
+        return self.wsgi_app(environ, start_response)

@@ -1,0 +1,112 @@
+"""Survey targets, tracked links, their scans and the daily scan rollup."""
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.areas.models import Area, Opd
+from outreach.auth.models import User
+from outreach.extensions import db
+from outreach.models import TimestampMixin, UTCDateTime, utcnow
+from outreach.promoters.models import Promoter
+
+AUDIENCES = ("eksternal", "internal")
+CHANNELS = ("flyer", "whatsapp", "banner", "bus", "other")
+# How a visitor reached /s/<code>: 'qr' when the URL carries the QR marker, 'direct' otherwise.
+# Issue 11 adds 'typed' (code typed on the public page); each source gets a `<source>_scans` rollup column.
+SOURCES = ("qr", "direct")
+DEVICE_CLASSES = ("mobile", "tablet", "desktop", "other")
+
+
+class SurveyTarget(TimestampMixin, db.Model):
+    """Where links send people: the official survey (or its registration page) for one audience."""
+
+    __tablename__ = "survey_target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    audience: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<SurveyTarget {self.id} {self.audience} {self.url}>"
+
+
+class Link(db.Model):
+    """A short code sending people to a survey target, attributed to a promoter, area, OPD and channel."""
+
+    __tablename__ = "link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("survey_target.id"), index=True)
+    promoter_id: Mapped[int | None] = mapped_column(ForeignKey("promoter.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    target: Mapped[SurveyTarget] = relationship()
+    promoter: Mapped[Promoter | None] = relationship()
+    area: Mapped[Area] = relationship()
+    opd: Mapped[Opd | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Link {self.code} {self.channel} target={self.target_id} promoter={self.promoter_id}>"
+
+
+class Scan(db.Model):
+    """One counted visit of a link. Holds no IP and no user agent: only a daily-rotating keyed hash."""
+
+    __tablename__ = "scan"
+    __table_args__ = (Index("ix_scan_link_id_created_at", "link_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("link.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    visitor_hash: Mapped[str] = mapped_column(String(32))
+    device_class: Mapped[str] = mapped_column(String(8))
+    is_bot: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(8))
+
+    def __repr__(self) -> str:
+        return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
+
+
+class ScanDaily(db.Model):
+    """Scans of one link on one WIB (Asia/Jakarta) day, kept by `refresh_scan_rollups()`.
+
+    `scans` counts every recorded scan, bots included; `unique_visitors` and the per-source
+    columns count human (non-bot) scans only, so `qr_scans + direct_scans == scans - bot_scans`.
+    """
+
+    __tablename__ = "scan_daily"
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("link.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    scans: Mapped[int] = mapped_column(default=0)
+    unique_visitors: Mapped[int] = mapped_column(default=0)
+    bot_scans: Mapped[int] = mapped_column(default=0)
+    qr_scans: Mapped[int] = mapped_column(default=0)
+    direct_scans: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ScanDaily link={self.link_id} {self.day} {self.scans}>"
+
+
+class ScanRollupMark(db.Model):
+    """Single row: rollups are complete for scans created before `refreshed_until` (UTC)."""
+
+    __tablename__ = "scan_rollup_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refreshed_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<ScanRollupMark {self.refreshed_until:%Y-%m-%d %H:%M:%S}>"

@@ -1,0 +1,64 @@
+"""`flask links export`, `flask links refresh-rollups` and the links part of the demo."""
+
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from outreach.links.models import Link, Scan, ScanDaily, SurveyTarget
+from outreach.links.rollups import totals_for
+from tests.factories import LinkFactory, PromoterFactory
+
+
+def test_export_writes_every_link_as_csv_to_stdout(runner, db):
+    LinkFactory(code="ABC234", promoter=PromoterFactory(name="Siti Rahma"), label="Pasar")
+    LinkFactory(code="XYZ234", active=False)
+    db.session.commit()
+    result = runner.invoke(args=["links", "export"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["code"] for r in rows] == ["ABC234", "XYZ234"]
+    assert rows[0]["short_url"] == "https://spi.example.test/s/ABC234"
+    assert rows[0]["promoter"] == "Siti Rahma" and rows[0]["label"] == "Pasar"
+    assert rows[1]["active"] == "no"
+
+
+def test_export_to_a_file_can_leave_out_inactive_links(runner, db, tmp_path):
+    LinkFactory(code="ABC234")
+    LinkFactory(code="XYZ234", active=False)
+    db.session.commit()
+    out = tmp_path / "links.csv"
+    result = runner.invoke(args=["links", "export", "--active-only", "--output", str(out)])
+    assert result.exit_code == 0 and "wrote 1 links" in result.output
+    assert [r["code"] for r in csv.DictReader(out.open())] == ["ABC234"]
+
+
+def test_refresh_rollups_command_is_idempotent(runner, db):
+    link = LinkFactory()
+    db.session.add(Scan(link_id=link.id, visitor_hash="a", device_class="mobile", is_bot=False, source="qr"))
+    db.session.commit()
+    first = runner.invoke(args=["links", "refresh-rollups"])
+    assert first.exit_code == 0 and "1 link-days" in first.output
+    second = runner.invoke(args=["links", "refresh-rollups", "--full"])
+    assert second.exit_code == 0
+    assert db.session.scalar(select(func.sum(ScanDaily.scans))) == 1
+
+
+def test_seed_demo_adds_targets_links_and_weeks_of_scans_once(runner, db):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    audiences = set(db.session.scalars(select(SurveyTarget.audience)))
+    assert audiences == {"eksternal", "internal"}
+    channels = set(db.session.scalars(select(Link.channel).distinct()))
+    assert channels == {"flyer", "whatsapp", "banner", "bus"}
+    assert db.session.scalar(select(func.count()).select_from(Link).where(Link.opd_id.is_not(None))) > 0
+    days = db.session.scalar(select(func.count(func.distinct(ScanDaily.day))))
+    assert days >= 28
+    totals = totals_for(select(Link.id))
+    assert totals.bot_scans > 0 and totals.unique_visitors < totals.human_scans
+    rolled = db.session.scalar(select(func.sum(ScanDaily.scans)))
+    assert rolled == db.session.scalar(select(func.count()).select_from(Scan))
+    before = [db.session.scalar(select(func.count()).select_from(m)) for m in (SurveyTarget, Link, Scan)]
+    second = runner.invoke(args=["seed-demo"])
+    assert "survey_targets +0, links +0, scans +0" in second.output
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (SurveyTarget, Link, Scan)] == before

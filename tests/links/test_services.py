@@ -1,0 +1,323 @@
+"""Links services: codes, targets, bulk creation, sharing texts, visitor hashes and rollups."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach.audit.models import AuditEvent
+from outreach.links import scanning, services
+from outreach.links.codes import ALPHABET, generate_code, normalise_code
+from outreach.links.export import safe_cell, write_links_csv
+from outreach.links.models import Link, Scan, ScanDaily
+from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
+from tests.factories import (
+    AreaFactory,
+    AssignmentFactory,
+    LinkFactory,
+    OpdFactory,
+    PromoterFactory,
+    SurveyTargetFactory,
+)
+
+PHONE = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
+)
+
+
+# --- codes
+
+
+def test_generated_codes_use_only_unambiguous_characters():
+    codes = [generate_code(length) for length in (6, 7, 8) for _ in range(200)]
+    assert all(set(code) <= set(ALPHABET) for code in codes)
+    assert not set("01OIL") & set("".join(codes))
+    assert {len(code) for code in codes} == {6, 7, 8}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("abc234", "ABC234"), (" ab-c2 34 ", "ABC234"), ("ＡＢＣ２３４", "ABC234"), ("xyz23456", "XYZ23456")],
+)
+def test_normalise_code_ignores_case_spaces_and_full_width_characters(typed, expected):
+    assert normalise_code(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["", None, "ABC23", "ABC234567", "ABC0O1", "ABCIL2", "ABC23!"])
+def test_normalise_code_rejects_what_cannot_be_a_code(typed):
+    assert normalise_code(typed) is None
+
+
+# --- survey targets
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://spi.kpk.go.id/x", "https"),
+        ("https://evil.example/spi", "allowlist"),
+        ("https://spi.kpk.go.id.evil.example/", "allowlist"),
+        ("https://user:pw@spi.kpk.go.id/", "user name"),
+        ("https://spi.kpk.go.id:8443/", "port"),
+        ("javascript:alert(1)", "https"),
+    ],
+)
+def test_survey_target_url_must_be_https_on_an_allowlisted_host(app, url, problem):
+    with pytest.raises(services.LinkError) as error:
+        services.create_target("SPI", "eksternal", url)
+    assert problem in str(error.value) and str(error.value).startswith("url:")
+
+
+def test_survey_target_on_an_allowlisted_subdomain_is_saved_and_audited(db):
+    target = services.create_target("SPI eksternal", "eksternal", "https://survei.jaga.id/spi")
+    assert target.id
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "survey_target")) == (
+        "survey_target.create"
+    )
+
+
+def test_survey_target_audience_must_be_eksternal_or_internal(app):
+    with pytest.raises(services.LinkError, match="audience"):
+        services.create_target("SPI", "eksper", "https://spi.kpk.go.id/")
+
+
+# --- links
+
+
+def test_created_links_get_distinct_valid_codes(db):
+    target = SurveyTargetFactory()
+    area = AreaFactory()
+    links = [services.create_link(target, area, "flyer") for _ in range(50)]
+    codes = [link.code for link in links]
+    assert len(set(codes)) == 50
+    assert all(normalise_code(code) == code for code in codes)
+
+
+def test_link_channel_must_be_known(db):
+    with pytest.raises(services.LinkError, match="channel"):
+        services.create_link(SurveyTargetFactory(), AreaFactory(), "radio")
+
+
+def test_bulk_creation_makes_one_link_per_active_promoter_of_a_kelurahan_per_channel(db):
+    kec = AreaFactory(level="kecamatan", code="18.71.01", name="Kedaton")
+    kel = AreaFactory(code="18.71.01.1001", parent=kec)
+    rw = AreaFactory(level="rw", code="18.71.01.1001.001", name="RW 001", parent=kel)
+    rt = AreaFactory(level="rt", code="18.71.01.1001.001.001", name="RT 001", parent=rw)
+    other_kel = AreaFactory(code="18.71.01.1002", parent=kec)
+    pamong = AssignmentFactory(area=kel).promoter
+    rt_head = AssignmentFactory(area=rt, promoter=PromoterFactory(role="rt")).promoter
+    AssignmentFactory(area=other_kel)
+    AssignmentFactory(area=kel, promoter=PromoterFactory(active=False))
+    AssignmentFactory(area=kel, end_date=date(2026, 8, 1))
+    target = SurveyTargetFactory()
+
+    result = services.bulk_create_links(target, kel, ["flyer", "whatsapp"])
+
+    made = {(link.promoter_id, link.channel, link.area_id) for link in result.created}
+    assert made == {
+        (pamong.id, "flyer", kel.id),
+        (pamong.id, "whatsapp", kel.id),
+        (rt_head.id, "flyer", rt.id),
+        (rt_head.id, "whatsapp", rt.id),
+    }
+    again = services.bulk_create_links(target, kel, ["flyer", "whatsapp"])
+    assert again.created == [] and again.skipped == 4
+    assert len(services.bulk_create_links(target, kec, ["flyer"]).created) == 1
+
+
+def test_bulk_creation_for_an_opd_sets_the_opd_on_each_link(db):
+    opd = OpdFactory()
+    inside = PromoterFactory(opd=opd)
+    AssignmentFactory(promoter=inside)
+    PromoterFactory()
+    AreaFactory(level="kota", code="18.71", name="Bandar Lampung")
+    unassigned = PromoterFactory(opd=opd)
+    result = services.bulk_create_links(SurveyTargetFactory(), opd, ["banner"])
+    assert {link.promoter_id for link in result.created} == {inside.id, unassigned.id}
+    assert {link.opd_id for link in result.created} == {opd.id}
+    city_link = next(link for link in result.created if link.promoter_id == unassigned.id)
+    assert city_link.area.level == "kota"
+
+
+def test_bulk_creation_needs_a_channel(db):
+    with pytest.raises(services.LinkError, match="channels"):
+        services.bulk_create_links(SurveyTargetFactory(), AreaFactory(), [])
+
+
+def test_deactivation_is_audited(db):
+    link = LinkFactory()
+    services.set_link_active(link, False)
+    assert link.active is False
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "link")) == "link.deactivate"
+
+
+def test_links_in_scope_finds_links_below_a_kecamatan_only(db):
+    kec = AreaFactory(level="kecamatan", code="18.71.02")
+    kel = AreaFactory(code="18.71.02.1001", parent=kec)
+    inside = LinkFactory(area=kel)
+    LinkFactory(area=AreaFactory(code="18.71.020.1001"))
+    LinkFactory(area=kel, active=False)
+    assert services.links_in_scope(kec) == [inside]
+
+
+# --- sharing
+
+
+def test_whatsapp_message_is_indonesian_and_carries_the_short_url(app, db):
+    link = LinkFactory(code="ABC234")
+    message = services.whatsapp_message(link)
+    assert "https://spi.example.test/s/ABC234" in message
+    assert "sukarela dan rahasia" in message and "KPK" in message
+    share = services.whatsapp_share_url(message)
+    assert share.startswith("https://wa.me/?text=")
+    assert "https%3A%2F%2Fspi.example.test%2Fs%2FABC234" in share and " " not in share
+
+
+def test_qr_url_carries_the_qr_marker(app):
+    assert services.qr_url("ABC234") == "https://spi.example.test/s/ABC234?q=1"
+
+
+# --- visitor hash and classification
+
+
+def test_visitor_hash_is_stable_within_a_day_and_changes_the_next_day():
+    day = date(2026, 11, 26)
+    first = scanning.visitor_hash("198.51.100.7", PHONE, day, "secret")
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "secret") == first
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day + timedelta(days=1), "secret") != first
+    assert scanning.visitor_hash("198.51.100.8", PHONE, day, "secret") != first
+    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "other-secret") != first
+    assert "198.51.100.7" not in first
+
+
+def test_the_salt_rotates_at_wib_midnight_not_utc_midnight():
+    before = datetime(2026, 11, 26, 16, 59, tzinfo=UTC)  # 23:59 WIB
+    after = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # 00:00 WIB next day
+    assert scanning.wib_day(before) == date(2026, 11, 26)
+    assert scanning.wib_day(after) == date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("agent", "device", "bot"),
+    [
+        (PHONE, "mobile", False),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
+            "tablet",
+            False,
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36", "desktop", False),
+        ("WhatsApp/2.23.20.0 A", "other", True),
+        ("curl/8.0", "other", True),
+    ],
+)
+def test_user_agents_are_reduced_to_a_device_class_and_a_bot_flag(agent, device, bot):
+    assert scanning.classify_user_agent(agent) == (device, bot)
+
+
+def _meta(**kwargs):
+    values = {"method": "GET", "ip": "198.51.100.1", "user_agent": PHONE}
+    values.update(kwargs)
+    return scanning.RequestMeta(**values)
+
+
+def test_record_scan_skips_head_and_prefetch(app, db):
+    link = LinkFactory()
+    db.session.commit()
+    assert services.record_scan(link, _meta(method="HEAD")) is False
+    assert services.record_scan(link, _meta(purpose="prefetch")) is False
+    assert services.record_scan(link, _meta(source="qr")) is True
+    with pytest.raises(ValueError, match="source"):
+        services.record_scan(link, _meta(source="sms"))
+    assert [s.source for s in db.session.scalars(select(Scan))] == ["qr"]
+
+
+# --- rollups
+
+
+def _scan(link, when: datetime, visitor: str = "v1", bot: bool = False, source: str = "qr"):
+    db_row = Scan(
+        link_id=link.id, created_at=when, visitor_hash=visitor, device_class="mobile", is_bot=bot, source=source
+    )
+    return db_row
+
+
+def test_rollup_counts_per_wib_day_with_uniques_bots_and_sources(db):
+    link = LinkFactory()
+    late_evening_utc = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)  # 23:30 WIB on the 10th
+    just_after_midnight = datetime(2026, 11, 10, 17, 30, tzinfo=UTC)  # 00:30 WIB on the 11th
+    db.session.add_all(
+        [
+            _scan(link, late_evening_utc, "a"),
+            _scan(link, late_evening_utc, "a", source="direct"),
+            _scan(link, late_evening_utc, "b"),
+            _scan(link, late_evening_utc, "bot", bot=True),
+            _scan(link, just_after_midnight, "a"),
+        ]
+    )
+    db.session.flush()
+    refresh_scan_rollups(now=datetime(2026, 11, 12, tzinfo=UTC))
+    rows = {r.day: r for r in db.session.scalars(select(ScanDaily))}
+    assert set(rows) == {date(2026, 11, 10), date(2026, 11, 11)}
+    tenth = rows[date(2026, 11, 10)]
+    assert (tenth.scans, tenth.unique_visitors, tenth.bot_scans, tenth.qr_scans, tenth.direct_scans) == (4, 2, 1, 2, 1)
+    assert rows[date(2026, 11, 11)].scans == 1
+
+
+def test_refreshing_twice_changes_nothing(db):
+    link = LinkFactory()
+    db.session.add_all([_scan(link, datetime(2026, 11, d, 3, tzinfo=UTC), f"v{d}") for d in range(1, 6)])
+    db.session.flush()
+    refresh_scan_rollups(now=datetime(2026, 11, 6, tzinfo=UTC))
+    first = sorted((r.day, r.scans, r.unique_visitors) for r in db.session.scalars(select(ScanDaily)))
+    refresh_scan_rollups(now=datetime(2026, 11, 6, 0, 5, tzinfo=UTC))
+    refresh_scan_rollups(full=True, now=datetime(2026, 11, 6, 0, 6, tzinfo=UTC))
+    assert sorted((r.day, r.scans, r.unique_visitors) for r in db.session.scalars(select(ScanDaily))) == first
+    assert len(first) == 5
+
+
+def test_totals_add_the_live_tail_after_the_last_refresh(db):
+    link = LinkFactory()
+    now = datetime.now(UTC)
+    db.session.add_all([_scan(link, now - timedelta(days=3), "old1"), _scan(link, now - timedelta(days=3), "old2")])
+    db.session.flush()
+    refresh_scan_rollups()
+    db.session.add_all([_scan(link, now, "new"), _scan(link, now, "bot", bot=True)])
+    db.session.flush()
+    totals = totals_by_link([link.id])[link.id]
+    assert (totals.scans, totals.human_scans, totals.bot_scans, totals.unique_visitors) == (4, 3, 1, 3)
+    assert totals_for(select(Link.id)).scans == 4
+    series = daily_series(link.id, days=5)
+    assert [t.scans for _, t in series] == [0, 2, 0, 0, 2]
+
+
+def test_incremental_refresh_only_rebuilds_recent_days(db):
+    link = LinkFactory()
+    db.session.add(_scan(link, datetime(2026, 11, 1, 3, tzinfo=UTC)))
+    db.session.flush()
+    refresh_scan_rollups(now=datetime(2026, 11, 20, tzinfo=UTC))
+    db.session.add(_scan(link, datetime(2026, 11, 20, 1, tzinfo=UTC)))
+    db.session.flush()
+    result = refresh_scan_rollups(now=datetime(2026, 11, 20, 2, tzinfo=UTC))
+    assert result.from_day == date(2026, 11, 20)
+    assert db.session.scalar(select(func.sum(ScanDaily.scans))) == 2
+
+
+# --- export
+
+
+def test_export_writes_formula_safe_csv(app, db):
+    promoter = PromoterFactory(name='=HYPERLINK("http://x")')
+    LinkFactory(code="ABC234", promoter=promoter, label="+62 812", channel="whatsapp")
+    out = io.StringIO()
+    assert write_links_csv(out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("code,short_url,qr_url,active")
+    assert "https://spi.example.test/s/ABC234" in lines[1]
+    assert "'=HYPERLINK" in lines[1] and "'+62 812" in lines[1]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("=1+1", "'=1+1"), ("-2", "'-2"), ("@x", "'@x"), ("ok", "ok")])
+def test_safe_cell_neutralises_formulas(value, expected):
+    assert safe_cell(value) == expected
