@@ -2,7 +2,7 @@
 
 Each page is screenshotted to test-artifacts/screenshots/ (E2E_SCREENSHOT_DIR) for review by eye, must
 load without console errors (a CSP violation is one), must not scroll sideways on a phone, and must
-have no serious or critical axe-core accessibility violation (labels, contrast, focus, names).
+have no serious or critical axe-core violation on the phone (WCAG 2.1 A/AA: labels, contrast, focus).
 The demo is loaded once for the module; the pages only read it.
 """
 
@@ -18,6 +18,7 @@ from outreach.auth.services import find_user_by_email
 from outreach.demo import DEMO_LOGINS, seed_demo
 from outreach.drives.models import DONE, PLANNED, Drive
 from outreach.extensions import db as _db
+from outreach.links.models import Link
 from outreach.models import utcnow
 from tests.conftest import empty_tables
 from tests.e2e.browser import (
@@ -55,6 +56,7 @@ SCREENS = [
     Screen(ADMIN, "home", "/"),
     Screen(ADMIN, "users", "/auth/users"),
     Screen(ADMIN, "audit", "/audit/"),
+    Screen(ADMIN, "survey-targets", "/links/targets"),
     Screen(COORDINATOR, "home", "/"),
     Screen(COORDINATOR, "drives", "/drives/"),
     Screen(COORDINATOR, "calendar", "/drives/calendar"),
@@ -71,6 +73,10 @@ SCREENS = [
     Screen(COORDINATOR, "promoter", "/promoters/{promoter}"),
     Screen(COORDINATOR, "promoter-import", "/promoters/import"),
     Screen(COORDINATOR, "rt-heads", "/promoters/rt-heads/{kelurahan}"),
+    Screen(COORDINATOR, "links", "/links/"),
+    Screen(COORDINATOR, "link", "/links/{link}"),
+    Screen(COORDINATOR, "links-bulk", "/links/bulk"),
+    Screen(COORDINATOR, "flyer-batch", "/links/flyers"),
     Screen(COORDINATOR, "counts", "/participation/counts"),
     Screen(COORDINATOR, "participation-plan", "/participation/plan"),
     Screen(LEADERSHIP, "home", "/"),
@@ -86,6 +92,7 @@ SCREENS = [
     Screen(PROMOTER, "calendar", "/drives/calendar"),
     Screen(PROMOTER, "drive", "/drives/{planned_drive}"),
     Screen(PROMOTER, "my-assignments", "/promoters/{promoter}"),
+    Screen(PROMOTER, "my-links", "/links/mine"),
 ]
 
 
@@ -115,6 +122,7 @@ def demo(app) -> dict[str, int]:
         "kecamatan": kedaton.id,
         "kecamatan_code": kedaton.code,
         "kelurahan": kelurahan.id,
+        "link": _db.session.scalar(select(Link.id).order_by(Link.id)),
     }
     empty_tables()
 
@@ -172,7 +180,6 @@ def profiles(browser, live_server, demo):
 def _open(page: Page, screen: Screen, demo: dict) -> None:
     response = page.goto(screen.path.format(**demo))
     assert response.status == screen.status, f"{screen.id}: {response.status} at {page.url}"
-    page.wait_for_load_state("load")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -188,10 +195,11 @@ def test_page_loads_cleanly_fits_the_screen_and_is_screenshotted(profiles, demo,
     assert horizontal_overflow(page) <= 0, f"{screen.id} scrolls sideways on a {viewport}"
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.id)
-def test_page_has_no_serious_accessibility_violations(profiles, demo, screen, viewport):
-    page = profiles.page(screen.role, viewport, axe=True)
+def test_page_has_no_serious_accessibility_violations_on_a_phone(profiles, demo, screen):
+    # On the phone layout only: every problem axe found on a desktop also showed on the phone, and
+    # phones (hidden table heads, day lists, scrolling tables) are where the layouts differ.
+    page = profiles.page(screen.role, "phone", axe=True)
     _open(page, screen, demo)
     violations = axe_violations(page)
-    assert violations == [], f"{screen.id} on a {viewport}:\n{describe(violations)}"
+    assert violations == [], f"{screen.id} on a phone:\n{describe(violations)}"
