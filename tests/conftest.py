@@ -46,6 +46,11 @@ def app():
 def db(app):
     """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset."""
     yield _db
+    empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row (TRUNCATE on PostgreSQL, DELETE on SQLite) and reset the rate limits."""
     limiter.reset()
     _db.session.rollback()
     _db.session.remove()

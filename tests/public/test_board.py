@@ -95,7 +95,9 @@ def test_counts_below_the_threshold_are_shown_as_less_than_it(app, client, db, t
 def test_board_refreshes_itself_and_reads_on_a_phone(client, db, tree):
     a_round(db, wib_today())
     body = client.get("/papan").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="120">' in body
+    assert 'data-refresh-seconds="120"' in body
+    assert "/static/js/board-refresh.js" in body
+    assert 'class="refresh-toggle" aria-pressed="false"' in body  # people can pause the updates
     assert 'name="viewport"' in body
     assert 'href="/papan/18.71.01"' in body  # drill-down per kecamatan
 

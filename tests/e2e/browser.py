@@ -1,0 +1,164 @@
+"""Browser helpers for the end-to-end tests: live server, browser profiles, sign-in, screenshots, axe-core."""
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page
+from werkzeug.serving import make_server
+
+from outreach.extensions import db
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
+AXE_JS = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+# Playwright waits this long (ms) for an element or a navigation before failing.
+TIMEOUT_MS = 10_000
+SERIOUS = ("serious", "critical")
+# WCAG 2.1 A and AA: labels, contrast, keyboard focus, names (best-practice rules would double the run time).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+class LiveServer:
+    """The app served by werkzeug on a free loopback port, in a background thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="e2e-live-server", daemon=True)
+
+    def start(self) -> None:
+        """Serve in the background."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def new_context(browser: Browser, base_url: str, viewport: dict = DESKTOP, **options) -> BrowserContext:
+    """A fresh browser profile (no cookies) set up like a phone or a desktop in Bandar Lampung."""
+    mobile = viewport["width"] < 600
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        locale="id-ID",
+        timezone_id="Asia/Jakarta",
+        is_mobile=mobile,
+        has_touch=mobile,
+        **options,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+class PageProblems:
+    """Console errors and uncaught exceptions seen on a page (a CSP violation shows up here)."""
+
+    def __init__(self, page: Page):
+        self.messages: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.messages.append(msg.text))
+        page.on("pageerror", lambda exc: self.messages.append(str(exc)))
+
+    def take(self) -> list[str]:
+        """The problems seen since the last call."""
+        found, self.messages = self.messages, []
+        return found
+
+
+def watched_page(context: BrowserContext) -> Page:
+    """A new page whose console errors are collected on `page.problems`."""
+    page = context.new_page()
+    page.problems = PageProblems(page)
+    return page
+
+
+def make_user(role: str, **fields):
+    """A committed login of `role` (a promoter login gets its own Promoter record)."""
+    user = factories.UserFactory(role=role, **fields)
+    db.session.commit()
+    return user
+
+
+def sign_in(page: Page, email: str, password: str = factories.DEFAULT_PASSWORD) -> None:
+    """Fill in the sign-in form and wait for the page it leads to."""
+    if "/auth/login" not in page.url:
+        page.goto("/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form [type=submit]")
+
+
+def sign_out(page: Page) -> None:
+    """Press the sign-out button in the navigation."""
+    with page.expect_navigation():
+        page.click("nav form[action$='/auth/logout'] button")
+
+
+def plan_drive(page: Page, title: str, starts: str, ends: str, area_id: int, kind: str = "door_to_door") -> None:
+    """From the drives list, plan a drive for one area with its assigned promoters (times 'YYYY-MM-DDTHH:MM' WIB)."""
+    page.get_by_role("button", name="Jadwalkan kegiatan").click()
+    page.get_by_label("Jenis").select_option(kind)
+    page.get_by_label("Judul").fill(title)
+    page.get_by_label("Mulai (WIB)").fill(starts)
+    page.get_by_label("Selesai (WIB)").fill(ends)
+    page.get_by_label("Kelurahan sasaran atau seluruh kecamatan").select_option(str(area_id))
+    page.get_by_label("Sertakan juga semua promotor aktif").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan kegiatan").click()
+
+
+def shoot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as <SCREENSHOT_DIR>/<name>.png, for review by eye."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the window (0 when nothing sticks out sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Serious and critical axe-core violations (WCAG 2.1 A/AA) on the page.
+
+    The app's CSP forbids injected scripts, so call this only on a page of a context made with
+    bypass_csp=True.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    return [v for v in found if v["impact"] in SERIOUS]
+
+
+def describe(violations: list[dict]) -> str:
+    """Violations as readable JSON, for an assertion message."""
+    return json.dumps(violations, indent=1, ensure_ascii=False)

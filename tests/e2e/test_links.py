@@ -1,0 +1,156 @@
+"""Tracked links end to end: bulk creation, the flyer batch PDF, its QR opened on a phone, sharing on WhatsApp.
+
+The public short-link host and the survey's host do not resolve here: the phone opens the scanned
+path on the live server (which is the public site), and the test checks where its redirect sends it;
+WhatsApp is answered by a Playwright route that records the address it was opened with.
+"""
+
+import shutil
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.extensions import db
+from outreach.links.models import Link
+from tests import factories
+from tests.e2e.browser import make_user, new_context, sign_in, watched_page
+
+PUBLIC_HOST = "https://spi.example.test"  # TestConfig.PUBLIC_BASE_URL
+SURVEY_URL = "https://spi.kpk.go.id/survei/eksternal"
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def target(db):
+    """The external SPI survey as a link target."""
+    target = factories.SurveyTargetFactory(name="SPI 2026 eksternal", url=SURVEY_URL)
+    db.session.commit()
+    return target
+
+
+def decode_qr_codes(pdf_path, workdir) -> list[str]:
+    """Every QR code on every page of a PDF, as a phone camera would read it (pdftoppm, then zbarimg)."""
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf_path), str(workdir / "page")], check=True)
+    found = []
+    for png in sorted(workdir.glob("page*.png")):
+        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
+        found += [line for line in result.stdout.splitlines() if line]
+    return found
+
+
+def open_like_a_phone(browser, live_server, url: str) -> str:
+    """Open a scanned short URL in a fresh phone browser; return the survey address it was redirected to.
+
+    The public short-link host is this app, served here on loopback, so the phone asks the live server
+    for the same path and query. Playwright cannot route a request that a redirect started, and the
+    survey host does not resolve here, so the test watches the redirected request itself.
+    """
+    assert url.startswith(PUBLIC_HOST + "/")
+    local = live_server + url[len(PUBLIC_HOST) :]
+    context = new_context(browser, live_server, viewport={"width": 360, "height": 740}, user_agent=ANDROID_CHROME)
+    try:
+        page = context.new_page()
+        with page.expect_request(lambda request: request.redirected_from is not None) as redirected:
+            page.evaluate("url => { window.location.href = url; }", local)
+        request = redirected.value
+        assert request.redirected_from.url == local
+        assert request.is_navigation_request()
+        return request.url
+    finally:
+        context.close()
+
+
+@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")), reason="needs poppler-utils, zbar")
+def test_flyer_batch_qr_opened_on_a_phone_lands_on_the_survey_and_the_scan_is_counted(
+    page, browser, live_server, kedaton, target, tmp_path
+):
+    for name in ("Rina Marpaung", "Joko Saputra"):
+        promoter = factories.PromoterFactory(name=name)
+        factories.AssignmentFactory(promoter=promoter, area=kedaton["surabaya"])
+    db.session.commit()
+    sign_in(page, make_user(COORDINATOR).email)
+    page.get_by_role("navigation", name="Utama").get_by_role("link", name="Tautan").click()
+
+    page.get_by_role("button", name="Buat sekaligus").click()
+    page.get_by_label("Survei").select_option(label="SPI 2026 eksternal")
+    page.get_by_label("Promotor di").select_option(label="Surabaya")
+    page.get_by_label("Flyer").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Buat tautan").click()
+    expect(page.get_by_role("status")).to_contain_text("3 tautan dibuat, 0 dilewati")
+    db.session.expire_all()
+    codes = set(db.session.scalars(select(Link.code)))
+    assert len(codes) == 3
+
+    page.get_by_role("button", name="Cetak flyer sekaligus").click()
+    page.get_by_label("Tautan milik").select_option(label="Surabaya")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Unduh PDF").click()
+    pdf = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    scanned = decode_qr_codes(pdf, tmp_path)
+    assert sorted(urlsplit(url).path.rsplit("/", 1)[1] for url in scanned) == sorted(codes)
+    assert all(url.startswith(f"{PUBLIC_HOST}/s/") for url in scanned)
+
+    assert open_like_a_phone(browser, live_server, scanned[0]) == SURVEY_URL
+    scanned_code = urlsplit(scanned[0]).path.rsplit("/", 1)[1]
+
+    boss_context = new_context(browser, live_server)
+    try:
+        boss = watched_page(boss_context)
+        sign_in(boss, make_user(LEADERSHIP).email)
+        boss.get_by_role("navigation", name="Utama").get_by_role("link", name="Tautan").click()
+        row = boss.locator("main table tbody tr").filter(has=boss.get_by_text(scanned_code, exact=True))
+        cells = row.locator("td.num")
+        expect(cells.nth(0)).to_have_text("1")  # scans by people
+        expect(cells.nth(1)).to_have_text("1")  # unique visitors
+        expect(cells.nth(2)).to_have_text("0")  # bots
+        other = boss.locator("main table tbody tr").filter(has_not=boss.get_by_text(scanned_code, exact=True))
+        for n in range(other.count()):
+            expect(other.nth(n).locator("td.num").first).to_have_text("0")
+        assert boss.problems.take() == []
+    finally:
+        boss_context.close()
+    assert page.problems.take() == []
+
+
+def test_promoter_on_a_phone_downloads_a_flyer_and_shares_the_link_on_whatsapp(phone, kedaton, target, tmp_path):
+    user = make_user(PROMOTER)
+    link = factories.LinkFactory(target=target, area=kedaton["surabaya"], promoter=user.promoter, channel="whatsapp")
+    someone_else = factories.LinkFactory(target=target, area=kedaton["surabaya"], promoter=kedaton["pamong"])
+    db.session.commit()
+    sign_in(phone, user.email)
+    phone.get_by_role("navigation", name="Utama").get_by_role("link", name="Tautan saya").click()
+    expect(phone.locator(".code-badge")).to_have_text([link.code])
+    expect(phone.get_by_text(someone_else.code)).to_have_count(0)
+
+    with phone.expect_download() as download_info:
+        phone.get_by_role("button", name="Unduh flyer").click()
+    assert download_info.value.suggested_filename == f"flyer-{link.code}-1.pdf"
+    flyer = tmp_path / "flyer.pdf"
+    download_info.value.save_as(flyer)
+    assert flyer.read_bytes().startswith(b"%PDF")
+
+    phone.get_by_text("Bagikan lewat WhatsApp").click()
+    share = phone.get_by_role("button", name="Buka WhatsApp")
+    expect(share).to_be_visible()
+    opened = []
+    phone.context.route("https://wa.me/**", lambda route: opened.append(route.request.url) or route.fulfill(body="ok"))
+    with phone.context.expect_page() as popup_info:
+        share.click()
+    popup_info.value.wait_for_load_state()
+    assert len(opened) == 1
+    sent = urlsplit(opened[0])
+    assert (sent.scheme, sent.netloc, sent.path) == ("https", "wa.me", "/")
+    text = parse_qs(sent.query)["text"][0]
+    assert text.startswith("Assalamualaikum")
+    assert text.endswith(f"Isi di sini: {PUBLIC_HOST}/s/{link.code}")
+    assert phone.problems.take() == []

@@ -1,0 +1,212 @@
+"""Every main page, as each role sees it with the demo data, on a 360×740 phone and a 1280×900 desktop.
+
+Each page is screenshotted to test-artifacts/screenshots/ (E2E_SCREENSHOT_DIR) for review by eye, must
+load without console errors (a CSP violation is one), must not scroll sideways on a phone, and must
+have no serious or critical axe-core violation on the phone (WCAG 2.1 A/AA: labels, contrast, focus).
+The demo is loaded once for the module; the pages only read it.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+from outreach.areas.models import Area
+from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.auth.services import find_user_by_email
+from outreach.demo import DEMO_LOGINS, seed_demo
+from outreach.drives.models import DONE, PLANNED, Drive
+from outreach.extensions import db as _db
+from outreach.links.models import Link
+from outreach.models import utcnow
+from tests.conftest import empty_tables
+from tests.e2e.browser import (
+    VIEWPORTS,
+    axe_violations,
+    describe,
+    horizontal_overflow,
+    new_context,
+    shoot,
+    sign_in,
+    watched_page,
+)
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page to check: who looks at it, a short name, its path (may name demo rows) and its status."""
+
+    role: str
+    name: str
+    path: str
+    status: int = 200
+
+    @property
+    def id(self) -> str:
+        """'coordinator-calendar': the test id and the screenshot's name."""
+        return f"{self.role}-{self.name}"
+
+
+SCREENS = [
+    Screen(ANONYMOUS, "login", "/auth/login"),
+    Screen(ANONYMOUS, "not-found", "/tidak-ada", status=404),
+    Screen(ANONYMOUS, "start", "/"),
+    Screen(ANONYMOUS, "type-code", "/kode"),
+    Screen(ANONYMOUS, "board", "/papan"),
+    Screen(ANONYMOUS, "board-kecamatan", "/papan/{kecamatan_code}"),
+    Screen(ADMIN, "home", "/"),
+    Screen(ADMIN, "users", "/auth/users"),
+    Screen(ADMIN, "audit", "/audit/"),
+    Screen(ADMIN, "survey-targets", "/links/targets"),
+    Screen(COORDINATOR, "home", "/"),
+    Screen(COORDINATOR, "drives", "/drives/"),
+    Screen(COORDINATOR, "calendar", "/drives/calendar"),
+    Screen(COORDINATOR, "drive", "/drives/{planned_drive}"),
+    Screen(COORDINATOR, "drive-done", "/drives/{done_drive}"),
+    Screen(COORDINATOR, "drive-new", "/drives/new"),
+    Screen(COORDINATOR, "calendar-feed", "/drives/feed"),
+    Screen(COORDINATOR, "drive-report", "/drives/{done_drive}/report"),
+    Screen(COORDINATOR, "integrity", "/integrity/"),
+    Screen(COORDINATOR, "api-tokens", "/account/tokens/"),
+    Screen(COORDINATOR, "areas", "/areas/"),
+    Screen(COORDINATOR, "kecamatan", "/areas/{kecamatan}"),
+    Screen(COORDINATOR, "kelurahan", "/areas/{kelurahan}"),
+    Screen(COORDINATOR, "opds", "/areas/opds"),
+    Screen(COORDINATOR, "coverage", "/areas/coverage"),
+    Screen(COORDINATOR, "promoters", "/promoters/"),
+    Screen(COORDINATOR, "promoter", "/promoters/{promoter}"),
+    Screen(COORDINATOR, "promoter-import", "/promoters/import"),
+    Screen(COORDINATOR, "rt-heads", "/promoters/rt-heads/{kelurahan}"),
+    Screen(COORDINATOR, "links", "/links/"),
+    Screen(COORDINATOR, "link", "/links/{link}"),
+    Screen(COORDINATOR, "links-bulk", "/links/bulk"),
+    Screen(COORDINATOR, "flyer-batch", "/links/flyers"),
+    Screen(COORDINATOR, "counts", "/participation/counts"),
+    Screen(COORDINATOR, "participation-plan", "/participation/plan"),
+    Screen(LEADERSHIP, "home", "/"),
+    Screen(LEADERSHIP, "dashboard", "/participation/"),
+    Screen(LEADERSHIP, "dashboard-kecamatan", "/participation/kecamatan/{kecamatan_code}"),
+    Screen(LEADERSHIP, "uplift", "/participation/uplift"),
+    Screen(LEADERSHIP, "drive-effects", "/participation/drives"),
+    Screen(LEADERSHIP, "drive-effect", "/participation/drives/{done_drive}"),
+    Screen(LEADERSHIP, "promoters", "/promoters/"),
+    Screen(LEADERSHIP, "forbidden", "/drives/new", status=403),
+    Screen(PROMOTER, "home", "/"),
+    Screen(PROMOTER, "drives", "/drives/"),
+    Screen(PROMOTER, "calendar", "/drives/calendar"),
+    Screen(PROMOTER, "drive", "/drives/{planned_drive}"),
+    Screen(PROMOTER, "my-assignments", "/promoters/{promoter}"),
+    Screen(PROMOTER, "my-links", "/links/mine"),
+]
+
+
+@pytest.fixture
+def db():
+    """The module's demo data stays between its tests (replaces the suite's emptying after each test)."""
+    return _db
+
+
+@pytest.fixture(scope="module")
+def demo(app) -> dict[str, int]:
+    """The demo loaded once, its promoter login taking part in an upcoming drive; emptied afterwards."""
+    seed_demo()
+    promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0]).promoter
+    drives = _db.session.scalars(select(Drive).order_by(Drive.starts_at)).all()
+    planned = next(d for d in drives if d.status == PLANNED and d.starts_at > utcnow() and d.promoters)
+    done = next(d for d in reversed(drives) if d.status == DONE and d.attendance)
+    if promoter not in planned.promoters:
+        planned.promoters.append(promoter)
+    _db.session.commit()
+    kedaton = _db.session.scalar(select(Area).where(Area.code == "18.71.01"))
+    kelurahan = _db.session.scalar(select(Area).where(Area.parent_id == kedaton.id).order_by(Area.code))
+    yield {
+        "planned_drive": planned.id,
+        "done_drive": done.id,
+        "promoter": promoter.id,
+        "kecamatan": kedaton.id,
+        "kecamatan_code": kedaton.code,
+        "kelurahan": kelurahan.id,
+        "link": _db.session.scalar(select(Link.id).order_by(Link.id)),
+    }
+    empty_tables()
+
+
+class Profiles:
+    """Signed-in browser profiles per role and viewport, made once for the module and reused.
+
+    Screenshots come from profiles under the app's CSP; axe-core runs in twin profiles that bypass it
+    (the CSP rightly refuses the injected script), sharing the same sign-in cookies.
+    """
+
+    def __init__(self, browser, base_url: str):
+        self.browser, self.base_url = browser, base_url
+        self.states: dict[str, dict] = {}
+        self.pages: dict[tuple, Page] = {}
+        self.contexts = []
+
+    def _state(self, role: str) -> dict | None:
+        if role == ANONYMOUS:
+            return None
+        if role not in self.states:
+            context = new_context(self.browser, self.base_url)
+            page = context.new_page()
+            sign_in(page, *DEMO_LOGINS[role])
+            assert page.url == self.base_url + "/", f"{role} could not sign in"
+            self.states[role] = context.storage_state()
+            context.close()
+        return self.states[role]
+
+    def page(self, role: str, viewport: str, axe: bool = False) -> Page:
+        """The (reused) page of this role's profile at this viewport."""
+        key = (role, viewport, axe)
+        if key not in self.pages:
+            context = new_context(
+                self.browser, self.base_url, VIEWPORTS[viewport], storage_state=self._state(role), bypass_csp=axe
+            )
+            self.contexts.append(context)
+            self.pages[key] = watched_page(context)
+        return self.pages[key]
+
+    def close(self) -> None:
+        """Close every profile."""
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def profiles(browser, live_server, demo):
+    """The module's signed-in profiles."""
+    profiles = Profiles(browser, live_server)
+    yield profiles
+    profiles.close()
+
+
+def _open(page: Page, screen: Screen, demo: dict) -> None:
+    response = page.goto(screen.path.format(**demo))
+    assert response.status == screen.status, f"{screen.id}: {response.status} at {page.url}"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.id)
+def test_page_loads_cleanly_fits_the_screen_and_is_screenshotted(profiles, demo, screen, viewport):
+    page = profiles.page(screen.role, viewport)
+    page.problems.take()
+    _open(page, screen, demo)
+    shoot(page, f"{screen.id}-{viewport}")
+    expected = f"the server responded with a status of {screen.status}"
+    problems = [p for p in page.problems.take() if screen.status == 200 or expected not in p]
+    assert problems == [], f"{screen.id}: console errors {problems}"
+    assert horizontal_overflow(page) <= 0, f"{screen.id} scrolls sideways on a {viewport}"
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.id)
+def test_page_has_no_serious_accessibility_violations_on_a_phone(profiles, demo, screen):
+    # On the phone layout only: every problem axe found on a desktop also showed on the phone, and
+    # phones (hidden table heads, day lists, scrolling tables) are where the layouts differ.
+    page = profiles.page(screen.role, "phone", axe=True)
+    _open(page, screen, demo)
+    violations = axe_violations(page)
+    assert violations == [], f"{screen.id} on a phone:\n{describe(violations)}"

@@ -1,0 +1,54 @@
+"""A coordinator records a respondent count; leadership sees it on the dashboard and in the drill-down."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from outreach.auth.models import COORDINATOR, LEADERSHIP
+from outreach.drives.timezone import wib_today
+from outreach.participation.models import SurveyRound
+from tests.e2e.browser import make_user, new_context, sign_in, watched_page
+
+
+@pytest.fixture
+def spi_round(db):
+    """An SPI round running from a month ago to a month ahead."""
+    today = wib_today()
+    round_ = SurveyRound(
+        name="SPI 2026", year=2026, starts_on=today - timedelta(days=30), deadline=today + timedelta(days=30)
+    )
+    db.session.add(round_)
+    db.session.commit()
+    return round_
+
+
+def test_count_entered_by_a_coordinator_shows_on_the_leadership_dashboard(
+    page, browser, live_server, kedaton, spi_round
+):
+    coordinator = make_user(COORDINATOR)
+    sign_in(page, coordinator.email)
+    page.goto("/participation/counts")
+    yesterday = wib_today() - timedelta(days=1)
+    form = page.locator("form[action$='/participation/counts']")
+    form.get_by_label("Tanggal (WIB)").fill(yesterday.isoformat())
+    form.get_by_label("Wilayah atau OPD").select_option(label="18.71.01.1004 Kelurahan Surabaya")
+    form.get_by_label("Responden", exact=True).fill("37")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Simpan jumlah").click()
+    expect(page.get_by_role("status")).to_have_text("Jumlah tersimpan.")
+
+    leadership_context = new_context(browser, live_server)
+    try:
+        boss = watched_page(leadership_context)
+        sign_in(boss, make_user(LEADERSHIP).email)
+        boss.get_by_role("navigation", name="Utama").get_by_role("link", name="Partisipasi").click()
+        expect(boss.get_by_role("heading", level=1)).to_contain_text("SPI 2026")
+        kedaton_row = boss.locator("table tbody tr").filter(has=boss.get_by_role("link", name="Kedaton"))
+        expect(kedaton_row.locator("td").first).to_have_text("37")
+        kedaton_row.get_by_role("link", name="Kedaton").click()
+        surabaya_row = boss.locator("table tbody tr").filter(has_text="Surabaya")
+        expect(surabaya_row.locator("td").first).to_have_text("37")
+        assert boss.problems.take() == []
+    finally:
+        leadership_context.close()
