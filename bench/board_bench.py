@@ -18,7 +18,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bench.scan_bench import ROOT, ensure_wrk, free_port, prepare_database, run_wrk, start_gunicorn
+from bench.harness import ROOT, ensure_wrk, free_port, prepare_database, run_wrk, start_gunicorn
 
 
 def add_board_data(url: str) -> None:
