@@ -270,6 +270,23 @@ def add_count():
     ), 400
 
 
+def _run_import(run):
+    """Run an all-or-nothing import: commit and return (result, []), or roll back and return (None, problems)."""
+    try:
+        result = run()
+    except CsvError as exc:
+        db.session.rollback()
+        return None, exc.problems
+    db.session.commit()
+    return result, []
+
+
+def _flash_import_problems(problems: list) -> None:
+    """Say that nothing was imported when the file had problems (they are listed on the page)."""
+    if problems:
+        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+
+
 @bp.route("/counts/import", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @import_limit
@@ -278,16 +295,11 @@ def import_counts_view():
     import_form = CountImportForm()
     problems = []
     if import_form.validate_on_submit():
-        try:
-            upload = import_form.file.data
-            result = import_counts(
-                upload.read(), current_user, import_form.source.data.strip(), filename=upload.filename
-            )
-        except CsvError as exc:
-            db.session.rollback()
-            problems = exc.problems
-        else:
-            db.session.commit()
+        upload, source = import_form.file.data, import_form.source.data.strip()
+        result, problems = _run_import(
+            lambda: import_counts(upload.read(), current_user, source, filename=upload.filename)
+        )
+        if result is not None:
             flash(
                 _(
                     "Imported %(rows)s rows: %(added)s new, %(updated)s changed, %(unchanged)s already there.",
@@ -299,8 +311,7 @@ def import_counts_view():
                 "success",
             )
             return redirect(url_for("participation.counts"))
-    if problems:
-        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+    _flash_import_problems(problems)
     form = CountForm()
     form.unit.choices = unit_choices(count_unit_choices())
     return render_template(
@@ -358,13 +369,10 @@ def import_plan(kind: str):
     if round_ is None:
         flash(_("Set up the survey round first."), "error")
     elif upload.validate_on_submit():
-        try:
-            result = importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
-        except CsvError as exc:
-            db.session.rollback()
-            problems = exc.problems
-        else:
-            db.session.commit()
+        result, problems = _run_import(
+            lambda: importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
+        )
+        if result is not None:
             flash(
                 _(
                     "Imported: %(added)s new, %(updated)s changed, %(unchanged)s unchanged.",
@@ -375,8 +383,7 @@ def import_plan(kind: str):
                 "success",
             )
             return redirect(url_for("participation.plan"))
-    if problems:
-        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+    _flash_import_problems(problems)
     forms = {"targets": UploadForm(prefix="targets"), "baselines": UploadForm(prefix="baselines")}
     forms[kind] = upload
     return render_template(

@@ -199,6 +199,11 @@ def set_active(promoter_id: int):
     return redirect(url_for("promoters.show", promoter_id=promoter.id))
 
 
+def _flash_form_errors(form) -> None:
+    """Flash every validation message of a form posted from the promoter page, in one line."""
+    flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+
+
 @bp.route("/<int:promoter_id>/assignments", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 def assign(promoter_id: int):
@@ -206,7 +211,7 @@ def assign(promoter_id: int):
     promoter = db.get_or_404(Promoter, promoter_id)
     form = AssignForm()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     try:
         assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
@@ -260,7 +265,7 @@ def create_login(promoter_id: int):
     promoter = db.get_or_404(Promoter, promoter_id)
     form = PromoterLoginForm()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     try:
         user = give_login(promoter, form.email.data, form.password.data, actor=current_user)
@@ -286,7 +291,7 @@ def bulk_assign_view():
         flash(_("Tick at least one promoter."), "error")
         return redirect(back)
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        _flash_form_errors(form)
         return redirect(back)
     try:
         added = bulk_assign(promoters, form.area, form.start_date.data, actor=current_user)
