@@ -6,6 +6,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from outreach.csvio import safe_cell
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.links.services import area_text, qr_url, short_url
@@ -27,13 +28,6 @@ COLUMNS = (
     "opd",
     "created_at",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text: values starting like a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def write_links_csv(out: TextIO, active_only: bool = False) -> int:

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
+from outreach.csvio import safe_cell
 from outreach.links import scanning, services
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
-from outreach.links.export import safe_cell, write_links_csv
+from outreach.links.export import write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily
 from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from tests.factories import (
