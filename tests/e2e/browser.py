@@ -1,10 +1,14 @@
-"""Browser helpers for the end-to-end tests: live server, browser profiles, sign-in, screenshots, axe-core."""
+"""Browser helpers for the end-to-end tests: live server, browser profiles, sign-in, QR codes, screenshots, axe-core."""
 
 import json
 import os
+import shutil
+import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
@@ -29,6 +33,15 @@ VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 # Playwright waits this long (ms) for an element or a navigation before failing.
 TIMEOUT_MS = 10_000
 SERIOUS = ("serious", "critical")
+PUBLIC_HOST = "https://spi.example.test"  # TestConfig.PUBLIC_BASE_URL: what printed QR codes carry
+SURVEY_URL = "https://spi.kpk.go.id/survei/eksternal"
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+needs_qr_tools = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("zbarimg")), reason="needs poppler-utils, zbar"
+)
 # WCAG 2.1 A and AA: labels, contrast, keyboard focus, names (best-practice rules would double the run time).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -123,6 +136,43 @@ def plan_drive(page: Page, title: str, starts: str, ends: str, area_id: int, kin
     page.get_by_label("Sertakan juga semua promotor aktif").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Simpan kegiatan").click()
+
+
+def decode_qr_codes(pdf_path: Path, workdir: Path) -> list[str]:
+    """Every QR code on every page of a PDF, as a phone camera would read it (pdftoppm, then zbarimg)."""
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf_path), str(workdir / "page")], check=True)
+    found = []
+    for png in sorted(workdir.glob("page*.png")):
+        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
+        found += [line for line in result.stdout.splitlines() if line]
+    return found
+
+
+def link_code(short_url: str) -> str:
+    """The link code a short URL ends in ('https://…/s/AB12CD?q=1' → 'AB12CD')."""
+    return urlsplit(short_url).path.rsplit("/", 1)[1]
+
+
+def open_like_a_phone(browser: Browser, live_server: str, url: str) -> str:
+    """Open a scanned short URL in a fresh phone browser; return the survey address it was redirected to.
+
+    The public short-link host is this app, served here on loopback, so the phone asks the live server
+    for the same path and query. Playwright cannot route a request that a redirect started, and the
+    survey host does not resolve here, so this watches the redirected request itself.
+    """
+    assert url.startswith(PUBLIC_HOST + "/")
+    local = live_server + url[len(PUBLIC_HOST) :]
+    context = new_context(browser, live_server, viewport=PHONE, user_agent=ANDROID_CHROME)
+    try:
+        page = context.new_page()
+        with page.expect_request(lambda request: request.redirected_from is not None) as redirected:
+            page.evaluate("url => { window.location.href = url; }", local)
+        request = redirected.value
+        assert request.redirected_from.url == local
+        assert request.is_navigation_request()
+        return request.url
+    finally:
+        context.close()
 
 
 def shoot(page: Page, name: str) -> Path:

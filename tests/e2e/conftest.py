@@ -5,13 +5,15 @@ thread; a test puts its data in with the factories, commits, then uses the brows
 Playwright never downloads a browser here: it drives /usr/bin/chromium (see browser.py).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from outreach.drives.timezone import wib_today
+from outreach.participation.models import SurveyRound
 from tests import factories
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveServer, new_context, watched_page
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, SURVEY_URL, LiveServer, new_context, watched_page
 
 
 def pytest_collection_modifyitems(items):
@@ -71,3 +73,23 @@ def kedaton(db):
     factories.AssignmentFactory(promoter=pamong, area=surabaya, start_date=date(2026, 1, 1))
     db.session.commit()
     return {"kecamatan": kecamatan, "surabaya": surabaya, "pamong": pamong}
+
+
+@pytest.fixture
+def target(db):
+    """The external SPI survey as a link target."""
+    target = factories.SurveyTargetFactory(name="SPI 2026 eksternal", url=SURVEY_URL)
+    db.session.commit()
+    return target
+
+
+@pytest.fixture
+def spi_round(db):
+    """An SPI round running from a month ago to a month ahead (the dashboard needs a current round)."""
+    today = wib_today()
+    round_ = SurveyRound(
+        name="SPI 2026", year=2026, starts_on=today - timedelta(days=30), deadline=today + timedelta(days=30)
+    )
+    db.session.add(round_)
+    db.session.commit()
+    return round_

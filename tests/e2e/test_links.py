@@ -1,15 +1,13 @@
-"""Tracked links end to end: bulk creation, the flyer batch PDF, its QR opened on a phone, sharing on WhatsApp.
+"""Tracked links from the links page: bulk creation per kelurahan, its flyer batch, per-link counts; WhatsApp.
 
-The public short-link host and the survey's host do not resolve here: the phone opens the scanned
-path on the live server (which is the public site), and the test checks where its redirect sends it;
-WhatsApp is answered by a Playwright route that records the address it was opened with.
+The coordinator's journey through a drive (its links, its flyer batch, the scan on the participation
+dashboard) is in test_promoters.py. A scanned QR is opened on the live server like a phone would
+(browser.open_like_a_phone); WhatsApp is answered by a Playwright route that records the address it
+was opened with.
 """
 
-import shutil
-import subprocess
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -17,58 +15,22 @@ from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db
 from outreach.links.models import Link
 from tests import factories
-from tests.e2e.browser import make_user, new_context, sign_in, watched_page
-
-PUBLIC_HOST = "https://spi.example.test"  # TestConfig.PUBLIC_BASE_URL
-SURVEY_URL = "https://spi.kpk.go.id/survei/eksternal"
-ANDROID_CHROME = (
-    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Mobile Safari/537.36"
+from tests.e2e.browser import (
+    PUBLIC_HOST,
+    SURVEY_URL,
+    decode_qr_codes,
+    link_code,
+    make_user,
+    needs_qr_tools,
+    new_context,
+    open_like_a_phone,
+    sign_in,
+    watched_page,
 )
 
 
-@pytest.fixture
-def target(db):
-    """The external SPI survey as a link target."""
-    target = factories.SurveyTargetFactory(name="SPI 2026 eksternal", url=SURVEY_URL)
-    db.session.commit()
-    return target
-
-
-def decode_qr_codes(pdf_path, workdir) -> list[str]:
-    """Every QR code on every page of a PDF, as a phone camera would read it (pdftoppm, then zbarimg)."""
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf_path), str(workdir / "page")], check=True)
-    found = []
-    for png in sorted(workdir.glob("page*.png")):
-        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
-        found += [line for line in result.stdout.splitlines() if line]
-    return found
-
-
-def open_like_a_phone(browser, live_server, url: str) -> str:
-    """Open a scanned short URL in a fresh phone browser; return the survey address it was redirected to.
-
-    The public short-link host is this app, served here on loopback, so the phone asks the live server
-    for the same path and query. Playwright cannot route a request that a redirect started, and the
-    survey host does not resolve here, so the test watches the redirected request itself.
-    """
-    assert url.startswith(PUBLIC_HOST + "/")
-    local = live_server + url[len(PUBLIC_HOST) :]
-    context = new_context(browser, live_server, viewport={"width": 360, "height": 740}, user_agent=ANDROID_CHROME)
-    try:
-        page = context.new_page()
-        with page.expect_request(lambda request: request.redirected_from is not None) as redirected:
-            page.evaluate("url => { window.location.href = url; }", local)
-        request = redirected.value
-        assert request.redirected_from.url == local
-        assert request.is_navigation_request()
-        return request.url
-    finally:
-        context.close()
-
-
-@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")), reason="needs poppler-utils, zbar")
-def test_flyer_batch_qr_opened_on_a_phone_lands_on_the_survey_and_the_scan_is_counted(
+@needs_qr_tools
+def test_kelurahan_links_made_on_the_links_page_print_as_one_batch_and_leadership_sees_each_links_scans(
     page, browser, live_server, kedaton, target, tmp_path
 ):
     for name in ("Rina Marpaung", "Joko Saputra"):
@@ -97,11 +59,11 @@ def test_flyer_batch_qr_opened_on_a_phone_lands_on_the_survey_and_the_scan_is_co
     download_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     scanned = decode_qr_codes(pdf, tmp_path)
-    assert sorted(urlsplit(url).path.rsplit("/", 1)[1] for url in scanned) == sorted(codes)
+    assert sorted(link_code(url) for url in scanned) == sorted(codes)
     assert all(url.startswith(f"{PUBLIC_HOST}/s/") for url in scanned)
 
     assert open_like_a_phone(browser, live_server, scanned[0]) == SURVEY_URL
-    scanned_code = urlsplit(scanned[0]).path.rsplit("/", 1)[1]
+    scanned_code = link_code(scanned[0])
 
     boss_context = new_context(browser, live_server)
     try:

@@ -2,25 +2,11 @@
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from outreach.auth.models import COORDINATOR, LEADERSHIP
 from outreach.drives.timezone import wib_today
-from outreach.participation.models import SurveyRound
 from tests.e2e.browser import make_user, new_context, sign_in, watched_page
-
-
-@pytest.fixture
-def spi_round(db):
-    """An SPI round running from a month ago to a month ahead."""
-    today = wib_today()
-    round_ = SurveyRound(
-        name="SPI 2026", year=2026, starts_on=today - timedelta(days=30), deadline=today + timedelta(days=30)
-    )
-    db.session.add(round_)
-    db.session.commit()
-    return round_
 
 
 def test_count_entered_by_a_coordinator_shows_on_the_leadership_dashboard(
