@@ -1,17 +1,23 @@
 """Daily scan rollups per link and WIB day, and exact scan figures read from them.
 
 The scan endpoint only inserts into `scan`. `refresh_scan_rollups()` (CLI: `flask links
-refresh-rollups`, run it every few minutes from cron) recomputes `scan_daily` for the days since
-its last run and moves a mark. Readers combine the rollup for the days before the mark with a live
-aggregate of the few scans after it (`daily_scan_rows()`), so figures are exact and fresh while
-the heavy lifting stays in the rollup.
+refresh-rollups`, run it every few minutes from cron) folds every scan created before a cut (a few
+minutes ago, so no scan still being committed is missed) into `scan_daily` and its per-unit and
+per-promoter twins, and moves the mark to that cut. The cut's own day is rolled up partly (until
+the cut) and completed by the next refresh.
+
+Readers add a live aggregate of the scans since the cut (the tail: minutes of scans, not the whole
+day) to the rollup rows, so figures are exact and fresh while the heavy lifting stays in the rollup.
+Counts simply add up; a tail visitor already seen on the same link earlier that day (before the
+cut, so already in the rollup's unique visitors) is not counted again.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, delete, func, select, type_coerce, union_all
+from sqlalchemy import Date, and_, case, delete, exists, func, not_, select, type_coerce, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.extensions import db
@@ -47,15 +53,31 @@ def wib_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
 
-def _aggregate(since: datetime | None):
-    """Per link and WIB day, the rollup columns computed from raw scans (since a UTC moment)."""
+def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None):
+    """Per link and WIB day, the rollup columns computed from raw scans created from `since` until
+    before `until` (UTC moments, either open).
+
+    `after_cut` (the tail): leave out of the unique visitors those already seen on the same link
+    earlier on the cut's WIB day, before the cut, because the rollup counted them.
+    """
     human = Scan.is_bot.is_(False)
     day = wib_day_expr(Scan.created_at)
+    visitor = case((human, Scan.visitor_hash))
+    if after_cut is not None:
+        earlier = aliased(Scan)
+        seen = exists().where(
+            earlier.link_id == Scan.link_id,
+            earlier.visitor_hash == Scan.visitor_hash,
+            earlier.is_bot.is_(False),
+            earlier.created_at >= wib_day_start(wib_day(after_cut)),
+            earlier.created_at < after_cut,
+        )
+        visitor = case((and_(human, not_(and_(day == wib_day(after_cut), seen))), Scan.visitor_hash))
     query = select(
         Scan.link_id.label("link_id"),
         day.label("day"),
         func.count().label("scans"),
-        func.count(func.distinct(case((human, Scan.visitor_hash)))).label("unique_visitors"),
+        func.count(func.distinct(visitor)).label("unique_visitors"),
         func.coalesce(func.sum(case((Scan.is_bot.is_(True), 1), else_=0)), 0).label("bot_scans"),
         *(
             func.coalesce(func.sum(case((and_(human, Scan.source == source), 1), else_=0)), 0).label(f"{source}_scans")
@@ -64,17 +86,15 @@ def _aggregate(since: datetime | None):
     ).group_by(Scan.link_id, day)
     if since is not None:
         query = query.where(Scan.created_at >= since)
+    if until is not None:
+        query = query.where(Scan.created_at < until)
     return query
 
 
-def _mark() -> ScanRollupMark | None:
-    return db.session.get(ScanRollupMark, 1)
-
-
-def tail_start_day(mark: ScanRollupMark | None = None) -> date | None:
-    """First WIB day that is read live instead of from the rollup (None: nothing is rolled up yet)."""
-    mark = mark if mark is not None else _mark()
-    return wib_day(mark.refreshed_until - SAFETY_MARGIN) if mark else None
+def rollup_cut() -> datetime | None:
+    """The moment the rollups are complete until (every scan created before it); None before the first refresh."""
+    mark = db.session.get(ScanRollupMark, 1)
+    return mark.refreshed_until if mark else None
 
 
 @dataclass
@@ -82,37 +102,40 @@ class RefreshResult:
     """What a rollup refresh did."""
 
     from_day: date | None
+    until: datetime
     rows: int
 
 
 def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> RefreshResult:
-    """Recompute `scan_daily` from the last mark's day (or from scratch) and move the mark. Idempotent.
+    """Fold the scans created before `now - SAFETY_MARGIN` into the rollups and move the mark there. Idempotent.
 
-    `full` rebuilds every day that still has raw scans; days purged by the retention are kept as they are.
+    Recomputes from the WIB day of the last cut (its row was partial), or, with `full` (or on the first
+    run), every day that still has raw scans; days purged by the retention are kept as they are.
     """
     now = now or utcnow()
+    cut = now - SAFETY_MARGIN
     mark = db.session.scalar(select(ScanRollupMark).where(ScanRollupMark.id == 1).with_for_update())
-    from_day = None if full or mark is None else tail_start_day(mark)
-    if from_day is None and mark is not None:
-        # A full rebuild starts at the oldest raw scan: older days were purged (outreach.links.retention)
-        # and live on only in the rollup.
+    if full or mark is None:
+        # Older days than the oldest raw scan were purged (outreach.links.retention) and live on only
+        # in the rollup.
         oldest = db.session.scalar(select(func.min(Scan.created_at)))
-        from_day = wib_day(oldest) if oldest is not None else wib_day(now) + timedelta(days=1)
-    since = wib_day_start(from_day) if from_day else None
-    cleared = delete(ScanDaily)
-    if from_day is not None:
-        cleared = cleared.where(ScanDaily.day >= from_day)
-    db.session.execute(cleared)
-    insert = ScanDaily.__table__.insert().from_select(["link_id", "day", *COUNT_COLUMNS], _aggregate(since))
-    rows = db.session.execute(insert).rowcount
-    _rebuild_derived()
-    if mark is None:
-        db.session.add(ScanRollupMark(id=1, refreshed_until=now))
+        from_day = wib_day(oldest) if oldest is not None else wib_day(cut)
     else:
-        mark.refreshed_until = now
+        # A margin before the last cut, so a scan committed late after the last run is caught too.
+        from_day = wib_day(min(mark.refreshed_until, cut) - SAFETY_MARGIN)
+    db.session.execute(delete(ScanDaily).where(ScanDaily.day >= from_day))
+    insert = ScanDaily.__table__.insert().from_select(
+        ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
+    )
+    rows = db.session.execute(insert).rowcount
+    _rebuild_derived(None if full else from_day)
+    if mark is None:
+        db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
+    else:
+        mark.refreshed_until = cut
     db.session.flush()
-    log.info("scan rollups refreshed from %s: %d link-days", from_day or "the first scan", rows)
-    return RefreshResult(from_day, rows)
+    log.info("scan rollups refreshed from %s until %s: %d link-days", from_day, cut, rows)
+    return RefreshResult(from_day, cut, rows)
 
 
 def _per_unit(per_link) -> tuple:
@@ -123,15 +146,17 @@ def _per_unit(per_link) -> tuple:
     )
 
 
-def _rebuild_derived() -> None:
-    """Rebuild the per-unit and per-promoter daily rollups whole from `scan_daily`."""
+def _rebuild_derived(from_day: date | None) -> None:
+    """Recompute the per-unit and per-promoter daily rollups from `scan_daily`, from a WIB day on (or whole)."""
     rolled = ScanDaily.__table__
-    db.session.execute(delete(ScanUnitDaily))
-    db.session.execute(delete(ScanPromoterDaily))
+    recent = [rolled.c.day >= from_day] if from_day else []
+    db.session.execute(delete(ScanUnitDaily).where(*([ScanUnitDaily.day >= from_day] if from_day else [])))
+    db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
     units = (
         select(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day, *_per_unit(rolled))
         .join(Link, Link.id == rolled.c.link_id)
         .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .where(*recent)
         .group_by(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day)
     )
     db.session.execute(
@@ -142,7 +167,7 @@ def _rebuild_derived() -> None:
     promoters = (
         select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
         .join(Link, Link.id == rolled.c.link_id)
-        .where(Link.promoter_id.is_not(None))
+        .where(Link.promoter_id.is_not(None), *recent)
         .group_by(Link.promoter_id, rolled.c.day)
     )
     db.session.execute(
@@ -152,14 +177,27 @@ def _rebuild_derived() -> None:
     )
 
 
+def _tail(start: date | None = None):
+    """The live part: per link and WIB day, the scans not in the rollups yet (from WIB day `start` on),
+    and the WIB day of the cut (None when nothing is rolled up, so everything is live).
+
+    Days before the cut's day are complete in the rollups and have no live scans.
+    """
+    cut = rollup_cut()
+    since = wib_day_start(start) if start else None
+    if cut is None:
+        return _aggregate(since), None
+    return _aggregate(max(since, cut) if since else cut, after_cut=cut), wib_day(cut)
+
+
 def unit_scan_rows(start: date, end: date) -> Subquery:
     """Per area, OPD and audience (of the links) and WIB day from start to end: human_scans and
-    unique_visitors, from the per-unit rollup before the live tail and raw scans from it on.
+    unique_visitors, from the per-unit rollup plus the live tail.
 
-    Rows may repeat a unit and day (one per link in the tail): sum them.
+    Rows may repeat a unit and day: sum them.
     """
-    tail = tail_start_day()
-    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
+    tail, cut_day = _tail(start)
+    live = tail.subquery("live_days")
     live_rows = (
         select(
             Link.area_id.label("area_id"),
@@ -173,7 +211,7 @@ def unit_scan_rows(start: date, end: date) -> Subquery:
         .join(SurveyTarget, SurveyTarget.id == Link.target_id)
         .where(live.c.day.between(start, end))
     )
-    if tail is None or tail <= start:
+    if cut_day is None or cut_day < start:
         return live_rows.subquery("unit_scan_days")
     rolled = select(
         ScanUnitDaily.area_id,
@@ -182,8 +220,8 @@ def unit_scan_rows(start: date, end: date) -> Subquery:
         ScanUnitDaily.day,
         ScanUnitDaily.human_scans,
         ScanUnitDaily.unique_visitors,
-    ).where(ScanUnitDaily.day.between(start, min(end, tail - timedelta(days=1))))
-    if end < tail:
+    ).where(ScanUnitDaily.day.between(start, end))
+    if end < cut_day:
         return rolled.subquery("unit_scan_days")
     return union_all(rolled, live_rows).subquery("unit_scan_days")
 
@@ -193,8 +231,8 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
 
     Rows may repeat a promoter and day: sum them.
     """
-    tail = tail_start_day()
-    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
+    tail, cut_day = _tail(start)
+    live = tail.subquery("live_days")
     live_rows = (
         select(
             Link.promoter_id.label("promoter_id"),
@@ -205,34 +243,34 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
         .join(Link, Link.id == live.c.link_id)
         .where(live.c.day.between(start, end), Link.promoter_id.is_not(None))
     )
-    if tail is None or tail <= start:
+    if cut_day is None or cut_day < start:
         return live_rows.subquery("promoter_scan_days")
     rolled = select(
         ScanPromoterDaily.promoter_id,
         ScanPromoterDaily.day,
         ScanPromoterDaily.human_scans,
         ScanPromoterDaily.unique_visitors,
-    ).where(ScanPromoterDaily.day.between(start, min(end, tail - timedelta(days=1))))
-    if end < tail:
+    ).where(ScanPromoterDaily.day.between(start, end))
+    if end < cut_day:
         return rolled.subquery("promoter_scan_days")
     return union_all(rolled, live_rows).subquery("promoter_scan_days")
 
 
 def daily_scan_rows() -> Subquery:
-    """Exact per link and WIB day figures: the rollup before the live tail, raw scans from it on.
+    """Exact per link and WIB day figures: the rollup plus the live tail.
 
-    Columns: link_id, day and COUNT_COLUMNS. Join it to `link` and group as needed (dashboards).
+    Columns: link_id, day and COUNT_COLUMNS; rows may repeat a link and day (the cut's day): join it
+    to `link` and group as needed (dashboards).
     """
-    start = tail_start_day()
-    live = _aggregate(wib_day_start(start) if start else None)
-    if start is None:
-        return live.subquery("scan_days")
+    tail, cut_day = _tail()
+    if cut_day is None:
+        return tail.subquery("scan_days")
     rolled = select(
         ScanDaily.link_id.label("link_id"),
         ScanDaily.day.label("day"),
         *(getattr(ScanDaily, name).label(name) for name in COUNT_COLUMNS),
-    ).where(ScanDaily.day < start)
-    return union_all(rolled, live).subquery("scan_days")
+    )
+    return union_all(rolled, tail).subquery("scan_days")
 
 
 @dataclass(frozen=True)
