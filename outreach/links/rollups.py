@@ -16,19 +16,37 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, delete, exists, func, not_, select, type_coerce, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
+from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.models import (
+    CITY_UNIT,
+    LEVELS,
     SOURCES,
     Link,
     Scan,
     ScanDaily,
+    ScanLevelDaily,
     ScanPromoterDaily,
     ScanRollupMark,
-    ScanUnitDaily,
     SurveyTarget,
 )
 from outreach.links.scanning import WIB, wib_day
@@ -73,6 +91,8 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
             earlier.created_at < after_cut,
         )
         visitor = case((and_(human, not_(and_(day == wib_day(after_cut), seen))), Scan.visitor_hash))
+    # Grouped by day first: grouped by link first, SQLite walks the per-link index once for every link
+    # (to skip a sort) instead of reading the few recent scans from the time index.
     query = select(
         Scan.link_id.label("link_id"),
         day.label("day"),
@@ -83,7 +103,7 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
             func.coalesce(func.sum(case((and_(human, Scan.source == source), 1), else_=0)), 0).label(f"{source}_scans")
             for source in SOURCES
         ),
-    ).group_by(Scan.link_id, day)
+    ).group_by(day, Scan.link_id)
     if since is not None:
         query = query.where(Scan.created_at >= since)
     if until is not None:
@@ -128,7 +148,7 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
         ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
     )
     rows = db.session.execute(insert).rowcount
-    _rebuild_derived(None if full else from_day)
+    _rebuild_derived(None if full or mark is None else from_day)
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
     else:
@@ -146,24 +166,70 @@ def _per_unit(per_link) -> tuple:
     )
 
 
-def _rebuild_derived(from_day: date | None) -> None:
-    """Recompute the per-unit and per-promoter daily rollups from `scan_daily`, from a WIB day on (or whole)."""
-    rolled = ScanDaily.__table__
-    recent = [rolled.c.day >= from_day] if from_day else []
-    db.session.execute(delete(ScanUnitDaily).where(*([ScanUnitDaily.day >= from_day] if from_day else [])))
-    db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
-    units = (
-        select(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day, *_per_unit(rolled))
-        .join(Link, Link.id == rolled.c.link_id)
-        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-        .where(*recent)
-        .group_by(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day)
-    )
-    db.session.execute(
-        ScanUnitDaily.__table__.insert().from_select(
-            ["area_id", "opd_id", "audience", "day", "human_scans", "unique_visitors"], units
+# A link's area is a kota, kecamatan, kelurahan, RW or RT: its kelurahan and kecamatan are at most
+# three parents up.
+AREA_DEPTH = 4
+
+
+def _levelled(per_link, level: str, grouped: bool = True):
+    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
+    level: unit_id, parent_id, audience, day, human_scans, unique_visitors (summed when `grouped`)."""
+    chain = [aliased(Area, name=f"area_{n}") for n in range(AREA_DEPTH)]
+
+    def ancestor(wanted: str):
+        return case(*((area.level == wanted, area.id) for area in chain))
+
+    none = cast(null(), Integer)
+    unit, parent = {
+        "kota": (literal(CITY_UNIT, Integer), none),
+        "kecamatan": (ancestor("kecamatan"), none),
+        "kelurahan": (ancestor("kelurahan"), ancestor("kecamatan")),
+        "opd": (Link.opd_id, none),
+    }[level]
+    counts = (
+        _per_unit(per_link)
+        if grouped
+        else (
+            (per_link.c.scans - per_link.c.bot_scans).label("human_scans"),
+            per_link.c.unique_visitors.label("unique_visitors"),
         )
     )
+    query = (
+        select(
+            unit.label("unit_id"),
+            parent.label("parent_id"),
+            SurveyTarget.audience.label("audience"),
+            per_link.c.day.label("day"),
+            *counts,
+        )
+        .select_from(per_link)
+        .join(Link, Link.id == per_link.c.link_id)
+        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .join(chain[0], chain[0].id == Link.area_id)
+    )
+    for child, area in zip(chain, chain[1:], strict=False):
+        query = query.outerjoin(area, area.id == child.parent_id)
+    if level != "kota":
+        query = query.where(unit.is_not(None))
+    if grouped:
+        # Constants (the city's unit, a missing parent) are left out of the grouping.
+        keys = [unit] if level != "kota" else []
+        keys += [parent] if level == "kelurahan" else []
+        query = query.group_by(*keys, SurveyTarget.audience, per_link.c.day)
+    return query
+
+
+def _rebuild_derived(from_day: date | None) -> None:
+    """Recompute the per-level and per-promoter daily rollups from `scan_daily`, from a WIB day on (or whole)."""
+    rolled = ScanDaily.__table__
+    recent = [rolled.c.day >= from_day] if from_day else []
+    db.session.execute(delete(ScanLevelDaily).where(*([ScanLevelDaily.day >= from_day] if from_day else [])))
+    db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
+    source = select(rolled).where(*recent).subquery("rolled")
+    columns = ["unit_id", "parent_id", "audience", "day", "human_scans", "unique_visitors"]
+    for level in LEVELS:
+        query = _levelled(source, level).add_columns(literal(level).label("level"))
+        db.session.execute(ScanLevelDaily.__table__.insert().from_select([*columns, "level"], query))
     promoters = (
         select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
         .join(Link, Link.id == rolled.c.link_id)
@@ -190,40 +256,36 @@ def _tail(start: date | None = None):
     return _aggregate(max(since, cut) if since else cut, after_cut=cut), wib_day(cut)
 
 
-def unit_scan_rows(start: date, end: date) -> Subquery:
-    """Per area, OPD and audience (of the links) and WIB day from start to end: human_scans and
-    unique_visitors, from the per-unit rollup plus the live tail.
+def level_scan_rows(
+    level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+) -> Subquery:
+    """Per unit of one level (see LEVELS) and WIB day from start to end: unit_id, parent_id, audience,
+    day, human_scans and unique_visitors, from the per-level rollup plus the live tail.
 
-    Rows may repeat a unit and day: sum them.
+    Rows may repeat a unit and day: sum them. `parent_id` keeps the kelurahan of one kecamatan.
     """
     tail, cut_day = _tail(start)
-    live = tail.subquery("live_days")
-    live_rows = (
-        select(
-            Link.area_id.label("area_id"),
-            Link.opd_id.label("opd_id"),
-            SurveyTarget.audience.label("audience"),
-            live.c.day.label("day"),
-            (live.c.scans - live.c.bot_scans).label("human_scans"),
-            live.c.unique_visitors.label("unique_visitors"),
-        )
-        .join(Link, Link.id == live.c.link_id)
-        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-        .where(live.c.day.between(start, end))
-    )
-    if cut_day is None or cut_day < start:
-        return live_rows.subquery("unit_scan_days")
+    live = _levelled(tail.subquery("live_days"), level, grouped=False).subquery("live_level")
+    live_rows = select(live).where(live.c.day.between(start, end))
     rolled = select(
-        ScanUnitDaily.area_id,
-        ScanUnitDaily.opd_id,
-        ScanUnitDaily.audience,
-        ScanUnitDaily.day,
-        ScanUnitDaily.human_scans,
-        ScanUnitDaily.unique_visitors,
-    ).where(ScanUnitDaily.day.between(start, end))
+        ScanLevelDaily.unit_id,
+        ScanLevelDaily.parent_id,
+        ScanLevelDaily.audience,
+        ScanLevelDaily.day,
+        ScanLevelDaily.human_scans,
+        ScanLevelDaily.unique_visitors,
+    ).where(ScanLevelDaily.level == level, ScanLevelDaily.day.between(start, end))
+    if audience:
+        live_rows = live_rows.where(live.c.audience == audience)
+        rolled = rolled.where(ScanLevelDaily.audience == audience)
+    if parent_id is not None:
+        live_rows = live_rows.where(live.c.parent_id == parent_id)
+        rolled = rolled.where(ScanLevelDaily.parent_id == parent_id)
+    if cut_day is None or cut_day < start:
+        return live_rows.subquery("level_scan_days")
     if end < cut_day:
-        return rolled.subquery("unit_scan_days")
-    return union_all(rolled, live_rows).subquery("unit_scan_days")
+        return rolled.subquery("level_scan_days")
+    return union_all(rolled, live_rows).subquery("level_scan_days")
 
 
 def promoter_scan_rows(start: date, end: date) -> Subquery:

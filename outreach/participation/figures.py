@@ -15,9 +15,10 @@ from outreach.areas.models import Area, Opd
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
+from outreach.links.models import CITY_UNIT
 from outreach.participation.days import day_range, wib_today
-from outreach.participation.models import AUDIENCES, Baseline, RespondentCount, SurveyRound, Target
-from outreach.participation.series import DEFAULT_SOURCE, Unit, get_source, kecamatan_of_row
+from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
+from outreach.participation.series import DEFAULT_SOURCE, Unit, city_reported_audiences, get_source
 from outreach.participation.services import unit_label
 from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
 
@@ -180,13 +181,11 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
     return fig
 
 
-def _by_unit(rows, group_col, period: Period, audience: str | None, *where, join_area: bool = False) -> dict:
-    columns, in_window = _sums(period, rows)
-    query = select(group_col, *columns).select_from(rows).where(in_window, *where).group_by(group_col)
-    if join_area:
-        query = query.join(Area, Area.id == rows.c.area_id)
-    if audience:
-        query = query.where(rows.c.audience == audience)
+def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
+    """{unit_id: (range, previous window, round so far, pace window)} for every unit of a level with data."""
+    rows = get_source(source_key).level_rows(level, *_window(period), audience, parent_id)
+    columns, _in_window = _sums(period, rows)
+    query = select(rows.c.unit_id, *columns).group_by(rows.c.unit_id)
     return {row[0]: row[1:] for row in db.session.execute(query)}
 
 
@@ -210,43 +209,34 @@ def _area_plans(round_: SurveyRound, audience: str | None, model, column, level:
     return values
 
 
-def _sparks(units: list[Unit], period: Period, audience: str | None, source_key: str) -> dict:
-    series = get_source(source_key).daily(units, period.start, period.end, audience)
+def _sparks(
+    units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
+) -> dict:
+    """Each unit's count per day of the range, from one grouped query over the level."""
+    rows = get_source(source_key).level_rows(level, period.start, period.end, audience, parent_id)
+    found: dict[int, dict[date, int]] = {}
+    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
+    for unit_id, day, count in db.session.execute(query):
+        found.setdefault(unit_id, {})[day] = int(count)
     days = day_range(period.start, period.end)
-    return {unit: [series[unit].get(d, 0) for d in days] for unit in units}
+    return {unit: [found.get(unit.id, {}).get(d, 0) for d in days] for unit in units}
 
 
 def area_rows(
     period: Period, audience: str | None, parent: Area | None = None, source_key: str = DEFAULT_SOURCE
 ) -> list[Figures]:
     """Figures per kecamatan (parent None) or per kelurahan of a kecamatan, from one series source."""
-    rows = get_source(source_key).rows(*_window(period))
-    if parent is None:
-        level = "kecamatan"
-        units = list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
-        sums = _by_unit(
-            rows, kecamatan_of_row(), period, audience, Area.level.in_(("kecamatan", "kelurahan")), join_area=True
-        )
-    else:
-        level = "kelurahan"
-        units = list(
-            db.session.scalars(
-                select(Area).where(Area.level == "kelurahan", Area.parent_id == parent.id).order_by(Area.name)
-            )
-        )
-        sums = _by_unit(
-            rows,
-            rows.c.area_id,
-            period,
-            audience,
-            Area.parent_id == parent.id,
-            Area.level == "kelurahan",
-            join_area=True,
-        )
+    level = "kecamatan" if parent is None else "kelurahan"
+    query = select(Area).where(Area.level == level).order_by(Area.name)
+    if parent is not None:
+        query = query.where(Area.parent_id == parent.id)
+    units = list(db.session.scalars(query))
+    parent_id = parent.id if parent is not None else None
+    sums = _level_sums(source_key, level, period, audience, parent_id)
     targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
     baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
     population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
-    sparks = _sparks(units, period, audience, source_key)
+    sparks = _sparks(units, period, audience, source_key, level, parent_id)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
@@ -261,8 +251,7 @@ def area_rows(
 def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> list[Figures]:
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
     units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
-    data = get_source(source_key).rows(*_window(period))
-    sums = _by_unit(data, data.c.opd_id, period, audience, data.c.opd_id.is_not(None))
+    sums = _level_sums(source_key, "opd", period, audience)
     targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
     baselines = _unit_values(
         Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
@@ -271,7 +260,7 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) ->
         Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
     )
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
-    sparks = _sparks(units, period, audience, source_key)
+    sparks = _sparks(units, period, audience, source_key, "opd")
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
@@ -288,28 +277,13 @@ def city_area() -> Area | None:
     return db.session.scalar(select(Area).where(Area.level == "kota"))
 
 
-def _city_filter(audience: str, city: Area | None, source_key: str, rows):
-    """Rows that make the city's figure: KPK's reported city total when there is one, else every unit's."""
-    if city is not None and get_source(source_key).has_city_total:
-        reported = db.session.scalar(
-            select(func.count())
-            .select_from(RespondentCount)
-            .where(RespondentCount.area_id == city.id, RespondentCount.audience == audience)
-        )
-        if reported:
-            return (rows.c.area_id == city.id,), True
-    return (), False
-
-
 def city_figures(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> tuple[Figures, bool]:
-    """The city's figures for one audience, and whether they are the reported city total."""
+    """The city's figures for one audience, and whether they are KPK's reported city total."""
     city = city_area()
-    rows = get_source(source_key).rows(*_window(period))
-    where, reported = _city_filter(audience, city, source_key, rows)
-    columns, in_window = _sums(period, rows)
-    query = select(*columns).where(in_window, rows.c.audience == audience, *where)
+    source = get_source(source_key)
+    reported = city is not None and source.has_city_total and audience in city_reported_audiences()
     fig = Figures(unit=city, label=city.name if city else "", audience=audience)
-    _fill(fig, db.session.execute(query).one(), period)
+    _fill(fig, _level_sums(source_key, "kota", period, audience).get(CITY_UNIT), period)
     if source_key != DEFAULT_SOURCE:
         return fig, reported
     set_target = city and db.session.scalar(
@@ -342,15 +316,9 @@ def city_daily(
     period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1, source_key: str = DEFAULT_SOURCE
 ) -> dict[date, int]:
     """The city's count per WIB day from `lead_days` before the range to its end."""
-    city = city_area()
-    totals: dict[date, int] = {}
-    rows = get_source(source_key).rows(period.start - timedelta(days=lead_days), period.end)
-    for aud in [audience] if audience else AUDIENCES:
-        where, _reported = _city_filter(aud, city, source_key, rows)
-        query = select(rows.c.day, func.sum(rows.c.n)).where(rows.c.audience == aud, *where).group_by(rows.c.day)
-        for day, count in db.session.execute(query):
-            totals[day] = totals.get(day, 0) + int(count)
-    return totals
+    rows = get_source(source_key).level_rows("kota", period.start - timedelta(days=lead_days), period.end, audience)
+    query = select(rows.c.day, func.sum(rows.c.n)).group_by(rows.c.day)
+    return {day: int(count) for day, count in db.session.execute(query)}
 
 
 def with_moving_average(

@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from outreach.links.models import Scan
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.participation.figures import area_rows, make_period, opd_rows
+from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
 from outreach.participation.rankings import own_daily, promoter_ranking
 from outreach.participation.series import get_source
-from tests.factories import DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
+from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
 
 SEP1 = date(2026, 9, 1)
 
@@ -60,6 +60,26 @@ def test_scans_count_for_the_links_area_its_kecamatan_and_opd_without_bots(db, t
     eksternal = get_source("scans").daily(units, SEP1, SEP1 + timedelta(days=3), audience="eksternal")
     assert eksternal[tree["dinkes"]] == {} and eksternal[tree["a2"]] == {}
     assert eksternal[tree["kec_a"]] == {SEP1: 9, SEP1 + timedelta(days=1): 2}
+
+
+def test_scans_of_a_link_at_an_rt_count_for_its_kelurahan_kecamatan_and_the_city_live_and_rolled(db, tree, spi_round):
+    rw = AreaFactory(code="18.71.01.1001.003", name="RW 003", level="rw", parent=tree["a1"])
+    rt = AreaFactory(code="18.71.01.1001.003.002", name="RT 002", level="rt", parent=rw)
+    at_the_rt = LinkFactory(area=rt, target=SurveyTargetFactory(audience="eksternal"))
+    db.session.flush()
+    _scans(db, at_the_rt, _at(SEP1 + timedelta(days=1)), 4, bots=1)
+    db.session.flush()
+    period = make_period(spi_round, SEP1, SEP1 + timedelta(days=6))
+
+    def figures():
+        kecamatan = {row.unit: row.range_count for row in area_rows(period, "eksternal", source_key="scans")}
+        kelurahan = {row.unit: row.range_count for row in area_rows(period, "eksternal", tree["kec_a"], "scans")}
+        city = city_figures(period, "eksternal", "scans")[0].range_count
+        return kecamatan[tree["kec_a"]], kecamatan[tree["kec_b"]], kelurahan[tree["a1"]], kelurahan[tree["a2"]], city
+
+    assert figures() == (4, 0, 4, 0, 4)
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=3)))
+    assert figures() == (4, 0, 4, 0, 4)
 
 
 def test_unique_visitors_are_selectable_and_rolled_and_live_days_agree(db, tree):
