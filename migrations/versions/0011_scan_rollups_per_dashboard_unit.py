@@ -1,5 +1,5 @@
 """scan rollups per dashboard unit (city, kecamatan, kelurahan, OPD) instead of per link area;
-the per-link scan index also covers the visitor hash and bot flag (for the live tail's repeat-visitor check)
+running totals in the per-promoter rollup; a covering index for summing respondent counts; the per-link scan index also covers the visitor hash and bot flag (for the live tail's repeat-visitor check)
 
 After upgrading, run `flask --app wsgi links refresh-rollups` (cron does within minutes): until then
 every scan is read live, which is exact but slow.
@@ -38,12 +38,32 @@ def upgrade():
         batch_op.create_index(
             "ix_scan_link_id_visitor_hash", ["link_id", "visitor_hash", "created_at", "is_bot"], unique=False
         )
+    # Running totals per promoter: rebuilt by the next refresh (the mark is forgotten below).
+    op.execute("DELETE FROM scan_promoter_daily")
+    with op.batch_alter_table("scan_promoter_daily", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("total_human_scans", sa.Integer(), nullable=False))
+        batch_op.add_column(sa.Column("total_unique_visitors", sa.Integer(), nullable=False))
+        batch_op.create_index(
+            "ix_scan_promoter_daily_totals",
+            ["promoter_id", "day", "total_human_scans", "total_unique_visitors"],
+            unique=False,
+        )
+    with op.batch_alter_table("respondent_count", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_respondent_count_audience_day", ["audience", "day", "area_id", "opd_id", "daily"], unique=False
+        )
     # The new table starts empty: forget the mark, so every scan is read live until the next
     # `flask links refresh-rollups`, which then rebuilds all rollups (figures stay exact meanwhile).
     op.execute("DELETE FROM scan_rollup_mark")
 
 
 def downgrade():
+    with op.batch_alter_table("respondent_count", schema=None) as batch_op:
+        batch_op.drop_index("ix_respondent_count_audience_day")
+    with op.batch_alter_table("scan_promoter_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_promoter_daily_totals")
+        batch_op.drop_column("total_unique_visitors")
+        batch_op.drop_column("total_human_scans")
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_link_id_visitor_hash")
         batch_op.create_index("ix_scan_link_id_created_at", ["link_id", "created_at"], unique=False)

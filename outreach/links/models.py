@@ -151,14 +151,23 @@ class ScanLevelDaily(db.Model):
 
 
 class ScanPromoterDaily(db.Model):
-    """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`."""
+    """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`.
+
+    `total_*` are running totals up to and including the day, so a promoter's figures over any range
+    are two lookups (total on the last day minus total before the first), not a sum over its days.
+    """
 
     __tablename__ = "scan_promoter_daily"
+    __table_args__ = (
+        Index("ix_scan_promoter_daily_totals", "promoter_id", "day", "total_human_scans", "total_unique_visitors"),
+    )
 
     promoter_id: Mapped[int] = mapped_column(ForeignKey("promoter.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     human_scans: Mapped[int] = mapped_column(default=0)
     unique_visitors: Mapped[int] = mapped_column(default=0)
+    total_human_scans: Mapped[int] = mapped_column(default=0)
+    total_unique_visitors: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<ScanPromoterDaily promoter={self.promoter_id} {self.day} {self.human_scans}>"

@@ -15,6 +15,7 @@ cut, so already in the rollup's unique visitors) is not counted again.
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import (
     Date,
@@ -51,6 +52,7 @@ from outreach.links.models import (
 )
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
+from outreach.promoters.models import Promoter
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,11 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
 def rollup_cut() -> datetime | None:
     """The moment the rollups are complete until (every scan created before it); None before the first refresh."""
     mark = db.session.get(ScanRollupMark, 1)
-    return mark.refreshed_until if mark else None
+    if mark is None:
+        return None
+    # Held by the session, so the identity map answers the next call of this request without a query.
+    db.session.info["scan_rollup_mark"] = mark
+    return mark.refreshed_until
 
 
 @dataclass
@@ -171,21 +177,32 @@ def _per_unit(per_link) -> tuple:
 AREA_DEPTH = 4
 
 
-def _levelled(per_link, level: str, grouped: bool = True):
-    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
-    level: unit_id, parent_id, audience, day, human_scans, unique_visitors (summed when `grouped`)."""
-    chain = [aliased(Area, name=f"area_{n}") for n in range(AREA_DEPTH)]
+@cache
+def _area_chain() -> tuple:
+    """Aliases of `area` for a link's area and its parents, and per level the unit and parent expressions.
+
+    Built once: statement construction is a large share of a dashboard request's time.
+    """
+    chain = tuple(aliased(Area, name=f"area_{n}") for n in range(AREA_DEPTH))
 
     def ancestor(wanted: str):
         return case(*((area.level == wanted, area.id) for area in chain))
 
     none = cast(null(), Integer)
-    unit, parent = {
+    units = {
         "kota": (literal(CITY_UNIT, Integer), none),
         "kecamatan": (ancestor("kecamatan"), none),
         "kelurahan": (ancestor("kelurahan"), ancestor("kecamatan")),
         "opd": (Link.opd_id, none),
-    }[level]
+    }
+    return chain, units
+
+
+def _levelled(per_link, level: str, grouped: bool = True):
+    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
+    level: unit_id, parent_id, audience, day, human_scans, unique_visitors (summed when `grouped`)."""
+    chain, units = _area_chain()
+    unit, parent = units[level]
     counts = (
         _per_unit(per_link)
         if grouped
@@ -230,15 +247,45 @@ def _rebuild_derived(from_day: date | None) -> None:
     for level in LEVELS:
         query = _levelled(source, level).add_columns(literal(level).label("level"))
         db.session.execute(ScanLevelDaily.__table__.insert().from_select([*columns, "level"], query))
-    promoters = (
-        select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
+    _rebuild_promoters(rolled, from_day)
+
+
+def _rebuild_promoters(rolled, from_day: date | None) -> None:
+    """Per promoter and day from `from_day` on: the day's figures and the running totals up to it."""
+    days = (
+        select(Link.promoter_id.label("promoter_id"), rolled.c.day.label("day"), *_per_unit(rolled))
         .join(Link, Link.id == rolled.c.link_id)
-        .where(Link.promoter_id.is_not(None), *recent)
+        .where(Link.promoter_id.is_not(None), *([rolled.c.day >= from_day] if from_day else []))
         .group_by(Link.promoter_id, rolled.c.day)
+        .subquery("promoter_days")
+    )
+    earlier = aliased(ScanPromoterDaily, name="earlier")
+
+    def running(name: str):
+        total = func.sum(days.c[name]).over(partition_by=days.c.promoter_id, order_by=days.c.day)
+        if from_day is None:
+            return total
+        before = (
+            select(getattr(earlier, f"total_{name}"))
+            .where(earlier.promoter_id == days.c.promoter_id, earlier.day < from_day)
+            .order_by(earlier.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return total + func.coalesce(before, 0)
+
+    query = select(
+        days.c.promoter_id,
+        days.c.day,
+        days.c.human_scans,
+        days.c.unique_visitors,
+        running("human_scans"),
+        running("unique_visitors"),
     )
     db.session.execute(
         ScanPromoterDaily.__table__.insert().from_select(
-            ["promoter_id", "day", "human_scans", "unique_visitors"], promoters
+            ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"],
+            query,
         )
     )
 
@@ -253,7 +300,12 @@ def _tail(start: date | None = None):
     since = wib_day_start(start) if start else None
     if cut is None:
         return _aggregate(since), None
-    return _aggregate(max(since, cut) if since else cut, after_cut=cut), wib_day(cut)
+    since = max(since, cut) if since else cut
+    # A dashboard asks for the tail a dozen times a request, nearly always from the cut: build it once.
+    built = db.session.info.setdefault("scan_tails", {})
+    if (since, cut) not in built:
+        built[(since, cut)] = _aggregate(since, after_cut=cut)
+    return built[(since, cut)], wib_day(cut)
 
 
 def level_scan_rows(
@@ -316,6 +368,48 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
     if end < cut_day:
         return rolled.subquery("promoter_scan_days")
     return union_all(rolled, live_rows).subquery("promoter_scan_days")
+
+
+def promoter_totals(start: date, end: date) -> Subquery:
+    """Per promoter: human_scans and unique_visitors of all their links from WIB day start to end.
+
+    From the running totals (two lookups per promoter) plus the live tail. Rows may repeat a promoter:
+    sum them.
+    """
+    tail, cut_day = _tail(start)
+    live = tail.subquery("live_days")
+    live_rows = (
+        select(
+            Link.promoter_id.label("promoter_id"),
+            (live.c.scans - live.c.bot_scans).label("human_scans"),
+            live.c.unique_visitors.label("unique_visitors"),
+        )
+        .join(Link, Link.id == live.c.link_id)
+        .where(live.c.day.between(start, end), Link.promoter_id.is_not(None))
+    )
+    if cut_day is None or cut_day < start:
+        return live_rows.subquery("promoter_totals")
+    rolled_ids = select(Promoter.id.label("promoter_id")).subquery("rolled_promoters")
+
+    def total_until(name: str, day: date):
+        found = (
+            select(getattr(ScanPromoterDaily, f"total_{name}"))
+            .where(ScanPromoterDaily.promoter_id == rolled_ids.c.promoter_id, ScanPromoterDaily.day <= day)
+            .order_by(ScanPromoterDaily.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return func.coalesce(found, 0)
+
+    before = start - timedelta(days=1)
+    rolled = select(
+        rolled_ids.c.promoter_id,
+        (total_until("human_scans", end) - total_until("human_scans", before)).label("human_scans"),
+        (total_until("unique_visitors", end) - total_until("unique_visitors", before)).label("unique_visitors"),
+    )
+    if end < cut_day:
+        return rolled.subquery("promoter_totals")
+    return union_all(rolled, live_rows).subquery("promoter_totals")
 
 
 def daily_scan_rows() -> Subquery:

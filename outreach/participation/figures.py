@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
 from outreach.drives.models import CANCELLED, Drive
@@ -343,6 +344,7 @@ def _drives_between(start: date, end: date) -> list[Drive]:
                 Drive.ends_at > wib_day_start(start),
             )
             .order_by(Drive.starts_at)
+            .options(selectinload(Drive.areas), selectinload(Drive.opds))
         )
     )
 

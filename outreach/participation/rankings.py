@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import promoter_scan_rows
+from outreach.links.rollups import promoter_scan_rows, promoter_totals
 from outreach.participation.days import day_range
 from outreach.participation.figures import _drives_between, drive_window
 from outreach.participation.series import get_source
@@ -33,7 +33,7 @@ class PromoterRank:
 
 def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -> list[PromoterRank]:
     """Promoters with the most scans of their links from start to end (WIB days), most first."""
-    rows = promoter_scan_rows(start, end)
+    rows = promoter_totals(start, end)
     scans = func.sum(rows.c.human_scans)
     query = (
         select(rows.c.promoter_id, scans, func.sum(rows.c.unique_visitors))

@@ -106,8 +106,10 @@ class RespondentSeries:
         if level == "kota":
             reported = city_reported_audiences()
             query = query.add_columns(literal(CITY_UNIT, Integer).label("unit_id"))
-            if reported:
-                city = select(Area.id).where(Area.level == "kota").scalar_subquery()
+            city = select(Area.id).where(Area.level == "kota").scalar_subquery()
+            if audience in reported:
+                query = query.where(count.area_id == city)
+            elif reported and not audience:
                 query = query.where(
                     or_(and_(count.audience.in_(reported), count.area_id == city), count.audience.not_in(reported))
                 )
