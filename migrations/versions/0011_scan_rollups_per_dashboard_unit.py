@@ -32,7 +32,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_level_daily")),
     )
     with op.batch_alter_table("scan_level_daily", schema=None) as batch_op:
-        batch_op.create_index("ix_scan_level_daily_level_day", ["level", "day", "unit_id"], unique=False)
+        batch_op.create_index(
+            "ix_scan_level_daily_level_day",
+            ["level", "audience", "day", "unit_id", "parent_id", "human_scans", "unique_visitors"],
+            unique=False,
+        )
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_link_id_created_at")
         batch_op.create_index(

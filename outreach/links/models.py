@@ -135,7 +135,19 @@ class ScanLevelDaily(db.Model):
     """
 
     __tablename__ = "scan_level_daily"
-    __table_args__ = (Index("ix_scan_level_daily_level_day", "level", "day", "unit_id"),)
+    # Covering: a dashboard query reads its level, audience and days from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_scan_level_daily_level_day",
+            "level",
+            "audience",
+            "day",
+            "unit_id",
+            "parent_id",
+            "human_scans",
+            "unique_visitors",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     level: Mapped[str] = mapped_column(String(10))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+from flask import has_request_context, request
 from sqlalchemy import (
     Date,
     Integer,
@@ -25,12 +26,14 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    false,
     func,
     literal,
     not_,
     null,
     select,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -52,7 +55,6 @@ from outreach.links.models import (
 )
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
-from outreach.promoters.models import Promoter
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
         ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
     )
     rows = db.session.execute(insert).rowcount
-    _rebuild_derived(None if full or mark is None else from_day)
+    _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
     else:
@@ -198,26 +200,18 @@ def _area_chain() -> tuple:
     return chain, units
 
 
-def _levelled(per_link, level: str, grouped: bool = True):
+def _levelled(per_link, level: str):
     """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
-    level: unit_id, parent_id, audience, day, human_scans, unique_visitors (summed when `grouped`)."""
+    level, summed: unit_id, parent_id, audience, day, human_scans, unique_visitors."""
     chain, units = _area_chain()
     unit, parent = units[level]
-    counts = (
-        _per_unit(per_link)
-        if grouped
-        else (
-            (per_link.c.scans - per_link.c.bot_scans).label("human_scans"),
-            per_link.c.unique_visitors.label("unique_visitors"),
-        )
-    )
     query = (
         select(
             unit.label("unit_id"),
             parent.label("parent_id"),
             SurveyTarget.audience.label("audience"),
             per_link.c.day.label("day"),
-            *counts,
+            *_per_unit(per_link),
         )
         .select_from(per_link)
         .join(Link, Link.id == per_link.c.link_id)
@@ -228,16 +222,15 @@ def _levelled(per_link, level: str, grouped: bool = True):
         query = query.outerjoin(area, area.id == child.parent_id)
     if level != "kota":
         query = query.where(unit.is_not(None))
-    if grouped:
-        # Constants (the city's unit, a missing parent) are left out of the grouping.
-        keys = [unit] if level != "kota" else []
-        keys += [parent] if level == "kelurahan" else []
-        query = query.group_by(*keys, SurveyTarget.audience, per_link.c.day)
-    return query
+    # Constants (the city's unit, a missing parent) are left out of the grouping.
+    keys = [unit] if level != "kota" else []
+    keys += [parent] if level == "kelurahan" else []
+    return query.group_by(*keys, SurveyTarget.audience, per_link.c.day)
 
 
-def _rebuild_derived(from_day: date | None) -> None:
-    """Recompute the per-level and per-promoter daily rollups from `scan_daily`, from a WIB day on (or whole)."""
+def _rebuild_derived(from_day: date | None, until_day: date) -> None:
+    """Recompute the per-level and per-promoter daily rollups from `scan_daily`, from a WIB day on (or
+    whole) until the cut's day."""
     rolled = ScanDaily.__table__
     recent = [rolled.c.day >= from_day] if from_day else []
     db.session.execute(delete(ScanLevelDaily).where(*([ScanLevelDaily.day >= from_day] if from_day else [])))
@@ -247,47 +240,47 @@ def _rebuild_derived(from_day: date | None) -> None:
     for level in LEVELS:
         query = _levelled(source, level).add_columns(literal(level).label("level"))
         db.session.execute(ScanLevelDaily.__table__.insert().from_select([*columns, "level"], query))
-    _rebuild_promoters(rolled, from_day)
+    _rebuild_promoters(rolled, from_day, until_day)
 
 
-def _rebuild_promoters(rolled, from_day: date | None) -> None:
-    """Per promoter and day from `from_day` on: the day's figures and the running totals up to it."""
-    days = (
-        select(Link.promoter_id.label("promoter_id"), rolled.c.day.label("day"), *_per_unit(rolled))
-        .join(Link, Link.id == rolled.c.link_id)
-        .where(Link.promoter_id.is_not(None), *([rolled.c.day >= from_day] if from_day else []))
-        .group_by(Link.promoter_id, rolled.c.day)
-        .subquery("promoter_days")
-    )
-    earlier = aliased(ScanPromoterDaily, name="earlier")
+def _rebuild_promoters(rolled, from_day: date | None, until_day: date) -> None:
+    """Per promoter and WIB day from `from_day` (or the first rolled day) to `until_day`: the day's
+    figures and the running totals up to it.
 
-    def running(name: str):
-        total = func.sum(days.c[name]).over(partition_by=days.c.promoter_id, order_by=days.c.day)
-        if from_day is None:
-            return total
-        before = (
-            select(getattr(earlier, f"total_{name}"))
-            .where(earlier.promoter_id == days.c.promoter_id, earlier.day < from_day)
-            .order_by(earlier.day.desc())
-            .limit(1)
-            .scalar_subquery()
+    Dense: once a promoter has a scan, every later day has a row (zeros included), so the totals at
+    any day are one equality lookup (`promoter_totals()`).
+    """
+    day = from_day or db.session.scalar(select(func.min(rolled.c.day)))
+    previous = aliased(ScanPromoterDaily, name="previous_day")
+    columns = ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"]
+    while day is not None and day <= until_day:
+        today = (
+            select(Link.promoter_id.label("promoter_id"), *_per_unit(rolled))
+            .join(Link, Link.id == rolled.c.link_id)
+            .where(Link.promoter_id.is_not(None), rolled.c.day == day)
+            .group_by(Link.promoter_id)
+            .subquery("today")
         )
-        return total + func.coalesce(before, 0)
-
-    query = select(
-        days.c.promoter_id,
-        days.c.day,
-        days.c.human_scans,
-        days.c.unique_visitors,
-        running("human_scans"),
-        running("unique_visitors"),
-    )
-    db.session.execute(
-        ScanPromoterDaily.__table__.insert().from_select(
-            ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"],
-            query,
+        before = day - timedelta(days=1)
+        promoters = union(
+            select(today.c.promoter_id), select(previous.promoter_id).where(previous.day == before)
+        ).subquery("promoters")
+        human, unique = (func.coalesce(today.c[name], 0) for name in ("human_scans", "unique_visitors"))
+        query = (
+            select(
+                promoters.c.promoter_id,
+                literal(day, Date),
+                human,
+                unique,
+                func.coalesce(previous.total_human_scans, 0) + human,
+                func.coalesce(previous.total_unique_visitors, 0) + unique,
+            )
+            .select_from(promoters)
+            .outerjoin(today, today.c.promoter_id == promoters.c.promoter_id)
+            .outerjoin(previous, and_(previous.promoter_id == promoters.c.promoter_id, previous.day == before))
         )
-    )
+        db.session.execute(ScanPromoterDaily.__table__.insert().from_select(columns, query))
+        day += timedelta(days=1)
 
 
 def _tail(start: date | None = None):
@@ -308,17 +301,98 @@ def _tail(start: date | None = None):
     return built[(since, cut)], wib_day(cut)
 
 
+@dataclass(frozen=True)
+class TailRow:
+    """Scans of one link on one WIB day since the cut, with the dashboard units the link counts for."""
+
+    day: date
+    audience: str
+    kecamatan_id: int | None
+    kelurahan_id: int | None
+    opd_id: int | None
+    promoter_id: int | None
+    human_scans: int
+    unique_visitors: int
+
+    def unit(self, level: str) -> int | None:
+        """The unit of a dashboard level this row counts for (None: none at that level)."""
+        if level == "kota":
+            return CITY_UNIT
+        return {"kecamatan": self.kecamatan_id, "kelurahan": self.kelurahan_id, "opd": self.opd_id}[level]
+
+    def parent(self, level: str) -> int | None:
+        """The kecamatan of a kelurahan row (as `scan_level_daily.parent_id`)."""
+        return self.kecamatan_id if level == "kelurahan" else None
+
+
+TAIL_KEY = "outreach.scan_tail"
+
+
+def live_tail() -> tuple[list[TailRow], date | None]:
+    """The scans not rolled up yet, per link and WIB day, and the cut's WIB day (None: nothing is rolled up).
+
+    Minutes of scans between two refreshes, so a dashboard adds them up in Python instead of joining
+    them into each of its queries; read once per HTTP request. Before the first refresh every scan is
+    live, which is exact but slow on a large table: run `flask links refresh-rollups`.
+    """
+    cut = rollup_cut()
+    environ = request.environ if has_request_context() else {}
+    cached = environ.get(TAIL_KEY)
+    if cached is not None and cached[0] == cut:
+        return cached[1], cached[2]
+    live = (_aggregate(cut, after_cut=cut) if cut else _aggregate(None)).subquery("live_days")
+    chain, units = _area_chain()
+    query = (
+        select(
+            live.c.day,
+            SurveyTarget.audience,
+            units["kecamatan"][0],
+            units["kelurahan"][0],
+            Link.opd_id,
+            Link.promoter_id,
+            live.c.scans - live.c.bot_scans,
+            live.c.unique_visitors,
+        )
+        .select_from(live)
+        .join(Link, Link.id == live.c.link_id)
+        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .join(chain[0], chain[0].id == Link.area_id)
+    )
+    for child, area in zip(chain, chain[1:], strict=False):
+        query = query.outerjoin(area, area.id == child.parent_id)
+    rows = [TailRow(*row) for row in db.session.execute(query)]
+    cut_day = wib_day(cut) if cut else None
+    if has_request_context():
+        environ[TAIL_KEY] = (cut, rows, cut_day)
+    return rows, cut_day
+
+
+def live_level_rows(
+    level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+) -> list[tuple[int, date, int, int]]:
+    """(unit_id, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
+    rows, _cut_day = live_tail()
+    found = []
+    for row in rows:
+        unit = row.unit(level)
+        if (
+            unit is not None
+            and start <= row.day <= end
+            and (not audience or row.audience == audience)
+            and (parent_id is None or row.parent(level) == parent_id)
+        ):
+            found.append((unit, row.day, row.human_scans, row.unique_visitors))
+    return found
+
+
 def level_scan_rows(
     level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
 ) -> Subquery:
-    """Per unit of one level (see LEVELS) and WIB day from start to end: unit_id, parent_id, audience,
-    day, human_scans and unique_visitors, from the per-level rollup plus the live tail.
+    """Per unit of one level (see LEVELS) and WIB day from start to end, from the per-level rollup:
+    unit_id, parent_id, audience, day, human_scans and unique_visitors. Add `live_level_rows()`.
 
     Rows may repeat a unit and day: sum them. `parent_id` keeps the kelurahan of one kecamatan.
     """
-    tail, cut_day = _tail(start)
-    live = _levelled(tail.subquery("live_days"), level, grouped=False).subquery("live_level")
-    live_rows = select(live).where(live.c.day.between(start, end))
     rolled = select(
         ScanLevelDaily.unit_id,
         ScanLevelDaily.parent_id,
@@ -327,17 +401,13 @@ def level_scan_rows(
         ScanLevelDaily.human_scans,
         ScanLevelDaily.unique_visitors,
     ).where(ScanLevelDaily.level == level, ScanLevelDaily.day.between(start, end))
+    if rollup_cut() is None:
+        rolled = rolled.where(false())  # nothing is rolled up: every scan is in the live tail
     if audience:
-        live_rows = live_rows.where(live.c.audience == audience)
         rolled = rolled.where(ScanLevelDaily.audience == audience)
     if parent_id is not None:
-        live_rows = live_rows.where(live.c.parent_id == parent_id)
         rolled = rolled.where(ScanLevelDaily.parent_id == parent_id)
-    if cut_day is None or cut_day < start:
-        return live_rows.subquery("level_scan_days")
-    if end < cut_day:
-        return rolled.subquery("level_scan_days")
-    return union_all(rolled, live_rows).subquery("level_scan_days")
+    return rolled.subquery("level_scan_days")
 
 
 def promoter_scan_rows(start: date, end: date) -> Subquery:
@@ -370,46 +440,32 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
     return union_all(rolled, live_rows).subquery("promoter_scan_days")
 
 
-def promoter_totals(start: date, end: date) -> Subquery:
-    """Per promoter: human_scans and unique_visitors of all their links from WIB day start to end.
+def promoter_totals(start: date, end: date) -> dict[int, tuple[int, int]]:
+    """{promoter_id: (human_scans, unique_visitors)} of all their links from WIB day start to end.
 
-    From the running totals (two lookups per promoter) plus the live tail. Rows may repeat a promoter:
-    sum them.
+    From the running totals on the last rolled day of the range and on the day before it (rows are
+    dense: one lookup each per promoter), plus the live tail.
     """
-    tail, cut_day = _tail(start)
-    live = tail.subquery("live_days")
-    live_rows = (
-        select(
-            Link.promoter_id.label("promoter_id"),
-            (live.c.scans - live.c.bot_scans).label("human_scans"),
-            live.c.unique_visitors.label("unique_visitors"),
+    tail, cut_day = live_tail()
+    totals: dict[int, tuple[int, int]] = {}
+    if cut_day is not None and cut_day >= start:
+        last = aliased(ScanPromoterDaily, name="range_end")
+        before = aliased(ScanPromoterDaily, name="range_start")
+        query = (
+            select(
+                last.promoter_id,
+                last.total_human_scans - func.coalesce(before.total_human_scans, 0),
+                last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0),
+            )
+            .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == start - timedelta(days=1)))
+            .where(last.day == min(end, cut_day))
         )
-        .join(Link, Link.id == live.c.link_id)
-        .where(live.c.day.between(start, end), Link.promoter_id.is_not(None))
-    )
-    if cut_day is None or cut_day < start:
-        return live_rows.subquery("promoter_totals")
-    rolled_ids = select(Promoter.id.label("promoter_id")).subquery("rolled_promoters")
-
-    def total_until(name: str, day: date):
-        found = (
-            select(getattr(ScanPromoterDaily, f"total_{name}"))
-            .where(ScanPromoterDaily.promoter_id == rolled_ids.c.promoter_id, ScanPromoterDaily.day <= day)
-            .order_by(ScanPromoterDaily.day.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        return func.coalesce(found, 0)
-
-    before = start - timedelta(days=1)
-    rolled = select(
-        rolled_ids.c.promoter_id,
-        (total_until("human_scans", end) - total_until("human_scans", before)).label("human_scans"),
-        (total_until("unique_visitors", end) - total_until("unique_visitors", before)).label("unique_visitors"),
-    )
-    if end < cut_day:
-        return rolled.subquery("promoter_totals")
-    return union_all(rolled, live_rows).subquery("promoter_totals")
+        totals = {promoter_id: (int(h), int(u)) for promoter_id, h, u in db.session.execute(query) if h or u}
+    for row in tail:
+        if row.promoter_id is not None and start <= row.day <= end:
+            human, unique = totals.get(row.promoter_id, (0, 0))
+            totals[row.promoter_id] = (human + row.human_scans, unique + row.unique_visitors)
+    return totals
 
 
 def daily_scan_rows() -> Subquery:

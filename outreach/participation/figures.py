@@ -19,7 +19,13 @@ from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
 from outreach.participation.days import day_range, wib_today
 from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
-from outreach.participation.series import DEFAULT_SOURCE, Unit, city_reported_audiences, get_source
+from outreach.participation.series import (
+    DEFAULT_SOURCE,
+    Unit,
+    city_reported_audiences,
+    get_source,
+    level_daily,
+)
 from outreach.participation.services import unit_label
 from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
 
@@ -157,20 +163,24 @@ def _window(period: Period) -> tuple[date, date]:
     return min(period.prev_start, period.round.starts_on, period.pace_start), max(period.end, period.as_of)
 
 
+def _windows(period: Period) -> tuple[tuple[date, date], ...]:
+    """The range, the previous window, the round so far and the pace window (first and last WIB day)."""
+    return (
+        (period.start, period.end),
+        (period.prev_start, period.start - timedelta(days=1)),
+        (period.round.starts_on, period.as_of),
+        (period.pace_start, period.as_of),
+    )
+
+
 def _sums(period: Period, rows):
-    """Conditional sums for the range, the previous window, the round so far and the pace window."""
+    """Conditional sums for each of `_windows()`."""
     day, daily = rows.c.day, rows.c.n
 
     def within(first: date, last: date):
         return func.coalesce(func.sum(case((day.between(first, last), daily), else_=0)), 0)
 
-    columns = (
-        within(period.start, period.end),
-        within(period.prev_start, period.start - timedelta(days=1)),
-        within(period.round.starts_on, period.as_of),
-        within(period.pace_start, period.as_of),
-    )
-    return columns, day.between(*_window(period))
+    return tuple(within(first, last) for first, last in _windows(period))
 
 
 def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
@@ -183,11 +193,18 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
 
 
 def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
-    """{unit_id: (range, previous window, round so far, pace window)} for every unit of a level with data."""
-    rows = get_source(source_key).level_rows(level, *_window(period), audience, parent_id)
-    columns, _in_window = _sums(period, rows)
-    query = select(rows.c.unit_id, *columns).group_by(rows.c.unit_id)
-    return {row[0]: row[1:] for row in db.session.execute(query)}
+    """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with data."""
+    source = get_source(source_key)
+    rows = source.level_rows(level, *_window(period), audience, parent_id)
+    query = select(rows.c.unit_id, *_sums(period, rows)).group_by(rows.c.unit_id)
+    sums = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(query)}
+    windows = _windows(period)
+    for unit_id, day, count in source.live(level, *_window(period), audience, parent_id):
+        unit = sums.setdefault(unit_id, [0] * len(windows))
+        for n, (first, last) in enumerate(windows):
+            if first <= day <= last:
+                unit[n] += count
+    return sums
 
 
 def _unit_values(model, column, round_: SurveyRound, audience: str | None, unit_col, *where, join_area=False):
@@ -214,11 +231,7 @@ def _sparks(
     units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
 ) -> dict:
     """Each unit's count per day of the range, from one grouped query over the level."""
-    rows = get_source(source_key).level_rows(level, period.start, period.end, audience, parent_id)
-    found: dict[int, dict[date, int]] = {}
-    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
-    for unit_id, day, count in db.session.execute(query):
-        found.setdefault(unit_id, {})[day] = int(count)
+    found = level_daily(get_source(source_key), level, period.start, period.end, audience, parent_id)
     days = day_range(period.start, period.end)
     return {unit: [found.get(unit.id, {}).get(d, 0) for d in days] for unit in units}
 
@@ -234,14 +247,17 @@ def area_rows(
     units = list(db.session.scalars(query))
     parent_id = parent.id if parent is not None else None
     sums = _level_sums(source_key, level, period, audience, parent_id)
-    targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
-    baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
-    population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
     sparks = _sparks(units, period, audience, source_key, level, parent_id)
+    # Targets and baselines are respondent counts: they are not shown next to our scans.
+    planned = source_key == DEFAULT_SOURCE
+    if planned:
+        targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
+        baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
+        population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
-        if source_key == DEFAULT_SOURCE:
+        if planned:
             fig.target, fig.target_derived = targets.get(unit.id, (None, False))
             fig.baseline = baselines.get(unit.id, (None, False))[0]
             fig.population = population.get(unit.id, (None, False))[0]
@@ -253,19 +269,22 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) ->
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
     units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
     sums = _level_sums(source_key, "opd", period, audience)
-    targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
-    baselines = _unit_values(
-        Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-    )
-    population = _unit_values(
-        Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-    )
+    targets, baselines, population = {}, {}, {}
+    planned = source_key == DEFAULT_SOURCE  # targets and baselines are respondent counts
+    if planned:
+        targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
+        baselines = _unit_values(
+            Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
+        )
+        population = _unit_values(
+            Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
+        )
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
     sparks = _sparks(units, period, audience, source_key, "opd")
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
-        if source_key == DEFAULT_SOURCE:
+        if planned:
             fig.target = targets.get(unit.id)
             fig.baseline = baselines.get(unit.id)
             fig.population = population.get(unit.id)
@@ -317,9 +336,8 @@ def city_daily(
     period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1, source_key: str = DEFAULT_SOURCE
 ) -> dict[date, int]:
     """The city's count per WIB day from `lead_days` before the range to its end."""
-    rows = get_source(source_key).level_rows("kota", period.start - timedelta(days=lead_days), period.end, audience)
-    query = select(rows.c.day, func.sum(rows.c.n)).group_by(rows.c.day)
-    return {day: int(count) for day, count in db.session.execute(query)}
+    first = period.start - timedelta(days=lead_days)
+    return level_daily(get_source(source_key), "kota", first, period.end, audience).get(CITY_UNIT, {})
 
 
 def with_moving_average(

@@ -1,12 +1,13 @@
 """Daily series per unit per WIB day, from pluggable sources: reported respondent counts and our scans.
 
 Every source offers its rows for one dashboard level as a SQL subquery (`level_rows()`: unit_id,
-day, n), so the dashboard and the uplift aggregate any of them in SQL the same way. Levels: the
+day, n), so the dashboard and the uplift aggregate any of them in SQL the same way, plus the few
+rows not in the tables yet (`live()`: our scans since the last rollup), added in Python. Levels: the
 whole city ("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its kelurahan's), "kelurahan"
 and "opd".
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -39,6 +40,11 @@ class SeriesSource(Protocol):
         `parent_id` keeps only the kelurahan of that kecamatan.
         """
 
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """(unit_id, day, n) not in `level_rows()` yet, to add in Python (our scans since the last rollup)."""
+
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Counts per unit per WIB day in start..end (days without a row are absent, meaning zero)."""
 
@@ -56,10 +62,35 @@ def unit_level(unit: Unit) -> str:
     return "opd" if isinstance(unit, Opd) else unit.level
 
 
+def level_daily(
+    source: "SeriesSource",
+    level: str,
+    start: date,
+    end: date,
+    audience: str | None = None,
+    parent_id: int | None = None,
+    units: Iterable[int] | None = None,
+) -> dict[int, dict[date, int]]:
+    """Per unit id and WIB day of one level: the source's rows summed in SQL plus its live rows."""
+    wanted = set(units) if units is not None else None
+    rows = source.level_rows(level, start, end, audience, parent_id)
+    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
+    if wanted is not None:
+        query = query.where(rows.c.unit_id.in_(wanted))
+    found: dict[int, dict[date, int]] = {}
+    for unit_id, day, count in db.session.execute(query):
+        found.setdefault(unit_id, {})[day] = int(count)
+    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
+        if wanted is None or unit_id in wanted:
+            days = found.setdefault(unit_id, {})
+            days[day] = days.get(day, 0) + count
+    return found
+
+
 def daily_by_unit(
     source: "SeriesSource", units: Sequence[Unit], start: date, end: date, audience: str | None
 ) -> Series:
-    """Sum of a source's level rows per unit and day, one query per level asked for (RW and RT have none)."""
+    """Counts per unit and day, one query per level asked for (RW and RT have none)."""
     result: Series = {unit: {} for unit in units}
     by_level: dict[str, dict[int, Unit]] = {}
     for unit in units:
@@ -67,14 +98,8 @@ def daily_by_unit(
         if level in LEVELS:
             by_level.setdefault(level, {})[CITY_UNIT if level == "kota" else unit.id] = unit
     for level, lookup in by_level.items():
-        rows = source.level_rows(level, start, end, audience)
-        query = (
-            select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n))
-            .where(rows.c.unit_id.in_(lookup))
-            .group_by(rows.c.unit_id, rows.c.day)
-        )
-        for unit_id, day, count in db.session.execute(query):
-            result[lookup[unit_id]][day] = int(count)
+        for unit_id, days in level_daily(source, level, start, end, audience, units=lookup).items():
+            result[lookup[unit_id]] = days
     return result
 
 
@@ -131,6 +156,12 @@ class RespondentSeries:
             query = query.add_columns(count.opd_id.label("unit_id")).where(count.opd_id.is_not(None))
         return query.subquery("respondent_rows")
 
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """Reported counts are all in the table."""
+        return []
+
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Kelurahan: their own rows; kecamatan: own rows plus their kelurahan's; OPDs: their rows."""
         return daily_by_unit(self, units, start, end, audience)
@@ -161,12 +192,21 @@ class ScanSeries:
     def level_rows(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> Subquery:
-        """Per unit of the level and WIB day: human scans (or unique visitors)."""
+        """Per unit of the level and WIB day: human scans (or unique visitors) rolled up; add `live()`."""
         from outreach.links.rollups import level_scan_rows
 
         rows = level_scan_rows(level, start, end, audience, parent_id)
         value = rows.c.unique_visitors if self.unique else rows.c.human_scans
         return select(rows.c.unit_id, rows.c.day, value.label("n")).subquery("scan_rows")
+
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """Scans since the last rollup (the live tail), read once per request."""
+        from outreach.links.rollups import live_level_rows
+
+        pick = 3 if self.unique else 2
+        return [(row[0], row[1], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan, RW and RT."""

@@ -151,6 +151,45 @@ def test_promoters_are_ranked_by_scans_of_their_links_without_bots(db, tree):
     ]
 
 
+def test_promoter_ranking_over_any_range_is_the_same_from_raw_scans_and_from_running_totals(db, tree):
+    early, late = PromoterFactory(name="Early"), PromoterFactory(name="Late")
+    early_link = LinkFactory(area=tree["a1"], promoter=early)
+    late_link = LinkFactory(area=tree["a2"], promoter=late)
+    db.session.flush()
+    day = [SEP1 + timedelta(days=n) for n in range(8)]
+    _scans(db, early_link, _at(day[0]), 3)
+    _scans(db, early_link, _at(day[4]), 2)
+    _scans(db, late_link, _at(day[2]), 4, visitors=1)
+    _scans(db, late_link, _at(day[7]), 1)  # after the refresh below: read live
+    db.session.flush()
+    ranges = [
+        (day[0], day[0]),
+        (day[1], day[3]),
+        (day[1], day[7]),
+        (day[3], day[4]),
+        (day[5], day[6]),
+        (day[0], day[7]),
+    ]
+
+    def ranked():
+        return {
+            (first, last): [(r.promoter.name, r.scans, r.unique_visitors) for r in promoter_ranking(first, last)]
+            for first, last in ranges
+        }
+
+    expected = {
+        (day[0], day[0]): [("Early", 3, 3)],
+        (day[1], day[3]): [("Late", 4, 1)],
+        (day[1], day[7]): [("Late", 5, 2), ("Early", 2, 2)],
+        (day[3], day[4]): [("Early", 2, 2)],
+        (day[5], day[6]): [],
+        (day[0], day[7]): [("Early", 5, 5), ("Late", 5, 2)],
+    }
+    assert ranked() == expected  # nothing rolled up yet: all live
+    refresh_scan_rollups(now=_at(day[6], 23))
+    assert ranked() == expected
+
+
 def test_staff_see_promoter_and_drive_rankings_on_the_dashboard(
     db, tree, spi_round, admin_client, coordinator_client, leadership_client
 ):
