@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from flask import has_request_context, request
 from sqlalchemy import (
     Date,
     Integer,
@@ -55,6 +54,7 @@ from outreach.links.models import (
 )
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
+from outreach.request_cache import per_request
 
 log = logging.getLogger(__name__)
 
@@ -325,9 +325,6 @@ class TailRow:
         return self.kecamatan_id if level == "kelurahan" else None
 
 
-TAIL_KEY = "outreach.scan_tail"
-
-
 def live_tail() -> tuple[list[TailRow], date | None]:
     """The scans not rolled up yet, per link and WIB day, and the cut's WIB day (None: nothing is rolled up).
 
@@ -336,10 +333,10 @@ def live_tail() -> tuple[list[TailRow], date | None]:
     live, which is exact but slow on a large table: run `flask links refresh-rollups`.
     """
     cut = rollup_cut()
-    environ = request.environ if has_request_context() else {}
-    cached = environ.get(TAIL_KEY)
-    if cached is not None and cached[0] == cut:
-        return cached[1], cached[2]
+    return per_request(f"scan_tail.{cut}", lambda: _read_tail(cut)), (wib_day(cut) if cut else None)
+
+
+def _read_tail(cut: datetime | None) -> list[TailRow]:
     live = (_aggregate(cut, after_cut=cut) if cut else _aggregate(None)).subquery("live_days")
     chain, units = _area_chain()
     query = (
@@ -360,11 +357,7 @@ def live_tail() -> tuple[list[TailRow], date | None]:
     )
     for child, area in zip(chain, chain[1:], strict=False):
         query = query.outerjoin(area, area.id == child.parent_id)
-    rows = [TailRow(*row) for row in db.session.execute(query)]
-    cut_day = wib_day(cut) if cut else None
-    if has_request_context():
-        environ[TAIL_KEY] = (cut, rows, cut_day)
-    return rows, cut_day
+    return [TailRow(*row) for row in db.session.execute(query)]
 
 
 def live_level_rows(

@@ -28,6 +28,7 @@ from outreach.participation.series import (
 )
 from outreach.participation.services import unit_label
 from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
+from outreach.request_cache import per_request
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
@@ -207,22 +208,50 @@ def _level_sums(source_key: str, level: str, period: Period, audience: str | Non
     return sums
 
 
-def _unit_values(model, column, round_: SurveyRound, audience: str | None, unit_col, *where, join_area=False):
-    query = select(unit_col, func.sum(column)).where(model.round_id == round_.id, *where).group_by(unit_col)
-    if join_area:
-        query = query.join(Area, Area.id == model.area_id)
-    if audience:
-        query = query.where(model.audience == audience)
-    return {k: int(v) for k, v in db.session.execute(query) if v is not None}
+def _plan_rows(model, round_: SurveyRound) -> list:
+    """Every target or baseline of the round with its area's level and parent, read once per request
+    (the dashboard looks them up per table, unit and audience)."""
+    values = [model.target] if model is Target else [model.respondents, model.population]
+    query = (
+        select(model.area_id, Area.level, Area.parent_id, model.opd_id, model.audience, *values)
+        .outerjoin(Area, Area.id == model.area_id)
+        .where(model.round_id == round_.id)
+    )
+    return per_request(f"plans.{model.__tablename__}.{round_.id}", lambda: db.session.execute(query).all())
 
 
-def _area_plans(round_: SurveyRound, audience: str | None, model, column, level: str, parent: Area | None):
+def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
+    """Sum of a target or baseline column per unit: per area ("area"), per OPD ("opd"), or per
+    kecamatan over its kelurahan ("parent"); units without a value are absent."""
+    return per_request(
+        f"plan_values.{model.__tablename__}.{column}.{round_.id}.{audience}.{key}",
+        lambda: _sum_plans(model, column, round_, audience, key),
+    )
+
+
+def _sum_plans(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for row in _plan_rows(model, round_):
+        value = getattr(row, column)
+        if value is None or (audience and row.audience != audience):
+            continue
+        if key == "area":
+            unit = row.area_id
+        elif key == "opd":
+            unit = row.opd_id
+        else:
+            unit = row.parent_id if row.level == "kelurahan" else None
+        if unit is not None:
+            totals[unit] = totals.get(unit, 0) + value
+    return totals
+
+
+def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, level: str, parent: Area | None):
     """Values per area: set on the area itself, else derived as the sum over its kelurahan."""
-    own = _unit_values(model, column, round_, audience, model.area_id, model.area_id.is_not(None))
+    own = _unit_values(model, column, round_, audience, "area")
     if level == "kelurahan":
         return {k: (v, False) for k, v in own.items()}
-    derived = _unit_values(model, column, round_, audience, Area.parent_id, Area.level == "kelurahan", join_area=True)
-    values = {k: (v, True) for k, v in derived.items()}
+    values = {k: (v, True) for k, v in _unit_values(model, column, round_, audience, "parent").items()}
     values.update({k: (v, False) for k, v in own.items()})
     return values
 
@@ -251,9 +280,9 @@ def area_rows(
     # Targets and baselines are respondent counts: they are not shown next to our scans.
     planned = source_key == DEFAULT_SOURCE
     if planned:
-        targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
-        baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
-        population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
+        targets = _area_plans(period.round, audience, Target, "target", level, parent)
+        baselines = _area_plans(period.round, audience, Baseline, "respondents", level, parent)
+        population = _area_plans(period.round, audience, Baseline, "population", level, parent)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
@@ -272,13 +301,9 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) ->
     targets, baselines, population = {}, {}, {}
     planned = source_key == DEFAULT_SOURCE  # targets and baselines are respondent counts
     if planned:
-        targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
-        baselines = _unit_values(
-            Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-        )
-        population = _unit_values(
-            Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-        )
+        targets = _unit_values(Target, "target", period.round, audience, "opd")
+        baselines = _unit_values(Baseline, "respondents", period.round, audience, "opd")
+        population = _unit_values(Baseline, "population", period.round, audience, "opd")
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
     sparks = _sparks(units, period, audience, source_key, "opd")
     rows = []
@@ -306,28 +331,19 @@ def city_figures(period: Period, audience: str, source_key: str = DEFAULT_SOURCE
     _fill(fig, _level_sums(source_key, "kota", period, audience).get(CITY_UNIT), period)
     if source_key != DEFAULT_SOURCE:
         return fig, reported
-    set_target = city and db.session.scalar(
-        select(Target.target).where(
-            Target.round_id == period.round.id, Target.area_id == city.id, Target.audience == audience
-        )
-    )
+    set_target = city and _unit_values(Target, "target", period.round, audience, "area").get(city.id)
     if set_target:
         fig.target = set_target
     else:
-        kecamatan = _area_plans(period.round, audience, Target, Target.target, "kecamatan", None)
-        kec_ids = set(db.session.scalars(select(Area.id).where(Area.level == "kecamatan")))
-        opd_total = db.session.scalar(
-            select(func.sum(Target.target)).where(
-                Target.round_id == period.round.id, Target.audience == audience, Target.opd_id.is_not(None)
-            )
-        )
-        total = sum(v for k, (v, _d) in kecamatan.items() if k in kec_ids) + int(opd_total or 0)
+        rows = _plan_rows(Target, period.round)
+        kec_ids = {r.area_id for r in rows if r.level == "kecamatan"} | {
+            r.parent_id for r in rows if r.level == "kelurahan"
+        }
+        kecamatan = _area_plans(period.round, audience, Target, "target", "kecamatan", None)
+        opd_total = sum(_unit_values(Target, "target", period.round, audience, "opd").values())
+        total = sum(v for k, (v, _d) in kecamatan.items() if k in kec_ids) + opd_total
         fig.target, fig.target_derived = (total or None), True
-    baseline = city and db.session.scalar(
-        select(Baseline.respondents).where(
-            Baseline.round_id == period.round.id, Baseline.area_id == city.id, Baseline.audience == audience
-        )
-    )
+    baseline = city and _unit_values(Baseline, "respondents", period.round, audience, "area").get(city.id)
     fig.baseline = baseline or None
     return fig, reported
 
