@@ -1,5 +1,8 @@
-"""scan rollups per dashboard unit (city, kecamatan, kelurahan, OPD) instead of per link area;
-running totals in the per-promoter rollup; a covering index for summing respondent counts; the per-link scan index also covers the visitor hash and bot flag (for the live tail's repeat-visitor check)
+"""scan rollups per dashboard unit, promoter running totals, covering indexes
+
+scan_level_daily (city, kecamatan, kelurahan, OPD) replaces scan_unit_daily (per link area); the
+per-promoter rollup gets running totals; covering indexes for summing respondent counts and for the
+live tail's repeat-visitor check (per link and visitor hash).
 
 After upgrading, run `flask --app wsgi links refresh-rollups` (cron does within minutes): until then
 every scan is read live, which is exact but slow.
