@@ -5,6 +5,7 @@ adds the recent pace, the mean per WIB day over the 7 days ending on the as-of d
 left until the deadline. A unit is on track when the forecast reaches its target.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from outreach.participation.series import (
     Unit,
     city_reported_audiences,
     get_source,
+    level_buckets,
     level_daily,
 )
 from outreach.participation.services import unit_label
@@ -256,13 +258,17 @@ def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, l
     return values
 
 
+SPARK_POINTS = 31  # a sparkline is a 100 px trend: longer ranges are drawn in buckets of several days
+
+
 def _sparks(
     units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
 ) -> dict:
-    """Each unit's count per day of the range, from one grouped query over the level."""
-    found = level_daily(get_source(source_key), level, period.start, period.end, audience, parent_id)
-    days = day_range(period.start, period.end)
-    return {unit: [found.get(unit.id, {}).get(d, 0) for d in days] for unit in units}
+    """Each unit's count per day of the range (per bucket of days for long ranges), in one grouped query."""
+    size = math.ceil(period.days / SPARK_POINTS)
+    found = level_buckets(get_source(source_key), level, period.start, period.end, size, audience, parent_id)
+    points = range(math.ceil(period.days / size))
+    return {unit: [found.get(unit.id, {}).get(n, 0) for n in points] for unit in units}
 
 
 def area_rows(

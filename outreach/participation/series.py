@@ -12,7 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
 from outreach.areas.models import Area, Opd
@@ -84,6 +84,36 @@ def level_daily(
         if wanted is None or unit_id in wanted:
             days = found.setdefault(unit_id, {})
             days[day] = days.get(day, 0) + count
+    return found
+
+
+def days_since(column, first: date):
+    """SQL: whole days from `first` to a Date column."""
+    if db.engine.dialect.name == "postgresql":
+        return column - first  # date - date is an integer number of days
+    return cast(func.julianday(column) - func.julianday(first), Integer)
+
+
+def level_buckets(
+    source: "SeriesSource",
+    level: str,
+    start: date,
+    end: date,
+    size: int,
+    audience: str | None = None,
+    parent_id: int | None = None,
+) -> dict[int, dict[int, int]]:
+    """Per unit id: counts per bucket of `size` days from `start` (bucket 0 = start .. start+size-1)."""
+    rows = source.level_rows(level, start, end, audience, parent_id)
+    bucket = days_since(rows.c.day, start) // size
+    query = select(rows.c.unit_id, bucket, func.sum(rows.c.n)).group_by(rows.c.unit_id, bucket)
+    found: dict[int, dict[int, int]] = {}
+    for unit_id, index, count in db.session.execute(query):
+        found.setdefault(unit_id, {})[int(index)] = int(count)
+    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
+        buckets = found.setdefault(unit_id, {})
+        index = (day - start).days // size
+        buckets[index] = buckets.get(index, 0) + count
     return found
 
 

@@ -133,6 +133,27 @@ def test_dashboard_tables_sum_scans_per_kecamatan_and_opd_without_targets(db, tr
     assert internal[tree["disdik"]].range_count == 10
 
 
+def test_sparklines_of_long_ranges_sum_buckets_of_days_rolled_and_live(db, tree, spi_round):
+    link = LinkFactory(area=tree["a1"], target=SurveyTargetFactory(audience="eksternal"))
+    db.session.flush()
+    for offset in range(62):  # day n gets n % 3 scans
+        _scans(db, link, _at(SEP1 + timedelta(days=offset)), offset % 3)
+    db.session.flush()
+    period = make_period(spi_round, SEP1, SEP1 + timedelta(days=61))  # 62 days: 31 points of 2 days
+    expected = [(2 * n) % 3 + (2 * n + 1) % 3 for n in range(31)]
+
+    def spark():
+        return {r.unit: r.spark for r in area_rows(period, "eksternal", source_key="scans")}[tree["kec_a"]]
+
+    assert spark() == expected
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=40)))  # the rest stays live
+    assert spark() == expected
+    short = make_period(spi_round, SEP1, SEP1 + timedelta(days=30))  # 31 days: one point a day
+    assert {r.unit: r.spark for r in area_rows(short, "eksternal", source_key="scans")}[tree["kec_a"]] == [
+        n % 3 for n in range(31)
+    ]
+
+
 def test_promoters_are_ranked_by_scans_of_their_links_without_bots(db, tree):
     busy, quiet, idle = PromoterFactory(name="Busy"), PromoterFactory(name="Quiet"), PromoterFactory(name="Idle")
     links = [LinkFactory(area=tree["a1"], promoter=busy), LinkFactory(area=tree["b1"], promoter=busy)]
