@@ -433,31 +433,38 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
     return union_all(rolled, live_rows).subquery("promoter_scan_days")
 
 
-def promoter_totals(start: date, end: date) -> dict[int, tuple[int, int]]:
-    """{promoter_id: (human_scans, unique_visitors)} of all their links from WIB day start to end.
+def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int, tuple[int, int]]:
+    """{promoter_id: (human_scans, unique_visitors)} of their links from WIB day start to end.
 
     From the running totals on the last rolled day of the range and on the day before it (rows are
-    dense: one lookup each per promoter), plus the live tail.
+    dense: one lookup each per promoter), plus the live tail. With `top`, only promoters that can be
+    among the `top` most scanned: the `top` highest rolled totals plus those in the live tail (the
+    tail only adds, so nobody else can overtake them).
     """
     tail, cut_day = live_tail()
+    live = [r for r in tail if r.promoter_id is not None and start <= r.day <= end]
     totals: dict[int, tuple[int, int]] = {}
     if cut_day is not None and cut_day >= start:
         last = aliased(ScanPromoterDaily, name="range_end")
         before = aliased(ScanPromoterDaily, name="range_start")
+        human = last.total_human_scans - func.coalesce(before.total_human_scans, 0)
+        unique = last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0)
         query = (
-            select(
-                last.promoter_id,
-                last.total_human_scans - func.coalesce(before.total_human_scans, 0),
-                last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0),
-            )
+            select(last.promoter_id, human, unique)
             .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == start - timedelta(days=1)))
             .where(last.day == min(end, cut_day))
         )
-        totals = {promoter_id: (int(h), int(u)) for promoter_id, h, u in db.session.execute(query) if h or u}
-    for row in tail:
-        if row.promoter_id is not None and start <= row.day <= end:
-            human, unique = totals.get(row.promoter_id, (0, 0))
-            totals[row.promoter_id] = (human + row.human_scans, unique + row.unique_visitors)
+        queries = [query]
+        if top is not None:
+            in_tail = {r.promoter_id for r in live}
+            queries = [query.order_by(human.desc(), last.promoter_id).limit(top)]
+            if in_tail:
+                queries.append(query.where(last.promoter_id.in_(in_tail)))
+        for part in queries:
+            totals.update((promoter_id, (int(h), int(u))) for promoter_id, h, u in db.session.execute(part) if h or u)
+    for row in live:
+        human_scans, unique_visitors = totals.get(row.promoter_id, (0, 0))
+        totals[row.promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
     return totals
 
 

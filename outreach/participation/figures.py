@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
@@ -199,7 +199,12 @@ def _level_sums(source_key: str, level: str, period: Period, audience: str | Non
     """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with data."""
     source = get_source(source_key)
     rows = source.level_rows(level, *_window(period), audience, parent_id)
-    query = select(rows.c.unit_id, *_sums(period, rows)).group_by(rows.c.unit_id)
+    # Summed per day first (in index order, so it streams): the windows' CASEs then run over one row
+    # per unit and day instead of every reported count (the city's are thousands).
+    unit = literal(CITY_UNIT, Integer).label("unit_id") if level == "kota" else rows.c.unit_id
+    keys = (rows.c.day,) if level == "kota" else (rows.c.day, rows.c.unit_id)  # one city: group by day alone
+    per_day = select(unit, rows.c.day, func.sum(rows.c.n).label("n")).group_by(*keys).subquery("per_day")
+    query = select(per_day.c.unit_id, *_sums(period, per_day)).group_by(per_day.c.unit_id)
     sums = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(query)}
     windows = _windows(period)
     for unit_id, day, count in source.live(level, *_window(period), audience, parent_id):

@@ -33,7 +33,7 @@ class PromoterRank:
 
 def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -> list[PromoterRank]:
     """Promoters with the most scans of their links from start to end (WIB days), most first."""
-    totals = promoter_totals(start, end)
+    totals = promoter_totals(start, end, top=limit)
     found = sorted(((pid, s, u) for pid, (s, u) in totals.items() if s > 0), key=lambda row: (-row[1], row[0]))[:limit]
     ids = [r[0] for r in found]
     promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)))}

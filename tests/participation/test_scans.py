@@ -211,6 +211,32 @@ def test_promoter_ranking_over_any_range_is_the_same_from_raw_scans_and_from_run
     assert ranked() == expected
 
 
+def test_the_top_ten_counts_scans_since_the_last_rollup_too(db, tree):
+    promoters = [PromoterFactory(name=f"P{n:02d}") for n in range(13)]
+    links = [LinkFactory(area=tree["a1"], promoter=p) for p in promoters]
+    db.session.flush()
+    for n, link in enumerate(links[:12]):
+        _scans(db, link, _at(SEP1), n + 1)  # P00 has 1 scan ... P11 has 12
+    db.session.flush()
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=1)))
+    _scans(db, links[0], _at(SEP1 + timedelta(days=1), 12), 20)  # the last rolled now leads: 21
+    _scans(db, links[12], _at(SEP1 + timedelta(days=1), 12), 7)  # P12 had none rolled up: 7
+    db.session.flush()
+    ranks = promoter_ranking(SEP1, SEP1 + timedelta(days=1))
+    assert [(r.promoter.name, r.scans) for r in ranks] == [
+        ("P00", 21),
+        ("P11", 12),
+        ("P10", 11),
+        ("P09", 10),
+        ("P08", 9),
+        ("P07", 8),
+        ("P06", 7),
+        ("P12", 7),
+        ("P05", 6),
+        ("P04", 5),
+    ]
+
+
 def test_staff_see_promoter_and_drive_rankings_on_the_dashboard(
     db, tree, spi_round, admin_client, coordinator_client, leadership_client
 ):
