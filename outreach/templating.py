@@ -1,9 +1,11 @@
 """Jinja filters and globals shared by every template."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel.numbers import get_group_symbol, get_minus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
 from outreach.promoters.services import format_phone
@@ -37,7 +39,22 @@ def datetime_wib(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
+@lru_cache(maxsize=16)
+def _integer_symbols(locale: str) -> tuple[str, str]:
+    return get_group_symbol(locale), get_minus_sign_symbol(locale)
+
+
+def number(value) -> str:
+    """A number in the current locale (1.234 in Indonesian). Whole numbers take a fast path: the
+    dashboards format a few hundred per page and Babel's pattern formatting costs ~20 µs each."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        group, minus = _integer_symbols(str(get_locale()))
+        text = f"{abs(value):,}".replace(",", group)
+        return minus + text if value < 0 else text
+    return format_number(value)
+
+
 def register(app: Flask) -> None:
     """Install the filters and globals."""
-    app.jinja_env.filters.update(phone=format_phone, date_id=date_id, datetime_wib=datetime_wib)
+    app.jinja_env.filters.update(phone=format_phone, date_id=date_id, datetime_wib=datetime_wib, numberformat=number)
     app.jinja_env.globals.update(promoter_role_label=promoter_role_label, user_role_label=user_role_label)

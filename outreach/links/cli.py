@@ -33,8 +33,10 @@ def refresh_rollups_command(full: bool) -> None:
 
     result = refresh_scan_rollups(full=full)
     db.session.commit()
-    since = result.from_day.isoformat() if result.from_day else "the first scan"
-    click.echo(f"scan rollups refreshed from {since}: {result.rows} link-days")
+    click.echo(
+        f"scan rollups refreshed from {result.from_day.isoformat()} until {result.until:%Y-%m-%d %H:%M} UTC: "
+        f"{result.rows} link-days (later scans are read live)"
+    )
 
 
 scans_cli = AppGroup("scans", help="Recorded scans.")

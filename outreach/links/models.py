@@ -68,7 +68,9 @@ class Scan(db.Model):
     """One counted visit of a link. Holds no IP and no user agent: only a daily-rotating keyed hash."""
 
     __tablename__ = "scan"
-    __table_args__ = (Index("ix_scan_link_id_created_at", "link_id", "created_at"),)
+    # The live tail asks "was this visitor on this link earlier today?" (outreach.links.rollups): this
+    # index answers it with one seek, even on a busy link's day; integrity checks join on it too.
+    __table_args__ = (Index("ix_scan_link_id_visitor_hash", "link_id", "visitor_hash", "created_at", "is_bot"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("link.id"))
@@ -116,37 +118,68 @@ class ScanRollupMark(db.Model):
         return f"<ScanRollupMark {self.refreshed_until:%Y-%m-%d %H:%M:%S}>"
 
 
-class ScanUnitDaily(db.Model):
-    """Human scans and unique visitors per link area, OPD, audience and WIB day, derived from `scan_daily`.
+# The units a scan counts for on the dashboards: the whole city, its kecamatan and kelurahan (with the
+# RW and RT below them) and OPDs.
+LEVELS = ("kota", "kecamatan", "kelurahan", "opd")
+CITY_UNIT = 0  # unit_id of the whole-city rows
 
-    Rebuilt whole by `refresh_scan_rollups()` (cheap next to raw scans), so a link moved to another
-    area or OPD counts there from the next refresh on. The dashboard reads this instead of per-link rows.
+
+class ScanLevelDaily(db.Model):
+    """Human scans and unique visitors per dashboard unit, audience and WIB day, derived from `scan_daily`.
+
+    One row per level (see LEVELS), unit (an area or OPD id; CITY_UNIT for the city), audience of the
+    links' survey and day, so a dashboard sums a few rows per unit and day instead of grouping every
+    link. A kelurahan row counts the links of its RW and RT too and carries its kecamatan as
+    `parent_id`. Unique visitors are summed over links (a visitor is unique per link and day).
+    Kept by `refresh_scan_rollups()` from the refreshed day on, whole with `--full`.
     """
 
-    __tablename__ = "scan_unit_daily"
-    __table_args__ = (Index("ix_scan_unit_daily_day_area_id", "day", "area_id"),)
+    __tablename__ = "scan_level_daily"
+    # Covering: a dashboard query reads its level, audience and days from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_scan_level_daily_level_day",
+            "level",
+            "audience",
+            "day",
+            "unit_id",
+            "parent_id",
+            "human_scans",
+            "unique_visitors",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
-    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    level: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(Integer)
     audience: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date)
     human_scans: Mapped[int] = mapped_column(default=0)
     unique_visitors: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
-        return f"<ScanUnitDaily {self.day} area={self.area_id} opd={self.opd_id} {self.human_scans}>"
+        return f"<ScanLevelDaily {self.level} {self.unit_id} {self.audience} {self.day} {self.human_scans}>"
 
 
 class ScanPromoterDaily(db.Model):
-    """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`."""
+    """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`.
+
+    `total_*` are running totals up to and including the day, so a promoter's figures over any range
+    are two lookups (total on the last day minus total before the first), not a sum over its days.
+    """
 
     __tablename__ = "scan_promoter_daily"
+    __table_args__ = (
+        Index("ix_scan_promoter_daily_totals", "promoter_id", "day", "total_human_scans", "total_unique_visitors"),
+    )
 
     promoter_id: Mapped[int] = mapped_column(ForeignKey("promoter.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     human_scans: Mapped[int] = mapped_column(default=0)
     unique_visitors: Mapped[int] = mapped_column(default=0)
+    total_human_scans: Mapped[int] = mapped_column(default=0)
+    total_unique_visitors: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<ScanPromoterDaily promoter={self.promoter_id} {self.day} {self.human_scans}>"

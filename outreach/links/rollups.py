@@ -1,32 +1,60 @@
 """Daily scan rollups per link and WIB day, and exact scan figures read from them.
 
 The scan endpoint only inserts into `scan`. `refresh_scan_rollups()` (CLI: `flask links
-refresh-rollups`, run it every few minutes from cron) recomputes `scan_daily` for the days since
-its last run and moves a mark. Readers combine the rollup for the days before the mark with a live
-aggregate of the few scans after it (`daily_scan_rows()`), so figures are exact and fresh while
-the heavy lifting stays in the rollup.
+refresh-rollups`, run it every few minutes from cron) folds every scan created before a cut (a few
+minutes ago, so no scan still being committed is missed) into `scan_daily` and its per-unit and
+per-promoter twins, and moves the mark to that cut. The cut's own day is rolled up partly (until
+the cut) and completed by the next refresh.
+
+Readers add a live aggregate of the scans since the cut (the tail: minutes of scans, not the whole
+day) to the rollup rows, so figures are exact and fresh while the heavy lifting stays in the rollup.
+Counts simply add up; a tail visitor already seen on the same link earlier that day (before the
+cut, so already in the rollup's unique visitors) is not counted again.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import Date, and_, case, delete, func, select, type_coerce, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
+from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.models import (
+    CITY_UNIT,
+    LEVELS,
     SOURCES,
     Link,
     Scan,
     ScanDaily,
+    ScanLevelDaily,
     ScanPromoterDaily,
     ScanRollupMark,
-    ScanUnitDaily,
     SurveyTarget,
 )
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
+from outreach.request_cache import per_request
 
 log = logging.getLogger(__name__)
 
@@ -47,34 +75,54 @@ def wib_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
 
-def _aggregate(since: datetime | None):
-    """Per link and WIB day, the rollup columns computed from raw scans (since a UTC moment)."""
+def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None):
+    """Per link and WIB day, the rollup columns computed from raw scans created from `since` until
+    before `until` (UTC moments, either open).
+
+    `after_cut` (the tail): leave out of the unique visitors those already seen on the same link
+    earlier on the cut's WIB day, before the cut, because the rollup counted them.
+    """
     human = Scan.is_bot.is_(False)
     day = wib_day_expr(Scan.created_at)
+    visitor = case((human, Scan.visitor_hash))
+    if after_cut is not None:
+        earlier = aliased(Scan)
+        seen = exists().where(
+            earlier.link_id == Scan.link_id,
+            earlier.visitor_hash == Scan.visitor_hash,
+            earlier.is_bot.is_(False),
+            earlier.created_at >= wib_day_start(wib_day(after_cut)),
+            earlier.created_at < after_cut,
+        )
+        visitor = case((and_(human, not_(and_(day == wib_day(after_cut), seen))), Scan.visitor_hash))
+    # Grouped by day first: grouped by link first, SQLite walks the per-link index once for every link
+    # (to skip a sort) instead of reading the few recent scans from the time index.
     query = select(
         Scan.link_id.label("link_id"),
         day.label("day"),
         func.count().label("scans"),
-        func.count(func.distinct(case((human, Scan.visitor_hash)))).label("unique_visitors"),
+        func.count(func.distinct(visitor)).label("unique_visitors"),
         func.coalesce(func.sum(case((Scan.is_bot.is_(True), 1), else_=0)), 0).label("bot_scans"),
         *(
             func.coalesce(func.sum(case((and_(human, Scan.source == source), 1), else_=0)), 0).label(f"{source}_scans")
             for source in SOURCES
         ),
-    ).group_by(Scan.link_id, day)
+    ).group_by(day, Scan.link_id)
     if since is not None:
         query = query.where(Scan.created_at >= since)
+    if until is not None:
+        query = query.where(Scan.created_at < until)
     return query
 
 
-def _mark() -> ScanRollupMark | None:
-    return db.session.get(ScanRollupMark, 1)
-
-
-def tail_start_day(mark: ScanRollupMark | None = None) -> date | None:
-    """First WIB day that is read live instead of from the rollup (None: nothing is rolled up yet)."""
-    mark = mark if mark is not None else _mark()
-    return wib_day(mark.refreshed_until - SAFETY_MARGIN) if mark else None
+def rollup_cut() -> datetime | None:
+    """The moment the rollups are complete until (every scan created before it); None before the first refresh."""
+    mark = db.session.get(ScanRollupMark, 1)
+    if mark is None:
+        return None
+    # Held by the session, so the identity map answers the next call of this request without a query.
+    db.session.info["scan_rollup_mark"] = mark
+    return mark.refreshed_until
 
 
 @dataclass
@@ -82,37 +130,40 @@ class RefreshResult:
     """What a rollup refresh did."""
 
     from_day: date | None
+    until: datetime
     rows: int
 
 
 def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> RefreshResult:
-    """Recompute `scan_daily` from the last mark's day (or from scratch) and move the mark. Idempotent.
+    """Fold the scans created before `now - SAFETY_MARGIN` into the rollups and move the mark there. Idempotent.
 
-    `full` rebuilds every day that still has raw scans; days purged by the retention are kept as they are.
+    Recomputes from the WIB day of the last cut (its row was partial), or, with `full` (or on the first
+    run), every day that still has raw scans; days purged by the retention are kept as they are.
     """
     now = now or utcnow()
+    cut = now - SAFETY_MARGIN
     mark = db.session.scalar(select(ScanRollupMark).where(ScanRollupMark.id == 1).with_for_update())
-    from_day = None if full or mark is None else tail_start_day(mark)
-    if from_day is None and mark is not None:
-        # A full rebuild starts at the oldest raw scan: older days were purged (outreach.links.retention)
-        # and live on only in the rollup.
+    if full or mark is None:
+        # Older days than the oldest raw scan were purged (outreach.links.retention) and live on only
+        # in the rollup.
         oldest = db.session.scalar(select(func.min(Scan.created_at)))
-        from_day = wib_day(oldest) if oldest is not None else wib_day(now) + timedelta(days=1)
-    since = wib_day_start(from_day) if from_day else None
-    cleared = delete(ScanDaily)
-    if from_day is not None:
-        cleared = cleared.where(ScanDaily.day >= from_day)
-    db.session.execute(cleared)
-    insert = ScanDaily.__table__.insert().from_select(["link_id", "day", *COUNT_COLUMNS], _aggregate(since))
-    rows = db.session.execute(insert).rowcount
-    _rebuild_derived()
-    if mark is None:
-        db.session.add(ScanRollupMark(id=1, refreshed_until=now))
+        from_day = wib_day(oldest) if oldest is not None else wib_day(cut)
     else:
-        mark.refreshed_until = now
+        # A margin before the last cut, so a scan committed late after the last run is caught too.
+        from_day = wib_day(min(mark.refreshed_until, cut) - SAFETY_MARGIN)
+    db.session.execute(delete(ScanDaily).where(ScanDaily.day >= from_day))
+    insert = ScanDaily.__table__.insert().from_select(
+        ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
+    )
+    rows = db.session.execute(insert).rowcount
+    _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
+    if mark is None:
+        db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
+    else:
+        mark.refreshed_until = cut
     db.session.flush()
-    log.info("scan rollups refreshed from %s: %d link-days", from_day or "the first scan", rows)
-    return RefreshResult(from_day, rows)
+    log.info("scan rollups refreshed from %s until %s: %d link-days", from_day, cut, rows)
+    return RefreshResult(from_day, cut, rows)
 
 
 def _per_unit(per_link) -> tuple:
@@ -123,69 +174,233 @@ def _per_unit(per_link) -> tuple:
     )
 
 
-def _rebuild_derived() -> None:
-    """Rebuild the per-unit and per-promoter daily rollups whole from `scan_daily`."""
-    rolled = ScanDaily.__table__
-    db.session.execute(delete(ScanUnitDaily))
-    db.session.execute(delete(ScanPromoterDaily))
-    units = (
-        select(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day, *_per_unit(rolled))
-        .join(Link, Link.id == rolled.c.link_id)
-        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-        .group_by(Link.area_id, Link.opd_id, SurveyTarget.audience, rolled.c.day)
-    )
-    db.session.execute(
-        ScanUnitDaily.__table__.insert().from_select(
-            ["area_id", "opd_id", "audience", "day", "human_scans", "unique_visitors"], units
-        )
-    )
-    promoters = (
-        select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
-        .join(Link, Link.id == rolled.c.link_id)
-        .where(Link.promoter_id.is_not(None))
-        .group_by(Link.promoter_id, rolled.c.day)
-    )
-    db.session.execute(
-        ScanPromoterDaily.__table__.insert().from_select(
-            ["promoter_id", "day", "human_scans", "unique_visitors"], promoters
-        )
-    )
+# A link's area is a kota, kecamatan, kelurahan, RW or RT: its kelurahan and kecamatan are at most
+# three parents up.
+AREA_DEPTH = 4
 
 
-def unit_scan_rows(start: date, end: date) -> Subquery:
-    """Per area, OPD and audience (of the links) and WIB day from start to end: human_scans and
-    unique_visitors, from the per-unit rollup before the live tail and raw scans from it on.
+@cache
+def _area_chain() -> tuple:
+    """Aliases of `area` for a link's area and its parents, and per level the unit and parent expressions.
 
-    Rows may repeat a unit and day (one per link in the tail): sum them.
+    Built once: statement construction is a large share of a dashboard request's time.
     """
-    tail = tail_start_day()
-    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
-    live_rows = (
+    chain = tuple(aliased(Area, name=f"area_{n}") for n in range(AREA_DEPTH))
+
+    def ancestor(wanted: str):
+        return case(*((area.level == wanted, area.id) for area in chain))
+
+    none = cast(null(), Integer)
+    units = {
+        "kota": (literal(CITY_UNIT, Integer), none),
+        "kecamatan": (ancestor("kecamatan"), none),
+        "kelurahan": (ancestor("kelurahan"), ancestor("kecamatan")),
+        "opd": (Link.opd_id, none),
+    }
+    return chain, units
+
+
+def _levelled(per_link, level: str):
+    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
+    level, summed: unit_id, parent_id, audience, day, human_scans, unique_visitors."""
+    chain, units = _area_chain()
+    unit, parent = units[level]
+    query = (
         select(
-            Link.area_id.label("area_id"),
-            Link.opd_id.label("opd_id"),
+            unit.label("unit_id"),
+            parent.label("parent_id"),
             SurveyTarget.audience.label("audience"),
-            live.c.day.label("day"),
-            (live.c.scans - live.c.bot_scans).label("human_scans"),
-            live.c.unique_visitors.label("unique_visitors"),
+            per_link.c.day.label("day"),
+            *_per_unit(per_link),
         )
+        .select_from(per_link)
+        .join(Link, Link.id == per_link.c.link_id)
+        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
+        .join(chain[0], chain[0].id == Link.area_id)
+    )
+    for child, area in zip(chain, chain[1:], strict=False):
+        query = query.outerjoin(area, area.id == child.parent_id)
+    if level != "kota":
+        query = query.where(unit.is_not(None))
+    # Constants (the city's unit, a missing parent) are left out of the grouping.
+    keys = [unit] if level != "kota" else []
+    keys += [parent] if level == "kelurahan" else []
+    return query.group_by(*keys, SurveyTarget.audience, per_link.c.day)
+
+
+def _rebuild_derived(from_day: date | None, until_day: date) -> None:
+    """Recompute the per-level and per-promoter daily rollups from `scan_daily`, from a WIB day on (or
+    whole) until the cut's day."""
+    rolled = ScanDaily.__table__
+    recent = [rolled.c.day >= from_day] if from_day else []
+    db.session.execute(delete(ScanLevelDaily).where(*([ScanLevelDaily.day >= from_day] if from_day else [])))
+    db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
+    source = select(rolled).where(*recent).subquery("rolled")
+    columns = ["unit_id", "parent_id", "audience", "day", "human_scans", "unique_visitors"]
+    for level in LEVELS:
+        query = _levelled(source, level).add_columns(literal(level).label("level"))
+        db.session.execute(ScanLevelDaily.__table__.insert().from_select([*columns, "level"], query))
+    _rebuild_promoters(rolled, from_day, until_day)
+
+
+def _rebuild_promoters(rolled, from_day: date | None, until_day: date) -> None:
+    """Per promoter and WIB day from `from_day` (or the first rolled day) to `until_day`: the day's
+    figures and the running totals up to it.
+
+    Dense: once a promoter has a scan, every later day has a row (zeros included), so the totals at
+    any day are one equality lookup (`promoter_totals()`).
+    """
+    day = from_day or db.session.scalar(select(func.min(rolled.c.day)))
+    previous = aliased(ScanPromoterDaily, name="previous_day")
+    columns = ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"]
+    while day is not None and day <= until_day:
+        today = (
+            select(Link.promoter_id.label("promoter_id"), *_per_unit(rolled))
+            .join(Link, Link.id == rolled.c.link_id)
+            .where(Link.promoter_id.is_not(None), rolled.c.day == day)
+            .group_by(Link.promoter_id)
+            .subquery("today")
+        )
+        before = day - timedelta(days=1)
+        promoters = union(
+            select(today.c.promoter_id), select(previous.promoter_id).where(previous.day == before)
+        ).subquery("promoters")
+        human, unique = (func.coalesce(today.c[name], 0) for name in ("human_scans", "unique_visitors"))
+        query = (
+            select(
+                promoters.c.promoter_id,
+                literal(day, Date),
+                human,
+                unique,
+                func.coalesce(previous.total_human_scans, 0) + human,
+                func.coalesce(previous.total_unique_visitors, 0) + unique,
+            )
+            .select_from(promoters)
+            .outerjoin(today, today.c.promoter_id == promoters.c.promoter_id)
+            .outerjoin(previous, and_(previous.promoter_id == promoters.c.promoter_id, previous.day == before))
+        )
+        db.session.execute(ScanPromoterDaily.__table__.insert().from_select(columns, query))
+        day += timedelta(days=1)
+
+
+def _tail(start: date | None = None):
+    """The live part: per link and WIB day, the scans not in the rollups yet (from WIB day `start` on),
+    and the WIB day of the cut (None when nothing is rolled up, so everything is live).
+
+    Days before the cut's day are complete in the rollups and have no live scans.
+    """
+    cut = rollup_cut()
+    since = wib_day_start(start) if start else None
+    if cut is None:
+        return _aggregate(since), None
+    since = max(since, cut) if since else cut
+    # A dashboard asks for the tail a dozen times a request, nearly always from the cut: build it once.
+    built = db.session.info.setdefault("scan_tails", {})
+    if (since, cut) not in built:
+        built[(since, cut)] = _aggregate(since, after_cut=cut)
+    return built[(since, cut)], wib_day(cut)
+
+
+@dataclass(frozen=True)
+class TailRow:
+    """Scans of one link on one WIB day since the cut, with the dashboard units the link counts for."""
+
+    day: date
+    audience: str
+    kecamatan_id: int | None
+    kelurahan_id: int | None
+    opd_id: int | None
+    promoter_id: int | None
+    human_scans: int
+    unique_visitors: int
+
+    def unit(self, level: str) -> int | None:
+        """The unit of a dashboard level this row counts for (None: none at that level)."""
+        if level == "kota":
+            return CITY_UNIT
+        return {"kecamatan": self.kecamatan_id, "kelurahan": self.kelurahan_id, "opd": self.opd_id}[level]
+
+    def parent(self, level: str) -> int | None:
+        """The kecamatan of a kelurahan row (as `scan_level_daily.parent_id`)."""
+        return self.kecamatan_id if level == "kelurahan" else None
+
+
+def live_tail() -> tuple[list[TailRow], date | None]:
+    """The scans not rolled up yet, per link and WIB day, and the cut's WIB day (None: nothing is rolled up).
+
+    Minutes of scans between two refreshes, so a dashboard adds them up in Python instead of joining
+    them into each of its queries; read once per HTTP request. Before the first refresh every scan is
+    live, which is exact but slow on a large table: run `flask links refresh-rollups`.
+    """
+    cut = rollup_cut()
+    return per_request(f"scan_tail.{cut}", lambda: _read_tail(cut)), (wib_day(cut) if cut else None)
+
+
+def _read_tail(cut: datetime | None) -> list[TailRow]:
+    live = (_aggregate(cut, after_cut=cut) if cut else _aggregate(None)).subquery("live_days")
+    chain, units = _area_chain()
+    query = (
+        select(
+            live.c.day,
+            SurveyTarget.audience,
+            units["kecamatan"][0],
+            units["kelurahan"][0],
+            Link.opd_id,
+            Link.promoter_id,
+            live.c.scans - live.c.bot_scans,
+            live.c.unique_visitors,
+        )
+        .select_from(live)
         .join(Link, Link.id == live.c.link_id)
         .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-        .where(live.c.day.between(start, end))
+        .join(chain[0], chain[0].id == Link.area_id)
     )
-    if tail is None or tail <= start:
-        return live_rows.subquery("unit_scan_days")
+    for child, area in zip(chain, chain[1:], strict=False):
+        query = query.outerjoin(area, area.id == child.parent_id)
+    return [TailRow(*row) for row in db.session.execute(query)]
+
+
+def live_level_rows(
+    level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+) -> list[tuple[int, date, int, int]]:
+    """(unit_id, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
+    rows, _cut_day = live_tail()
+    found = []
+    for row in rows:
+        unit = row.unit(level)
+        if (
+            unit is not None
+            and start <= row.day <= end
+            and (not audience or row.audience == audience)
+            and (parent_id is None or row.parent(level) == parent_id)
+        ):
+            found.append((unit, row.day, row.human_scans, row.unique_visitors))
+    return found
+
+
+def level_scan_rows(
+    level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+) -> Subquery:
+    """Per unit of one level (see LEVELS) and WIB day from start to end, from the per-level rollup:
+    unit_id, parent_id, audience, day, human_scans and unique_visitors. Add `live_level_rows()`.
+
+    Rows may repeat a unit and day: sum them. `parent_id` keeps the kelurahan of one kecamatan.
+    """
     rolled = select(
-        ScanUnitDaily.area_id,
-        ScanUnitDaily.opd_id,
-        ScanUnitDaily.audience,
-        ScanUnitDaily.day,
-        ScanUnitDaily.human_scans,
-        ScanUnitDaily.unique_visitors,
-    ).where(ScanUnitDaily.day.between(start, min(end, tail - timedelta(days=1))))
-    if end < tail:
-        return rolled.subquery("unit_scan_days")
-    return union_all(rolled, live_rows).subquery("unit_scan_days")
+        ScanLevelDaily.unit_id,
+        ScanLevelDaily.parent_id,
+        ScanLevelDaily.audience,
+        ScanLevelDaily.day,
+        ScanLevelDaily.human_scans,
+        ScanLevelDaily.unique_visitors,
+    ).where(ScanLevelDaily.level == level, ScanLevelDaily.day.between(start, end))
+    if rollup_cut() is None:
+        rolled = rolled.where(false())  # nothing is rolled up: every scan is in the live tail
+    if audience:
+        rolled = rolled.where(ScanLevelDaily.audience == audience)
+    if parent_id is not None:
+        rolled = rolled.where(ScanLevelDaily.parent_id == parent_id)
+    return rolled.subquery("level_scan_days")
 
 
 def promoter_scan_rows(start: date, end: date) -> Subquery:
@@ -193,8 +408,8 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
 
     Rows may repeat a promoter and day: sum them.
     """
-    tail = tail_start_day()
-    live = _aggregate(wib_day_start(max(start, tail)) if tail else wib_day_start(start)).subquery("live_days")
+    tail, cut_day = _tail(start)
+    live = tail.subquery("live_days")
     live_rows = (
         select(
             Link.promoter_id.label("promoter_id"),
@@ -205,34 +420,69 @@ def promoter_scan_rows(start: date, end: date) -> Subquery:
         .join(Link, Link.id == live.c.link_id)
         .where(live.c.day.between(start, end), Link.promoter_id.is_not(None))
     )
-    if tail is None or tail <= start:
+    if cut_day is None or cut_day < start:
         return live_rows.subquery("promoter_scan_days")
     rolled = select(
         ScanPromoterDaily.promoter_id,
         ScanPromoterDaily.day,
         ScanPromoterDaily.human_scans,
         ScanPromoterDaily.unique_visitors,
-    ).where(ScanPromoterDaily.day.between(start, min(end, tail - timedelta(days=1))))
-    if end < tail:
+    ).where(ScanPromoterDaily.day.between(start, end))
+    if end < cut_day:
         return rolled.subquery("promoter_scan_days")
     return union_all(rolled, live_rows).subquery("promoter_scan_days")
 
 
-def daily_scan_rows() -> Subquery:
-    """Exact per link and WIB day figures: the rollup before the live tail, raw scans from it on.
+def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int, tuple[int, int]]:
+    """{promoter_id: (human_scans, unique_visitors)} of their links from WIB day start to end.
 
-    Columns: link_id, day and COUNT_COLUMNS. Join it to `link` and group as needed (dashboards).
+    From the running totals on the last rolled day of the range and on the day before it (rows are
+    dense: one lookup each per promoter), plus the live tail. With `top`, only promoters that can be
+    among the `top` most scanned: the `top` highest rolled totals plus those in the live tail (the
+    tail only adds, so nobody else can overtake them).
     """
-    start = tail_start_day()
-    live = _aggregate(wib_day_start(start) if start else None)
-    if start is None:
-        return live.subquery("scan_days")
+    tail, cut_day = live_tail()
+    live = [r for r in tail if r.promoter_id is not None and start <= r.day <= end]
+    totals: dict[int, tuple[int, int]] = {}
+    if cut_day is not None and cut_day >= start:
+        last = aliased(ScanPromoterDaily, name="range_end")
+        before = aliased(ScanPromoterDaily, name="range_start")
+        human = last.total_human_scans - func.coalesce(before.total_human_scans, 0)
+        unique = last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0)
+        query = (
+            select(last.promoter_id, human, unique)
+            .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == start - timedelta(days=1)))
+            .where(last.day == min(end, cut_day))
+        )
+        queries = [query]
+        if top is not None:
+            in_tail = {r.promoter_id for r in live}
+            queries = [query.order_by(human.desc(), last.promoter_id).limit(top)]
+            if in_tail:
+                queries.append(query.where(last.promoter_id.in_(in_tail)))
+        for part in queries:
+            totals.update((promoter_id, (int(h), int(u))) for promoter_id, h, u in db.session.execute(part) if h or u)
+    for row in live:
+        human_scans, unique_visitors = totals.get(row.promoter_id, (0, 0))
+        totals[row.promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
+    return totals
+
+
+def daily_scan_rows() -> Subquery:
+    """Exact per link and WIB day figures: the rollup plus the live tail.
+
+    Columns: link_id, day and COUNT_COLUMNS; rows may repeat a link and day (the cut's day): join it
+    to `link` and group as needed (dashboards).
+    """
+    tail, cut_day = _tail()
+    if cut_day is None:
+        return tail.subquery("scan_days")
     rolled = select(
         ScanDaily.link_id.label("link_id"),
         ScanDaily.day.label("day"),
         *(getattr(ScanDaily, name).label(name) for name in COUNT_COLUMNS),
-    ).where(ScanDaily.day < start)
-    return union_all(rolled, live).subquery("scan_days")
+    )
+    return union_all(rolled, tail).subquery("scan_days")
 
 
 @dataclass(frozen=True)

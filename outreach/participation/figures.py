@@ -5,21 +5,32 @@ adds the recent pace, the mean per WIB day over the 7 days ending on the as-of d
 left until the deadline. A unit is on track when the forecast reaches its target.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
+from outreach.links.models import CITY_UNIT
 from outreach.participation.days import day_range, wib_today
-from outreach.participation.models import AUDIENCES, Baseline, RespondentCount, SurveyRound, Target
-from outreach.participation.series import DEFAULT_SOURCE, Unit, get_source, kecamatan_of_row
+from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
+from outreach.participation.series import (
+    DEFAULT_SOURCE,
+    Unit,
+    city_reported_audiences,
+    get_source,
+    level_buckets,
+    level_daily,
+)
 from outreach.participation.services import unit_label
 from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
+from outreach.request_cache import per_request
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
@@ -155,20 +166,24 @@ def _window(period: Period) -> tuple[date, date]:
     return min(period.prev_start, period.round.starts_on, period.pace_start), max(period.end, period.as_of)
 
 
+def _windows(period: Period) -> tuple[tuple[date, date], ...]:
+    """The range, the previous window, the round so far and the pace window (first and last WIB day)."""
+    return (
+        (period.start, period.end),
+        (period.prev_start, period.start - timedelta(days=1)),
+        (period.round.starts_on, period.as_of),
+        (period.pace_start, period.as_of),
+    )
+
+
 def _sums(period: Period, rows):
-    """Conditional sums for the range, the previous window, the round so far and the pace window."""
+    """Conditional sums for each of `_windows()`."""
     day, daily = rows.c.day, rows.c.n
 
     def within(first: date, last: date):
         return func.coalesce(func.sum(case((day.between(first, last), daily), else_=0)), 0)
 
-    columns = (
-        within(period.start, period.end),
-        within(period.prev_start, period.start - timedelta(days=1)),
-        within(period.round.starts_on, period.as_of),
-        within(period.pace_start, period.as_of),
-    )
-    return columns, day.between(*_window(period))
+    return tuple(within(first, last) for first, last in _windows(period))
 
 
 def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
@@ -180,77 +195,109 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
     return fig
 
 
-def _by_unit(rows, group_col, period: Period, audience: str | None, *where, join_area: bool = False) -> dict:
-    columns, in_window = _sums(period, rows)
-    query = select(group_col, *columns).select_from(rows).where(in_window, *where).group_by(group_col)
-    if join_area:
-        query = query.join(Area, Area.id == rows.c.area_id)
-    if audience:
-        query = query.where(rows.c.audience == audience)
-    return {row[0]: row[1:] for row in db.session.execute(query)}
+def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
+    """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with data."""
+    source = get_source(source_key)
+    rows = source.level_rows(level, *_window(period), audience, parent_id)
+    # Summed per day first (in index order, so it streams): the windows' CASEs then run over one row
+    # per unit and day instead of every reported count (the city's are thousands).
+    unit = literal(CITY_UNIT, Integer).label("unit_id") if level == "kota" else rows.c.unit_id
+    keys = (rows.c.day,) if level == "kota" else (rows.c.day, rows.c.unit_id)  # one city: group by day alone
+    per_day = select(unit, rows.c.day, func.sum(rows.c.n).label("n")).group_by(*keys).subquery("per_day")
+    query = select(per_day.c.unit_id, *_sums(period, per_day)).group_by(per_day.c.unit_id)
+    sums = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(query)}
+    windows = _windows(period)
+    for unit_id, day, count in source.live(level, *_window(period), audience, parent_id):
+        unit = sums.setdefault(unit_id, [0] * len(windows))
+        for n, (first, last) in enumerate(windows):
+            if first <= day <= last:
+                unit[n] += count
+    return sums
 
 
-def _unit_values(model, column, round_: SurveyRound, audience: str | None, unit_col, *where, join_area=False):
-    query = select(unit_col, func.sum(column)).where(model.round_id == round_.id, *where).group_by(unit_col)
-    if join_area:
-        query = query.join(Area, Area.id == model.area_id)
-    if audience:
-        query = query.where(model.audience == audience)
-    return {k: int(v) for k, v in db.session.execute(query) if v is not None}
+def _plan_rows(model, round_: SurveyRound) -> list:
+    """Every target or baseline of the round with its area's level and parent, read once per request
+    (the dashboard looks them up per table, unit and audience)."""
+    values = [model.target] if model is Target else [model.respondents, model.population]
+    query = (
+        select(model.area_id, Area.level, Area.parent_id, model.opd_id, model.audience, *values)
+        .outerjoin(Area, Area.id == model.area_id)
+        .where(model.round_id == round_.id)
+    )
+    return per_request(f"plans.{model.__tablename__}.{round_.id}", lambda: db.session.execute(query).all())
 
 
-def _area_plans(round_: SurveyRound, audience: str | None, model, column, level: str, parent: Area | None):
+def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
+    """Sum of a target or baseline column per unit: per area ("area"), per OPD ("opd"), or per
+    kecamatan over its kelurahan ("parent"); units without a value are absent."""
+    return per_request(
+        f"plan_values.{model.__tablename__}.{column}.{round_.id}.{audience}.{key}",
+        lambda: _sum_plans(model, column, round_, audience, key),
+    )
+
+
+def _sum_plans(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for row in _plan_rows(model, round_):
+        value = getattr(row, column)
+        if value is None or (audience and row.audience != audience):
+            continue
+        if key == "area":
+            unit = row.area_id
+        elif key == "opd":
+            unit = row.opd_id
+        else:
+            unit = row.parent_id if row.level == "kelurahan" else None
+        if unit is not None:
+            totals[unit] = totals.get(unit, 0) + value
+    return totals
+
+
+def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, level: str, parent: Area | None):
     """Values per area: set on the area itself, else derived as the sum over its kelurahan."""
-    own = _unit_values(model, column, round_, audience, model.area_id, model.area_id.is_not(None))
+    own = _unit_values(model, column, round_, audience, "area")
     if level == "kelurahan":
         return {k: (v, False) for k, v in own.items()}
-    derived = _unit_values(model, column, round_, audience, Area.parent_id, Area.level == "kelurahan", join_area=True)
-    values = {k: (v, True) for k, v in derived.items()}
+    values = {k: (v, True) for k, v in _unit_values(model, column, round_, audience, "parent").items()}
     values.update({k: (v, False) for k, v in own.items()})
     return values
 
 
-def _sparks(units: list[Unit], period: Period, audience: str | None, source_key: str) -> dict:
-    series = get_source(source_key).daily(units, period.start, period.end, audience)
-    days = day_range(period.start, period.end)
-    return {unit: [series[unit].get(d, 0) for d in days] for unit in units}
+SPARK_POINTS = 31  # a sparkline is a 100 px trend: longer ranges are drawn in buckets of several days
+
+
+def _sparks(
+    units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
+) -> dict:
+    """Each unit's count per day of the range (per bucket of days for long ranges), in one grouped query."""
+    size = math.ceil(period.days / SPARK_POINTS)
+    found = level_buckets(get_source(source_key), level, period.start, period.end, size, audience, parent_id)
+    points = range(math.ceil(period.days / size))
+    return {unit: [found.get(unit.id, {}).get(n, 0) for n in points] for unit in units}
 
 
 def area_rows(
     period: Period, audience: str | None, parent: Area | None = None, source_key: str = DEFAULT_SOURCE
 ) -> list[Figures]:
     """Figures per kecamatan (parent None) or per kelurahan of a kecamatan, from one series source."""
-    rows = get_source(source_key).rows(*_window(period))
-    if parent is None:
-        level = "kecamatan"
-        units = list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
-        sums = _by_unit(
-            rows, kecamatan_of_row(), period, audience, Area.level.in_(("kecamatan", "kelurahan")), join_area=True
-        )
-    else:
-        level = "kelurahan"
-        units = list(
-            db.session.scalars(
-                select(Area).where(Area.level == "kelurahan", Area.parent_id == parent.id).order_by(Area.name)
-            )
-        )
-        sums = _by_unit(
-            rows,
-            rows.c.area_id,
-            period,
-            audience,
-            Area.parent_id == parent.id,
-            Area.level == "kelurahan",
-            join_area=True,
-        )
-    targets = _area_plans(period.round, audience, Target, Target.target, level, parent)
-    baselines = _area_plans(period.round, audience, Baseline, Baseline.respondents, level, parent)
-    population = _area_plans(period.round, audience, Baseline, Baseline.population, level, parent)
-    sparks = _sparks(units, period, audience, source_key)
+    level = "kecamatan" if parent is None else "kelurahan"
+    query = select(Area).where(Area.level == level).order_by(Area.name)
+    if parent is not None:
+        query = query.where(Area.parent_id == parent.id)
+    units = list(db.session.scalars(query))
+    parent_id = parent.id if parent is not None else None
+    sums = _level_sums(source_key, level, period, audience, parent_id)
+    sparks = _sparks(units, period, audience, source_key, level, parent_id)
+    # Targets and baselines are respondent counts: they are not shown next to our scans.
+    planned = source_key == DEFAULT_SOURCE
+    if planned:
+        targets = _area_plans(period.round, audience, Target, "target", level, parent)
+        baselines = _area_plans(period.round, audience, Baseline, "respondents", level, parent)
+        population = _area_plans(period.round, audience, Baseline, "population", level, parent)
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
-        if source_key == DEFAULT_SOURCE:
+        if planned:
             fig.target, fig.target_derived = targets.get(unit.id, (None, False))
             fig.baseline = baselines.get(unit.id, (None, False))[0]
             fig.population = population.get(unit.id, (None, False))[0]
@@ -261,21 +308,19 @@ def area_rows(
 def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> list[Figures]:
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
     units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
-    data = get_source(source_key).rows(*_window(period))
-    sums = _by_unit(data, data.c.opd_id, period, audience, data.c.opd_id.is_not(None))
-    targets = _unit_values(Target, Target.target, period.round, audience, Target.opd_id, Target.opd_id.is_not(None))
-    baselines = _unit_values(
-        Baseline, Baseline.respondents, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-    )
-    population = _unit_values(
-        Baseline, Baseline.population, period.round, audience, Baseline.opd_id, Baseline.opd_id.is_not(None)
-    )
+    sums = _level_sums(source_key, "opd", period, audience)
+    targets, baselines, population = {}, {}, {}
+    planned = source_key == DEFAULT_SOURCE  # targets and baselines are respondent counts
+    if planned:
+        targets = _unit_values(Target, "target", period.round, audience, "opd")
+        baselines = _unit_values(Baseline, "respondents", period.round, audience, "opd")
+        population = _unit_values(Baseline, "population", period.round, audience, "opd")
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
-    sparks = _sparks(units, period, audience, source_key)
+    sparks = _sparks(units, period, audience, source_key, "opd")
     rows = []
     for unit in units:
         fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
-        if source_key == DEFAULT_SOURCE:
+        if planned:
             fig.target = targets.get(unit.id)
             fig.baseline = baselines.get(unit.id)
             fig.population = population.get(unit.id)
@@ -288,52 +333,28 @@ def city_area() -> Area | None:
     return db.session.scalar(select(Area).where(Area.level == "kota"))
 
 
-def _city_filter(audience: str, city: Area | None, source_key: str, rows):
-    """Rows that make the city's figure: KPK's reported city total when there is one, else every unit's."""
-    if city is not None and get_source(source_key).has_city_total:
-        reported = db.session.scalar(
-            select(func.count())
-            .select_from(RespondentCount)
-            .where(RespondentCount.area_id == city.id, RespondentCount.audience == audience)
-        )
-        if reported:
-            return (rows.c.area_id == city.id,), True
-    return (), False
-
-
 def city_figures(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> tuple[Figures, bool]:
-    """The city's figures for one audience, and whether they are the reported city total."""
+    """The city's figures for one audience, and whether they are KPK's reported city total."""
     city = city_area()
-    rows = get_source(source_key).rows(*_window(period))
-    where, reported = _city_filter(audience, city, source_key, rows)
-    columns, in_window = _sums(period, rows)
-    query = select(*columns).where(in_window, rows.c.audience == audience, *where)
+    source = get_source(source_key)
+    reported = city is not None and source.has_city_total and audience in city_reported_audiences()
     fig = Figures(unit=city, label=city.name if city else "", audience=audience)
-    _fill(fig, db.session.execute(query).one(), period)
+    _fill(fig, _level_sums(source_key, "kota", period, audience).get(CITY_UNIT), period)
     if source_key != DEFAULT_SOURCE:
         return fig, reported
-    set_target = city and db.session.scalar(
-        select(Target.target).where(
-            Target.round_id == period.round.id, Target.area_id == city.id, Target.audience == audience
-        )
-    )
+    set_target = city and _unit_values(Target, "target", period.round, audience, "area").get(city.id)
     if set_target:
         fig.target = set_target
     else:
-        kecamatan = _area_plans(period.round, audience, Target, Target.target, "kecamatan", None)
-        kec_ids = set(db.session.scalars(select(Area.id).where(Area.level == "kecamatan")))
-        opd_total = db.session.scalar(
-            select(func.sum(Target.target)).where(
-                Target.round_id == period.round.id, Target.audience == audience, Target.opd_id.is_not(None)
-            )
-        )
-        total = sum(v for k, (v, _d) in kecamatan.items() if k in kec_ids) + int(opd_total or 0)
+        rows = _plan_rows(Target, period.round)
+        kec_ids = {r.area_id for r in rows if r.level == "kecamatan"} | {
+            r.parent_id for r in rows if r.level == "kelurahan"
+        }
+        kecamatan = _area_plans(period.round, audience, Target, "target", "kecamatan", None)
+        opd_total = sum(_unit_values(Target, "target", period.round, audience, "opd").values())
+        total = sum(v for k, (v, _d) in kecamatan.items() if k in kec_ids) + opd_total
         fig.target, fig.target_derived = (total or None), True
-    baseline = city and db.session.scalar(
-        select(Baseline.respondents).where(
-            Baseline.round_id == period.round.id, Baseline.area_id == city.id, Baseline.audience == audience
-        )
-    )
+    baseline = city and _unit_values(Baseline, "respondents", period.round, audience, "area").get(city.id)
     fig.baseline = baseline or None
     return fig, reported
 
@@ -342,15 +363,8 @@ def city_daily(
     period: Period, audience: str | None, lead_days: int = PACE_DAYS - 1, source_key: str = DEFAULT_SOURCE
 ) -> dict[date, int]:
     """The city's count per WIB day from `lead_days` before the range to its end."""
-    city = city_area()
-    totals: dict[date, int] = {}
-    rows = get_source(source_key).rows(period.start - timedelta(days=lead_days), period.end)
-    for aud in [audience] if audience else AUDIENCES:
-        where, _reported = _city_filter(aud, city, source_key, rows)
-        query = select(rows.c.day, func.sum(rows.c.n)).where(rows.c.audience == aud, *where).group_by(rows.c.day)
-        for day, count in db.session.execute(query):
-            totals[day] = totals.get(day, 0) + int(count)
-    return totals
+    first = period.start - timedelta(days=lead_days)
+    return level_daily(get_source(source_key), "kota", first, period.end, audience).get(CITY_UNIT, {})
 
 
 def with_moving_average(
@@ -375,6 +389,7 @@ def _drives_between(start: date, end: date) -> list[Drive]:
                 Drive.ends_at > wib_day_start(start),
             )
             .order_by(Drive.starts_at)
+            .options(selectinload(Drive.areas), selectinload(Drive.opds))
         )
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import promoter_scan_rows
+from outreach.links.rollups import promoter_scan_rows, promoter_totals
 from outreach.participation.days import day_range
 from outreach.participation.figures import _drives_between, drive_window
 from outreach.participation.series import get_source
@@ -33,16 +33,8 @@ class PromoterRank:
 
 def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -> list[PromoterRank]:
     """Promoters with the most scans of their links from start to end (WIB days), most first."""
-    rows = promoter_scan_rows(start, end)
-    scans = func.sum(rows.c.human_scans)
-    query = (
-        select(rows.c.promoter_id, scans, func.sum(rows.c.unique_visitors))
-        .group_by(rows.c.promoter_id)
-        .having(scans > 0)
-        .order_by(scans.desc(), rows.c.promoter_id)
-        .limit(limit)
-    )
-    found = db.session.execute(query).all()
+    totals = promoter_totals(start, end, top=limit)
+    found = sorted(((pid, s, u) for pid, (s, u) in totals.items() if s > 0), key=lambda row: (-row[1], row[0]))[:limit]
     ids = [r[0] for r in found]
     promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)))}
     links = dict(
@@ -50,7 +42,7 @@ def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -
             select(Link.promoter_id, func.count()).where(Link.promoter_id.in_(ids)).group_by(Link.promoter_id)
         ).all()
     )
-    return [PromoterRank(promoters[pid], int(s), int(u), links.get(pid, 0)) for pid, s, u in found]
+    return [PromoterRank(promoters[pid], s, u, links.get(pid, 0)) for pid, s, u in found]
 
 
 @dataclass(frozen=True)

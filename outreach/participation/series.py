@@ -1,20 +1,23 @@
 """Daily series per unit per WIB day, from pluggable sources: reported respondent counts and our scans.
 
-Every source offers the same rows as a SQL subquery (`rows()`: area_id, opd_id, audience, day, n),
-so the dashboard and the uplift aggregate any of them in SQL the same way. A kecamatan counts its own
-rows plus its kelurahan's; a kelurahan and an OPD count their own rows.
+Every source offers its rows for one dashboard level as a SQL subquery (`level_rows()`: unit_id,
+day, n), so the dashboard and the uplift aggregate any of them in SQL the same way, plus the few
+rows not in the tables yet (`live()`: our scans since the last rollup), added in Python. Levels: the
+whole city ("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its kelurahan's), "kelurahan"
+and "opd".
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
+from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.participation.days import wib_day
 from outreach.participation.models import RespondentCount
 
@@ -29,8 +32,18 @@ class SeriesSource(Protocol):
     label: object
     noun: object
 
-    def rows(self, start: date, end: date) -> Subquery:
-        """Rows with columns area_id, opd_id, audience, day, n for WIB days start..end."""
+    def level_rows(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> Subquery:
+        """Rows with columns unit_id, day, n of one level for WIB days start..end (sum them per unit and day).
+
+        `parent_id` keeps only the kelurahan of that kecamatan.
+        """
+
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """(unit_id, day, n) not in `level_rows()` yet, to add in Python (our scans since the last rollup)."""
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Counts per unit per WIB day in start..end (days without a row are absent, meaning zero)."""
@@ -44,49 +57,86 @@ def kecamatan_of_row():
     return case((Area.level == "kelurahan", Area.parent_id), else_=Area.id)
 
 
-def daily_by_unit(rows: Subquery, units: Sequence[Unit], audience: str | None = None) -> Series:
-    """Sum of `rows` per unit and day: kelurahan and OPDs their own rows, kecamatan with their kelurahan."""
+def unit_level(unit: Unit) -> str:
+    """The level a unit's figures are read at."""
+    return "opd" if isinstance(unit, Opd) else unit.level
+
+
+def level_daily(
+    source: "SeriesSource",
+    level: str,
+    start: date,
+    end: date,
+    audience: str | None = None,
+    parent_id: int | None = None,
+    units: Iterable[int] | None = None,
+) -> dict[int, dict[date, int]]:
+    """Per unit id and WIB day of one level: the source's rows summed in SQL plus its live rows."""
+    wanted = set(units) if units is not None else None
+    rows = source.level_rows(level, start, end, audience, parent_id)
+    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
+    if wanted is not None:
+        query = query.where(rows.c.unit_id.in_(wanted))
+    found: dict[int, dict[date, int]] = {}
+    for unit_id, day, count in db.session.execute(query):
+        found.setdefault(unit_id, {})[day] = int(count)
+    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
+        if wanted is None or unit_id in wanted:
+            days = found.setdefault(unit_id, {})
+            days[day] = days.get(day, 0) + count
+    return found
+
+
+def days_since(column, first: date):
+    """SQL: whole days from `first` to a Date column."""
+    if db.engine.dialect.name == "postgresql":
+        return column - first  # date - date is an integer number of days
+    return cast(func.julianday(column) - func.julianday(first), Integer)
+
+
+def level_buckets(
+    source: "SeriesSource",
+    level: str,
+    start: date,
+    end: date,
+    size: int,
+    audience: str | None = None,
+    parent_id: int | None = None,
+) -> dict[int, dict[int, int]]:
+    """Per unit id: counts per bucket of `size` days from `start` (bucket 0 = start .. start+size-1)."""
+    rows = source.level_rows(level, start, end, audience, parent_id)
+    bucket = days_since(rows.c.day, start) // size
+    query = select(rows.c.unit_id, bucket, func.sum(rows.c.n)).group_by(rows.c.unit_id, bucket)
+    found: dict[int, dict[int, int]] = {}
+    for unit_id, index, count in db.session.execute(query):
+        found.setdefault(unit_id, {})[int(index)] = int(count)
+    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
+        buckets = found.setdefault(unit_id, {})
+        index = (day - start).days // size
+        buckets[index] = buckets.get(index, 0) + count
+    return found
+
+
+def daily_by_unit(
+    source: "SeriesSource", units: Sequence[Unit], start: date, end: date, audience: str | None
+) -> Series:
+    """Counts per unit and day, one query per level asked for (RW and RT have none)."""
     result: Series = {unit: {} for unit in units}
-    kelurahan = {u.id: u for u in units if isinstance(u, Area) and u.level == "kelurahan"}
-    kecamatan = {u.id: u for u in units if isinstance(u, Area) and u.level == "kecamatan"}
-    opds = {u.id: u for u in units if isinstance(u, Opd)}
-    total = func.sum(rows.c.n)
-    queries = []
-    if kelurahan:
-        queries.append(
-            (
-                kelurahan,
-                select(rows.c.area_id, rows.c.day, total)
-                .where(rows.c.area_id.in_(kelurahan))
-                .group_by(rows.c.area_id, rows.c.day),
-            )
-        )
-    if kecamatan:
-        owner = kecamatan_of_row()
-        queries.append(
-            (
-                kecamatan,
-                select(owner, rows.c.day, total)
-                .join(Area, Area.id == rows.c.area_id)
-                .where(owner.in_(kecamatan), Area.level.in_(("kecamatan", "kelurahan")))
-                .group_by(owner, rows.c.day),
-            )
-        )
-    if opds:
-        queries.append(
-            (
-                opds,
-                select(rows.c.opd_id, rows.c.day, total)
-                .where(rows.c.opd_id.in_(opds))
-                .group_by(rows.c.opd_id, rows.c.day),
-            )
-        )
-    for lookup, query in queries:
-        if audience:
-            query = query.where(rows.c.audience == audience)
-        for unit_id, day, count in db.session.execute(query):
-            result[lookup[unit_id]][day] = int(count)
+    by_level: dict[str, dict[int, Unit]] = {}
+    for unit in units:
+        level = unit_level(unit)
+        if level in LEVELS:
+            by_level.setdefault(level, {})[CITY_UNIT if level == "kota" else unit.id] = unit
+    for level, lookup in by_level.items():
+        for unit_id, days in level_daily(source, level, start, end, audience, units=lookup).items():
+            result[lookup[unit_id]] = days
     return result
+
+
+def city_reported_audiences() -> set[str]:
+    """Audiences for which KPK's city total is reported (counts recorded on the kota area)."""
+    city = select(Area.id).where(Area.level == "kota").scalar_subquery()
+    return set(db.session.scalars(select(RespondentCount.audience).where(RespondentCount.area_id == city).distinct()))
 
 
 class RespondentSeries:
@@ -97,23 +147,54 @@ class RespondentSeries:
     noun = _l("Respondents")
     has_city_total = True
 
-    def rows(self, start: date, end: date) -> Subquery:
-        """Reported daily counts (cumulative reports are stored as their daily differences)."""
-        return (
-            select(
-                RespondentCount.area_id.label("area_id"),
-                RespondentCount.opd_id.label("opd_id"),
-                RespondentCount.audience.label("audience"),
-                RespondentCount.day.label("day"),
-                RespondentCount.daily.label("n"),
+    def level_rows(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> Subquery:
+        """Reported daily counts (cumulative reports are stored as their daily differences).
+
+        The city: KPK's reported city total where there is one for the audience, else every unit's count.
+        """
+        count = RespondentCount
+        query = select(count.day.label("day"), count.daily.label("n")).where(count.day.between(start, end))
+        if audience:
+            query = query.where(count.audience == audience)
+        if level == "kota":
+            reported = city_reported_audiences()
+            query = query.add_columns(literal(CITY_UNIT, Integer).label("unit_id"))
+            city = select(Area.id).where(Area.level == "kota").scalar_subquery()
+            if audience in reported:
+                query = query.where(count.area_id == city)
+            elif reported and not audience:
+                query = query.where(
+                    or_(and_(count.audience.in_(reported), count.area_id == city), count.audience.not_in(reported))
+                )
+        elif level == "kecamatan":
+            query = (
+                query.add_columns(kecamatan_of_row().label("unit_id"))
+                .join(Area, Area.id == count.area_id)
+                .where(Area.level.in_(("kecamatan", "kelurahan")))
             )
-            .where(RespondentCount.day.between(start, end))
-            .subquery("respondent_rows")
-        )
+        elif level == "kelurahan":
+            query = (
+                query.add_columns(count.area_id.label("unit_id"))
+                .join(Area, Area.id == count.area_id)
+                .where(Area.level == "kelurahan")
+            )
+            if parent_id is not None:
+                query = query.where(Area.parent_id == parent_id)
+        else:
+            query = query.add_columns(count.opd_id.label("unit_id")).where(count.opd_id.is_not(None))
+        return query.subquery("respondent_rows")
+
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """Reported counts are all in the table."""
+        return []
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Kelurahan: their own rows; kecamatan: own rows plus their kelurahan's; OPDs: their rows."""
-        return daily_by_unit(self.rows(start, end), units, audience)
+        return daily_by_unit(self, units, start, end, audience)
 
     def span(self, audience: str | None = None) -> tuple[date, date] | None:
         """First and last day any count was recorded for."""
@@ -125,10 +206,10 @@ class RespondentSeries:
 
 
 class ScanSeries:
-    """Scans of our links, per the link's area (and so its kecamatan) and OPD; bots never count.
+    """Scans of our links, per the link's area (its kelurahan and kecamatan too) and OPD; bots never count.
 
     `unique=True` counts unique visitors per link and day instead of scans. The audience is the
-    audience of the link's survey target. Read from the daily rollup plus the live tail.
+    audience of the link's survey target. Read from the per-level rollup plus the live tail.
     """
 
     def __init__(self, unique: bool = False) -> None:
@@ -138,23 +219,28 @@ class ScanSeries:
         self.noun = _l("Unique visitors") if unique else _l("Scans")
         self.has_city_total = False
 
-    def rows(self, start: date, end: date) -> Subquery:
-        """Per link and WIB day: human scans (or unique visitors), with the link's area, OPD and audience."""
-        from outreach.links.rollups import unit_scan_rows
+    def level_rows(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> Subquery:
+        """Per unit of the level and WIB day: human scans (or unique visitors) rolled up; add `live()`."""
+        from outreach.links.rollups import level_scan_rows
 
-        scan_days = unit_scan_rows(start, end)
-        value = scan_days.c.unique_visitors if self.unique else scan_days.c.human_scans
-        return select(
-            scan_days.c.area_id,
-            scan_days.c.opd_id,
-            scan_days.c.audience,
-            scan_days.c.day,
-            value.label("n"),
-        ).subquery("scan_rows")
+        rows = level_scan_rows(level, start, end, audience, parent_id)
+        value = rows.c.unique_visitors if self.unique else rows.c.human_scans
+        return select(rows.c.unit_id, rows.c.day, value.label("n")).subquery("scan_rows")
+
+    def live(
+        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
+    ) -> list[tuple[int, date, int]]:
+        """Scans since the last rollup (the live tail), read once per request."""
+        from outreach.links.rollups import live_level_rows
+
+        pick = 3 if self.unique else 2
+        return [(row[0], row[1], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
-        """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan."""
-        return daily_by_unit(self.rows(start, end), units, audience)
+        """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan, RW and RT."""
+        return daily_by_unit(self, units, start, end, audience)
 
     def span(self, audience: str | None = None) -> tuple[date, date] | None:
         """WIB days of the first and last recorded scan (indexed, so cheap)."""

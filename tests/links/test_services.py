@@ -13,6 +13,8 @@ from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily
 from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
+from outreach.participation.rankings import promoter_ranking
+from outreach.participation.series import get_source
 from tests.factories import (
     AreaFactory,
     AssignmentFactory,
@@ -303,6 +305,44 @@ def test_incremental_refresh_only_rebuilds_recent_days(db):
     result = refresh_scan_rollups(now=datetime(2026, 11, 20, 2, tzinfo=UTC))
     assert result.from_day == date(2026, 11, 20)
     assert db.session.scalar(select(func.sum(ScanDaily.scans))) == 2
+
+
+def _figures(link):
+    """(scans, human scans, unique visitors) of one link, and per promoter and per unit for its day."""
+    totals = totals_by_link([link.id])[link.id]
+    day = date(2026, 11, 20)
+    ranking = promoter_ranking(day, day)
+    visitors = get_source("visitors").daily([link.area], day, day)[link.area]
+    return (totals.scans, totals.human_scans, totals.unique_visitors), ranking[0].unique_visitors, visitors
+
+
+def test_a_refresh_mid_day_rolls_up_the_morning_and_the_afternoon_adds_only_new_visitors(db):
+    link = LinkFactory(promoter=PromoterFactory())
+    morning = datetime(2026, 11, 20, 1, tzinfo=UTC)  # 08:00 WIB
+    afternoon = datetime(2026, 11, 20, 7, tzinfo=UTC)  # 14:00 WIB
+    db.session.add_all([_scan(link, morning, "a"), _scan(link, morning, "b")])
+    db.session.flush()
+    refresh_scan_rollups(now=datetime(2026, 11, 20, 2, tzinfo=UTC))
+    assert db.session.scalar(select(ScanDaily.scans)) == 2  # the morning is rolled up
+    # "a" comes back after the cut: one more scan, not one more visitor; "c" is new; a bot is neither.
+    db.session.add_all([_scan(link, afternoon, "a"), _scan(link, afternoon, "c"), _scan(link, afternoon, "x", True)])
+    db.session.flush()
+    expected = ((5, 4, 3), 3, {date(2026, 11, 20): 3})
+    assert _figures(link) == expected
+    refresh_scan_rollups(now=datetime(2026, 11, 20, 9, tzinfo=UTC))
+    assert db.session.scalar(select(ScanDaily.unique_visitors)) == 3
+    assert _figures(link) == expected
+
+
+def test_a_scan_committed_late_is_caught_by_the_next_refresh(db):
+    link = LinkFactory()
+    refresh_scan_rollups(now=datetime(2026, 11, 20, 5, tzinfo=UTC))  # complete until 04:50 UTC
+    # A scan timestamped before that cut but committed only after the refresh (a slow worker).
+    db.session.add(_scan(link, datetime(2026, 11, 20, 4, 45, tzinfo=UTC)))
+    db.session.flush()
+    refresh_scan_rollups(now=datetime(2026, 11, 20, 5, 5, tzinfo=UTC))
+    assert db.session.scalar(select(ScanDaily.scans)) == 1
+    assert totals_by_link([link.id])[link.id].scans == 1
 
 
 # --- export

@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from outreach.links.models import Scan
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.participation.figures import area_rows, make_period, opd_rows
+from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
 from outreach.participation.rankings import own_daily, promoter_ranking
 from outreach.participation.series import get_source
-from tests.factories import DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
+from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
 
 SEP1 = date(2026, 9, 1)
 
@@ -62,6 +62,26 @@ def test_scans_count_for_the_links_area_its_kecamatan_and_opd_without_bots(db, t
     assert eksternal[tree["kec_a"]] == {SEP1: 9, SEP1 + timedelta(days=1): 2}
 
 
+def test_scans_of_a_link_at_an_rt_count_for_its_kelurahan_kecamatan_and_the_city_live_and_rolled(db, tree, spi_round):
+    rw = AreaFactory(code="18.71.01.1001.003", name="RW 003", level="rw", parent=tree["a1"])
+    rt = AreaFactory(code="18.71.01.1001.003.002", name="RT 002", level="rt", parent=rw)
+    at_the_rt = LinkFactory(area=rt, target=SurveyTargetFactory(audience="eksternal"))
+    db.session.flush()
+    _scans(db, at_the_rt, _at(SEP1 + timedelta(days=1)), 4, bots=1)
+    db.session.flush()
+    period = make_period(spi_round, SEP1, SEP1 + timedelta(days=6))
+
+    def figures():
+        kecamatan = {row.unit: row.range_count for row in area_rows(period, "eksternal", source_key="scans")}
+        kelurahan = {row.unit: row.range_count for row in area_rows(period, "eksternal", tree["kec_a"], "scans")}
+        city = city_figures(period, "eksternal", "scans")[0].range_count
+        return kecamatan[tree["kec_a"]], kecamatan[tree["kec_b"]], kelurahan[tree["a1"]], kelurahan[tree["a2"]], city
+
+    assert figures() == (4, 0, 4, 0, 4)
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=3)))
+    assert figures() == (4, 0, 4, 0, 4)
+
+
 def test_unique_visitors_are_selectable_and_rolled_and_live_days_agree(db, tree):
     link = LinkFactory(area=tree["a1"])
     db.session.flush()
@@ -113,6 +133,27 @@ def test_dashboard_tables_sum_scans_per_kecamatan_and_opd_without_targets(db, tr
     assert internal[tree["disdik"]].range_count == 10
 
 
+def test_sparklines_of_long_ranges_sum_buckets_of_days_rolled_and_live(db, tree, spi_round):
+    link = LinkFactory(area=tree["a1"], target=SurveyTargetFactory(audience="eksternal"))
+    db.session.flush()
+    for offset in range(62):  # day n gets n % 3 scans
+        _scans(db, link, _at(SEP1 + timedelta(days=offset)), offset % 3)
+    db.session.flush()
+    period = make_period(spi_round, SEP1, SEP1 + timedelta(days=61))  # 62 days: 31 points of 2 days
+    expected = [(2 * n) % 3 + (2 * n + 1) % 3 for n in range(31)]
+
+    def spark():
+        return {r.unit: r.spark for r in area_rows(period, "eksternal", source_key="scans")}[tree["kec_a"]]
+
+    assert spark() == expected
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=40)))  # the rest stays live
+    assert spark() == expected
+    short = make_period(spi_round, SEP1, SEP1 + timedelta(days=30))  # 31 days: one point a day
+    assert {r.unit: r.spark for r in area_rows(short, "eksternal", source_key="scans")}[tree["kec_a"]] == [
+        n % 3 for n in range(31)
+    ]
+
+
 def test_promoters_are_ranked_by_scans_of_their_links_without_bots(db, tree):
     busy, quiet, idle = PromoterFactory(name="Busy"), PromoterFactory(name="Quiet"), PromoterFactory(name="Idle")
     links = [LinkFactory(area=tree["a1"], promoter=busy), LinkFactory(area=tree["b1"], promoter=busy)]
@@ -128,6 +169,71 @@ def test_promoters_are_ranked_by_scans_of_their_links_without_bots(db, tree):
     assert [(r.promoter.name, r.scans, r.unique_visitors, r.links) for r in ranks] == [
         ("Busy", 7, 5, 2),
         ("Quiet", 2, 2, 1),
+    ]
+
+
+def test_promoter_ranking_over_any_range_is_the_same_from_raw_scans_and_from_running_totals(db, tree):
+    early, late = PromoterFactory(name="Early"), PromoterFactory(name="Late")
+    early_link = LinkFactory(area=tree["a1"], promoter=early)
+    late_link = LinkFactory(area=tree["a2"], promoter=late)
+    db.session.flush()
+    day = [SEP1 + timedelta(days=n) for n in range(8)]
+    _scans(db, early_link, _at(day[0]), 3)
+    _scans(db, early_link, _at(day[4]), 2)
+    _scans(db, late_link, _at(day[2]), 4, visitors=1)
+    _scans(db, late_link, _at(day[7]), 1)  # after the refresh below: read live
+    db.session.flush()
+    ranges = [
+        (day[0], day[0]),
+        (day[1], day[3]),
+        (day[1], day[7]),
+        (day[3], day[4]),
+        (day[5], day[6]),
+        (day[0], day[7]),
+    ]
+
+    def ranked():
+        return {
+            (first, last): [(r.promoter.name, r.scans, r.unique_visitors) for r in promoter_ranking(first, last)]
+            for first, last in ranges
+        }
+
+    expected = {
+        (day[0], day[0]): [("Early", 3, 3)],
+        (day[1], day[3]): [("Late", 4, 1)],
+        (day[1], day[7]): [("Late", 5, 2), ("Early", 2, 2)],
+        (day[3], day[4]): [("Early", 2, 2)],
+        (day[5], day[6]): [],
+        (day[0], day[7]): [("Early", 5, 5), ("Late", 5, 2)],
+    }
+    assert ranked() == expected  # nothing rolled up yet: all live
+    refresh_scan_rollups(now=_at(day[6], 23))
+    assert ranked() == expected
+
+
+def test_the_top_ten_counts_scans_since_the_last_rollup_too(db, tree):
+    promoters = [PromoterFactory(name=f"P{n:02d}") for n in range(13)]
+    links = [LinkFactory(area=tree["a1"], promoter=p) for p in promoters]
+    db.session.flush()
+    for n, link in enumerate(links[:12]):
+        _scans(db, link, _at(SEP1), n + 1)  # P00 has 1 scan ... P11 has 12
+    db.session.flush()
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=1)))
+    _scans(db, links[0], _at(SEP1 + timedelta(days=1), 12), 20)  # the last rolled now leads: 21
+    _scans(db, links[12], _at(SEP1 + timedelta(days=1), 12), 7)  # P12 had none rolled up: 7
+    db.session.flush()
+    ranks = promoter_ranking(SEP1, SEP1 + timedelta(days=1))
+    assert [(r.promoter.name, r.scans) for r in ranks] == [
+        ("P00", 21),
+        ("P11", 12),
+        ("P10", 11),
+        ("P09", 10),
+        ("P08", 9),
+        ("P07", 8),
+        ("P06", 7),
+        ("P12", 7),
+        ("P05", 6),
+        ("P04", 5),
     ]
 
 
