@@ -45,7 +45,7 @@ from outreach.drives.timezone import to_wib, wib_to_utc, wib_today
 from outreach.extensions import db
 from outreach.links.flyers import render_flyers
 from outreach.links.forms import options
-from outreach.links.models import SurveyTarget
+from outreach.links.models import PRINTED_CHANNELS, SurveyTarget
 from outreach.links.rollups import totals_by_link
 from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
@@ -357,14 +357,14 @@ def generate_links(drive_id: int):
 @bp.route("/<int:drive_id>/flyers.pdf")
 @roles_required(*EDITOR_ROLES)
 def flyers(drive_id: int):
-    """All active links of the drive as one flyer PDF (?layout=1|4|8)."""
+    """All active links of the drive for print (not WhatsApp) as one flyer PDF (?layout=1|4|8)."""
     drive = db.get_or_404(Drive, drive_id)
     layout = request.args.get("layout", 4, type=int)
     if layout not in (1, 4, 8):
         abort(404)
-    links = drive_links(drive, active_only=True)
+    links = [link for link in drive_links(drive, active_only=True) if link.channel in PRINTED_CHANNELS]
     if not links:
-        flash(_("This drive has no active links yet."), "error")
+        flash(_("This drive has no active links for print yet (WhatsApp links are not printed)."), "error")
         return redirect(url_for("drives.show", drive_id=drive.id))
     data = render_flyers(links, layout, title=f"Flyer SPI {drive.title}")
     return Response(

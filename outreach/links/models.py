@@ -13,6 +13,8 @@ from outreach.promoters.models import Promoter
 
 AUDIENCES = ("eksternal", "internal")
 CHANNELS = ("flyer", "whatsapp", "banner", "bus", "other")
+# Batches of printed flyers leave out WhatsApp links: a scan of paper must not count as a WhatsApp share.
+PRINTED_CHANNELS = tuple(channel for channel in CHANNELS if channel != "whatsapp")
 # How a visitor reached a link: 'qr' when the URL carries the QR marker, 'typed' when the code was typed
 # on the public page (/kode), 'direct' otherwise. Each source has a `<source>_scans` rollup column.
 SOURCES = ("qr", "direct", "typed")

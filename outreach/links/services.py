@@ -12,7 +12,7 @@ from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.links.codes import MAX_LENGTH, MIN_LENGTH, generate_code, normalise_code
-from outreach.links.models import AUDIENCES, CHANNELS, Link, SurveyTarget
+from outreach.links.models import AUDIENCES, CHANNELS, PRINTED_CHANNELS, Link, SurveyTarget
 from outreach.links.scanning import host_allowed, record_scan  # noqa: F401 - record_scan is this API's too
 from outreach.promoters.models import Assignment, Promoter
 
@@ -260,11 +260,16 @@ def links_query(
     return query
 
 
-def links_in_scope(scope: Area | Opd, active_only: bool = True) -> list[Link]:
-    """Links of a kelurahan/kecamatan (and everything below it) or of an OPD, for batch flyers and exports."""
+def links_in_scope(scope: Area | Opd, active_only: bool = True, printed_only: bool = False) -> list[Link]:
+    """Links of a kelurahan/kecamatan (and everything below it) or of an OPD, for batch flyers and exports.
+
+    `printed_only` leaves out links of channels that are not printed (WhatsApp).
+    """
     query = links_query(area=scope) if isinstance(scope, Area) else links_query(opd=scope)
     if active_only:
         query = query.where(Link.active.is_(True))
+    if printed_only:
+        query = query.where(Link.channel.in_(PRINTED_CHANNELS))
     return list(db.session.scalars(query.order_by(None).order_by(Link.area_id, Link.promoter_id, Link.id)))
 
 

@@ -277,13 +277,13 @@ def flyers():
         scope = choices.resolve_scope(form.scope.data)
         if scope is None:
             abort(404)
-        links = services.links_in_scope(scope)
+        links = services.links_in_scope(scope, printed_only=True)
         if links:
             name = getattr(scope, "code", "batch").replace(".", "-")
             data = render_flyers(links, int(form.layout.data), title=f"Flyer SPI {scope.name}")
             log.info("flyer batch for %r: %d links", scope, len(links))
             return _download(data, "application/pdf", f"flyers-{name}-{form.layout.data}.pdf")
-        flash(_("There are no active links there yet."), "error")
+        flash(_("There are no active links for print there yet (WhatsApp links are not printed)."), "error")
     return render_template("links/flyers.html", form=form)
 
 

@@ -182,9 +182,11 @@ def test_generating_links_needs_the_csrf_token(csrf_client, setup, db):
     assert len(_drive_links(setup["drive"])) == 2
 
 
-def test_the_drive_flyer_batch_holds_every_active_drive_link(coordinator_client, client, setup, db, tmp_path):
-    _generate(coordinator_client, setup, ["bus", "flyer"])
-    links = _drive_links(setup["drive"])
+def test_the_drive_flyer_batch_holds_every_active_printed_drive_link(coordinator_client, client, setup, db, tmp_path):
+    _generate(coordinator_client, setup, ["bus", "flyer", "whatsapp"])
+    shared = [link for link in _drive_links(setup["drive"]) if link.channel == "whatsapp"]
+    links = [link for link in _drive_links(setup["drive"]) if link.channel != "whatsapp"]
+    assert shared and links  # WhatsApp links are shared by message, never printed
     links[0].active = False
     LinkFactory(area=setup["drive"].areas[0])  # a link of the area, not of the drive
     db.session.commit()
@@ -197,11 +199,14 @@ def test_the_drive_flyer_batch_holds_every_active_drive_link(coordinator_client,
     assert follow_scan(client, decoded[0]).status_code == 302
 
 
-def test_a_drive_without_links_has_no_flyers_yet(coordinator_client, setup):
+@pytest.mark.parametrize("channels", [[], ["whatsapp"]])
+def test_a_drive_without_links_for_print_has_no_flyers_yet(coordinator_client, setup, channels):
+    if channels:
+        _generate(coordinator_client, setup, channels)
     response = coordinator_client.get(f"/drives/{setup['drive'].id}/flyers.pdf")
     assert response.status_code == 302
     page = coordinator_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Kegiatan ini belum punya tautan aktif." in page
+    assert "Kegiatan ini belum punya tautan aktif untuk dicetak (tautan WhatsApp tidak dicetak)." in page
 
 
 def test_flyer_batch_layouts_are_checked(coordinator_client, setup):

@@ -217,11 +217,12 @@ def test_printed_flyer_qr_leads_through_the_scan_to_the_survey(coordinator_clien
 
 
 @pytest.mark.parametrize("layout", [4, 8])
-def test_batch_flyers_for_a_kecamatan_hold_every_active_link(coordinator_client, client, db, tmp_path, layout):
+def test_batch_flyers_for_a_kecamatan_hold_every_active_printed_link(coordinator_client, client, db, tmp_path, layout):
     kec = AreaFactory(level="kecamatan", code="18.71.03")
     kel = AreaFactory(code="18.71.03.1001", parent=kec)
     links = [LinkFactory(area=kel, promoter=PromoterFactory()) for _ in range(layout + 1)]
     LinkFactory(area=kel, active=False)
+    LinkFactory(area=kel, channel="whatsapp")  # shared by message: a scan of paper must not count for it
     db.session.commit()
     response = coordinator_client.get(f"/links/flyers?scope=area:{kec.id}&layout={layout}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -232,11 +233,16 @@ def test_batch_flyers_for_a_kecamatan_hold_every_active_link(coordinator_client,
     assert follow_scan(client, decoded[0]).status_code == 302
 
 
-def test_batch_flyers_for_a_scope_without_links_say_so(coordinator_client, db):
+@pytest.mark.parametrize("channel", [None, "whatsapp"])
+def test_batch_flyers_for_a_scope_without_links_for_print_say_so(coordinator_client, db, channel):
     kel = AreaFactory()
+    if channel:
+        LinkFactory(area=kel, channel=channel)
     db.session.commit()
     response = coordinator_client.get(f"/links/flyers?scope=area:{kel.id}&layout=4")
-    assert response.status_code == 200 and "Belum ada tautan aktif" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Belum ada tautan aktif untuk dicetak di sana (tautan WhatsApp tidak dicetak)." in page
 
 
 def test_promoter_sees_only_their_own_links_and_counts(promoter_client, db, link):
