@@ -189,10 +189,10 @@ def test_same_visitor_on_the_same_day_counts_as_one_unique(client, db, link):
 def test_a_database_failure_still_sends_the_visitor_to_the_survey(client, db, link, monkeypatch, caplog):
     from outreach.links import scanning
 
-    def broken(self, cursor, values):
+    def broken(self, values):
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr(scanning._ScanStatements, "add", broken)
+    monkeypatch.setattr(scanning._Connection, "add", broken)
     response = client.get("/s/ABC234", headers={"User-Agent": PHONE})
     assert response.status_code == 302 and response.headers["Location"] == TARGET
     assert db.session.scalar(select(func.count()).select_from(Scan)) == 0
