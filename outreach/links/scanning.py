@@ -162,7 +162,7 @@ class _Connection:
     this blocking lock instead, which hands over the moment the insert before is done.
     """
 
-    __slots__ = ("pid", "pooled", "cursor", "statements", "pgconn", "write_lock")
+    __slots__ = ("pid", "pooled", "cursor", "statements", "pgconn", "write_lock", "__weakref__")
 
     def __init__(self, engine: Engine) -> None:
         self.pid = os.getpid()
