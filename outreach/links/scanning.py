@@ -98,7 +98,9 @@ class _ScanStatements:
         if self.libpq:
             numbered = _INSERT_SCAN.compile(dialect=postgresql.psycopg.dialect(paramstyle="numeric_dollar"))
             self.libpq_insert_sql = str(numbered).encode()
-            self.libpq_params = tuple((name, processors[name]) for name in numbered.positiontup)
+            self.libpq_params = tuple(
+                (name, processors[name], _PG_TEXT[_python_type(table.c[name].type)]) for name in numbered.positiontup
+            )
 
     def find(self, cursor, code: str):
         cursor.execute(self.resolve_sql, (code,) if self.positional else {"code": code})
@@ -113,17 +115,21 @@ class _ScanStatements:
         _check(pgconn.prepare(_PG_INSERT_NAME, self.libpq_insert_sql))
 
     def add_prepared(self, pgconn, values: dict) -> None:
-        params = [_pg_text(p(values[name]) if p else values[name]) for name, p in self.libpq_params]
+        params = [text(p(values[name]) if p else values[name]) for name, p, text in self.libpq_params]
         _check(pgconn.exec_prepared(_PG_INSERT_NAME, params))
 
 
-def _pg_text(value) -> bytes:
-    """A parameter in PostgreSQL's text format."""
-    if isinstance(value, bool):
-        return b"t" if value else b"f"
-    if isinstance(value, datetime):
-        return value.isoformat().encode()
-    return str(value).encode()
+def _python_type(column_type) -> type:
+    return getattr(column_type, "impl_instance", column_type).python_type
+
+
+# Parameters in PostgreSQL's text format, by the column's Python type.
+_PG_TEXT = {
+    int: lambda value: str(value).encode(),
+    str: str.encode,
+    bool: lambda value: b"t" if value else b"f",
+    datetime: lambda value: value.isoformat().encode(),
+}
 
 
 def _check(result) -> None:

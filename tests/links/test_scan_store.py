@@ -4,6 +4,7 @@ import gc
 import logging
 import os
 import weakref
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select, text
@@ -98,6 +99,23 @@ def test_every_302_served_has_its_scan_row(app, client, db, link, scan_path):
         app.config["RATELIMIT_SCAN"] = "120 per minute"
     assert redirects == 40
     assert _rows(db) == 40
+
+
+def test_a_scan_is_stored_exactly_as_recorded(app, db, link):
+    moment = datetime(2026, 11, 26, 16, 59, 59, 123456, tzinfo=UTC)  # 23:59:59 WIB
+    meta = RequestMeta("GET", "198.51.100.7", "WhatsApp/2.23.24.82 A", source="qr")
+    assert scanner(app).record(ScanLink(link.id, True, TARGET), meta, now=moment, over_limit=False)
+    [scan] = db.session.scalars(select(Scan)).all()
+    assert (scan.link_id, scan.created_at, scan.device_class, scan.is_bot, scan.source) == (
+        link.id,
+        moment,
+        "other",
+        True,
+        "qr",
+    )
+    assert scan.visitor_hash == scanning.visitor_hash(
+        "198.51.100.7", "WhatsApp/2.23.24.82 A", date(2026, 11, 26), "test-secret-key"
+    )
 
 
 def test_a_scan_after_the_database_dropped_the_connection_is_recorded(app, client, db, link, scan_path):
