@@ -182,7 +182,10 @@ class _Connection:
         self.write_lock = None
         path = engine.url.database if engine.dialect.name == "sqlite" else None
         if path and path != ":memory:" and not path.startswith("file:"):
-            self.write_lock = os.open(f"{path}-scanlock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:  # flock needs no write permission: a lock file made by another user still serves
+                self.write_lock = os.open(f"{path}-scanlock", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError:
+                log.warning("cannot open %s-scanlock; scan inserts wait on SQLite's own busy handler", path)
 
     def find(self, code: str):
         return self.statements.find(self.cursor, code)

@@ -146,6 +146,28 @@ def test_an_insert_refused_by_the_database_is_logged_not_retried(app, db, link, 
     assert _rows(db) == 1
 
 
+def test_scans_are_recorded_when_the_sqlite_writers_lock_file_cannot_be_opened(app, db, link, monkeypatch, caplog):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the writers' lock file is for SQLite only")
+    real_open = os.open
+
+    def refuse_lock(path, *args, **kwargs):
+        if str(path).endswith("-scanlock"):
+            raise PermissionError(path)
+        return real_open(path, *args, **kwargs)
+
+    store = scanner(app).store
+    store.discard()
+    monkeypatch.setattr(os, "open", refuse_lock)
+    try:
+        assert scanner(app).record(ScanLink(link.id, True, TARGET), META)
+        assert store.connection().write_lock is None
+    finally:
+        store.discard()  # later tests get a connection with the lock again
+    assert "scanlock" in caplog.text
+    assert _rows(db) == 1
+
+
 def test_a_forked_worker_opens_its_own_connection_and_leaves_the_parents_alone(app, db, link):
     scans, link = scanner(app), ScanLink(link.id, True, TARGET)  # a child must not touch the ORM session
     assert scans.record(link, META)
