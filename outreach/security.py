@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -71,10 +72,19 @@ def init_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
-def address_key(address: str) -> str:
-    """A keyed hash of a client address (rate-limit key); the address itself is never kept."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()[:32]
+@lru_cache(maxsize=4)
+def _address_mac(secret: str) -> "hmac.HMAC":
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
+def address_key(address: str, secret: str | None = None) -> str:
+    """A keyed hash of a client address (rate-limit key); the address itself is never kept.
+
+    Keyed with `secret`, by default the app's SECRET_KEY (the scan fast path passes it: no app context there).
+    """
+    mac = _address_mac(secret or current_app.config["SECRET_KEY"]).copy()
+    mac.update((address or "").encode())
+    return mac.hexdigest()[:32]
 
 
 def client_key() -> str:

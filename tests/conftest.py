@@ -12,6 +12,7 @@ from outreach import create_app
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db as _db
 from outreach.extensions import limiter
+from outreach.links.scan_limit import local_windows
 from tests import factories
 
 
@@ -52,6 +53,7 @@ def db(app):
 def empty_tables() -> None:
     """Delete every row (TRUNCATE on PostgreSQL, DELETE on SQLite) and reset the rate limits."""
     limiter.reset()
+    local_windows.reset()  # the scan limit's per-process counters (memory storage)
     _db.session.rollback()
     _db.session.remove()
     empty_database()

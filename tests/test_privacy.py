@@ -11,6 +11,7 @@ from outreach.extensions import db as _db
 from outreach.links.models import Scan
 from outreach.links.retention import purge_old_scans
 from outreach.links.rollups import refresh_scan_rollups
+from outreach.links.scanning import scanner
 from tests.factories import LinkFactory, SurveyTargetFactory
 
 AGENTS = [
@@ -95,8 +96,6 @@ def test_no_address_or_user_agent_reaches_the_database_or_the_logs(app, db, clie
     assert "ABC234" in stored and stored.count("\n") > 100, "the dump must hold the links and scans"
     leaks = [secret for secret in _secrets(visits) if secret in stored or secret in logged]
     assert leaks == []
+    scanner(proxied).store.close()
     with proxied.app_context():
-        proxied_engine = proxied.extensions.get("links_scan_engine")
-        if proxied_engine is not None:
-            proxied_engine.dispose()
         _db.engine.dispose()

@@ -27,7 +27,9 @@ def normalise_code(raw: str | None) -> str | None:
     """
     if not raw:
         return None
-    code = unicodedata.normalize("NFKC", raw).translate(_SEPARATORS).upper()
+    # NFKC leaves ASCII as it is; skipping it matters on the scan path, where nearly every code is ASCII.
+    folded = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    code = folded.translate(_SEPARATORS).upper()
     if not MIN_LENGTH <= len(code) <= MAX_LENGTH or not _ALLOWED.issuperset(code):
         return None
     return code

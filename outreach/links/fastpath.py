@@ -12,11 +12,11 @@ from urllib.parse import parse_qs
 
 from flask import Flask
 
-from outreach.links.scanning import RequestMeta, scan_code
+from outreach.links.scanning import RequestMeta, scanner
 from outreach.links.services import QR_MARKER
 
 PREFIX = "/s/"
-PURPOSE_KEYS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_MOZ", "HTTP_X_PURPOSE")
+QR_QUERY = f"{QR_MARKER[0]}={QR_MARKER[1]}"
 # Every answer of /s/<code> must reach us again next time, so nothing may cache it.
 NO_CACHE = (
     ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0, private"),
@@ -29,13 +29,19 @@ PLAIN = (("Content-Length", "0"), ("X-Content-Type-Options", "nosniff"))
 def request_meta(environ: dict) -> RequestMeta:
     """The plain values a scan needs, from a WSGI environ (REMOTE_ADDR is already fixed by ProxyFix)."""
     query = environ.get("QUERY_STRING", "")
-    marker = parse_qs(query).get(QR_MARKER[0], [None])[0] if query else None
+    if not query:
+        source = "direct"
+    elif query == QR_QUERY:  # what every printed QR code carries; anything else is parsed
+        source = "qr"
+    else:
+        source = "qr" if parse_qs(query).get(QR_MARKER[0], [None])[0] == QR_MARKER[1] else "direct"
+    get = environ.get
     return RequestMeta(
-        method=environ.get("REQUEST_METHOD", "GET"),
-        ip=environ.get("REMOTE_ADDR", ""),
-        user_agent=environ.get("HTTP_USER_AGENT", ""),
-        purpose=" ".join(environ.get(key, "") for key in PURPOSE_KEYS),
-        source="qr" if marker == QR_MARKER[1] else "direct",
+        get("REQUEST_METHOD", "GET"),
+        get("REMOTE_ADDR", ""),
+        get("HTTP_USER_AGENT", ""),
+        f"{get('HTTP_SEC_PURPOSE', '')} {get('HTTP_PURPOSE', '')} {get('HTTP_X_MOZ', '')} {get('HTTP_X_PURPOSE', '')}",
+        source,
     )
 
 
@@ -50,11 +56,24 @@ def declined_headers() -> list[tuple[str, str]]:
 
 
 class ScanFastPath:
-    """WSGI middleware: answers scans of active links before Flask; passes everything else on."""
+    """WSGI middleware: answers scans of active links before Flask; passes everything else on.
+
+    No app context is pushed: the scan path (`Scanner`) reads the app's config directly.
+    """
 
     def __init__(self, app: Flask, wsgi_app) -> None:
-        self.app = app
+        self.config = app.config
+        self.scanner = scanner(app)
         self.wsgi_app = wsgi_app
+        self._answers: dict[str, list[tuple[str, str]]] = {}
+
+    def _redirect(self, url: str) -> list[tuple[str, str]]:
+        headers = self._answers.get(url)
+        if headers is None:
+            if len(self._answers) >= 1_000:
+                self._answers.clear()
+            headers = self._answers[url] = [*redirect_headers(url), *PLAIN]
+        return list(headers)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -62,13 +81,12 @@ class ScanFastPath:
             path.startswith(PREFIX)
             and "/" not in path[len(PREFIX) :]
             and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-            and self.app.config.get("SCAN_FAST_PATH")
+            and self.config.get("SCAN_FAST_PATH")
         ):
             code = path[len(PREFIX) :].encode("latin-1").decode("utf-8", "replace")
-            with self.app.app_context():
-                result = scan_code(code, request_meta(environ))
+            result = self.scanner.scan(code, request_meta(environ))
             if result.outcome == "redirect":
-                start_response("302 FOUND", [*redirect_headers(result.url), *PLAIN])
+                start_response("302 FOUND", self._redirect(result.url))
                 return [b""]
             if result.outcome == "declined":
                 start_response("503 SERVICE UNAVAILABLE", [*declined_headers(), *PLAIN])

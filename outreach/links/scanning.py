@@ -4,9 +4,12 @@ No raw IP address or user agent is stored or logged: the visitor is a keyed hash
 WIB day, the device a coarse class, and crawlers a flag.
 """
 
+import fcntl
 import hashlib
 import hmac
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,14 +18,17 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawlerdetect import CrawlerDetect
-from flask import current_app
-from sqlalchemy import Engine, bindparam, create_engine, select
+from flask import Flask, current_app
+from psycopg.errors import error_from_result
+from psycopg.pq import ExecStatus
+from sqlalchemy import Engine, NullPool, bindparam, create_engine, select
+from sqlalchemy.dialects import postgresql
 from user_agents import parse as parse_user_agent
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
-from outreach.links.scan_limit import within_scan_limit
+from outreach.links.scan_limit import ScanLimit
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,7 +69,9 @@ _RESOLVE = (
     .where(_link.c.code == bindparam("code"))
 )
 _SCAN_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source")
-_INSERT_SCAN = Scan.__table__.insert().values({name: bindparam(name) for name in _SCAN_COLUMNS})
+# inline(): no RETURNING of the new id, which nothing reads.
+_INSERT_SCAN = Scan.__table__.insert().inline().values({name: bindparam(name) for name in _SCAN_COLUMNS})
+_PG_INSERT_NAME = b"outreach_scan_insert"
 
 
 class _ScanStatements:
@@ -72,30 +80,61 @@ class _ScanStatements:
     SQLAlchemy's execution layer costs tens of microseconds per statement, a third of a bare
     Flask request; here the statements and SQLAlchemy's own bind processors (so values are stored
     exactly as the ORM stores them) are prepared once, and each scan is one cursor call per statement.
+    On PostgreSQL with psycopg the insert goes one level lower: a server-side prepared statement run
+    with libpq's PQexecPrepared (psycopg's documented `pgconn`), one C call for the round trip.
     """
 
     def __init__(self, dialect) -> None:
-        self.resolve = _RESOLVE.compile(dialect=dialect)
-        self.insert = _INSERT_SCAN.compile(dialect=dialect)
-        self.resolve_sql, self.insert_sql = str(self.resolve), str(self.insert)
+        resolve = _RESOLVE.compile(dialect=dialect)
+        insert = _INSERT_SCAN.compile(dialect=dialect)
+        self.resolve_sql, self.insert_sql = str(resolve), str(insert)
         self.positional = dialect.positional
         table = Scan.__table__
-        self.processors = {
-            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SCAN_COLUMNS
-        }
-
-    def _params(self, compiled, values: dict):
-        return tuple(values[name] for name in compiled.positiontup) if self.positional else values
+        processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SCAN_COLUMNS}
+        # Parameters in the order the driver wants them (positional) or by name, with their processors.
+        names = insert.positiontup if self.positional else _SCAN_COLUMNS
+        self.insert_params = tuple((name, processors[name]) for name in names)
+        self.libpq = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        if self.libpq:
+            numbered = _INSERT_SCAN.compile(dialect=postgresql.psycopg.dialect(paramstyle="numeric_dollar"))
+            self.libpq_insert_sql = str(numbered).encode()
+            self.libpq_params = tuple(
+                (name, processors[name], _PG_TEXT[_python_type(table.c[name].type)]) for name in numbered.positiontup
+            )
 
     def find(self, cursor, code: str):
-        cursor.execute(self.resolve_sql, self._params(self.resolve, {"code": code}))
-        row = cursor.fetchone()
-        cursor.close()
-        return row
+        cursor.execute(self.resolve_sql, (code,) if self.positional else {"code": code})
+        return cursor.fetchone()
 
     def add(self, cursor, values: dict) -> None:
-        converted = {k: (p(v) if (p := self.processors[k]) else v) for k, v in values.items()}
-        cursor.execute(self.insert_sql, self._params(self.insert, converted))
+        converted = [(name, p(values[name]) if p else values[name]) for name, p in self.insert_params]
+        cursor.execute(self.insert_sql, tuple(v for _n, v in converted) if self.positional else dict(converted))
+
+    def prepare(self, pgconn) -> None:
+        """Prepare the insert on a libpq connection (once per connection)."""
+        _check(pgconn.prepare(_PG_INSERT_NAME, self.libpq_insert_sql))
+
+    def add_prepared(self, pgconn, values: dict) -> None:
+        params = [text(p(values[name]) if p else values[name]) for name, p, text in self.libpq_params]
+        _check(pgconn.exec_prepared(_PG_INSERT_NAME, params))
+
+
+def _python_type(column_type) -> type:
+    return getattr(column_type, "impl_instance", column_type).python_type
+
+
+# Parameters in PostgreSQL's text format, by the column's Python type.
+_PG_TEXT = {
+    int: lambda value: str(value).encode(),
+    str: str.encode,
+    bool: lambda value: b"t" if value else b"f",
+    datetime: lambda value: value.isoformat().encode(),
+}
+
+
+def _check(result) -> None:
+    if result.status != ExecStatus.COMMAND_OK:
+        raise error_from_result(result)
 
 
 @lru_cache(maxsize=4)
@@ -103,71 +142,158 @@ def _statements(dialect) -> _ScanStatements:
     return _ScanStatements(dialect)
 
 
-def scan_engine() -> Engine:
-    """The engine the scan path uses.
+def _scan_engine(main: Engine) -> Engine:
+    """A connection factory for the scan path, on the app's database.
 
-    On PostgreSQL: a small pool of its own in autocommit with `synchronous_commit=off`, so a scan is
-    two round trips (find, insert) and its commit does not wait for the WAL flush to disk. A crash of
-    the database server can lose the last fraction of a second of scans, never corrupt anything; every
-    other write of the app keeps the main engine's full durability. On SQLite: a pool without the
-    per-checkout ping (a local file does not go stale).
+    On PostgreSQL: autocommit with `synchronous_commit=off`, so a scan is one round trip (the insert;
+    the link is usually remembered) and its commit does not wait for the WAL flush to disk. A crash
+    of the database server can lose the last fraction of a second of scans, never corrupt anything;
+    every other write of the app keeps the main engine's full durability. On SQLite: autocommit, so
+    the insert is its own transaction and holds the write lock for that one statement only; WAL with
+    synchronous=NORMAL (set on every connection) keeps a committed scan through a crash of the app.
+    The scan path holds its connections itself (`ScanStore`), so this engine pools nothing.
     """
-    app = current_app._get_current_object()
-    engine = app.extensions.get("links_scan_engine")
-    if engine is None:
-        url = db.engine.url
-        if db.engine.dialect.name == "postgresql":
-            engine = create_engine(
-                url,
-                isolation_level="AUTOCOMMIT",
-                connect_args={"options": "-c synchronous_commit=off"},
-                pool_size=5,
-                max_overflow=5,
-            )
+    options = {"isolation_level": "AUTOCOMMIT", "poolclass": NullPool}
+    if main.dialect.name == "postgresql":
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    return create_engine(main.url, **options)
+
+
+class _Connection:
+    """A scan connection of one process and thread: the pooled DBAPI connection, a cursor, the statements.
+
+    On a SQLite file it also holds the scan writers' lock file (`<database>-scanlock`). SQLite lets
+    one writer in at a time and makes the others poll, sleeping a millisecond or more per try, so two
+    gunicorn workers scanning at once lose whole milliseconds to each other. The scan inserts take
+    this blocking lock instead, which hands over the moment the insert before is done.
+    """
+
+    __slots__ = ("pid", "pooled", "cursor", "statements", "pgconn", "write_lock", "__weakref__")
+
+    def __init__(self, engine: Engine) -> None:
+        self.pid = os.getpid()
+        self.pooled = engine.raw_connection()
+        self.cursor = self.pooled.dbapi_connection.cursor()
+        self.statements = _statements(engine.dialect)
+        self.pgconn = None
+        if self.statements.libpq:
+            self.pgconn = self.pooled.dbapi_connection.pgconn
+            self.statements.prepare(self.pgconn)
+        self.write_lock = None
+        path = engine.url.database if engine.dialect.name == "sqlite" else None
+        if path and path != ":memory:" and not path.startswith("file:"):
+            try:  # flock needs no write permission: a lock file made by another user still serves
+                self.write_lock = os.open(f"{path}-scanlock", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError:
+                log.warning("cannot open %s-scanlock; scan inserts wait on SQLite's own busy handler", path)
+
+    def find(self, code: str):
+        return self.statements.find(self.cursor, code)
+
+    def add(self, values: dict) -> None:
+        if self.pgconn is not None:
+            self.statements.add_prepared(self.pgconn, values)
+            return
+        if self.write_lock is None:
+            self.statements.add(self.cursor, values)
+            return
+        fcntl.flock(self.write_lock, fcntl.LOCK_EX)
+        try:
+            self.statements.add(self.cursor, values)
+        finally:
+            fcntl.flock(self.write_lock, fcntl.LOCK_UN)
+
+    def close(self, invalidate: bool = False) -> None:
+        if self.write_lock is not None:
+            os.close(self.write_lock)
+            self.write_lock = None
+        if invalidate:
+            self.pooled.invalidate()
         else:
-            engine = create_engine(url)
-        app.extensions["links_scan_engine"] = engine
-    return engine
+            self.pooled.close()
 
 
-def _checkout_and_find(code: str):
-    """A pooled DBAPI connection and the code's row; a stale connection (database restarted) is replaced once.
+# Connections a worker inherited from the process that forked it: they belong to the parent (closing
+# one would end the parent's database session), so the child keeps them, unused, and never closes them.
+_inherited: list[_Connection] = []
 
-    The find is a read, so retrying it is safe; this replaces a ping on every checkout.
+
+class ScanStore:
+    """The scan path's database access: one DBAPI connection per worker process and thread, kept open.
+
+    A pooled checkout, reset and checkin cost more than the insert itself, so each gunicorn worker
+    (and each thread of a threaded server) opens its own connection at its first scan, after the fork,
+    and keeps it. A connection that fails is closed and replaced: the lookup (a read) is retried once
+    on a new connection, and so is an insert whose connection was found dead (the database restarted
+    while it sat idle), as SQLAlchemy's own reconnect logic judges it.
     """
-    engine = scan_engine()
-    raw_conn = engine.raw_connection()
-    try:
-        return raw_conn, _statements(engine.dialect).find(raw_conn.cursor(), code)
-    except Exception:  # noqa: BLE001 - the driver's error types differ; retry once on a fresh connection
-        raw_conn.invalidate()
-        raw_conn.close()
-    raw_conn = engine.raw_connection()
-    try:
-        return raw_conn, _statements(engine.dialect).find(raw_conn.cursor(), code)
-    except Exception:
-        raw_conn.close()
-        raise
 
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._engine: Engine | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
 
-def resolve_code(raw: str) -> ScanLink | None:
-    """The link behind a code as typed or scanned (normalised first), or None when there is none."""
-    code = normalise_code(raw)
-    if code is None:
-        return None
-    raw_conn, row = _checkout_and_find(code)
-    raw_conn.close()
-    return _scan_link(row)
+    @property
+    def engine(self) -> Engine:
+        """The scan engine, made at first use (reading the app's database URL in an app context, once)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    with self._app.app_context():
+                        self._engine = _scan_engine(db.engine)
+        return self._engine
 
+    def connection(self) -> _Connection:
+        """This process's and thread's connection, opened when there is none yet (or it was the parent's)."""
+        held = getattr(self._local, "held", None)
+        if held is not None and held.pid == os.getpid():
+            return held
+        if held is not None:
+            _inherited.append(held)
+        held = self._local.held = _Connection(self.engine)
+        return held
 
-def _scan_link(row) -> ScanLink | None:
-    if row is None:
-        return None
-    link_id, link_active, url, target_active = row
-    allowed = _url_allowed(url, current_app.config["SURVEY_HOST_ALLOWLIST"])
-    if not allowed:
-        log.error("link %s points to a host that is no longer allowlisted; not redirecting", link_id)
-    return ScanLink(link_id, bool(link_active and target_active and allowed), url)
+    def _drop(self, invalidate: bool) -> None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is None or held.pid != os.getpid():
+            return
+        try:
+            held.close(invalidate)
+        except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
+            log.debug("closing a scan connection failed", exc_info=True)
+
+    def discard(self) -> None:
+        """Throw this thread's connection away (after an error); the next scan opens a new one."""
+        self._drop(invalidate=True)
+
+    def close(self) -> None:
+        """Close this thread's connection and the engine (tests, shutdown)."""
+        self._drop(invalidate=False)
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def find(self, code: str):
+        """The row of `code` (link id, link active, target URL, target active), or None."""
+        try:
+            return self.connection().find(code)
+        except Exception:  # noqa: BLE001 - the drivers' error types differ; a read is safe to retry
+            self.discard()
+        return self.connection().find(code)
+
+    def add(self, values: dict) -> None:
+        """Insert one scan, committed when this returns."""
+        held = self.connection()
+        try:
+            held.add(values)
+            return
+        except Exception as exc:
+            dead = self.engine.dialect.is_disconnect(exc, held.pooled.dbapi_connection, held.cursor)
+            self.discard()
+            if not dead:
+                raise
+        self.connection().add(values)
 
 
 @lru_cache(maxsize=256)
@@ -215,68 +341,23 @@ def classify_user_agent(user_agent: str) -> tuple[str, bool]:
 
 
 @lru_cache(maxsize=4)
-def _daily_salt(secret: str, day: date) -> bytes:
-    """The day's salt: derived from SECRET_KEY and the WIB date, so every instance agrees without shared state."""
-    return hmac.new(secret.encode(), b"outreach-scan-visitor:" + day.isoformat().encode(), hashlib.sha256).digest()
+def _daily_key(secret: str, day: date) -> "hmac.HMAC":
+    """The day's keyed HMAC, ready to copy: the salt derives from SECRET_KEY and the WIB date, so every
+    instance agrees without shared state."""
+    salt = hmac.new(secret.encode(), b"outreach-scan-visitor:" + day.isoformat().encode(), hashlib.sha256).digest()
+    return hmac.new(salt, digestmod=hashlib.sha256)
 
 
 def visitor_hash(ip: str, user_agent: str, day: date, secret: str) -> str:
     """Keyed HMAC of IP and user agent with the day's salt: one visitor is one value per day, and only that day."""
-    message = ip.encode("utf-8", "replace") + b"\x00" + user_agent.encode("utf-8", "replace")
-    return hmac.new(_daily_salt(secret, day), message, hashlib.sha256).hexdigest()[:32]
+    mac = _daily_key(secret, day).copy()
+    mac.update(ip.encode("utf-8", "replace") + b"\x00" + user_agent.encode("utf-8", "replace"))
+    return mac.hexdigest()[:32]
 
 
 def wib_day(moment: datetime) -> date:
     """The calendar day in Bandar Lampung (WIB, UTC+7) of a UTC moment."""
     return moment.astimezone(WIB).date()
-
-
-def record_scan(
-    link: ScanLink | Link,
-    request_meta: RequestMeta,
-    now: datetime | None = None,
-    raw_conn=None,
-    over_limit: bool = False,
-) -> bool:
-    """Store one scan of an active link; HEAD and prefetch requests are not scans. True when stored.
-
-    A scan `over_limit` (the visitor's address exceeded RATELIMIT_SCAN) is stored flagged as automated.
-    One insert, committed at once, on the given DBAPI connection (the scan path's) or a pooled one.
-    A database failure is logged and swallowed: the visitor still reaches the survey.
-    """
-    if request_meta.method == "HEAD" or is_prefetch(request_meta):
-        return False
-    if request_meta.source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {request_meta.source!r}")
-    now = now or utcnow()
-    device_class, is_bot = classify_user_agent(request_meta.user_agent)
-    is_bot = is_bot or over_limit
-    values = {
-        "link_id": link.id,
-        "created_at": now,
-        "visitor_hash": visitor_hash(
-            request_meta.ip, request_meta.user_agent, wib_day(now), current_app.config["SECRET_KEY"]
-        ),
-        "device_class": device_class,
-        "is_bot": is_bot,
-        "source": request_meta.source,
-    }
-    own = raw_conn is None
-    engine = scan_engine()
-    raw_conn = engine.raw_connection() if own else raw_conn
-    try:
-        cursor = raw_conn.cursor()
-        _statements(engine.dialect).add(cursor, values)
-        cursor.close()
-        raw_conn.commit()
-    except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
-        raw_conn.rollback()
-        log.exception("could not record a scan of link %s", link.id)
-        return False
-    finally:
-        if own:
-            raw_conn.close()
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,11 +368,12 @@ class ScanResult:
     url: str = ""
 
 
+_UNKNOWN, _INACTIVE, _DECLINED = ScanResult("unknown"), ScanResult("inactive"), ScanResult("declined")
 _link_cache: dict[str, tuple[float, ScanLink]] = {}
 _LINK_CACHE_SIZE = 10_000
 
 
-def _cached(code: str, ttl: float) -> ScanLink | None:
+def _cached(code: str) -> ScanLink | None:
     hit = _link_cache.get(code)
     return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
@@ -302,33 +384,108 @@ def _remember(code: str, link: ScanLink, ttl: float) -> None:
     _link_cache[code] = (time.monotonic() + ttl, link)
 
 
+class Scanner:
+    """The scan path of one app. It needs no app context, so the WSGI fast path can run it before Flask.
+
+    Settings are read from the app's config on every scan (a dict lookup), so changing one takes
+    effect at once, as it does for the rest of the app.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.config = app.config
+        self.store = ScanStore(app)
+        self.limit = ScanLimit(app)
+
+    def link(self, code: str) -> ScanLink | None:
+        """The link behind a normalised code, or None when there is none."""
+        row = self.store.find(code)
+        if row is None:
+            return None
+        link_id, link_active, url, target_active = row
+        allowed = _url_allowed(url, self.config["SURVEY_HOST_ALLOWLIST"])
+        if not allowed:
+            log.error("link %s points to a host that is no longer allowlisted; not redirecting", link_id)
+        return ScanLink(link_id, bool(link_active and target_active and allowed), url)
+
+    def record(
+        self, link: ScanLink | Link, request_meta: RequestMeta, now: datetime | None = None, over_limit: bool = False
+    ) -> bool:
+        """Store one scan of an active link (see `record_scan`); True when stored."""
+        if request_meta.method == "HEAD" or is_prefetch(request_meta):
+            return False
+        if request_meta.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {request_meta.source!r}")
+        now = now or utcnow()
+        device_class, is_bot = classify_user_agent(request_meta.user_agent)
+        values = {
+            "link_id": link.id,
+            "created_at": now,
+            "visitor_hash": visitor_hash(
+                request_meta.ip, request_meta.user_agent, wib_day(now), self.config["SECRET_KEY"]
+            ),
+            "device_class": device_class,
+            "is_bot": is_bot or over_limit,
+            "source": request_meta.source,
+        }
+        try:
+            self.store.add(values)
+        except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
+            log.exception("could not record a scan of link %s", link.id)
+            return False
+        return True
+
+    def scan(self, raw_code: str, request_meta: RequestMeta) -> ScanResult:
+        """Resolve a code and record the scan (see `scan_code`)."""
+        code = normalise_code(raw_code)
+        if code is None:
+            return _UNKNOWN
+        ttl = self.config.get("SCAN_LINK_CACHE_SECONDS", 0)
+        link = _cached(code) if ttl else None
+        if link is None:
+            link = self.link(code)
+            if link is None:
+                return _UNKNOWN
+            if ttl:
+                _remember(code, link, ttl)
+        if not link.active:
+            return _INACTIVE
+        if is_prefetch(request_meta):
+            return _DECLINED
+        over_limit = request_meta.method != "HEAD" and not self.limit.within(request_meta.ip)
+        self.record(link, request_meta, over_limit=over_limit)
+        return ScanResult("redirect", link.url)
+
+
+def scanner(app: Flask) -> Scanner:
+    """The app's scan path (made at first use)."""
+    found = app.extensions.get("links_scanner")
+    if found is None:
+        found = app.extensions.setdefault("links_scanner", Scanner(app))
+    return found
+
+
+def resolve_code(raw: str) -> ScanLink | None:
+    """The link behind a code as typed or scanned (normalised first), or None when there is none."""
+    code = normalise_code(raw)
+    return None if code is None else scanner(current_app._get_current_object()).link(code)
+
+
+def record_scan(
+    link: ScanLink | Link, request_meta: RequestMeta, now: datetime | None = None, over_limit: bool = False
+) -> bool:
+    """Store one scan of an active link; HEAD and prefetch requests are not scans. True when stored.
+
+    A scan `over_limit` (the visitor's address exceeded RATELIMIT_SCAN) is stored flagged as automated.
+    One insert, committed at once, on the scan path's own connection (`ScanStore`).
+    A database failure is logged and swallowed: the visitor still reaches the survey.
+    """
+    return scanner(current_app._get_current_object()).record(link, request_meta, now, over_limit)
+
+
 def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
-    """Resolve a code and record the scan (the whole hot path): usually one insert on one pooled connection.
+    """Resolve a code and record the scan (the whole hot path): usually one insert on the worker's connection.
 
     Found links are remembered for SCAN_LINK_CACHE_SECONDS (a few seconds: a busy flyer's scans skip
     the lookup; a deactivation takes effect within that time). Unknown codes are never remembered.
     """
-    code = normalise_code(raw_code)
-    if code is None:
-        return ScanResult("unknown")
-    ttl = current_app.config.get("SCAN_LINK_CACHE_SECONDS", 0)
-    link = _cached(code, ttl) if ttl else None
-    raw_conn = None
-    try:
-        if link is None:
-            raw_conn, row = _checkout_and_find(code)
-            link = _scan_link(row)
-            if link is None:
-                return ScanResult("unknown")
-            if ttl:
-                _remember(code, link, ttl)
-        if not link.active:
-            return ScanResult("inactive")
-        if is_prefetch(request_meta):
-            return ScanResult("declined")
-        over_limit = request_meta.method != "HEAD" and not within_scan_limit(request_meta.ip)
-        record_scan(link, request_meta, raw_conn=raw_conn, over_limit=over_limit)
-        return ScanResult("redirect", link.url)
-    finally:
-        if raw_conn is not None:
-            raw_conn.close()
+    return scanner(current_app._get_current_object()).scan(raw_code, request_meta)

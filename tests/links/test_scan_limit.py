@@ -1,11 +1,20 @@
 """Per-visitor scan rate limit: over the limit the visitor still reaches the survey, the scan is flagged."""
 
+import socket
+import uuid
+
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
+from config import TestConfig
+from outreach import create_app
 from outreach.extensions import limiter
 from outreach.links.models import Scan
 from outreach.links.rollups import refresh_scan_rollups, totals_for
+from outreach.links.scan_limit import local_windows
+from outreach.links.scanning import scanner
+from outreach.security import address_key
 from tests.factories import LinkFactory, SurveyTargetFactory
 
 PHONE = (
@@ -82,17 +91,58 @@ def test_scan_limit_can_be_switched_off(app, client, db, link):
 def test_scan_limit_keys_hold_no_client_address(client, db, link):
     for _ in range(4):
         _scan(client)
-    keys = " ".join(map(str, getattr(limiter.storage, "storage", {}).keys()))
-    assert "scan" in keys
-    assert CARRIER not in keys
+    keys = [key for key, _amount, _seconds in local_windows.windows]
+    assert keys == [address_key(CARRIER, "test-secret-key")]
+    assert CARRIER not in " ".join(keys)
 
 
-def test_a_failing_limit_storage_counts_the_scan_normally(monkeypatch, client, db, link):
+def test_a_failing_limit_storage_counts_the_scan_normally(monkeypatch, app, client, db, link):
     class Broken:
         def hit(self, *args, **kwargs):
             raise ConnectionError("redis down")
 
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     monkeypatch.setattr(type(limiter), "limiter", property(lambda self: Broken()))
     for _ in range(5):
         assert _scan(client).status_code == 302
     assert _counts(db) == (5, 5)
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_app():
+    """A second app whose limiter counts in Redis; the suite's app gets its own limiter storage back afterwards."""
+    if not _redis_answers():
+        pytest.skip("no Redis answers on 127.0.0.1:6379")
+
+    class Shared(TestConfig):
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
+        RATELIMIT_SCAN = "3 per minute"
+
+    other = create_app(Shared)
+    yield other
+    scanner(other).store.close()
+    limiter.init_app(current_app._get_current_object())
+    limiter.reset()
+
+
+def test_with_redis_storage_the_scan_limit_is_counted_in_redis(redis_app, scan_path, db, link):
+    import redis
+
+    redis_app.config["SCAN_FAST_PATH"] = scan_path == "fast path"
+    visitor = f"2001:db8::{uuid.uuid4().hex[:4]}"  # a fresh key: Redis outlives test runs
+    for _ in range(5):
+        assert _scan(redis_app.test_client(), addr=visitor).status_code == 302
+    assert _counts(db) == (5, 3)
+    assert local_windows.windows == {}
+    keys = [k.decode() for k in redis.Redis(host="127.0.0.1", port=6379).keys("*scan*")]
+    assert any(address_key(visitor, "test-secret-key") in k for k in keys)
+    assert not any(visitor in k for k in keys)

@@ -61,6 +61,14 @@ def test_qr_marker_counts_the_scan_as_qr(client, db, link):
     assert sorted(s.source for s in scans(db)) == ["direct", "qr"]
 
 
+@pytest.mark.parametrize(
+    ("query", "source"), [("q=1", "qr"), ("utm_source=wa&q=1", "qr"), ("q=10", "direct"), ("x=q%3D1", "direct")]
+)
+def test_only_the_qr_marker_counts_a_scan_as_qr(client, db, link, query, source):
+    client.get(f"/s/ABC234?{query}", headers={"User-Agent": PHONE})
+    assert [s.source for s in scans(db)] == [source]
+
+
 @pytest.mark.parametrize("typed", ["abc234", "AbC234", "abc-234", "ABC 234", "ＡＢＣ２３４"])
 def test_codes_are_case_and_separator_insensitive(client, db, link, typed):
     response = client.get(f"/s/{typed}", headers={"User-Agent": PHONE})
@@ -189,10 +197,10 @@ def test_same_visitor_on_the_same_day_counts_as_one_unique(client, db, link):
 def test_a_database_failure_still_sends_the_visitor_to_the_survey(client, db, link, monkeypatch, caplog):
     from outreach.links import scanning
 
-    def broken(self, cursor, values):
+    def broken(self, values):
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr(scanning._ScanStatements, "add", broken)
+    monkeypatch.setattr(scanning._Connection, "add", broken)
     response = client.get("/s/ABC234", headers={"User-Agent": PHONE})
     assert response.status_code == 302 and response.headers["Location"] == TARGET
     assert db.session.scalar(select(func.count()).select_from(Scan)) == 0
