@@ -200,26 +200,34 @@ def _area_chain() -> tuple:
     return chain, units
 
 
-def _levelled(per_link, level: str):
-    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
-    level, summed: unit_id, parent_id, audience, day, human_scans, unique_visitors."""
-    chain, units = _area_chain()
-    unit, parent = units[level]
+def _join_link_units(query, per_link):
+    """Join per-link rows (a subquery with link_id) to their link, its survey and its area's chain of
+    parents (`_area_chain()`), so the unit expressions of every level can be read."""
+    chain, _units = _area_chain()
     query = (
-        select(
-            unit.label("unit_id"),
-            parent.label("parent_id"),
-            SurveyTarget.audience.label("audience"),
-            per_link.c.day.label("day"),
-            *_per_unit(per_link),
-        )
-        .select_from(per_link)
+        query.select_from(per_link)
         .join(Link, Link.id == per_link.c.link_id)
         .join(SurveyTarget, SurveyTarget.id == Link.target_id)
         .join(chain[0], chain[0].id == Link.area_id)
     )
     for child, area in zip(chain, chain[1:], strict=False):
         query = query.outerjoin(area, area.id == child.parent_id)
+    return query
+
+
+def _levelled(per_link, level: str):
+    """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
+    level, summed: unit_id, parent_id, audience, day, human_scans, unique_visitors."""
+    _chain, units = _area_chain()
+    unit, parent = units[level]
+    query = select(
+        unit.label("unit_id"),
+        parent.label("parent_id"),
+        SurveyTarget.audience.label("audience"),
+        per_link.c.day.label("day"),
+        *_per_unit(per_link),
+    )
+    query = _join_link_units(query, per_link)
     if level != "kota":
         query = query.where(unit.is_not(None))
     # Constants (the city's unit, a missing parent) are left out of the grouping.
@@ -293,12 +301,7 @@ def _tail(start: date | None = None):
     since = wib_day_start(start) if start else None
     if cut is None:
         return _aggregate(since), None
-    since = max(since, cut) if since else cut
-    # A dashboard asks for the tail a dozen times a request, nearly always from the cut: build it once.
-    built = db.session.info.setdefault("scan_tails", {})
-    if (since, cut) not in built:
-        built[(since, cut)] = _aggregate(since, after_cut=cut)
-    return built[(since, cut)], wib_day(cut)
+    return _aggregate(max(since, cut) if since else cut, after_cut=cut), wib_day(cut)
 
 
 @dataclass(frozen=True)
@@ -333,31 +336,23 @@ def live_tail() -> tuple[list[TailRow], date | None]:
     live, which is exact but slow on a large table: run `flask links refresh-rollups`.
     """
     cut = rollup_cut()
-    return per_request(f"scan_tail.{cut}", lambda: _read_tail(cut)), (wib_day(cut) if cut else None)
+    return per_request(f"scan_tail.{cut}", _read_tail), (wib_day(cut) if cut else None)
 
 
-def _read_tail(cut: datetime | None) -> list[TailRow]:
-    live = (_aggregate(cut, after_cut=cut) if cut else _aggregate(None)).subquery("live_days")
-    chain, units = _area_chain()
-    query = (
-        select(
-            live.c.day,
-            SurveyTarget.audience,
-            units["kecamatan"][0],
-            units["kelurahan"][0],
-            Link.opd_id,
-            Link.promoter_id,
-            live.c.scans - live.c.bot_scans,
-            live.c.unique_visitors,
-        )
-        .select_from(live)
-        .join(Link, Link.id == live.c.link_id)
-        .join(SurveyTarget, SurveyTarget.id == Link.target_id)
-        .join(chain[0], chain[0].id == Link.area_id)
+def _read_tail() -> list[TailRow]:
+    live = _tail()[0].subquery("live_days")
+    _chain, units = _area_chain()
+    query = select(
+        live.c.day,
+        SurveyTarget.audience,
+        units["kecamatan"][0],
+        units["kelurahan"][0],
+        Link.opd_id,
+        Link.promoter_id,
+        live.c.scans - live.c.bot_scans,
+        live.c.unique_visitors,
     )
-    for child, area in zip(chain, chain[1:], strict=False):
-        query = query.outerjoin(area, area.id == child.parent_id)
-    return [TailRow(*row) for row in db.session.execute(query)]
+    return [TailRow(*row) for row in db.session.execute(_join_link_units(query, live))]
 
 
 def live_level_rows(
