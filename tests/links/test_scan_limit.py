@@ -15,12 +15,11 @@ from outreach.links.rollups import refresh_scan_rollups, totals_for
 from outreach.links.scan_limit import local_windows
 from outreach.links.scanning import scanner
 from outreach.security import address_key
-from tests.factories import LinkFactory, SurveyTargetFactory
+from tests.links.conftest import TARGET
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
 )
-TARGET = "https://spi.kpk.go.id/survei/eksternal"
 CARRIER = "203.0.113.9"
 
 
@@ -32,13 +31,6 @@ def scan_path(request, app):
     yield request.param
     app.config["SCAN_FAST_PATH"] = True
     app.config["RATELIMIT_SCAN"] = original
-
-
-@pytest.fixture
-def link(db):
-    link = LinkFactory(code="ABC234", target=SurveyTargetFactory(url=TARGET))
-    db.session.commit()
-    return link
 
 
 def _scan(client, addr=CARRIER, method="GET"):

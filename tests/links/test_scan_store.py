@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from outreach.links import scanning
 from outreach.links.models import Scan
 from outreach.links.scanning import RequestMeta, ScanLink, scanner
-from tests.factories import LinkFactory, SurveyTargetFactory
+from tests.links.conftest import TARGET
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
@@ -24,22 +24,7 @@ AGENTS = [
     "WhatsApp/2.23.24.82 A",
     "",
 ]
-TARGET = "https://spi.kpk.go.id/survei/eksternal"
 META = RequestMeta("GET", "198.51.100.1", PHONE)
-
-
-@pytest.fixture(params=["fast path", "flask view"])
-def scan_path(request, app):
-    app.config["SCAN_FAST_PATH"] = request.param == "fast path"
-    yield request.param
-    app.config["SCAN_FAST_PATH"] = True
-
-
-@pytest.fixture
-def link(db):
-    link = LinkFactory(code="ABC234", target=SurveyTargetFactory(url=TARGET))
-    db.session.commit()
-    return link
 
 
 @pytest.fixture

@@ -6,27 +6,14 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from outreach.links.models import Scan
-from tests.factories import LinkFactory, SurveyTargetFactory
+from tests.links.conftest import TARGET
+
+# Every scan test runs through the WSGI fast path and through the Flask view alone.
+pytestmark = pytest.mark.usefixtures("scan_path")
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36"
 )
-TARGET = "https://spi.kpk.go.id/survei/eksternal"
-
-
-@pytest.fixture(autouse=True, params=["fast path", "flask view"])
-def scan_path(request, app):
-    """Every scan test runs through the WSGI fast path and through the Flask view alone."""
-    app.config["SCAN_FAST_PATH"] = request.param == "fast path"
-    yield request.param
-    app.config["SCAN_FAST_PATH"] = True
-
-
-@pytest.fixture
-def link(db):
-    link = LinkFactory(code="ABC234", target=SurveyTargetFactory(url=TARGET))
-    db.session.commit()
-    return link
 
 
 def scans(db, **where):

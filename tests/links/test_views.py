@@ -16,8 +16,7 @@ from tests.factories import (
     SurveyTargetFactory,
     UserFactory,
 )
-
-TARGET = "https://spi.kpk.go.id/survei/eksternal"
+from tests.links.conftest import TARGET
 
 
 def decode_qr_codes(image_path) -> list[str]:
@@ -44,13 +43,6 @@ def follow_scan(client, qr_text: str):
     parts = urlsplit(qr_text)
     assert f"{parts.scheme}://{parts.netloc}" == "https://spi.example.test"
     return client.get(f"{parts.path}?{parts.query}", headers={"User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile"})
-
-
-@pytest.fixture
-def link(db):
-    link = LinkFactory(code="ABC234", target=SurveyTargetFactory(url=TARGET))
-    db.session.commit()
-    return link
 
 
 STAFF_PAGES = ["/links/", "/links/{id}", "/links/{id}/qr.png", "/links/{id}/qr.svg", "/links/{id}/flyer.pdf"]
