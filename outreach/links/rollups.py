@@ -358,7 +358,7 @@ def _read_tail() -> list[TailRow]:
 def live_level_rows(
     level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
 ) -> list[tuple[int, date, int, int]]:
-    """(unit_id, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
+    """(unit_id, audience, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
     rows, _cut_day = live_tail()
     found = []
     for row in rows:
@@ -369,7 +369,7 @@ def live_level_rows(
             and (not audience or row.audience == audience)
             and (parent_id is None or row.parent(level) == parent_id)
         ):
-            found.append((unit, row.day, row.human_scans, row.unique_visitors))
+            found.append((unit, row.audience, row.day, row.human_scans, row.unique_visitors))
     return found
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
@@ -161,11 +161,6 @@ def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
     return rows
 
 
-def _window(period: Period) -> tuple[date, date]:
-    """The days any column of `_sums` needs."""
-    return min(period.prev_start, period.round.starts_on, period.pace_start), max(period.end, period.as_of)
-
-
 def _windows(period: Period) -> tuple[tuple[date, date], ...]:
     """The range, the previous window, the round so far and the pace window (first and last WIB day)."""
     return (
@@ -174,16 +169,6 @@ def _windows(period: Period) -> tuple[tuple[date, date], ...]:
         (period.round.starts_on, period.as_of),
         (period.pace_start, period.as_of),
     )
-
-
-def _sums(period: Period, rows):
-    """Conditional sums for each of `_windows()`."""
-    day, daily = rows.c.day, rows.c.n
-
-    def within(first: date, last: date):
-        return func.coalesce(func.sum(case((day.between(first, last), daily), else_=0)), 0)
-
-    return tuple(within(first, last) for first, last in _windows(period))
 
 
 def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
@@ -196,23 +181,32 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
 
 
 def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
-    """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with data."""
-    source = get_source(source_key)
-    rows = source.level_rows(level, *_window(period), audience, parent_id)
-    # Summed per day first (in index order, so it streams): the windows' CASEs then run over one row
-    # per unit and day instead of every reported count (the city's are thousands).
-    unit = literal(CITY_UNIT, Integer).label("unit_id") if level == "kota" else rows.c.unit_id
-    keys = (rows.c.day,) if level == "kota" else (rows.c.day, rows.c.unit_id)  # one city: group by day alone
-    per_day = select(unit, rows.c.day, func.sum(rows.c.n).label("n")).group_by(*keys).subquery("per_day")
-    query = select(per_day.c.unit_id, *_sums(period, per_day)).group_by(per_day.c.unit_id)
-    sums = {row[0]: [int(v) for v in row[1:]] for row in db.session.execute(query)}
-    windows = _windows(period)
-    for unit_id, day, count in source.live(level, *_window(period), audience, parent_id):
-        unit = sums.setdefault(unit_id, [0] * len(windows))
-        for n, (first, last) in enumerate(windows):
-            if first <= day <= last:
-                unit[n] += count
-    return sums
+    """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with
+    data, for one audience or (None) all of them together."""
+    by_audience = per_request(
+        f"level_sums.{source_key}.{level}.{_windows(period)}.{parent_id}",
+        lambda: _level_sums_by_audience(source_key, level, period, parent_id),
+    )
+    return _pick_audience(by_audience, audience, lambda: [0] * len(_windows(period)))
+
+
+def _pick_audience(by_audience: dict[int, dict[str, list]], audience: str | None, empty) -> dict[int, list]:
+    """Per unit: the values of one audience, or (None) the sum over every audience."""
+    if audience:
+        return {unit: values[audience] for unit, values in by_audience.items() if audience in values}
+    picked = {}
+    for unit, values in by_audience.items():
+        total = picked[unit] = empty()
+        for counts in values.values():
+            for n, count in enumerate(counts):
+                total[n] += count
+    return picked
+
+
+def _level_sums_by_audience(source_key: str, level: str, period: Period, parent_id: int | None):
+    """{unit_id: {audience: [window sums]}}: every audience of a level at once (the dashboard shows
+    both audiences, and the all-audience figures are their sums)."""
+    return get_source(source_key).window_sums(level, _windows(period), parent_id)
 
 
 def _plan_rows(model, round_: SurveyRound) -> list:
@@ -231,26 +225,27 @@ def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, 
     """Sum of a target or baseline column per unit: per area ("area"), per OPD ("opd"), or per
     kecamatan over its kelurahan ("parent"); units without a value are absent."""
     return per_request(
-        f"plan_values.{model.__tablename__}.{column}.{round_.id}.{audience}.{key}",
-        lambda: _sum_plans(model, column, round_, audience, key),
-    )
+        f"plan_values.{model.__tablename__}.{column}.{round_.id}.{audience}",
+        lambda: _sum_plans(model, column, round_, audience),
+    )[key]
 
 
-def _sum_plans(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
-    totals: dict[int, int] = {}
+def _sum_plans(model, column: str, round_: SurveyRound, audience: str | None) -> dict[str, dict[int, int]]:
+    """The three sums of `_unit_values()` in one pass over the round's plans."""
+    areas: dict[int, int] = {}
+    opds: dict[int, int] = {}
+    parents: dict[int, int] = {}
     for row in _plan_rows(model, round_):
         value = getattr(row, column)
         if value is None or (audience and row.audience != audience):
             continue
-        if key == "area":
-            unit = row.area_id
-        elif key == "opd":
-            unit = row.opd_id
-        else:
-            unit = row.parent_id if row.level == "kelurahan" else None
-        if unit is not None:
-            totals[unit] = totals.get(unit, 0) + value
-    return totals
+        if row.area_id is not None:
+            areas[row.area_id] = areas.get(row.area_id, 0) + value
+            if row.level == "kelurahan" and row.parent_id is not None:
+                parents[row.parent_id] = parents.get(row.parent_id, 0) + value
+        if row.opd_id is not None:
+            opds[row.opd_id] = opds.get(row.opd_id, 0) + value
+    return {"area": areas, "opd": opds, "parent": parents}
 
 
 def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, level: str, parent: Area | None):
@@ -271,9 +266,28 @@ def _sparks(
 ) -> dict:
     """Each unit's count per day of the range (per bucket of days for long ranges), in one grouped query."""
     size = math.ceil(period.days / SPARK_POINTS)
-    found = level_buckets(get_source(source_key), level, period.start, period.end, size, audience, parent_id)
+    by_audience = per_request(
+        f"sparks.{source_key}.{level}.{period.start}.{period.end}.{parent_id}",
+        lambda: level_buckets(get_source(source_key), level, period.start, period.end, size, parent_id),
+    )
     points = range(math.ceil(period.days / size))
-    return {unit: [found.get(unit.id, {}).get(n, 0) for n in points] for unit in units}
+    found = {unit: [buckets.get(n, 0) for n in points] for unit, buckets in _bucket_audiences(by_audience, audience)}
+    empty = [0] * len(points)
+    return {unit: found.get(unit.id, empty) for unit in units}
+
+
+def _bucket_audiences(by_audience: dict[int, dict[str, dict[int, int]]], audience: str | None):
+    """(unit_id, {bucket: count}) for one audience, or (None) summed over every audience."""
+    for unit_id, values in by_audience.items():
+        if audience:
+            if audience in values:
+                yield unit_id, values[audience]
+            continue
+        total: dict[int, int] = {}
+        for buckets in values.values():
+            for n, count in buckets.items():
+                total[n] = total.get(n, 0) + count
+        yield unit_id, total
 
 
 def area_rows(
@@ -307,7 +321,8 @@ def area_rows(
 
 def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> list[Figures]:
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
-    units = list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
+    query = select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)
+    units = per_request("participation.active_opds", lambda: list(db.session.scalars(query)))
     sums = _level_sums(source_key, "opd", period, audience)
     targets, baselines, population = {}, {}, {}
     planned = source_key == DEFAULT_SOURCE  # targets and baselines are respondent counts
@@ -330,7 +345,7 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) ->
 
 def city_area() -> Area | None:
     """The kota area (Kota Bandar Lampung)."""
-    return db.session.scalar(select(Area).where(Area.level == "kota"))
+    return per_request("participation.city_area", lambda: db.session.scalar(select(Area).where(Area.level == "kota")))
 
 
 def city_figures(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> tuple[Figures, bool]:
@@ -379,7 +394,12 @@ def with_moving_average(
 
 
 def _drives_between(start: date, end: date) -> list[Drive]:
-    """Drives (not cancelled) that touch any WIB day from start to end."""
+    """Drives (not cancelled) that touch any WIB day from start to end (read once per request: the
+    dashboard marks them on its chart and ranks them)."""
+    return per_request(f"participation.drives_between.{start}.{end}", lambda: _read_drives_between(start, end))
+
+
+def _read_drives_between(start: date, end: date) -> list[Drive]:
     return list(
         db.session.scalars(
             select(Drive)

@@ -1,7 +1,7 @@
 """Daily series per unit per WIB day, from pluggable sources: reported respondent counts and our scans.
 
 Every source offers its rows for one dashboard level as a SQL subquery (`level_rows()`: unit_id,
-day, n), so the dashboard and the uplift aggregate any of them in SQL the same way, plus the few
+audience, day, n), so the dashboard and the uplift aggregate any of them in SQL the same way, plus the few
 rows not in the tables yet (`live()`: our scans since the last rollup), added in Python. Levels: the
 whole city ("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its kelurahan's), "kelurahan"
 and "opd".
@@ -20,6 +20,7 @@ from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.participation.days import wib_day
 from outreach.participation.models import RespondentCount
+from outreach.request_cache import per_request
 
 Unit = Area | Opd
 Series = dict[Unit, dict[date, int]]
@@ -35,7 +36,8 @@ class SeriesSource(Protocol):
     def level_rows(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> Subquery:
-        """Rows with columns unit_id, day, n of one level for WIB days start..end (sum them per unit and day).
+        """Rows with columns unit_id, audience, day, n of one level for WIB days start..end (sum them per
+        unit and day).
 
         `parent_id` keeps only the kelurahan of that kecamatan.
         """
@@ -43,7 +45,13 @@ class SeriesSource(Protocol):
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> list[tuple[int, date, int]]:
-        """(unit_id, day, n) not in `level_rows()` yet, to add in Python (our scans since the last rollup)."""
+        """(unit_id, audience, day, n) not in `level_rows()` yet, to add in Python (our scans since the last
+        rollup)."""
+
+    def window_sums(
+        self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """{unit_id: {audience: [sum over each (first, last) WIB-day window]}} of one level, live rows included."""
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Counts per unit per WIB day in start..end (days without a row are absent, meaning zero)."""
@@ -80,7 +88,7 @@ def level_daily(
     found: dict[int, dict[date, int]] = {}
     for unit_id, day, count in db.session.execute(query):
         found.setdefault(unit_id, {})[day] = int(count)
-    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
+    for unit_id, _audience, day, count in source.live(level, start, end, audience, parent_id):
         if wanted is None or unit_id in wanted:
             days = found.setdefault(unit_id, {})
             days[day] = days.get(day, 0) + count
@@ -94,24 +102,46 @@ def days_since(column, first: date):
     return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
+def window_case_sums(day, value, windows: Sequence[tuple[date, date]]) -> list:
+    """SQL: the sum of `value` over the rows whose `day` lies in each (first, last) window."""
+    return [func.coalesce(func.sum(case((day.between(first, last), value), else_=0)), 0) for first, last in windows]
+
+
+def level_window_sums(
+    source: "SeriesSource", level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
+) -> dict[int, dict[str, list[int]]]:
+    """`SeriesSource.window_sums()` from `level_rows()` and `live()`, every audience in one query."""
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    rows = source.level_rows(level, first, last, None, parent_id)
+    query = select(rows.c.unit_id, rows.c.audience, *window_case_sums(rows.c.day, rows.c.n, windows)).group_by(
+        rows.c.unit_id, rows.c.audience
+    )
+    sums: dict[int, dict[str, list[int]]] = {}
+    for unit_id, audience, *values in db.session.execute(query):
+        sums.setdefault(unit_id, {})[audience] = [int(v) for v in values]
+    for unit_id, audience, day, count in source.live(level, first, last, None, parent_id):
+        unit = sums.setdefault(unit_id, {}).setdefault(audience, [0] * len(windows))
+        for n, (begin, end) in enumerate(windows):
+            if begin <= day <= end:
+                unit[n] += count
+    return sums
+
+
 def level_buckets(
-    source: "SeriesSource",
-    level: str,
-    start: date,
-    end: date,
-    size: int,
-    audience: str | None = None,
-    parent_id: int | None = None,
-) -> dict[int, dict[int, int]]:
-    """Per unit id: counts per bucket of `size` days from `start` (bucket 0 = start .. start+size-1)."""
-    rows = source.level_rows(level, start, end, audience, parent_id)
+    source: "SeriesSource", level: str, start: date, end: date, size: int, parent_id: int | None = None
+) -> dict[int, dict[str, dict[int, int]]]:
+    """Per unit id and audience: counts per bucket of `size` days from `start` (bucket 0 = start ..
+    start+size-1), every audience in one grouped query."""
+    rows = source.level_rows(level, start, end, None, parent_id)
     bucket = days_since(rows.c.day, start) // size
-    query = select(rows.c.unit_id, bucket, func.sum(rows.c.n)).group_by(rows.c.unit_id, bucket)
-    found: dict[int, dict[int, int]] = {}
-    for unit_id, index, count in db.session.execute(query):
-        found.setdefault(unit_id, {})[int(index)] = int(count)
-    for unit_id, day, count in source.live(level, start, end, audience, parent_id):
-        buckets = found.setdefault(unit_id, {})
+    query = select(rows.c.unit_id, rows.c.audience, bucket, func.sum(rows.c.n)).group_by(
+        rows.c.unit_id, rows.c.audience, bucket
+    )
+    found: dict[int, dict[str, dict[int, int]]] = {}
+    for unit_id, audience, index, count in db.session.execute(query):
+        found.setdefault(unit_id, {}).setdefault(audience, {})[int(index)] = int(count)
+    for unit_id, audience, day, count in source.live(level, start, end, None, parent_id):
+        buckets = found.setdefault(unit_id, {}).setdefault(audience, {})
         index = (day - start).days // size
         buckets[index] = buckets.get(index, 0) + count
     return found
@@ -136,7 +166,16 @@ def daily_by_unit(
 def city_reported_audiences() -> set[str]:
     """Audiences for which KPK's city total is reported (counts recorded on the kota area)."""
     city = select(Area.id).where(Area.level == "kota").scalar_subquery()
-    return set(db.session.scalars(select(RespondentCount.audience).where(RespondentCount.area_id == city).distinct()))
+    query = select(RespondentCount.audience).where(RespondentCount.area_id == city).distinct()
+    return set(per_request("participation.city_reported_audiences", lambda: db.session.scalars(query).all()))
+
+
+def _area_tree() -> dict[int, tuple[str, int | None]]:
+    """{area id: (level, parent id)} of the city, its kecamatan and kelurahan, read once per request."""
+    query = select(Area.id, Area.level, Area.parent_id).where(Area.level.in_(("kota", "kecamatan", "kelurahan")))
+    return per_request(
+        "participation.area_tree", lambda: {id_: (level, parent) for id_, level, parent in db.session.execute(query)}
+    )
 
 
 class RespondentSeries:
@@ -155,7 +194,9 @@ class RespondentSeries:
         The city: KPK's reported city total where there is one for the audience, else every unit's count.
         """
         count = RespondentCount
-        query = select(count.day.label("day"), count.daily.label("n")).where(count.day.between(start, end))
+        query = select(count.audience.label("audience"), count.day.label("day"), count.daily.label("n")).where(
+            count.day.between(start, end)
+        )
         if audience:
             query = query.where(count.audience == audience)
         if level == "kota":
@@ -188,9 +229,51 @@ class RespondentSeries:
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> list[tuple[int, date, int]]:
+    ) -> list[tuple[int, str, date, int]]:
         """Reported counts are all in the table."""
         return []
+
+    def window_sums(
+        self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """Every level from one query per request that sums the windows per reported unit and audience
+        (a few hundred rows), rolled up to the level in Python: no join per counted row."""
+        per_unit = per_request(f"respondents.window_sums.{tuple(windows)}", lambda: self._unit_sums(windows))
+        areas = _area_tree()
+        city = next((area_id for area_id, (lvl, _p) in areas.items() if lvl == "kota"), None)
+        reported = city_reported_audiences() if level == "kota" else set()
+        sums: dict[int, dict[str, list[int]]] = {}
+        for area_id, opd_id, audience, values in per_unit:
+            if level == "opd":
+                unit = opd_id
+            elif level == "kota":
+                unit = CITY_UNIT if audience not in reported or area_id == city else None
+            else:
+                area_level, parent = areas.get(area_id, (None, None))
+                if level == "kecamatan":
+                    unit = parent if area_level == "kelurahan" else area_id if area_level == "kecamatan" else None
+                else:
+                    unit = area_id if area_level == "kelurahan" and parent_id in (None, parent) else None
+            if unit is None:
+                continue
+            total = sums.setdefault(unit, {}).setdefault(audience, [0] * len(windows))
+            for n, value in enumerate(values):
+                total[n] += value
+        return sums
+
+    @staticmethod
+    def _unit_sums(windows: Sequence[tuple[date, date]]) -> list[tuple[int | None, int | None, str, list[int]]]:
+        count = RespondentCount
+        first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+        query = (
+            select(count.area_id, count.opd_id, count.audience, *window_case_sums(count.day, count.daily, windows))
+            .where(count.day.between(first, last))
+            .group_by(count.area_id, count.opd_id, count.audience)
+        )
+        return [
+            (area_id, opd_id, audience, [int(v) for v in values])
+            for area_id, opd_id, audience, *values in db.session.execute(query)
+        ]
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Kelurahan: their own rows; kecamatan: own rows plus their kelurahan's; OPDs: their rows."""
@@ -227,7 +310,7 @@ class ScanSeries:
 
         rows = level_scan_rows(level, start, end, audience, parent_id)
         value = rows.c.unique_visitors if self.unique else rows.c.human_scans
-        return select(rows.c.unit_id, rows.c.day, value.label("n")).subquery("scan_rows")
+        return select(rows.c.unit_id, rows.c.audience, rows.c.day, value.label("n")).subquery("scan_rows")
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
@@ -235,8 +318,14 @@ class ScanSeries:
         """Scans since the last rollup (the live tail), read once per request."""
         from outreach.links.rollups import live_level_rows
 
-        pick = 3 if self.unique else 2
-        return [(row[0], row[1], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
+        pick = 4 if self.unique else 3
+        return [(row[0], row[1], row[2], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
+
+    def window_sums(
+        self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """Window sums from the per-level rollup and the live tail."""
+        return level_window_sums(self, level, windows, parent_id)
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan, RW and RT."""
