@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
 from outreach.promoters.services import format_phone
+from outreach.request_cache import per_request
 
 PROMOTER_ROLE_LABELS = {"pamong": _l("Pamong"), "linmas": _l("Linmas"), "rt": _l("RT head")}
 USER_ROLE_LABELS = {
@@ -48,7 +49,7 @@ def number(value) -> str:
     """A number in the current locale (1.234 in Indonesian). Whole numbers take a fast path: the
     dashboards format a few hundred per page and Babel's pattern formatting costs ~20 µs each."""
     if isinstance(value, int) and not isinstance(value, bool):
-        group, minus = _integer_symbols(str(get_locale()))
+        group, minus = per_request("templating.integer_symbols", lambda: _integer_symbols(str(get_locale())))
         text = f"{abs(value):,}".replace(",", group)
         return minus + text if value < 0 else text
     return format_number(value)

@@ -3,6 +3,8 @@
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from outreach.request_cache import per_request
+
 MISSING = Markup('<span class="muted">–</span>')
 
 
@@ -15,8 +17,13 @@ def pct(value: float | None, signed: bool = False) -> Markup:
 
 def on_track_badge(value: bool | None) -> Markup:
     """Whether the forecast reaches the target, as a badge ("no target" when there is none)."""
-    if value is None:
-        return Markup('<span class="muted">{}</span>').format(_("no target"))
-    if value:
-        return Markup('<span class="badge ok">{}</span>').format(_("on track"))
-    return Markup('<span class="badge behind">{}</span>').format(_("behind"))
+    return per_request("participation.on_track_badges", _badges)[value]
+
+
+def _badges() -> dict[bool | None, Markup]:
+    """The three badges in the request's language (translated once per request, not once per row)."""
+    return {
+        None: Markup('<span class="muted">{}</span>').format(_("no target")),
+        True: Markup('<span class="badge ok">{}</span>').format(_("on track")),
+        False: Markup('<span class="badge behind">{}</span>').format(_("behind")),
+    }

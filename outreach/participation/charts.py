@@ -4,8 +4,10 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
+
+from outreach.request_cache import per_request
 
 WIDTH, HEIGHT = 800, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 30
@@ -38,6 +40,13 @@ def sparkline(values: Sequence[float], label: str = "") -> Markup:
         f'stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/>'
         f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="currentColor"/></svg>'
     )
+
+
+def unit_sparkline(values: Sequence[float], unit: str) -> Markup:
+    """A unit's sparkline, labelled for screen readers (built here: a Jinja `_()` inside a table's
+    loop copies the template context on every call)."""
+    label = per_request("participation.spark_label", lambda: gettext("Daily figures of %(unit)s"))
+    return sparkline(values, label % {"unit": unit})
 
 
 def time_series(

@@ -56,7 +56,7 @@ from outreach.participation.services import (
 )
 
 bp = Blueprint("participation", __name__)
-bp.add_app_template_global(charts.sparkline, "sparkline")
+bp.add_app_template_global(charts.unit_sparkline, "unit_sparkline")
 bp.add_app_template_global(cells.pct, "pct")
 bp.add_app_template_global(cells.on_track_badge, "on_track_badge")
 bp.add_app_template_global(charts.time_series, "time_series")
