@@ -53,7 +53,11 @@ def make_app(url: str):
         WTF_CSRF_ENABLED = False
         RATELIMIT_ENABLED = False
 
-    return create_app(BenchConfig)
+    app = create_app(BenchConfig)
+    from outreach.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # as gunicorn's post_worker_init does in each worker (gunicorn.conf.py)
+    return app
 
 
 def _links(total: int) -> int:
