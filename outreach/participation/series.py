@@ -280,11 +280,12 @@ class RespondentSeries:
         return daily_by_unit(self, units, start, end, audience)
 
     def span(self, audience: str | None = None) -> tuple[date, date] | None:
-        """First and last day any count was recorded for."""
-        query = select(func.min(RespondentCount.day), func.max(RespondentCount.day))
-        if audience:
-            query = query.where(RespondentCount.audience == audience)
-        first, last = db.session.execute(query).one()
+        """First and last day any count was recorded for (each an index seek: asked in one aggregate,
+        SQLite would scan every count)."""
+        where = [RespondentCount.audience == audience] if audience else []
+        first = select(func.min(RespondentCount.day)).where(*where).scalar_subquery()
+        last = select(func.max(RespondentCount.day)).where(*where).scalar_subquery()
+        first, last = db.session.execute(select(first, last)).one()
         return (first, last) if first else None
 
 
