@@ -12,7 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
 from outreach.areas.models import Area, Opd
@@ -134,12 +134,23 @@ def level_buckets(
     start+size-1), every audience in one grouped query."""
     rows = source.level_rows(level, start, end, None, parent_id)
     bucket = days_since(rows.c.day, start) // size
-    query = select(rows.c.unit_id, rows.c.audience, bucket, func.sum(rows.c.n)).group_by(
-        rows.c.unit_id, rows.c.audience, bucket
+    per_bucket = (
+        select(rows.c.unit_id, rows.c.audience, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
+        .group_by(rows.c.unit_id, rows.c.audience, bucket)
+        .subquery("per_bucket")
+    )
+    # One row per unit and audience, its buckets packed as "bucket:count,...": a table's sparklines
+    # are thousands of (unit, bucket) pairs, and a result row costs more than splitting a string.
+    pair = cast(per_bucket.c.bucket, String) + ":" + cast(per_bucket.c.n, String)
+    query = select(per_bucket.c.unit_id, per_bucket.c.audience, func.aggregate_strings(pair, ",")).group_by(
+        per_bucket.c.unit_id, per_bucket.c.audience
     )
     found: dict[int, dict[str, dict[int, int]]] = {}
-    for unit_id, audience, index, count in db.session.execute(query):
-        found.setdefault(unit_id, {}).setdefault(audience, {})[int(index)] = int(count)
+    for unit_id, audience, packed in db.session.execute(query):
+        buckets = found.setdefault(unit_id, {}).setdefault(audience, {})
+        for item in packed.split(","):
+            index, count = item.split(":")
+            buckets[int(index)] = int(count)
     for unit_id, audience, day, count in source.live(level, start, end, None, parent_id):
         buckets = found.setdefault(unit_id, {}).setdefault(audience, {})
         index = (day - start).days // size
