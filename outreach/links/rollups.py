@@ -14,7 +14,7 @@ cut, so already in the rollup's unique visitors) is not counted again.
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.areas.models import Area
+from outreach.drives.timezone import wib_day_start
 from outreach.extensions import db
 from outreach.links.models import (
     CITY_UNIT,
@@ -52,7 +53,7 @@ from outreach.links.models import (
     ScanRollupMark,
     SurveyTarget,
 )
-from outreach.links.scanning import WIB, wib_day
+from outreach.links.scanning import wib_day
 from outreach.models import utcnow
 from outreach.request_cache import per_request
 
@@ -68,11 +69,6 @@ def wib_day_expr(column) -> ColumnElement:
     if db.engine.dialect.name == "postgresql":
         return func.date(func.timezone("Asia/Jakarta", column))
     return type_coerce(func.date(column, "+7 hours"), Date)
-
-
-def wib_day_start(day: date) -> datetime:
-    """The UTC moment a WIB day begins."""
-    return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
 
 def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None):
