@@ -55,8 +55,9 @@ def main() -> None:
 
             load_official_areas()
             load_opds()
-            kelurahan = sorted(db.session.scalars(db.select(Area).where(Area.level == "kelurahan")),
-                               key=lambda a: a.code)
+            kelurahan = sorted(
+                db.session.scalars(db.select(Area).where(Area.level == "kelurahan")), key=lambda a: a.code
+            )
             _seed_subunits(random.Random(1), kelurahan, {a.code: a for a in db.session.scalars(db.select(Area))})
             actor = User(email="bench@example.id", password_hash="x", role="coordinator")
             db.session.add(actor)
@@ -91,8 +92,10 @@ def main() -> None:
     print(f"  result: {counts}; unchanged on re-check: {len(again.unchanged)}")
     confirm = timings["confirm (check + write + commit)"]
     verdict = "OK" if confirm < TARGET_SECONDS else "TOO SLOW"
-    print(f"  confirm took {confirm:.2f} s against a target of {TARGET_SECONDS:.0f} s "
-          f"({confirm / TARGET_SECONDS:.0%} of target): {verdict}")
+    print(
+        f"  confirm took {confirm:.2f} s against a target of {TARGET_SECONDS:.0f} s "
+        f"({confirm / TARGET_SECONDS:.0%} of target): {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -128,6 +128,8 @@ def make_area_tree(kecamatan: int = 1, kelurahan: int = 2, rw: int = 1, rt: int 
     db.session.add_all(made.values())
     db.session.flush()
     return made
+
+
 class SurveyTargetFactory(BaseFactory):
     """The eksternal SPI survey on an allowlisted host."""
 

@@ -108,8 +108,12 @@ def test_oversized_form_field_gets_413_not_500(app, client):
 def test_api_paths_get_problem_json_errors(client):
     response = client.get("/api/tidak-ada")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
-    assert response.json == {"type": "about:blank", "title": "Not Found", "status": 404,
-                             "detail": "Halaman tidak ditemukan."}
+    assert response.json == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Halaman tidak ditemukan.",
+    }
 
 
 def test_missing_csrf_token_gets_a_clear_message(csrf_client):

@@ -132,8 +132,11 @@ def authenticate() -> None:
         return None
     user = user_for_token(bearer_token() or "")
     if user is None:
-        return problem(401, "Send a valid API token: Authorization: Bearer <token>.",
-                       headers={"WWW-Authenticate": 'Bearer realm="outreach"'})
+        return problem(
+            401,
+            "Send a valid API token: Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="outreach"'},
+        )
     if db.session.dirty:
         db.session.commit()  # the token's last use; nothing else is pending this early
     g._login_user = user
@@ -146,9 +149,11 @@ class Input(ma.Schema):
     @ma.validates_schema
     def no_nul(self, data, **_kwargs):
         """Name each text field holding a NUL character."""
-        bad = {name: ["must not contain NUL characters"] for name, value in data.items()
-               if any("\x00" in text for text in (value if isinstance(value, list) else [value])
-                      if isinstance(text, str))}
+        bad = {
+            name: ["must not contain NUL characters"]
+            for name, value in data.items()
+            if any("\x00" in text for text in (value if isinstance(value, list) else [value]) if isinstance(text, str))
+        }
         if bad:
             raise ma.ValidationError(bad)
 
@@ -157,9 +162,7 @@ class PageArgs(Input):
     """Page number and size (at most MAX_PAGE_SIZE); items are always ordered by id."""
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
-    page_size = ma.fields.Integer(
-        load_default=DEFAULT_PAGE_SIZE, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE)
-    )
+    page_size = ma.fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -178,8 +181,7 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 def paginate(stmt, args: dict, model) -> dict:
     """One page of a select, ordered by the model's id so pages are stable."""
     stmt = stmt.order_by(None).order_by(model.id)
-    page = db.paginate(stmt, page=args["page"], per_page=args["page_size"], max_per_page=MAX_PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(stmt, page=args["page"], per_page=args["page_size"], max_per_page=MAX_PAGE_SIZE, error_out=False)
     return {"items": page.items, "page": page.page, "page_size": page.per_page, "total": page.total}
 
 
@@ -210,10 +212,13 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "Outreach SPI Kota Bandar Lampung")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearer": []}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     api = Api(app)
     app.extensions["outreach_api"] = api
     for blp in resources.blueprints():

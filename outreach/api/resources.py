@@ -215,8 +215,10 @@ def create_survey_target(data):
 
 
 def _link_out(link: Link) -> dict:
-    return {**{key: getattr(link, key) for key in s.LinkSchema().fields if key != "short_url"},
-            "short_url": links.short_url(link.code)}
+    return {
+        **{key: getattr(link, key) for key in s.LinkSchema().fields if key != "short_url"},
+        "short_url": links.short_url(link.code),
+    }
 
 
 def _visible_links(args: dict):
@@ -270,8 +272,9 @@ def bulk_links(data):
     target = _get(SurveyTarget, data["target_id"], "target_id")
     scope = _get(Area, data["area_id"], "area_id") if data["area_id"] else _get(Opd, data["opd_id"], "opd_id")
     try:
-        result = links.bulk_create_links(target, scope, list(dict.fromkeys(data["channels"])), data["label"],
-                                         actor=current_user)
+        result = links.bulk_create_links(
+            target, scope, list(dict.fromkeys(data["channels"])), data["label"], actor=current_user
+        )
     except links.LinkError as error:
         db.session.rollback()
         unprocessable(error)
@@ -380,8 +383,9 @@ def create_count(data):
     if unit is None:
         abort(_field_problem("unit", f"unknown unit code {data['unit']!r}"))
     try:
-        result = record_count(data["day"], unit, data["audience"], data["kind"], data["count"], data["source"],
-                              current_user)
+        result = record_count(
+            data["day"], unit, data["audience"], data["kind"], data["count"], data["source"], current_user
+        )
     except CountError as error:
         db.session.rollback()
         unprocessable(error)
@@ -401,8 +405,10 @@ def import_counts_file(form, files):
         result = import_counts(upload.read(), current_user, form["source"].strip(), filename=upload.filename)
     except CsvError as error:
         db.session.rollback()
-        items = [{"location": "files", "field": _where(p.line, p.column), "messages": [str(p.message)]}
-                 for p in error.problems]
+        items = [
+            {"location": "files", "field": _where(p.line, p.column), "messages": [str(p.message)]}
+            for p in error.problems
+        ]
         abort(problem(422, str(error), items))
     db.session.commit()
     return result
@@ -420,7 +426,6 @@ def targets(args):
     return paginate(stmt, args, Target)
 
 
-
 @participation_bp.route("/participation/uplift", methods=["GET"])
 @roles_required(*STAFF_ROLES)
 @participation_bp.arguments(s.UpliftQuery, location="query")
@@ -432,9 +437,27 @@ def uplift(args):
     custom, unknown_custom = parse_unit_codes(args["compare"])
     for field, codes in (("units", unknown), ("compare", unknown_custom)):
         if codes:
-            abort(problem(422, f"{field}: unknown unit codes {', '.join(codes)}",
-                          [{"location": "query", "field": field, "messages": [f"unknown: {', '.join(codes)}"]}]))
-    report = uplift_report(treated, args["start"], args["end"], audience=args.get("audience"),
-                           mode=args["comparison"], custom=custom, round_=current_round())
-    return {"start": report.start, "end": report.end, "audience": report.audience, "areas": report.areas,
-            "opds": report.opds, "extra_total": report.extra_total}
+            abort(
+                problem(
+                    422,
+                    f"{field}: unknown unit codes {', '.join(codes)}",
+                    [{"location": "query", "field": field, "messages": [f"unknown: {', '.join(codes)}"]}],
+                )
+            )
+    report = uplift_report(
+        treated,
+        args["start"],
+        args["end"],
+        audience=args.get("audience"),
+        mode=args["comparison"],
+        custom=custom,
+        round_=current_round(),
+    )
+    return {
+        "start": report.start,
+        "end": report.end,
+        "audience": report.audience,
+        "areas": report.areas,
+        "opds": report.opds,
+        "extra_total": report.extra_total,
+    }

@@ -148,8 +148,11 @@ class BulkLinksIn(Input):
     target_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     area_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     opd_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
-                           validate=validate.Length(min=1, max=len(CHANNELS)))
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(CHANNELS)),
+    )
     label = fields.String(load_default="", validate=validate.Length(max=120))
 
     @ma.validates_schema
@@ -194,8 +197,11 @@ class SummaryQuery(Input):
 
 
 class SummaryRowSchema(TotalsSchema):
-    key = fields.Raw(allow_none=True, required=True,
-                     metadata={"description": "Id of the link/area/OPD/promoter, or the WIB day", "type": "string"})
+    key = fields.Raw(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Id of the link/area/OPD/promoter, or the WIB day", "type": "string"},
+    )
 
 
 class SummarySchema(ma.Schema):
@@ -252,8 +258,11 @@ class CountQuery(PageArgs):
 
 class CountIn(Input):
     day = fields.Date(required=True)
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=40),
-                         metadata={"description": "Area code (kota/kecamatan/kelurahan) or OPD code"})
+    unit = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Area code (kota/kecamatan/kelurahan) or OPD code"},
+    )
     audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
     kind = fields.String(load_default="cumulative", validate=validate.OneOf(COUNT_KINDS))
     count = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
@@ -304,14 +313,20 @@ class UpliftQuery(Input):
 
     start = fields.Date(required=True)
     end = fields.Date(required=True)
-    units = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)), required=True,
-                          validate=validate.Length(min=1, max=50),
-                          metadata={"description": "Kecamatan/kelurahan/OPD codes, comma-separated"})
+    units = DelimitedList(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Kecamatan/kelurahan/OPD codes, comma-separated"},
+    )
     audience = fields.String(validate=validate.OneOf(AUDIENCES))
     comparison = fields.String(load_default="kecamatan", validate=validate.OneOf(COMPARISON_MODES))
-    compare = DelimitedList(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
-                            validate=validate.Length(max=50),
-                            metadata={"description": "Comparison unit codes for comparison=custom"})
+    compare = DelimitedList(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Comparison unit codes for comparison=custom"},
+    )
 
     @ma.validates_schema
     def window(self, data, **_kwargs):

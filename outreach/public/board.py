@@ -136,4 +136,3 @@ class PageCache:
 
     def clear(self) -> None:
         self.pages.clear()
-

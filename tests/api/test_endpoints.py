@@ -53,8 +53,11 @@ def test_post_needs_no_csrf_token_with_a_bearer_token(app, client, as_role):
     _user, headers = as_role("admin")
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = client.post("/api/v1/survey-targets", headers=headers,
-                               json={"name": "SPI", "audience": "eksternal", "url": "https://spi.kpk.go.id/x"})
+        response = client.post(
+            "/api/v1/survey-targets",
+            headers=headers,
+            json={"name": "SPI", "audience": "eksternal", "url": "https://spi.kpk.go.id/x"},
+        )
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 201
@@ -108,8 +111,10 @@ def test_opds_list_and_detail(client, as_role):
     assert client.get(f"/api/v1/opds/{opd.id}", headers=headers).json["code"] == opd.code
 
 
-@pytest.mark.parametrize("path", ["/api/v1/areas", "/api/v1/opds", "/api/v1/promoters", "/api/v1/survey-targets",
-                                  "/api/v1/participation/targets"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/areas", "/api/v1/opds", "/api/v1/promoters", "/api/v1/survey-targets", "/api/v1/participation/targets"],
+)
 def test_promoter_gets_403_on_staff_lists(client, as_role, path):
     _user, headers = as_role("promoter")
     assert_problem(client.get(path, headers=headers), 403)
@@ -143,8 +148,11 @@ def test_editor_assigns_and_ends_an_assignment(client, as_role):
     promoter = factories.PromoterFactory()
     area = factories.AreaFactory()
     _user, headers = as_role("coordinator")
-    made = client.post(f"/api/v1/promoters/{promoter.id}/assignments", headers=headers,
-                       json={"area_id": area.id, "start_date": "2026-08-01"})
+    made = client.post(
+        f"/api/v1/promoters/{promoter.id}/assignments",
+        headers=headers,
+        json={"area_id": area.id, "start_date": "2026-08-01"},
+    )
     assert made.status_code == 201 and made.json["area"]["id"] == area.id and made.json["end_date"] is None
     history = client.get(f"/api/v1/promoters/{promoter.id}/assignments", headers=headers).json
     assert [a["id"] for a in history] == [made.json["id"]]
@@ -167,8 +175,9 @@ def test_leadership_cannot_assign(client, as_role):
 def test_assigning_to_an_unknown_area_names_the_field(client, as_role):
     promoter = factories.PromoterFactory()
     _user, headers = as_role("admin")
-    body = assert_problem(client.post(f"/api/v1/promoters/{promoter.id}/assignments", headers=headers,
-                                      json={"area_id": 987654}), 422)
+    body = assert_problem(
+        client.post(f"/api/v1/promoters/{promoter.id}/assignments", headers=headers, json={"area_id": 987654}), 422
+    )
     assert body["errors"][0]["field"] == "area_id"
 
 
@@ -181,8 +190,9 @@ def test_only_admin_creates_survey_targets_and_bad_hosts_are_refused(client, as_
     body = {"name": "SPI internal", "audience": "internal", "url": "https://spi.kpk.go.id/internal"}
     assert_problem(client.post("/api/v1/survey-targets", headers=coordinator, json=body), 403)
     assert client.post("/api/v1/survey-targets", headers=admin, json=body).status_code == 201
-    bad = assert_problem(client.post("/api/v1/survey-targets", headers=admin, json=body | {"url": "https://evil.example/"}),
-                         422)
+    bad = assert_problem(
+        client.post("/api/v1/survey-targets", headers=admin, json=body | {"url": "https://evil.example/"}), 422
+    )
     assert bad["errors"][0]["field"] == "url"
     listed = client.get("/api/v1/survey-targets", headers=coordinator).json
     assert [t["name"] for t in listed] == ["SPI internal"]
@@ -193,9 +203,17 @@ def test_editor_creates_and_deactivates_a_link(client, as_role):
     area = factories.AreaFactory()
     promoter = factories.PromoterFactory()
     _user, headers = as_role("coordinator")
-    made = client.post("/api/v1/links", headers=headers, json={
-        "target_id": target.id, "area_id": area.id, "channel": "whatsapp", "promoter_id": promoter.id,
-        "label": "Grup RT"})
+    made = client.post(
+        "/api/v1/links",
+        headers=headers,
+        json={
+            "target_id": target.id,
+            "area_id": area.id,
+            "channel": "whatsapp",
+            "promoter_id": promoter.id,
+            "label": "Grup RT",
+        },
+    )
     assert made.status_code == 201 and made.json["short_url"].endswith("/s/" + made.json["code"])
     gone = client.post(f"/api/v1/links/{made.json['id']}/deactivate", headers=headers)
     assert gone.status_code == 200 and gone.json["active"] is False
@@ -219,8 +237,16 @@ def test_bulk_creates_one_link_per_promoter_and_skips_existing(client, as_role):
 
 
 def _scan(link, when: datetime.datetime, source: str = "qr", bot: bool = False) -> None:
-    db.session.add(Scan(link_id=link.id, created_at=when, visitor_hash=f"v{when.timestamp()}{source}",
-                        device_class="mobile", is_bot=bot, source=source))
+    db.session.add(
+        Scan(
+            link_id=link.id,
+            created_at=when,
+            visitor_hash=f"v{when.timestamp()}{source}",
+            device_class="mobile",
+            is_bot=bot,
+            source=source,
+        )
+    )
 
 
 def test_promoter_lists_and_counts_only_their_own_links(client, as_role):
@@ -240,8 +266,17 @@ def test_promoter_lists_and_counts_only_their_own_links(client, as_role):
     stats = client.get(f"/api/v1/links/{mine.id}/stats?days=3", headers=headers).json
     assert stats["totals"]["scans"] == 1 and len(stats["days"]) == 3
     summary = client.get("/api/v1/scans/summary?by=promoter", headers=headers).json
-    assert summary["rows"] == [{"key": user.promoter_id, "scans": 1, "unique_visitors": 1, "bot_scans": 0,
-                                "qr_scans": 1, "direct_scans": 0, "human_scans": 1}]
+    assert summary["rows"] == [
+        {
+            "key": user.promoter_id,
+            "scans": 1,
+            "unique_visitors": 1,
+            "bot_scans": 0,
+            "qr_scans": 1,
+            "direct_scans": 0,
+            "human_scans": 1,
+        }
+    ]
 
 
 def test_scan_summary_groups_by_each_dimension_for_staff(client, as_role):
@@ -292,21 +327,33 @@ def test_drives_for_staff_and_only_own_drives_for_a_promoter(client, as_role):
 def test_editor_records_a_count_and_lists_it(client, as_role):
     tree = factories.make_area_tree(kecamatan=1, kelurahan=1, rw=0)
     _user, headers = as_role("coordinator")
-    made = client.post("/api/v1/participation/counts", headers=headers, json={
-        "day": "2026-09-01", "unit": "18.71.01", "audience": "eksternal", "count": 120})
+    made = client.post(
+        "/api/v1/participation/counts",
+        headers=headers,
+        json={"day": "2026-09-01", "unit": "18.71.01", "audience": "eksternal", "count": 120},
+    )
     assert made.status_code == 201 and made.json["added"] == 1
     listed = client.get("/api/v1/participation/counts", headers=headers).json["items"]
     assert listed[0]["unit"] == tree["18.71.01"].code and listed[0]["reported"] == 120
-    unknown = assert_problem(client.post("/api/v1/participation/counts", headers=headers, json={
-        "day": "2026-09-01", "unit": "nowhere", "audience": "eksternal", "count": 1}), 422)
+    unknown = assert_problem(
+        client.post(
+            "/api/v1/participation/counts",
+            headers=headers,
+            json={"day": "2026-09-01", "unit": "nowhere", "audience": "eksternal", "count": 1},
+        ),
+        422,
+    )
     assert unknown["errors"][0]["field"] == "unit"
 
 
 def test_leadership_cannot_record_counts(client, as_role):
     factories.make_area_tree(kecamatan=1, kelurahan=1, rw=0)
     _user, headers = as_role("leadership")
-    response = client.post("/api/v1/participation/counts", headers=headers, json={
-        "day": "2026-09-01", "unit": "18.71.01", "audience": "eksternal", "count": 5})
+    response = client.post(
+        "/api/v1/participation/counts",
+        headers=headers,
+        json={"day": "2026-09-01", "unit": "18.71.01", "audience": "eksternal", "count": 5},
+    )
     assert_problem(response, 403)
     assert db.session.scalar(select(RespondentCount.id)) is None
 
@@ -315,12 +362,19 @@ def test_count_csv_import_is_all_or_nothing_and_names_line_and_column(client, as
     factories.make_area_tree(kecamatan=1, kelurahan=1, rw=0)
     _user, headers = as_role("admin")
     good = b"date,unit,audience,count\n2026-09-01,18.71.01,eksternal,10\n2026-09-02,18.71.01,eksternal,15\n"
-    response = client.post("/api/v1/participation/counts/import", headers=headers,
-                           data={"file": (io.BytesIO(good), "counts.csv"), "source": "laporan"})
+    response = client.post(
+        "/api/v1/participation/counts/import",
+        headers=headers,
+        data={"file": (io.BytesIO(good), "counts.csv"), "source": "laporan"},
+    )
     assert response.status_code == 201 and response.json["added"] == 2
     bad = b"date,unit,audience,count\n2026-09-03,18.71.01,eksternal,20\n2026-09-04,18.71.01,eksternal,abc\n"
-    body = assert_problem(client.post("/api/v1/participation/counts/import", headers=headers,
-                                      data={"file": (io.BytesIO(bad), "counts.csv")}), 422)
+    body = assert_problem(
+        client.post(
+            "/api/v1/participation/counts/import", headers=headers, data={"file": (io.BytesIO(bad), "counts.csv")}
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "line 3, column count"
     assert len(db.session.scalars(select(RespondentCount)).all()) == 2
 

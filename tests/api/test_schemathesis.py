@@ -35,8 +35,9 @@ def staff_headers():
     return {"Authorization": f"Bearer {secret}"}
 
 
-SETTINGS = settings(max_examples=6, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=6, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 def test_api_conforms_to_its_spec(api_schema, staff_headers):

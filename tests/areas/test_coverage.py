@@ -19,8 +19,9 @@ def tree(db):
     AssignmentFactory(area=t["18.71.01.1002"], promoter=PromoterFactory(role="pamong"))
     AssignmentFactory(area=t["18.71.01.1001.001.001"], promoter=PromoterFactory(role="rt"))
     AssignmentFactory(area=t["18.71.01.1001.001.002"], promoter=PromoterFactory(role="rt", active=False))
-    AssignmentFactory(area=t["18.71.01.1002.001.001"], promoter=PromoterFactory(role="rt"),
-                      end_date=date.today() - timedelta(days=1))
+    AssignmentFactory(
+        area=t["18.71.01.1002.001.001"], promoter=PromoterFactory(role="rt"), end_date=date.today() - timedelta(days=1)
+    )
     PromoterFactory(role="linmas", name="Linmas Tanpa Wilayah")
     db.session.commit()
     return t
@@ -49,7 +50,7 @@ def test_unassigned_promoters_are_counted_by_role(db, tree):
 def test_coverage_page_filters_by_kelurahan(leadership_client, tree):
     kel = tree["18.71.01.1001"]
     html = leadership_client.get(f"/areas/coverage?kelurahan={kel.id}").get_data(as_text=True)
-    assert "RT tanpa ketua RT <small class=\"muted\">(2)</small>" in html
+    assert 'RT tanpa ketua RT <small class="muted">(2)</small>' in html
     assert "Linmas Tanpa Wilayah" in html
 
 
@@ -57,9 +58,13 @@ def test_coverage_exports_list_the_gaps(leadership_client, tree):
     kec = tree["18.71.01"]
     rts = leadership_client.get(f"/areas/coverage.csv?what=rts&kecamatan={kec.id}").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(rts.lstrip("\ufeff"))))
-    assert [r["rt_code"] for r in rows] == ["18.71.01.1001.001.002", "18.71.01.1001.001.003",
-                                           "18.71.01.1002.001.001", "18.71.01.1002.001.002",
-                                           "18.71.01.1002.001.003"]
+    assert [r["rt_code"] for r in rows] == [
+        "18.71.01.1001.001.002",
+        "18.71.01.1001.001.003",
+        "18.71.01.1002.001.001",
+        "18.71.01.1002.001.002",
+        "18.71.01.1002.001.003",
+    ]
     summary = leadership_client.get("/areas/coverage.csv").get_data(as_text=True)
     assert "18.71.02,Kecamatan Uji 2,kecamatan,2,2,2,6,6" in summary
     unassigned = leadership_client.get("/areas/coverage.csv?what=unassigned&role=linmas").get_data(as_text=True)

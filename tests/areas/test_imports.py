@@ -21,8 +21,7 @@ def tree(db):
 
 def upload(client, content: str | bytes, filename: str = "rwrt.csv"):
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return client.post("/areas/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post("/areas/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
 
 
 def confirm(client, preview_response):
@@ -38,10 +37,10 @@ def _areas(db):
 def test_preview_counts_rows_to_add_update_and_keep_then_confirm_writes_them(coordinator_client, db, tree):
     csv_text = (
         "kelurahan_code,rw,rt,name,active\n"
-        "18.71.01.1001,1,1,,1\n"              # unchanged
-        "18.71.01.1001,1,2,Gang Mawar,\n"     # name changes
-        "18.71.01.1001,1,3,,\n"               # new RT
-        "18.71.01.1002,4,1,,1\n"              # new RT below a new RW (RW created too)
+        "18.71.01.1001,1,1,,1\n"  # unchanged
+        "18.71.01.1001,1,2,Gang Mawar,\n"  # name changes
+        "18.71.01.1001,1,3,,\n"  # new RT
+        "18.71.01.1002,4,1,,1\n"  # new RT below a new RW (RW created too)
     )
     before = _areas(db)
     preview = upload(coordinator_client, csv_text)
@@ -72,14 +71,22 @@ def test_semicolons_and_bom_from_indonesian_excel_are_read(coordinator_client, d
 @pytest.mark.parametrize(
     ("csv_text", "line", "column", "message"),
     [
-        ("kelurahan_code,rw,rt\n18.71.01.1001,1,5\n18.71.99.9999,1,1\n", 3, "kelurahan_code",
-         "Kode kelurahan 18.71.99.9999 tidak dikenal"),
+        (
+            "kelurahan_code,rw,rt\n18.71.01.1001,1,5\n18.71.99.9999,1,1\n",
+            3,
+            "kelurahan_code",
+            "Kode kelurahan 18.71.99.9999 tidak dikenal",
+        ),
         ("kelurahan_code,rw,rt\n18.71.01,1,1\n", 2, "kelurahan_code", "Kode kelurahan 18.71.01 tidak dikenal"),
         ("kelurahan_code,rw,rt\n,1,1\n", 2, "kelurahan_code", "Nilai kosong"),
         ("kelurahan_code,rw,rt\n18.71.01.1001,,1\n", 2, "rw", "Nilai kosong"),
         ("kelurahan_code,rw,rt\n18.71.01.1001,1,abc\n", 2, "rt", "abc bukan angka 1 sampai 999"),
-        ("kelurahan_code,rw,rt\n18.71.01.1001,1,5\n18.71.01.1001,001,005\n", 3, "rt",
-         "Duplikat: baris 2 berisi unit yang sama"),
+        (
+            "kelurahan_code,rw,rt\n18.71.01.1001,1,5\n18.71.01.1001,001,005\n",
+            3,
+            "rt",
+            "Duplikat: baris 2 berisi unit yang sama",
+        ),
         ("kelurahan_code,rw,rt,active\n18.71.01.1001,1,5,mungkin\n", 2, "active", "mungkin bukan ya/tidak"),
         ("kelurahan_code,rw,rt\n18.71.01.1001,1,5,extra\n", 2, None, "lebih banyak sel"),
     ],
@@ -138,7 +145,7 @@ def test_export_round_trips_through_import_unchanged(coordinator_client, db, tre
 
 def test_export_neutralises_formula_cells(coordinator_client, db, tree):
     rt = tree["18.71.01.1001.001.001"]
-    rt.name = "=HYPERLINK(\"http://evil\")"
+    rt.name = '=HYPERLINK("http://evil")'
     db.session.commit()
     text = coordinator_client.get("/areas/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

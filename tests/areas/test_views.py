@@ -107,7 +107,10 @@ def test_opd_is_created_edited_and_deactivated(coordinator_client, db, tree):
     opd = db.session.get(Opd, opd.id)
     assert (opd.name, opd.area_id, opd.active) == ("Dinas Komunikasi dan Informatika", kec.id, False)
     assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [
-        "opd.create", "opd.update", "opd.update"]
+        "opd.create",
+        "opd.update",
+        "opd.update",
+    ]
     assert "<td>Dinas Komunikasi" not in coordinator_client.get("/areas/opds").get_data(as_text=True)
     assert "<td>Dinas Komunikasi" in coordinator_client.get("/areas/opds?active=0").get_data(as_text=True)
 

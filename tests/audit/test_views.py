@@ -9,8 +9,10 @@ from tests.factories import PromoterFactory
 def _make_events(client):
     promoter = PromoterFactory(name="Siti", phone="+6281234567890")
     db.session.commit()
-    client.post(f"/promoters/{promoter.id}/edit",
-                data={"name": "Siti Rahmawati", "role": "pamong", "phone": "081234567890", "opd_id": 0})
+    client.post(
+        f"/promoters/{promoter.id}/edit",
+        data={"name": "Siti Rahmawati", "role": "pamong", "phone": "081234567890", "opd_id": 0},
+    )
     client.post("/areas/opds/new", data={"code": "dinsos", "name": "Dinas Sosial", "kind": "dinas"})
     return promoter
 

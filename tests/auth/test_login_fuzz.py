@@ -56,9 +56,7 @@ def test_login_accepts_any_bytes_without_a_500(app, db, body):
     limiter.reset()
     app.config["WTF_CSRF_ENABLED"] = False
     try:
-        response = app.test_client().post(
-            "/auth/login", data=body, content_type="application/x-www-form-urlencoded"
-        )
+        response = app.test_client().post("/auth/login", data=body, content_type="application/x-www-form-urlencoded")
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
     assert response.status_code in (200, 401), response.status_code

@@ -24,8 +24,9 @@ def tree(db):
 
 def upload(client, content, filename="promotor.csv"):
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return client.post("/promoters/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/promoters/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def confirm(client, preview_response):
@@ -39,9 +40,7 @@ def counts(response):
 
 
 def _snapshot(db):
-    return [
-        db.session.scalar(select(func.count()).select_from(model)) for model in (Promoter, Assignment, AuditEvent)
-    ]
+    return [db.session.scalar(select(func.count()).select_from(model)) for model in (Promoter, Assignment, AuditEvent)]
 
 
 GOOD = (
@@ -63,8 +62,10 @@ def test_preview_then_confirm_imports_promoters_and_their_assignments(coordinato
     assert [a.area.code for a in siti.current_assignments()] == ["18.71.01.1001"]
     budi = db.session.scalar(select(Promoter).where(Promoter.phone == "+6281322223333"))
     assert budi.role == "rt" and len(budi.current_assignments()) == 2
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "promoter.create")) == 3
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "promoter.create"))
+        == 3
+    )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promoter.import"))
     assert event.user_id == coordinator_client.user.id and event.changes["added"] == 3
     assert event.changes["assignments_started"] == 3
@@ -111,8 +112,12 @@ HEADER = "name,role,phone,opd_code,area_codes\n"
     [
         ("Siti,pamong,0812-3456-7890,,18.71.09.9999\n", 2, "area_codes", "Kode wilayah 18.71.09.9999 tidak dikenal"),
         ("Siti,pamong,0812,,\n", 2, "phone", "0812 bukan nomor telepon Indonesia yang valid"),
-        ("Siti,pamong,0812-3456-7890,,\nBudi,rt,081234567890,,\n", 3, "phone",
-         "Duplikat: baris 2 berisi nomor telepon yang sama"),
+        (
+            "Siti,pamong,0812-3456-7890,,\nBudi,rt,081234567890,,\n",
+            3,
+            "phone",
+            "Duplikat: baris 2 berisi nomor telepon yang sama",
+        ),
         ("Siti,pamong,0812-3456-7890,,\nBudi,rt,,,\n", 3, "phone", "Nilai kosong"),
         (",pamong,0812-3456-7890,,\n", 2, "name", "Nilai kosong"),
         ("Siti,lurah,0812-3456-7890,,\n", 2, "role", "lurah bukan peran"),
@@ -120,8 +125,9 @@ HEADER = "name,role,phone,opd_code,area_codes\n"
         ("Siti,pamong,0812-3456-7890,,,extra\n", 2, None, "lebih banyak sel"),
     ],
 )
-def test_each_bad_row_is_reported_with_line_column_and_reason(coordinator_client, db, tree, rows, line, column,
-                                                              message):
+def test_each_bad_row_is_reported_with_line_column_and_reason(
+    coordinator_client, db, tree, rows, line, column, message
+):
     before = _snapshot(db)
     response = upload(coordinator_client, HEADER + rows)
     assert response.status_code == 422
@@ -193,7 +199,6 @@ def test_data_changed_after_the_preview_is_checked_again_at_confirm(coordinator_
     assert response.status_code == 422
     assert "sudah milik Orang Lain" in response.get_data(as_text=True)
     assert _snapshot(db) == before
-
 
 
 def test_deactivating_by_import_also_blocks_the_promoters_login(coordinator_client, client, db, tree):

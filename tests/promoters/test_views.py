@@ -101,8 +101,10 @@ def test_duplicate_phone_is_refused_with_a_link_to_the_existing_promoter(coordin
 def test_edit_records_before_and_after_of_changed_fields(coordinator_client, db):
     promoter = PromoterFactory(name="Siti", role="pamong", phone="+6281234567890")
     db.session.commit()
-    coordinator_client.post(f"/promoters/{promoter.id}/edit",
-                            data={"name": "Siti R.", "role": "pamong", "phone": "+62 812 3456 7890", "opd_id": 0})
+    coordinator_client.post(
+        f"/promoters/{promoter.id}/edit",
+        data={"name": "Siti R.", "role": "pamong", "phone": "+62 812 3456 7890", "opd_id": 0},
+    )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promoter.update"))
     assert event.changes == {"name": ["Siti", "Siti R."]}
 
@@ -111,8 +113,9 @@ def test_editing_keeps_own_phone_but_refuses_another_promoters(coordinator_clien
     PromoterFactory(phone="+6281111111111", name="Ani")
     promoter = PromoterFactory(phone="+6281234567890")
     db.session.commit()
-    response = coordinator_client.post(f"/promoters/{promoter.id}/edit",
-                                       data={"name": "X", "role": "rt", "phone": "081111111111", "opd_id": 0})
+    response = coordinator_client.post(
+        f"/promoters/{promoter.id}/edit", data={"name": "X", "role": "rt", "phone": "081111111111", "opd_id": 0}
+    )
     assert response.status_code == 400 and "sudah milik Ani" in response.get_data(as_text=True)
     assert db.session.get(Promoter, promoter.id).phone == "+6281234567890"
 
@@ -129,8 +132,9 @@ def test_assign_and_unassign_keep_the_history(coordinator_client, db, tree):
     promoter = PromoterFactory()
     db.session.commit()
     kel = tree["18.71.01.1001"]
-    response = coordinator_client.post(f"/promoters/{promoter.id}/assignments",
-                                       data={"area_code": kel.code, "start_date": "2026-07-01"})
+    response = coordinator_client.post(
+        f"/promoters/{promoter.id}/assignments", data={"area_code": kel.code, "start_date": "2026-07-01"}
+    )
     assert response.status_code == 302
     assignment = db.session.scalar(select(Assignment))
     assert (assignment.area_id, assignment.start_date, assignment.end_date) == (kel.id, date(2026, 7, 1), None)
@@ -148,7 +152,8 @@ def test_assigning_an_unknown_area_code_is_refused(coordinator_client, db, tree)
     coordinator_client.post(f"/promoters/{promoter.id}/assignments", data={"area_code": "18.71.99"})
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
     assert "Kode wilayah 18.71.99 tidak dikenal" in coordinator_client.get(f"/promoters/{promoter.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_set_opd(coordinator_client, db):
@@ -162,8 +167,10 @@ def test_bulk_assign_many_promoters_to_one_area(coordinator_client, db, tree):
     promoters = [PromoterFactory(role="linmas") for _ in range(3)]
     db.session.commit()
     kel = tree["18.71.02.1002"]
-    response = coordinator_client.post("/promoters/bulk-assign", data={
-        "promoter_ids": [p.id for p in promoters[:2]], "area_code": kel.code, "next": "/promoters/?role=linmas"})
+    response = coordinator_client.post(
+        "/promoters/bulk-assign",
+        data={"promoter_ids": [p.id for p in promoters[:2]], "area_code": kel.code, "next": "/promoters/?role=linmas"},
+    )
     assert response.headers["Location"] == "/promoters/?role=linmas"
     assigned = db.session.scalars(select(Assignment.promoter_id).where(Assignment.area_id == kel.id)).all()
     assert sorted(assigned) == sorted(p.id for p in promoters[:2])
@@ -191,8 +198,9 @@ def test_rt_heads_of_a_kelurahan_are_assigned_in_one_step(coordinator_client, db
 def test_promoter_is_given_a_login_that_sees_only_their_own_page(coordinator_client, client, db):
     promoter, other = PromoterFactory(name="Siti"), PromoterFactory(name="Budi")
     db.session.commit()
-    response = coordinator_client.post(f"/promoters/{promoter.id}/login",
-                                       data={"email": "siti@example.id", "password": "a-long-password"})
+    response = coordinator_client.post(
+        f"/promoters/{promoter.id}/login", data={"email": "siti@example.id", "password": "a-long-password"}
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "siti@example.id"))
     assert user.role == "promoter" and user.promoter_id == promoter.id
@@ -206,8 +214,9 @@ def test_promoter_is_given_a_login_that_sees_only_their_own_page(coordinator_cli
 def test_a_second_login_for_the_same_promoter_is_refused(coordinator_client, db):
     user = UserFactory(role="promoter")
     db.session.commit()
-    coordinator_client.post(f"/promoters/{user.promoter_id}/login",
-                            data={"email": "other@example.id", "password": "a-long-password"})
+    coordinator_client.post(
+        f"/promoters/{user.promoter_id}/login", data={"email": "other@example.id", "password": "a-long-password"}
+    )
     assert db.session.scalar(select(func.count()).select_from(User).where(User.promoter_id == user.promoter_id)) == 1
 
 
@@ -258,13 +267,12 @@ def test_leadership_reads_a_promoter_page_without_phone_or_forms(leadership_clie
     response = leadership_client.get(f"/promoters/{promoter.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Siti" in html
-    assert "0812-3456-7890" not in html and "<form method=\"post\" action=\"/promoters/" not in html
+    assert "0812-3456-7890" not in html and '<form method="post" action="/promoters/' not in html
 
 
 def test_promoter_sees_own_history_but_no_edit_controls(promoter_client, db, tree):
     own = promoter_client.user.promoter
-    AssignmentFactory(promoter=own, area=tree["18.71.01.1001"], start_date=date(2026, 7, 1),
-                      end_date=date(2026, 8, 1))
+    AssignmentFactory(promoter=own, area=tree["18.71.01.1001"], start_date=date(2026, 7, 1), end_date=date(2026, 8, 1))
     AssignmentFactory(promoter=own, area=tree["18.71.01.1002"], start_date=date(2026, 8, 1))
     db.session.commit()
     html = promoter_client.get(f"/promoters/{own.id}").get_data(as_text=True)
