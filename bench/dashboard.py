@@ -201,6 +201,23 @@ def pages(app) -> dict[str, str]:
     }
 
 
+def cpu_check(rounds: int = 20) -> tuple[float, float]:
+    """Fastest and slowest CPU time (ms) of one fixed pure-Python workload over `rounds` runs.
+
+    On a shared machine the same work can take much longer at one moment than the next; a p95 then
+    measures the machine as much as the code. Printed beside the pages so a reader can tell.
+    """
+    times = []
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for i in range(200_000):
+            total += i * i
+        times.append((time.process_time() - started) * 1000)
+        time.sleep(0.05)
+    return min(times), max(times)
+
+
 def time_pages(app, requests: int) -> list[tuple[str, float, float]]:
     from outreach.auth.models import COORDINATOR
     from outreach.demo import DEMO_LOGINS
@@ -243,8 +260,16 @@ def main() -> None:
         app = make_app(url)
         prepare(app, args)
         print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'p95/target':>11}")
+        fastest, slowest = cpu_check()
         for name, p50, p95 in time_pages(app, args.requests):
             print(f"  {name:<30} {p50:8.1f} {p95:8.1f} {p95 / TARGET_MS:10.2f}x")
+        after = cpu_check()
+        fastest, slowest = min(fastest, after[0]), max(slowest, after[1])
+        print(
+            f"  CPU check (same work, 40 runs around the pages): {fastest:.1f}-{slowest:.1f} ms, "
+            f"slowest/fastest {slowest / fastest:.2f}"
+            + ("; this machine's speed varies, and the p95 with it" if slowest / fastest > 1.3 else "")
+        )
         with app.app_context():
             from outreach.extensions import db
 
