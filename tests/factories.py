@@ -10,7 +10,7 @@ from outreach.auth.models import PROMOTER, User
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.models import Link, SurveyTarget
+from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.promoters.models import Assignment, Promoter
 
 DEFAULT_PASSWORD = "correct horse battery"
@@ -152,3 +152,15 @@ class LinkFactory(BaseFactory):
     area = factory.SubFactory(AreaFactory)
     channel = "flyer"
     label = ""
+
+
+class ScanFactory(BaseFactory):
+    """A human QR scan by a visitor of its own, now (give it a link_id)."""
+
+    class Meta:
+        model = Scan
+
+    visitor_hash = factory.Sequence(lambda n: f"visitor-{n}")
+    device_class = "mobile"
+    is_bot = False
+    source = "qr"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach.extensions import db
-from outreach.links.models import Link, Scan
+from outreach.links.models import Link
 from outreach.models import utcnow
 from outreach.participation.models import RespondentCount
 from outreach.promoters.models import Assignment
@@ -237,15 +237,8 @@ def test_bulk_creates_one_link_per_promoter_and_skips_existing(client, as_role):
 
 
 def _scan(link, when: datetime.datetime, source: str = "qr", bot: bool = False) -> None:
-    db.session.add(
-        Scan(
-            link_id=link.id,
-            created_at=when,
-            visitor_hash=f"v{when.timestamp()}{source}",
-            device_class="mobile",
-            is_bot=bot,
-            source=source,
-        )
+    factories.ScanFactory(
+        link_id=link.id, created_at=when, visitor_hash=f"v{when.timestamp()}{source}", is_bot=bot, source=source
     )
 
 

@@ -2,12 +2,11 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from outreach.links.models import Scan
 from outreach.links.rollups import refresh_scan_rollups
 from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
 from outreach.participation.rankings import own_daily, promoter_ranking
 from outreach.participation.series import get_source
-from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, SurveyTargetFactory
+from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, ScanFactory, SurveyTargetFactory
 
 SEP1 = date(2026, 9, 1)
 
@@ -21,18 +20,10 @@ def _scans(db, link, when: datetime, n: int, visitors: int | None = None, bots: 
     """n human scans by `visitors` distinct visitors (n by default) plus `bots` bot scans."""
     visitors = visitors or n
     rows = [
-        Scan(
-            link_id=link.id,
-            created_at=when,
-            visitor_hash=f"{link.id}-{i % visitors}",
-            device_class="mobile",
-            is_bot=False,
-            source="qr",
-        )
-        for i in range(n)
+        ScanFactory.build(link_id=link.id, created_at=when, visitor_hash=f"{link.id}-{i % visitors}") for i in range(n)
     ]
     rows += [
-        Scan(link_id=link.id, created_at=when, visitor_hash=f"bot{i}", device_class="other", is_bot=True, source="qr")
+        ScanFactory.build(link_id=link.id, created_at=when, visitor_hash=f"bot{i}", device_class="other", is_bot=True)
         for i in range(bots)
     ]
     db.session.add_all(rows)
