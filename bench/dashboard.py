@@ -184,7 +184,18 @@ def prepare(app, args) -> None:
         print(f"  live tail (newest {TAIL_MINUTES} minutes, not rolled up yet): {roll_up():,} scans")
 
 
-def pages(app) -> dict[str, str]:
+PAGE_PATHS = {
+    "dashboard (respondents)": "/participation/",
+    "dashboard (scans)": "/participation/?source=scans",
+    "dashboard (unique visitors)": "/participation/?source=visitors",
+    "kecamatan (scans)": "/participation/kecamatan/{kecamatan}?source=scans",
+    "dashboard (scans, 90 days)": "/participation/?source=scans&start={start}&end={end}",
+}
+PAGES = tuple(PAGE_PATHS)
+
+
+def page_url(app, name: str) -> str:
+    """The path of one of PAGES (the first kecamatan's drill-down; 90 days ending today)."""
     from sqlalchemy import select
 
     from outreach.areas.models import Area
@@ -192,13 +203,20 @@ def pages(app) -> dict[str, str]:
 
     with app.app_context():
         kecamatan = db.session.scalar(select(Area.code).where(Area.level == "kecamatan").order_by(Area.code))
-    return {
-        "dashboard (respondents)": "/participation/",
-        "dashboard (scans)": "/participation/?source=scans",
-        "dashboard (unique visitors)": "/participation/?source=visitors",
-        "kecamatan (scans)": f"/participation/kecamatan/{kecamatan}?source=scans",
-        "dashboard (scans, 90 days)": "/participation/?source=scans&start={start}&end={end}",
-    }
+    today = datetime.now(UTC).date()
+    return PAGE_PATHS[name].format(kecamatan=kecamatan, start=today - timedelta(days=89), end=today)
+
+
+def login(app):
+    """A test client signed in as the demo coordinator."""
+    from outreach.auth.models import COORDINATOR
+    from outreach.demo import DEMO_LOGINS
+
+    client = app.test_client()
+    email, password = DEMO_LOGINS[COORDINATOR]
+    response = client.post("/auth/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.status_code
+    return client
 
 
 def cpu_check(rounds: int = 20) -> tuple[float, float]:
@@ -219,17 +237,10 @@ def cpu_check(rounds: int = 20) -> tuple[float, float]:
 
 
 def time_pages(app, requests: int) -> list[tuple[str, float, float]]:
-    from outreach.auth.models import COORDINATOR
-    from outreach.demo import DEMO_LOGINS
-
-    client = app.test_client()
-    email, password = DEMO_LOGINS[COORDINATOR]
-    response = client.post("/auth/login", data={"email": email, "password": password})
-    assert response.status_code == 302, response.status_code
-    today = datetime.now(UTC).date()
+    client = login(app)
     results = []
-    for name, url in pages(app).items():
-        url = url.format(start=today - timedelta(days=89), end=today)
+    for name in PAGES:
+        url = page_url(app, name)
         for _ in range(3):
             assert client.get(url).status_code == 200, url
         times = []
