@@ -21,3 +21,22 @@ def test_numberformat_groups_thousands_with_a_dot_in_indonesian(app):
     with app.test_request_context():
         refresh()  # forget a language cached by an earlier test in this app context
         assert render_template_string("{{ 1234567 | numberformat }}") == "1.234.567"
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("value", [0.0, 0.04, 2.5, 821.66, 1234.75, -3.25, -1234.5, 1234567.0])
+def test_decimal_matches_babel_with_one_decimal(app, language, value):
+    with app.test_request_context():
+        session["lang"] = language
+        refresh()
+        shown = render_template_string("{{ value | decimal }}", value=value)
+        assert shown == format_decimal(value, format="#,##0.0", locale=language)
+        signed = render_template_string("{{ value | decimal(signed=True) }}", value=value)
+        assert signed == format_decimal(value, format="+#,##0.0;-#,##0.0", locale=language)
+
+
+def test_decimal_reads_as_indonesian_by_default(app):
+    with app.test_request_context():
+        refresh()
+        assert render_template_string("{{ 821.66 | decimal }} {{ 25 | decimal(signed=True) }}") == "821,7 +25,0"
+        assert render_template_string("{{ -1234.56 | decimal(digits=2) }}") == "-1.234,56"

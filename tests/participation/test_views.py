@@ -113,7 +113,14 @@ def test_uplift_page_gives_the_known_answer(leadership_client, tree, spi_round, 
     csv_text = leadership_client.get("/participation/uplift", query_string={**query, "format": "csv"}).get_data(
         as_text=True
     )
-    assert "25.0" in csv_text and "18.71.01.1001" in csv_text
+    assert "25.0" in csv_text and "18.71.01.1001" in csv_text  # CSV keeps a decimal point for spreadsheets
+
+
+def test_uplift_page_writes_decimals_the_indonesian_way(leadership_client, tree, spi_round, db):
+    _uplift_data(db, tree)
+    query = {"start": "2026-10-11", "end": "2026-10-20", "units": "18.71.01.1001", "comparison": "kecamatan"}
+    html = leadership_client.get("/participation/uplift", query_string=query).get_data(as_text=True)
+    assert "+25,0" in html and "+25.0" not in html
 
 
 def test_uplift_without_comparison_units_is_explained(leadership_client, tree, spi_round, db):
