@@ -353,7 +353,7 @@ def _read_tail() -> list[TailRow]:
 
 def live_level_rows(
     level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-) -> list[tuple[int, date, int, int]]:
+) -> list[tuple[int, str, date, int, int]]:
     """(unit_id, audience, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
     rows, _cut_day = live_tail()
     found = []

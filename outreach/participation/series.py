@@ -44,7 +44,7 @@ class SeriesSource(Protocol):
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> list[tuple[int, date, int]]:
+    ) -> list[tuple[int, str, date, int]]:
         """(unit_id, audience, day, n) not in `level_rows()` yet, to add in Python (our scans since the last
         rollup)."""
 
@@ -326,7 +326,7 @@ class ScanSeries:
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> list[tuple[int, date, int]]:
+    ) -> list[tuple[int, str, date, int]]:
         """Scans since the last rollup (the live tail), read once per request."""
         from outreach.links.rollups import live_level_rows
 
