@@ -182,31 +182,27 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
 
 def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
     """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with
-    data, for one audience or (None) all of them together."""
+    data, for one audience or (None) all of them together. Every audience of a level is read at once,
+    once per request: the dashboard shows both, and the all-audience figures are their sums."""
+    windows = _windows(period)
     by_audience = per_request(
-        f"level_sums.{source_key}.{level}.{_windows(period)}.{parent_id}",
-        lambda: _level_sums_by_audience(source_key, level, period, parent_id),
+        f"level_sums.{source_key}.{level}.{windows}.{parent_id}",
+        lambda: get_source(source_key).window_sums(level, windows, parent_id),
     )
-    return _pick_audience(by_audience, audience, lambda: [0] * len(_windows(period)))
+    return _pick_audience(by_audience, audience, len(windows))
 
 
-def _pick_audience(by_audience: dict[int, dict[str, list]], audience: str | None, empty) -> dict[int, list]:
-    """Per unit: the values of one audience, or (None) the sum over every audience."""
+def _pick_audience(by_audience: dict[int, dict[str, list[int]]], audience: str | None, size: int) -> dict:
+    """Per unit: the `size` values of one audience, or (None) their sums over every audience."""
     if audience:
         return {unit: values[audience] for unit, values in by_audience.items() if audience in values}
     picked = {}
     for unit, values in by_audience.items():
-        total = picked[unit] = empty()
+        total = picked[unit] = [0] * size
         for counts in values.values():
             for n, count in enumerate(counts):
                 total[n] += count
     return picked
-
-
-def _level_sums_by_audience(source_key: str, level: str, period: Period, parent_id: int | None):
-    """{unit_id: {audience: [window sums]}}: every audience of a level at once (the dashboard shows
-    both audiences, and the all-audience figures are their sums)."""
-    return get_source(source_key).window_sums(level, _windows(period), parent_id)
 
 
 def _plan_rows(model, round_: SurveyRound) -> list:
@@ -266,28 +262,19 @@ def _sparks(
 ) -> dict:
     """Each unit's count per day of the range (per bucket of days for long ranges), in one grouped query."""
     size = math.ceil(period.days / SPARK_POINTS)
-    by_audience = per_request(
-        f"sparks.{source_key}.{level}.{period.start}.{period.end}.{parent_id}",
-        lambda: level_buckets(get_source(source_key), level, period.start, period.end, size, parent_id),
-    )
-    points = range(math.ceil(period.days / size))
-    found = {unit: [buckets.get(n, 0) for n in points] for unit, buckets in _bucket_audiences(by_audience, audience)}
-    empty = [0] * len(points)
+    points = math.ceil(period.days / size)
+
+    def read() -> dict[int, dict[str, list[int]]]:
+        found = level_buckets(get_source(source_key), level, period.start, period.end, size, parent_id)
+        return {
+            unit: {aud: [buckets.get(n, 0) for n in range(points)] for aud, buckets in audiences.items()}
+            for unit, audiences in found.items()
+        }
+
+    by_audience = per_request(f"sparks.{source_key}.{level}.{period.start}.{period.end}.{parent_id}", read)
+    found = _pick_audience(by_audience, audience, points)
+    empty = [0] * points
     return {unit: found.get(unit.id, empty) for unit in units}
-
-
-def _bucket_audiences(by_audience: dict[int, dict[str, dict[int, int]]], audience: str | None):
-    """(unit_id, {bucket: count}) for one audience, or (None) summed over every audience."""
-    for unit_id, values in by_audience.items():
-        if audience:
-            if audience in values:
-                yield unit_id, values[audience]
-            continue
-        total: dict[int, int] = {}
-        for buckets in values.values():
-            for n, count in buckets.items():
-                total[n] = total.get(n, 0) + count
-        yield unit_id, total
 
 
 def area_rows(
