@@ -41,31 +41,30 @@ def datetime_wib(value: datetime | None) -> str:
 
 
 @lru_cache(maxsize=16)
-def _integer_symbols(locale: str) -> tuple[str, str]:
-    return get_group_symbol(locale), get_minus_sign_symbol(locale)
+def _symbols_of(locale: str) -> tuple[dict[int, str], str, str]:
+    separators = {ord(","): get_group_symbol(locale), ord("."): get_decimal_symbol(locale)}
+    return separators, get_minus_sign_symbol(locale), get_plus_sign_symbol(locale)
+
+
+def _symbols() -> tuple[dict[int, str], str, str]:
+    """The current locale's separators (for str.translate of Python's "," and "."), minus and plus signs."""
+    return per_request("templating.number_symbols", lambda: _symbols_of(str(get_locale())))
 
 
 def number(value) -> str:
     """A number in the current locale (1.234 in Indonesian). Whole numbers take a fast path: the
     dashboards format a few hundred per page and Babel's pattern formatting costs ~20 µs each."""
     if isinstance(value, int) and not isinstance(value, bool):
-        group, minus = per_request("templating.integer_symbols", lambda: _integer_symbols(str(get_locale())))
-        text = f"{abs(value):,}".replace(",", group)
+        separators, minus, _plus = _symbols()
+        text = f"{abs(value):,}".translate(separators)
         return minus + text if value < 0 else text
     return format_number(value)
 
 
-@lru_cache(maxsize=16)
-def _decimal_symbols(locale: str) -> tuple[dict[int, str], str, str]:
-    separators = {ord(","): get_group_symbol(locale), ord("."): get_decimal_symbol(locale)}
-    return separators, get_minus_sign_symbol(locale), get_plus_sign_symbol(locale)
-
-
 def decimal(value: float, digits: int = 1, signed: bool = False) -> str:
     """A number with `digits` decimals in the current locale (821,7 in Indonesian), with a plus sign
-    when `signed` and positive. Formatted by Python and given the locale's symbols: a table has
-    hundreds of these, and Babel's pattern formatting costs ~20 µs each."""
-    separators, minus, plus = per_request("templating.decimal_symbols", lambda: _decimal_symbols(str(get_locale())))
+    when `signed` and positive. Formatted by Python and given the locale's symbols, like `number`."""
+    separators, minus, plus = _symbols()
     text = f"{value:+,.{digits}f}"
     body = text[1:].translate(separators)
     if text[0] == "-":
