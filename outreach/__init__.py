@@ -67,6 +67,7 @@ def import_models() -> None:
     from outreach.imports import models as _imports  # noqa: F401
     from outreach.links import models as _links  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
+    from outreach.participation import totals as _totals  # noqa: F401  (keeps running totals on every flush)
     from outreach.promoters import models as _promoters  # noqa: F401
 
 

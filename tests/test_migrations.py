@@ -57,3 +57,33 @@ def test_downgrade_to_base_removes_every_table(scratch_url):
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_upgrade_fills_the_running_totals_of_counts_already_stored(scratch_url):
+    app = _app_on(scratch_url)
+    with app.app_context():
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO area (id, code, name, level, active, created_at)"
+                    " VALUES (1, '18.71', 'Kota', 'kota', true, '2026-09-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO respondent_count"
+                    " (day, area_id, audience, kind, reported, daily, source, created_at, updated_at)"
+                    " VALUES (:day, 1, 'eksternal', 'daily', :n, :n, 'KPK', '2026-09-01', '2026-09-01')"
+                ),
+                [{"day": "2026-09-01", "n": 4}, {"day": "2026-09-03", "n": 5}],
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT day, daily, total FROM respondent_total ORDER BY day")).all()
+        db.engine.dispose()
+    assert [(str(day), daily, total) for day, daily, total in rows] == [
+        ("2026-09-01", 4, 4),
+        ("2026-09-02", 0, 4),
+        ("2026-09-03", 5, 9),
+    ]

@@ -159,3 +159,31 @@ class RespondentCount(UnitMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<RespondentCount {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.daily}>"
+
+
+class RespondentTotal(db.Model):
+    """Running totals of the respondent counts of one unit and audience (every source), per WIB day.
+
+    Dense (see `outreach.running_totals`): a row for every day from the unit's first count to the
+    last day any unit has a count, so the dashboard sums any window with two lookups per unit
+    instead of reading every count. Kept by `participation.totals` whenever counts are written.
+    """
+
+    __tablename__ = "respondent_total"
+    __table_args__ = (
+        CheckConstraint(ONE_UNIT, name="one_unit"),
+        *_unit_indexes("respondent_total", "audience", "day"),
+        # The dashboard reads the totals of every unit on a few days from this index alone.
+        Index("ix_respondent_total_day", "day", "area_id", "opd_id", "audience", "total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    audience: Mapped[str] = mapped_column(String(10))
+    day: Mapped[date] = mapped_column(Date)
+    daily: Mapped[int]
+    total: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<RespondentTotal {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.total}>"

@@ -15,12 +15,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
+from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.participation.days import wib_day
-from outreach.participation.models import RespondentCount
+from outreach.participation.models import RespondentCount, RespondentTotal
 from outreach.request_cache import per_request
+from outreach.running_totals import lookup_days
 
 Unit = Area | Opd
 Series = dict[Unit, dict[date, int]]
@@ -119,7 +121,16 @@ def level_window_sums(
     sums: dict[int, dict[str, list[int]]] = {}
     for unit_id, audience, *values in db.session.execute(query):
         sums.setdefault(unit_id, {})[audience] = [int(v) for v in values]
-    for unit_id, audience, day, count in source.live(level, first, last, None, parent_id):
+    return add_live(sums, source.live(level, first, last, None, parent_id), windows)
+
+
+def add_live(
+    sums: dict[int, dict[str, list[int]]],
+    live: Iterable[tuple[int, str, date, int]],
+    windows: Sequence[tuple[date, date]],
+) -> dict[int, dict[str, list[int]]]:
+    """Window sums with live (unit_id, audience, day, n) rows added to the windows their day is in."""
+    for unit_id, audience, day, count in live:
         unit = sums.setdefault(unit_id, {}).setdefault(audience, [0] * len(windows))
         for n, (begin, end) in enumerate(windows):
             if begin <= day <= end:
@@ -274,17 +285,17 @@ class RespondentSeries:
 
     @staticmethod
     def _unit_sums(windows: Sequence[tuple[date, date]]) -> list[tuple[int | None, int | None, str, list[int]]]:
-        count = RespondentCount
-        first, last = min(w[0] for w in windows), max(w[1] for w in windows)
-        query = (
-            select(count.area_id, count.opd_id, count.audience, *window_case_sums(count.day, count.daily, windows))
-            .where(count.day.between(first, last))
-            .group_by(count.area_id, count.opd_id, count.audience)
+        """Per reported unit and audience, the sum over each window: from the running totals on the
+        few days around the windows (`respondent_total`), not from every count."""
+        total = RespondentTotal
+        last = db.session.scalar(select(func.max(total.day)))
+        if last is None:
+            return []
+        query = select(total.area_id, total.opd_id, total.audience, total.day, total.total).where(
+            total.day.in_(lookup_days(windows, last))
         )
-        return [
-            (area_id, opd_id, audience, [int(v) for v in values])
-            for area_id, opd_id, audience, *values in db.session.execute(query)
-        ]
+        rows = (((area_id, opd_id, aud), day, n) for area_id, opd_id, aud, day, n in db.session.execute(query))
+        return [(*key, values) for key, values in running_totals.window_sums(rows, windows, last).items()]
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Kelurahan: their own rows; kecamatan: own rows plus their kelurahan's; OPDs: their rows."""

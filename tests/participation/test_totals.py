@@ -1,0 +1,148 @@
+"""Running totals of respondent counts stay in step with the counts, whatever writes them."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, select
+
+from outreach.extensions import db as _db
+from outreach.participation.models import RespondentCount, RespondentTotal
+from outreach.participation.series import RespondentSeries
+from outreach.participation.services import import_counts, record_count
+from outreach.participation.totals import rebuild_totals
+from tests.participation.conftest import add_daily
+
+D = date(2026, 9, 1)
+
+
+def stored() -> set[tuple]:
+    return set(
+        _db.session.execute(
+            select(
+                RespondentTotal.area_id,
+                RespondentTotal.opd_id,
+                RespondentTotal.audience,
+                RespondentTotal.day,
+                RespondentTotal.daily,
+                RespondentTotal.total,
+            )
+        )
+    )
+
+
+def rebuilt() -> set[tuple]:
+    """What a rebuild from the counts alone gives (rolled back: the kept rows stay as they were)."""
+    with _db.engine.connect() as conn:
+        rebuild_totals(conn)
+        rows = set(
+            conn.execute(
+                select(
+                    RespondentTotal.area_id,
+                    RespondentTotal.opd_id,
+                    RespondentTotal.audience,
+                    RespondentTotal.day,
+                    RespondentTotal.daily,
+                    RespondentTotal.total,
+                )
+            )
+        )
+        conn.rollback()
+    return rows
+
+
+def straight_sum(unit, first: date, last: date, audience="eksternal") -> int:
+    column = RespondentCount.area_id if unit.__class__.__name__ == "Area" else RespondentCount.opd_id
+    return sum(
+        _db.session.scalars(
+            select(RespondentCount.daily).where(
+                column == unit.id, RespondentCount.audience == audience, RespondentCount.day.between(first, last)
+            )
+        )
+    )
+
+
+def test_counts_written_by_the_orm_get_dense_running_totals(tree, db):
+    add_daily(db, tree["a1"], D, [3, 0, 4])
+    add_daily(db, tree["dinkes"], D + timedelta(days=1), [2], audience="internal")
+    rows = {(r[0], r[1], r[3]): (r[4], r[5]) for r in stored()}
+    a1, dinkes = tree["a1"].id, tree["dinkes"].id
+    assert rows == {
+        (a1, None, D): (3, 3),
+        (a1, None, D + timedelta(days=1)): (0, 3),
+        (a1, None, D + timedelta(days=2)): (4, 7),
+        (None, dinkes, D + timedelta(days=1)): (2, 2),
+        (None, dinkes, D + timedelta(days=2)): (0, 2),  # carried to the last counted day
+    }
+
+
+def test_later_earlier_and_corrected_counts_keep_the_totals_exact(tree, db):
+    add_daily(db, tree["a1"], D, (10, 2))
+    add_daily(db, tree["b1"], D + timedelta(days=3), (4, 5), source="OPD")
+    add_daily(db, tree["dinkes"], D + timedelta(days=20), [7], audience="internal")  # a later day: others carried on
+    add_daily(db, tree["a2"], D - timedelta(days=5), [1, 1])  # before everything else
+    record_count(D + timedelta(days=4), tree["a1"], "eksternal", "daily", 9, "KPK")  # a correction
+    record_count(D + timedelta(days=4), tree["a1"], "eksternal", "daily", 6, "OPD")  # a second source
+    db.session.commit()
+    assert stored() == rebuilt()
+    assert straight_sum(tree["a1"], D, D + timedelta(days=9)) == 2 * 9 + 9 + 6
+    sums = RespondentSeries._unit_sums([(D, D + timedelta(days=9)), (D + timedelta(days=4), D + timedelta(days=30))])
+    by_unit = {(area, opd, aud): values for area, opd, aud, values in sums}
+    assert by_unit[(tree["a1"].id, None, "eksternal")] == [2 * 9 + 15, 15 + 2 * 5]
+    assert by_unit[(None, tree["dinkes"].id, "internal")] == [0, 7]
+
+
+def test_a_cumulative_import_and_its_correction_move_the_totals(tree, db):
+    csv = (
+        "date,unit,audience,count,kind\n"
+        "2026-09-01,dinkes,internal,10,cumulative\n"
+        "2026-09-03,dinkes,internal,25,cumulative\n"
+    )
+    import_counts(csv.encode(), today=date(2026, 9, 30))
+    db.session.commit()
+    fix = "date,unit,audience,count,kind\n2026-09-02,dinkes,internal,12,cumulative\n"
+    import_counts(fix.encode(), today=date(2026, 9, 30))
+    db.session.commit()
+    assert stored() == rebuilt()
+    totals = {r[3]: r[5] for r in stored()}
+    assert totals == {D: 10, D + timedelta(days=1): 12, D + timedelta(days=2): 25}
+
+
+def test_deleted_counts_leave_the_totals(tree, db):
+    add_daily(db, tree["a1"], D, (5, 1))
+    add_daily(db, tree["a2"], D, (8, 1))
+    last = db.session.scalar(
+        select(RespondentCount).where(RespondentCount.area_id == tree["a2"].id).order_by(RespondentCount.day.desc())
+    )
+    db.session.delete(last)
+    db.session.commit()
+    assert stored() == rebuilt()
+    assert max(r[3] for r in stored()) == D + timedelta(days=6)
+    db.session.expire_all()
+    for count in db.session.scalars(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id)):
+        db.session.delete(count)
+    db.session.commit()
+    assert stored() == rebuilt()
+    assert {r[0] for r in stored()} == {tree["a2"].id}
+
+
+def test_a_rolled_back_write_leaves_the_totals_as_they_were(tree, db):
+    add_daily(db, tree["a1"], D, (3, 1))
+    before = stored()
+    record_count(D + timedelta(days=1), tree["a1"], "eksternal", "daily", 50, "KPK")
+    db.session.flush()
+    assert stored() != before  # kept in the same transaction as the count ...
+    db.session.rollback()
+    assert stored() == before  # ... so undone with it
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_rebuild_totals_repairs_a_table_out_of_step(tree, db, bulk):
+    add_daily(db, tree["a1"], D, (4, 2))
+    expected = stored()
+    if bulk:
+        db.session.execute(delete(RespondentTotal))
+    else:
+        db.session.execute(RespondentTotal.__table__.update().values(total=0))
+    rebuild_totals(db.session.connection())
+    db.session.commit()
+    assert stored() == expected
