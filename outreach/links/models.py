@@ -133,6 +133,8 @@ class ScanLevelDaily(db.Model):
     links' survey and day, so a dashboard sums a few rows per unit and day instead of grouping every
     link. A kelurahan row counts the links of its RW and RT too and carries its kecamatan as
     `parent_id`. Unique visitors are summed over links (a visitor is unique per link and day).
+    `total_*` are running totals up to and including the day, and rows are dense (see
+    `outreach.running_totals`), so a window's figures are two lookups per unit.
     Kept by `refresh_scan_rollups()` from the refreshed day on, whole with `--full`.
     """
 
@@ -149,6 +151,17 @@ class ScanLevelDaily(db.Model):
             "human_scans",
             "unique_visitors",
         ),
+        # Window sums read every unit's totals on a few days from this index alone.
+        Index(
+            "ix_scan_level_daily_totals",
+            "level",
+            "day",
+            "unit_id",
+            "parent_id",
+            "audience",
+            "total_human_scans",
+            "total_unique_visitors",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +172,8 @@ class ScanLevelDaily(db.Model):
     day: Mapped[date] = mapped_column(Date)
     human_scans: Mapped[int] = mapped_column(default=0)
     unique_visitors: Mapped[int] = mapped_column(default=0)
+    total_human_scans: Mapped[int] = mapped_column(default=0)
+    total_unique_visitors: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<ScanLevelDaily {self.level} {self.unit_id} {self.audience} {self.day} {self.human_scans}>"

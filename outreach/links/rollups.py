@@ -13,6 +13,7 @@ cut, so already in the rollup's unique visitors) is not counted again.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -56,6 +57,7 @@ from outreach.links.models import (
 from outreach.links.scanning import wib_day
 from outreach.models import utcnow
 from outreach.request_cache import per_request
+from outreach.running_totals import dense_rows, lookup_days, window_sums
 
 log = logging.getLogger(__name__)
 
@@ -240,11 +242,45 @@ def _rebuild_derived(from_day: date | None, until_day: date) -> None:
     db.session.execute(delete(ScanLevelDaily).where(*([ScanLevelDaily.day >= from_day] if from_day else [])))
     db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
     source = select(rolled).where(*recent).subquery("rolled")
-    columns = ["unit_id", "parent_id", "audience", "day", "human_scans", "unique_visitors"]
     for level in LEVELS:
-        query = _levelled(source, level).add_columns(literal(level).label("level"))
-        db.session.execute(ScanLevelDaily.__table__.insert().from_select([*columns, "level"], query))
+        _rebuild_level(source, level, from_day, until_day)
     _rebuild_promoters(rolled, from_day, until_day)
+
+
+def _rebuild_level(source, level: str, from_day: date | None, until_day: date) -> None:
+    """One level's rows from `from_day` (or its first rolled day) to `until_day`, dense, with running
+    totals continued from the day before."""
+    table = ScanLevelDaily.__table__
+    series = (table.c.unit_id, table.c.parent_id, table.c.audience)
+    base = {}
+    if from_day is not None:
+        query = select(*series, table.c.total_human_scans, table.c.total_unique_visitors).where(
+            table.c.level == level, table.c.day == from_day - timedelta(days=1)
+        )
+        base = {
+            (unit, parent, audience): (human, unique)
+            for unit, parent, audience, human, unique in db.session.execute(query)
+        }
+    daily: dict[tuple, dict[date, tuple[int, int]]] = {}
+    for unit, parent, audience, day, human, unique in db.session.execute(_levelled(source, level)):
+        daily.setdefault((unit, parent, audience), {})[day] = (int(human), int(unique))
+    first = from_day or min((min(days) for days in daily.values()), default=until_day)
+    rows = [
+        {
+            "level": level,
+            "unit_id": key[0],
+            "parent_id": key[1],
+            "audience": key[2],
+            "day": day,
+            "human_scans": values[0],
+            "unique_visitors": values[1],
+            "total_human_scans": totals[0],
+            "total_unique_visitors": totals[1],
+        }
+        for key, day, values, totals in dense_rows(base, daily, first, until_day, 2)
+    ]
+    if rows:
+        db.session.execute(table.insert(), rows)
 
 
 def _rebuild_promoters(rolled, from_day: date | None, until_day: date) -> None:
@@ -384,7 +420,11 @@ def level_scan_rows(
         ScanLevelDaily.day,
         ScanLevelDaily.human_scans,
         ScanLevelDaily.unique_visitors,
-    ).where(ScanLevelDaily.level == level, ScanLevelDaily.day.between(start, end))
+    ).where(
+        ScanLevelDaily.level == level,
+        ScanLevelDaily.day.between(start, end),
+        ScanLevelDaily.human_scans > 0,  # not the days without scans that keep the totals dense
+    )
     if rollup_cut() is None:
         rolled = rolled.where(false())  # nothing is rolled up: every scan is in the live tail
     if audience:
@@ -392,6 +432,31 @@ def level_scan_rows(
     if parent_id is not None:
         rolled = rolled.where(ScanLevelDaily.parent_id == parent_id)
     return rolled.subquery("level_scan_days")
+
+
+def level_window_totals(
+    level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None, unique: bool = False
+) -> dict[int, dict[str, list[int]]]:
+    """{unit_id: {audience: [human scans (or unique visitors) over each window]}} of one level from the
+    per-level running totals on a few days; add `live_level_rows()`."""
+    cut = rollup_cut()
+    if cut is None:
+        return {}
+    last = wib_day(cut)
+    table = ScanLevelDaily
+    total = table.total_unique_visitors if unique else table.total_human_scans
+    query = select(table.unit_id, table.parent_id, table.audience, table.day, total).where(
+        table.level == level, table.day.in_(lookup_days(windows, last))
+    )
+    if parent_id is not None:
+        query = query.where(table.parent_id == parent_id)
+    rows = (((unit, parent, audience), day, n) for unit, parent, audience, day, n in db.session.execute(query))
+    sums: dict[int, dict[str, list[int]]] = {}
+    for (unit, _parent, audience), values in window_sums(rows, windows, last).items():
+        kept = sums.setdefault(unit, {}).setdefault(audience, [0] * len(windows))
+        for n, value in enumerate(values):
+            kept[n] += value
+    return sums
 
 
 def promoter_scan_rows(start: date, end: date) -> Subquery:

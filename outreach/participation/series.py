@@ -347,8 +347,12 @@ class ScanSeries:
     def window_sums(
         self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
     ) -> dict[int, dict[str, list[int]]]:
-        """Window sums from the per-level rollup and the live tail."""
-        return level_window_sums(self, level, windows, parent_id)
+        """Window sums from the per-level running totals and the live tail."""
+        from outreach.links.rollups import level_window_totals
+
+        first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+        rolled = level_window_totals(level, windows, parent_id, self.unique)
+        return add_live(rolled, self.live(level, first, last, None, parent_id), windows)
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan, RW and RT."""

@@ -1,13 +1,15 @@
 """The respondent source's window sums (one grouped query per request, rolled up to each level in
 Python) against the general path (a SQL query per level that joins every count to its area)."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from outreach.links.models import CITY_UNIT
-from outreach.participation.series import RespondentSeries, level_window_sums
-from tests.factories import AreaFactory
+from outreach.links.models import CITY_UNIT, ScanLevelDaily
+from outreach.links.rollups import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
+from outreach.participation.series import RespondentSeries, get_source, level_window_sums
+from tests.factories import AreaFactory, LinkFactory, ScanFactory, SurveyTargetFactory
 from tests.participation.conftest import add_daily
 
 D = date(2026, 9, 1)
@@ -64,3 +66,79 @@ def test_respondent_window_sums_have_the_known_answers(counts):
     kelurahan = source.window_sums("kelurahan", WINDOWS, counts["kec_b"].id)
     assert set(kelurahan) == {counts["b1"].id, counts["b2"].id}
     assert source.window_sums("opd", WINDOWS)[counts["disdik"].id] == {"internal": [14, 0, 14, 14]}
+
+
+@pytest.fixture
+def scanned(tree, db):
+    """Scans over three weeks at a kelurahan, an RT, a kecamatan's own link and an OPD, both audiences,
+    rolled up in two refreshes (the second from the first cut's day on) with a live tail after it."""
+    eks, internal = SurveyTargetFactory(audience="eksternal"), SurveyTargetFactory(audience="internal")
+    rt = AreaFactory(code="18.71.02.1001.001.001", name="RT 001", level="rt", parent=tree["b1"])
+    links = [
+        LinkFactory(area=tree["a1"], target=eks),
+        LinkFactory(area=rt, target=eks),
+        LinkFactory(area=tree["kec_a"], target=eks),
+        LinkFactory(area=tree["a2"], opd=tree["dinkes"], target=internal),
+    ]
+    db.session.flush()
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=7)
+
+    def scan(days: range) -> None:
+        for n in days:
+            day = date(2026, 8, 28) + timedelta(days=n)
+            for i, link in enumerate(links):
+                if (n + i) % 3:  # days without scans in between
+                    for k in range(n % 4 + i + 1):
+                        ScanFactory(link_id=link.id, created_at=at(day, 9 + k % 8), visitor_hash=f"v{k % 3}")
+
+    scan(range(0, 10))
+    db.session.flush()
+    refresh_scan_rollups(now=at(date(2026, 9, 6), 12))
+    scan(range(10, 20))
+    db.session.flush()
+    refresh_scan_rollups(now=at(date(2026, 9, 15), 12))
+    scan(range(20, 22))  # left live
+    db.session.flush()
+    return tree
+
+
+@pytest.mark.parametrize("key", ["scans", "visitors"])
+@pytest.mark.parametrize(
+    ("level", "parent"),
+    [("kota", None), ("kecamatan", None), ("kelurahan", None), ("kelurahan", "kec_b"), ("opd", None)],
+)
+def test_scan_window_sums_from_running_totals_match_the_general_path(scanned, key, level, parent):
+    source = get_source(key)
+    parent_id = scanned[parent].id if parent else None
+    windows = (*WINDOWS, (date(2026, 9, 12), date(2026, 9, 30)), (date(2026, 8, 20), date(2026, 8, 30)))
+    sums = source.window_sums(level, windows, parent_id)
+    assert sums == level_window_sums(source, level, windows, parent_id)
+    assert any(any(values) for audiences in sums.values() for values in audiences.values())
+
+
+def test_an_incremental_refresh_keeps_the_same_running_totals_as_a_full_one(scanned, db):
+    def rows() -> set:
+        return set(
+            db.session.execute(
+                select(
+                    ScanLevelDaily.level,
+                    ScanLevelDaily.unit_id,
+                    ScanLevelDaily.parent_id,
+                    ScanLevelDaily.audience,
+                    ScanLevelDaily.day,
+                    ScanLevelDaily.human_scans,
+                    ScanLevelDaily.total_human_scans,
+                    ScanLevelDaily.total_unique_visitors,
+                )
+            )
+        )
+
+    incremental = rows()
+    refresh_scan_rollups(full=True, now=rollup_cut() + SAFETY_MARGIN)
+    assert rows() == incremental
+    # Dense: Surabaya has a row on every day from its first scan to the cut's, scans or not.
+    a1 = sorted(r for r in incremental if r[0] == "kelurahan" and r[1] == scanned["a1"].id)
+    assert [r[4] for r in a1] == [date(2026, 8, 29) + timedelta(days=n) for n in range(18)]
+    assert [r[5] for r in a1][:4] == [2, 3, 0, 1]
