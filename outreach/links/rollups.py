@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     Integer,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -80,19 +81,36 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
     `after_cut` (the tail): leave out of the unique visitors those already seen on the same link
     earlier on the cut's WIB day, before the cut, because the rollup counted them.
     """
+    query = _aggregate_query(db.engine.dialect.name, since is not None, until is not None, after_cut is not None)
+    return query.params(_aggregate_values(since, until, after_cut))
+
+
+def _aggregate_values(since: datetime | None, until: datetime | None, after_cut: datetime | None) -> dict:
+    """The values of `_aggregate_query()`'s bound parameters."""
+    values = {"since": since, "until": until, "cut": after_cut}
+    if after_cut is not None:
+        values["cut_day"] = wib_day(after_cut)
+        values["cut_day_start"] = wib_day_start(values["cut_day"])
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@cache
+def _aggregate_query(dialect: str, since: bool, until: bool, tail: bool):
+    """`_aggregate()`'s statement with bound parameters for its moments, built once per shape: building
+    it (an alias, a dozen expressions) took longer than running it on a tail of minutes."""
     human = Scan.is_bot.is_(False)
     day = wib_day_expr(Scan.created_at)
     visitor = case((human, Scan.visitor_hash))
-    if after_cut is not None:
+    if tail:
         earlier = aliased(Scan)
         seen = exists().where(
             earlier.link_id == Scan.link_id,
             earlier.visitor_hash == Scan.visitor_hash,
             earlier.is_bot.is_(False),
-            earlier.created_at >= wib_day_start(wib_day(after_cut)),
-            earlier.created_at < after_cut,
+            earlier.created_at >= bindparam("cut_day_start", type_=Scan.created_at.type),
+            earlier.created_at < bindparam("cut", type_=Scan.created_at.type),
         )
-        visitor = case((and_(human, not_(and_(day == wib_day(after_cut), seen))), Scan.visitor_hash))
+        visitor = case((and_(human, not_(and_(day == bindparam("cut_day", type_=Date), seen))), Scan.visitor_hash))
     # Grouped by day first: grouped by link first, SQLite walks the per-link index once for every link
     # (to skip a sort) instead of reading the few recent scans from the time index.
     query = select(
@@ -106,10 +124,10 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
             for source in SOURCES
         ),
     ).group_by(day, Scan.link_id)
-    if since is not None:
-        query = query.where(Scan.created_at >= since)
-    if until is not None:
-        query = query.where(Scan.created_at < until)
+    if since:
+        query = query.where(Scan.created_at >= bindparam("since", type_=Scan.created_at.type))
+    if until:
+        query = query.where(Scan.created_at < bindparam("until", type_=Scan.created_at.type))
     return query
 
 
@@ -372,7 +390,18 @@ def live_tail() -> tuple[list[TailRow], date | None]:
 
 
 def _read_tail() -> list[TailRow]:
-    live = _tail()[0].subquery("live_days")
+    cut = rollup_cut()
+    if cut is None:
+        query = _tail_query(db.engine.dialect.name, False)
+        return [TailRow(*row) for row in db.session.execute(query)]
+    query = _tail_query(db.engine.dialect.name, True)
+    return [TailRow(*row) for row in db.session.execute(query, _aggregate_values(cut, None, cut))]
+
+
+@cache
+def _tail_query(dialect: str, after_cut: bool):
+    """The live tail with each link's units (bound parameters of `_aggregate_query()`), built once."""
+    live = _aggregate_query(dialect, after_cut, False, after_cut).subquery("live_days")
     _chain, units = _area_chain()
     query = select(
         live.c.day,
@@ -384,7 +413,7 @@ def _read_tail() -> list[TailRow]:
         live.c.scans - live.c.bot_scans,
         live.c.unique_visitors,
     )
-    return [TailRow(*row) for row in db.session.execute(_join_link_units(query, live))]
+    return _join_link_units(query, live)
 
 
 def live_level_rows(
