@@ -205,10 +205,13 @@ def _pick_audience(by_audience: dict[int, dict[str, list[int]]], audience: str |
     return picked
 
 
+PLAN_COLUMNS = {Target.__tablename__: ("target",), Baseline.__tablename__: ("respondents", "population")}
+
+
 def _plan_rows(model, round_: SurveyRound) -> list:
     """Every target or baseline of the round with its area's level and parent, read once per request
     (the dashboard looks them up per table, unit and audience)."""
-    values = [model.target] if model is Target else [model.respondents, model.population]
+    values = [getattr(model, name) for name in PLAN_COLUMNS[model.__tablename__]]
     query = (
         select(model.area_id, Area.level, Area.parent_id, model.opd_id, model.audience, *values)
         .outerjoin(Area, Area.id == model.area_id)
@@ -220,28 +223,34 @@ def _plan_rows(model, round_: SurveyRound) -> list:
 def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
     """Sum of a target or baseline column per unit: per area ("area"), per OPD ("opd"), or per
     kecamatan over its kelurahan ("parent"); units without a value are absent."""
-    return per_request(
-        f"plan_values.{model.__tablename__}.{column}.{round_.id}.{audience}",
-        lambda: _sum_plans(model, column, round_, audience),
-    )[key]
+    by_audience = per_request(
+        f"plan_values.{model.__tablename__}.{column}.{round_.id}", lambda: _sum_plans(model, column, round_)
+    )
+    return by_audience[audience][key]
 
 
-def _sum_plans(model, column: str, round_: SurveyRound, audience: str | None) -> dict[str, dict[int, int]]:
-    """The three sums of `_unit_values()` in one pass over the round's plans."""
-    areas: dict[int, int] = {}
-    opds: dict[int, int] = {}
-    parents: dict[int, int] = {}
+def _sum_plans(model, column: str, round_: SurveyRound) -> dict[str | None, dict[str, dict[int, int]]]:
+    """The three sums of `_unit_values()` for each audience and (None) all of them, in one pass over
+    the round's plans."""
+    sums: dict[str | None, dict[str, dict[int, int]]] = {
+        audience: {"area": {}, "opd": {}, "parent": {}} for audience in (None, *AUDIENCES)
+    }
+    position = 5 + PLAN_COLUMNS[model.__tablename__].index(column)
+    # Unpacked by position: a row's attributes are slow to read for a few hundred rows, six times a page.
     for row in _plan_rows(model, round_):
-        value = getattr(row, column)
-        if value is None or (audience and row.audience != audience):
+        area_id, level, parent_id, opd_id, row_audience = row[:5]
+        value = row[position]
+        if value is None:
             continue
-        if row.area_id is not None:
-            areas[row.area_id] = areas.get(row.area_id, 0) + value
-            if row.level == "kelurahan" and row.parent_id is not None:
-                parents[row.parent_id] = parents.get(row.parent_id, 0) + value
-        if row.opd_id is not None:
-            opds[row.opd_id] = opds.get(row.opd_id, 0) + value
-    return {"area": areas, "opd": opds, "parent": parents}
+        for audience in (None, row_audience):
+            found = sums.setdefault(audience, {"area": {}, "opd": {}, "parent": {}})
+            if area_id is not None:
+                found["area"][area_id] = found["area"].get(area_id, 0) + value
+                if level == "kelurahan" and parent_id is not None:
+                    found["parent"][parent_id] = found["parent"].get(parent_id, 0) + value
+            if opd_id is not None:
+                found["opd"][opd_id] = found["opd"].get(opd_id, 0) + value
+    return sums
 
 
 def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, level: str, parent: Area | None):
