@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_number, get_locale
@@ -33,6 +34,13 @@ def user_role_label(role: str) -> str:
 def date_id(value: date | None) -> str:
     """A date in the current locale, e.g. 26 Nov 2026."""
     return format_date(value, "medium") if value else ""
+
+
+def day_label(value: date, pattern: str = "medium") -> str:
+    """A calendar day in the current locale, straight from Babel: charts label up to a few hundred
+    days per page, and Flask-Babel's `format_date` (which looks up the locale, its configured formats
+    and the time zone on every call) costs about 0.1 ms each."""
+    return babel_format_date(value, pattern, locale=get_locale())
 
 
 def datetime_wib(value: datetime | None) -> str:

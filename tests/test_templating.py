@@ -1,9 +1,13 @@
 """Shared Jinja filters: numbers in the reader's language."""
 
+from datetime import date
+
 import pytest
 from babel.numbers import format_decimal
 from flask import render_template_string, session
-from flask_babel import get_locale, refresh
+from flask_babel import format_date, get_locale, refresh
+
+from outreach.templating import day_label
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -40,3 +44,16 @@ def test_decimal_reads_as_indonesian_by_default(app):
         refresh()
         assert render_template_string("{{ 821.66 | decimal }} {{ 25 | decimal(signed=True) }}") == "821,7 +25,0"
         assert render_template_string("{{ -1234.56 | decimal(digits=2) }}") == "-1.234,56"
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("pattern", ["medium", "d MMM"])
+def test_day_label_matches_flask_babel(app, language, pattern):
+    with app.test_request_context():
+        session["lang"] = language
+        refresh()
+        for day in (date(2026, 9, 1), date(2026, 12, 31), date(2027, 5, 17)):
+            assert day_label(day, pattern) == format_date(day, pattern)
+    with app.test_request_context():
+        refresh()
+        assert day_label(date(2026, 8, 17)) == "17 Agu 2026"  # Indonesian by default

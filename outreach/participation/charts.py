@@ -4,10 +4,11 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from outreach.request_cache import per_request
+from outreach.templating import day_label
 
 WIDTH, HEIGHT = 800, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 30
@@ -82,7 +83,7 @@ def time_series(
         x = LEFT + i * slot + (slot - bar_w) / 2
         parts.append(
             f'<rect x="{x:.1f}" y="{y(count):.1f}" width="{bar_w:.1f}" height="{TOP + plot_h - y(count):.1f}" '
-            f'class="bar"><title>{escape(format_date(day, "medium"))}: {count:g}</title></rect>'
+            f'class="bar"><title>{escape(day_label(day))}: {count:g}</title></rect>'
         )
     line = " ".join(f"{LEFT + (i + 0.5) * slot:.1f},{y(avg):.1f}" for i, (_d, _c, avg) in enumerate(points))
     parts.append(f'<polyline points="{line}" class="avg"/>')
@@ -98,7 +99,7 @@ def time_series(
         x = LEFT + (i + 0.5) * slot
         parts.append(
             f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="tick">'
-            f"{escape(format_date(points[i][0], 'd MMM'))}</text>"
+            f"{escape(day_label(points[i][0], 'd MMM'))}</text>"
         )
     parts.append(
         f'<g class="legend"><rect x="{LEFT}" y="2" width="10" height="8" class="bar"/>'
