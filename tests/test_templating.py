@@ -57,3 +57,15 @@ def test_day_label_matches_flask_babel(app, language, pattern):
     with app.test_request_context():
         refresh()
         assert day_label(date(2026, 8, 17)) == "17 Agu 2026"  # Indonesian by default
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("id", "Unduh CSV · 3 kegiatan bulan ini."), ("en", "Download CSV · 3 drives this month.")],
+)
+def test_template_translations_follow_the_language_of_the_request(app, language, expected):
+    template = '{{ _("Download CSV") }} · {{ ngettext("%(num)d drive this month.", "%(num)d drives this month.", 3) }}'
+    with app.test_request_context():
+        session["lang"] = language
+        refresh()
+        assert render_template_string(template) == expected
