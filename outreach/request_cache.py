@@ -4,7 +4,7 @@ the live scan tail). Outside a request nothing is kept; any ORM write in the req
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import has_request_context, request
+from flask.globals import _cv_request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -12,18 +12,29 @@ T = TypeVar("T")
 PREFIX = "outreach.cache."
 
 
+def _environ() -> dict | None:
+    """The current request's WSGI environ, or None outside a request. Read from Flask's context
+    variable, not through the `request` proxy: a dashboard asks about a thousand times."""
+    ctx = _cv_request.get(None)
+    return None if ctx is None else ctx.request.environ
+
+
 def per_request(key: str, compute: Callable[[], T]) -> T:
     """`compute()` once per request for `key` (every time outside a request)."""
-    if not has_request_context():
+    environ = _environ()
+    if environ is None:
         return compute()
-    environ = request.environ
-    if PREFIX + key not in environ:
-        environ[PREFIX + key] = compute()
-    return environ[PREFIX + key]
+    key = PREFIX + key
+    try:
+        return environ[key]
+    except KeyError:
+        value = environ[key] = compute()
+        return value
 
 
 @event.listens_for(Session, "after_flush")
 def _forget_after_writes(session, context) -> None:
-    if has_request_context():
-        for key in [k for k in request.environ if k.startswith(PREFIX)]:
-            del request.environ[key]
+    environ = _environ()
+    if environ is not None:
+        for key in [k for k in environ if k.startswith(PREFIX)]:
+            del environ[key]
