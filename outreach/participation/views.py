@@ -59,6 +59,7 @@ bp = Blueprint("participation", __name__)
 bp.add_app_template_global(charts.unit_sparkline, "unit_sparkline")
 bp.add_app_template_global(cells.pct, "pct")
 bp.add_app_template_global(cells.on_track_badge, "on_track_badge")
+bp.add_app_template_global(cells.figures_row, "figures_row")
 bp.add_app_template_global(charts.time_series, "time_series")
 
 

@@ -1,0 +1,45 @@
+"""A dashboard table row built in Python: every cell, escaped, in the reader's language."""
+
+from datetime import date
+
+from outreach.areas.models import Area
+from outreach.participation.cells import figures_row
+from outreach.participation.figures import Figures, Period
+from outreach.participation.models import SurveyRound
+
+ROUND = SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 12, 11))
+
+
+def row(**values) -> Figures:
+    unit = Area(code="18.71.01 <x>", name="Kedaton & <Co>", level="kecamatan")
+    return Figures(unit=unit, label=unit.name, audience="eksternal", spark=[1, 2, 3], **values)
+
+
+def test_a_full_row_reads_in_indonesian_with_links_and_a_derived_target():
+    period = Period(ROUND, date(2026, 10, 1), date(2026, 10, 28))
+    fig = row(range_count=1234, prev_count=1000, to_date=5678, target=9000, target_derived=True, population=20000)
+    fig.forecast, fig.peer_uplift, fig.baseline = 8499.5, 2.26, 5000
+    html = str(figures_row(fig, period, "/participation/kecamatan/__unit__?a=1&b=2", "/participation/uplift?x=1"))
+    assert '<th scope="row" class="unit"><a href="/participation/kecamatan/18.71.01%20%3Cx%3E?a=1&amp;b=2">' in html
+    assert "Kedaton &amp; &lt;Co&gt;</a>" in html
+    cells = html.split('<td class="num">')[1:]
+    assert cells[0].startswith("1.234<")  # in range
+    assert cells[1].startswith("+8,4<")  # (1234 - 1000) / 28 days
+    assert '<a href="/participation/uplift?x=1&amp;units=18.71.01%20%3Cx%3E">+2,3</a>' in cells[2]
+    assert cells[3].startswith("5.678<")
+    assert cells[4].startswith('9.000<sup title="jumlah dari unit di bawahnya">Σ</sup>')
+    assert cells[5].startswith("63%")  # progress
+    assert cells[6].startswith("8.500<")  # forecast, rounded
+    assert '<span class="badge behind">' in cells[6]
+    assert cells[7].startswith("283,9<")  # per 1,000 residents
+    assert cells[8].startswith("+14%")  # against the baseline round
+    assert '<svg class="spark"' in html and 'aria-label="Angka harian Kedaton &amp; &lt;Co&gt;"' in html
+
+
+def test_unknown_values_are_muted_dashes_without_links():
+    period = Period(ROUND, date(2026, 9, 1), date(2026, 9, 28))  # the window before lies before the round
+    html = str(figures_row(row(), period))
+    assert "<a " not in html
+    # Change, uplift, target, progress, "no target", rate and against the baseline round.
+    assert html.count('<span class="muted"') == 7
+    assert 'title="Periode sebelum rentang jatuh sebelum putaran dimulai."' in html
