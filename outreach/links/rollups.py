@@ -21,6 +21,7 @@ from functools import cache
 from sqlalchemy import (
     Date,
     Integer,
+    String,
     and_,
     bindparam,
     case,
@@ -72,6 +73,13 @@ def wib_day_expr(column) -> ColumnElement:
     if db.engine.dialect.name == "postgresql":
         return func.date(func.timezone("Asia/Jakarta", column))
     return type_coerce(func.date(column, "+7 hours"), Date)
+
+
+def days_since(column, first: date):
+    """SQL: whole days from `first` to a Date column."""
+    if db.engine.dialect.name == "postgresql":
+        return column - first  # date - date is an integer number of days
+    return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
 def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None):
@@ -474,12 +482,21 @@ def level_window_totals(
     last = wib_day(cut)
     table = ScanLevelDaily
     total = table.total_unique_visitors if unique else table.total_human_scans
-    query = select(table.unit_id, table.parent_id, table.audience, table.day, total).where(
-        table.level == level, table.day.in_(lookup_days(windows, last))
+    # One row per unit and audience, its totals packed as "day:total,..." (days counted from the cut's):
+    # a sparkline asks for about 30 days, and a result row costs more than splitting a string.
+    offset = days_since(table.day, last)
+    packed = func.aggregate_strings(cast(offset, String) + ":" + cast(total, String), ",")
+    series = (table.unit_id, table.parent_id, table.audience)
+    query = (
+        select(*series, packed).where(table.level == level, table.day.in_(lookup_days(windows, last))).group_by(*series)
     )
     if parent_id is not None:
         query = query.where(table.parent_id == parent_id)
-    rows = (((unit, parent, audience), day, n) for unit, parent, audience, day, n in db.session.execute(query))
+    rows = (
+        ((unit, parent, audience), last + timedelta(days=int(day)), int(n))
+        for unit, parent, audience, days in db.session.execute(query)
+        for day, n in (item.split(":") for item in days.split(","))
+    )
     sums: dict[int, dict[str, list[int]]] = {}
     for (unit, _parent, audience), values in window_sums(rows, windows, last).items():
         kept = sums.setdefault(unit, {}).setdefault(audience, [0] * len(windows))

@@ -25,7 +25,6 @@ from outreach.participation.series import (
     Unit,
     city_reported_audiences,
     get_source,
-    level_buckets,
     level_daily,
 )
 from outreach.participation.services import unit_label
@@ -269,18 +268,14 @@ SPARK_POINTS = 31  # a sparkline is a 100 px trend: longer ranges are drawn in b
 def _sparks(
     units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
 ) -> dict:
-    """Each unit's count per day of the range (per bucket of days for long ranges), in one grouped query."""
+    """Each unit's count per day of the range (per bucket of days for long ranges), every audience of
+    the level read once per request."""
     size = math.ceil(period.days / SPARK_POINTS)
     points = math.ceil(period.days / size)
-
-    def read() -> dict[int, dict[str, list[int]]]:
-        found = level_buckets(get_source(source_key), level, period.start, period.end, size, parent_id)
-        return {
-            unit: {aud: [buckets.get(n, 0) for n in range(points)] for aud, buckets in audiences.items()}
-            for unit, audiences in found.items()
-        }
-
-    by_audience = per_request(f"sparks.{source_key}.{level}.{period.start}.{period.end}.{parent_id}", read)
+    by_audience = per_request(
+        f"sparks.{source_key}.{level}.{period.start}.{period.end}.{parent_id}",
+        lambda: get_source(source_key).buckets(level, period.start, period.end, size, parent_id),
+    )
     found = _pick_audience(by_audience, audience, points)
     empty = [0] * points
     return {unit: found.get(unit.id, empty) for unit in units}

@@ -8,7 +8,7 @@ and "opd".
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,8 @@ from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
-from outreach.participation.days import wib_day
+from outreach.links.rollups import days_since
+from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentTotal
 from outreach.request_cache import per_request
 from outreach.running_totals import lookup_days
@@ -54,6 +55,11 @@ class SeriesSource(Protocol):
         self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
     ) -> dict[int, dict[str, list[int]]]:
         """{unit_id: {audience: [sum over each (first, last) WIB-day window]}} of one level, live rows included."""
+
+    def buckets(
+        self, level: str, start: date, end: date, size: int, parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """{unit_id: {audience: [count in each of `bucket_windows(start, end, size)`]}} of one level."""
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Counts per unit per WIB day in start..end (days without a row are absent, meaning zero)."""
@@ -95,13 +101,6 @@ def level_daily(
             days = found.setdefault(unit_id, {})
             days[day] = days.get(day, 0) + count
     return found
-
-
-def days_since(column, first: date):
-    """SQL: whole days from `first` to a Date column."""
-    if db.engine.dialect.name == "postgresql":
-        return column - first  # date - date is an integer number of days
-    return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
 def window_case_sums(day, value, windows: Sequence[tuple[date, date]]) -> list:
@@ -167,6 +166,22 @@ def level_buckets(
         index = (day - start).days // size
         buckets[index] = buckets.get(index, 0) + count
     return found
+
+
+def bucket_windows(start: date, end: date, size: int) -> tuple[tuple[date, date], ...]:
+    """(first, last) WIB day of each bucket of `size` days from start to end (the last may be shorter)."""
+    return tuple((day, min(day + timedelta(days=size - 1), end)) for day in day_range(start, end)[::size])
+
+
+def grouped_buckets(
+    source: "SeriesSource", level: str, start: date, end: date, size: int, parent_id: int | None = None
+) -> dict[int, dict[str, list[int]]]:
+    """`SeriesSource.buckets()` from `level_buckets()`: a list of every bucket's count."""
+    points = len(bucket_windows(start, end, size))
+    return {
+        unit: {aud: [found.get(n, 0) for n in range(points)] for aud, found in audiences.items()}
+        for unit, audiences in level_buckets(source, level, start, end, size, parent_id).items()
+    }
 
 
 def daily_by_unit(
@@ -297,6 +312,12 @@ class RespondentSeries:
         rows = (((area_id, opd_id, aud), day, n) for area_id, opd_id, aud, day, n in db.session.execute(query))
         return [(*key, values) for key, values in running_totals.window_sums(rows, windows, last).items()]
 
+    def buckets(
+        self, level: str, start: date, end: date, size: int, parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """Counts per bucket of days, grouped in SQL."""
+        return grouped_buckets(self, level, start, end, size, parent_id)
+
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Kelurahan: their own rows; kecamatan: own rows plus their kelurahan's; OPDs: their rows."""
         return daily_by_unit(self, units, start, end, audience)
@@ -353,6 +374,15 @@ class ScanSeries:
         first, last = min(w[0] for w in windows), max(w[1] for w in windows)
         rolled = level_window_totals(level, windows, parent_id, self.unique)
         return add_live(rolled, self.live(level, first, last, None, parent_id), windows)
+
+    def buckets(
+        self, level: str, start: date, end: date, size: int, parent_id: int | None = None
+    ) -> dict[int, dict[str, list[int]]]:
+        """Counts per bucket of days: for buckets of several days, window sums from the running totals
+        on the buckets' edges (a third of the rows for a 90-day range); a day's own rows otherwise."""
+        if size == 1:
+            return grouped_buckets(self, level, start, end, size, parent_id)
+        return self.window_sums(level, bucket_windows(start, end, size), parent_id)
 
     def daily(self, units: Sequence[Unit], start: date, end: date, audience: str | None = None) -> Series:
         """Scans per unit and WIB day; a kecamatan also counts the links of its kelurahan, RW and RT."""

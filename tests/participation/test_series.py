@@ -8,7 +8,12 @@ from sqlalchemy import select
 
 from outreach.links.models import CITY_UNIT, ScanLevelDaily
 from outreach.links.rollups import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
-from outreach.participation.series import RespondentSeries, get_source, level_window_sums
+from outreach.participation.series import (
+    RespondentSeries,
+    get_source,
+    grouped_buckets,
+    level_window_sums,
+)
 from tests.factories import AreaFactory, LinkFactory, ScanFactory, SurveyTargetFactory
 from tests.participation.conftest import add_daily
 
@@ -142,3 +147,16 @@ def test_an_incremental_refresh_keeps_the_same_running_totals_as_a_full_one(scan
     a1 = sorted(r for r in incremental if r[0] == "kelurahan" and r[1] == scanned["a1"].id)
     assert [r[4] for r in a1] == [date(2026, 8, 29) + timedelta(days=n) for n in range(18)]
     assert [r[5] for r in a1][:4] == [2, 3, 0, 1]
+
+
+@pytest.mark.parametrize("key", ["scans", "visitors"])
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize(("level", "parent"), [("kecamatan", None), ("kelurahan", "kec_b"), ("opd", None)])
+def test_scan_sparkline_buckets_from_running_totals_match_the_grouped_rows(scanned, key, size, level, parent):
+    source = get_source(key)
+    parent_id = scanned[parent].id if parent else None
+    start, end = date(2026, 8, 27), date(2026, 9, 24)  # before the first scan, past the live tail
+    expected = grouped_buckets(source, level, start, end, size, parent_id)
+    buckets = source.buckets(level, start, end, size, parent_id)
+    assert {u: {a: v for a, v in auds.items() if any(v)} for u, auds in buckets.items()} == expected
+    assert expected
