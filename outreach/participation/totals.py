@@ -6,7 +6,7 @@ from datetime import date
 from itertools import chain
 
 from sqlalchemy import Connection, delete, event, func, insert, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from outreach.participation.models import RespondentCount, RespondentTotal
 from outreach.running_totals import ONE_DAY, dense_rows
@@ -77,30 +77,42 @@ def rebuild_totals(conn: Connection) -> int:
     return refresh_totals(conn, areas, opds, first)
 
 
-def _touched(session: Session) -> tuple[set[int], set[int], date | None] | None:
-    """Areas, OPDs and the earliest day of the counts this flush writes, before and after the change
-    (None: a count whose day or unit was not loaded, so every unit is rebuilt)."""
-    areas: set[int] = set()
-    opds: set[int] = set()
-    first: date | None = None
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if not isinstance(obj, RespondentCount):
-            continue
-        state = inspect(obj)
-        if not {"day", "area_id", "opd_id"} <= state.dict.keys():
-            return None
-        for name, found in (("area_id", areas), ("opd_id", opds)):
-            found.update(v for v in (state.dict[name], *state.attrs[name].history.deleted) if v is not None)
-        for day in (state.dict["day"], *state.attrs.day.history.deleted):
-            if day is not None and (first is None or day < first):
-                first = day
-    return areas, opds, first
+TOUCHED = "participation.totals.touched"
+
+
+@event.listens_for(RespondentCount, "after_insert")
+@event.listens_for(RespondentCount, "after_update")
+@event.listens_for(RespondentCount, "after_delete")
+def _note_count(mapper, connection, target: RespondentCount) -> None:
+    """Remember the units and earliest day of each count written, before and after the change (None:
+    a count whose day or unit was not loaded, so every unit is rebuilt). Mapper events, so a flush
+    without counts (a scan, say) pays nothing."""
+    session = object_session(target)
+    if session is None:
+        return
+    state = inspect(target)
+    touched = session.info.setdefault(TOUCHED, (set(), set(), []))
+    if not {"day", "area_id", "opd_id"} <= state.dict.keys():
+        touched[2].append(None)
+        return
+    areas, opds, days = touched
+    for name, found in (("area_id", areas), ("opd_id", opds)):
+        found.update(v for v in (state.dict[name], *state.attrs[name].history.deleted) if v is not None)
+    days.extend(day for day in (state.dict["day"], *state.attrs.day.history.deleted) if day is not None)
 
 
 @event.listens_for(Session, "after_flush")
 def _keep_totals(session: Session, context) -> None:
-    touched = _touched(session)
+    touched = session.info.pop(TOUCHED, None)
     if touched is None:
+        return
+    areas, opds, days = touched
+    if None in days:
         rebuild_totals(session.connection())
-    elif touched[2] is not None:
-        refresh_totals(session.connection(), *touched)
+    elif days:
+        refresh_totals(session.connection(), areas, opds, min(days))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_touched(session: Session) -> None:
+    session.info.pop(TOUCHED, None)

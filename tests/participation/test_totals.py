@@ -15,37 +15,25 @@ from tests.participation.conftest import add_daily
 D = date(2026, 9, 1)
 
 
+ROWS = select(
+    RespondentTotal.area_id,
+    RespondentTotal.opd_id,
+    RespondentTotal.audience,
+    RespondentTotal.day,
+    RespondentTotal.daily,
+    RespondentTotal.total,
+)
+
+
 def stored() -> set[tuple]:
-    return set(
-        _db.session.execute(
-            select(
-                RespondentTotal.area_id,
-                RespondentTotal.opd_id,
-                RespondentTotal.audience,
-                RespondentTotal.day,
-                RespondentTotal.daily,
-                RespondentTotal.total,
-            )
-        )
-    )
+    return set(_db.session.execute(ROWS))
 
 
 def rebuilt() -> set[tuple]:
     """What a rebuild from the counts alone gives (rolled back: the kept rows stay as they were)."""
     with _db.engine.connect() as conn:
         rebuild_totals(conn)
-        rows = set(
-            conn.execute(
-                select(
-                    RespondentTotal.area_id,
-                    RespondentTotal.opd_id,
-                    RespondentTotal.audience,
-                    RespondentTotal.day,
-                    RespondentTotal.daily,
-                    RespondentTotal.total,
-                )
-            )
-        )
+        rows = set(conn.execute(ROWS))
         conn.rollback()
     return rows
 
@@ -123,6 +111,29 @@ def test_deleted_counts_leave_the_totals(tree, db):
     db.session.commit()
     assert stored() == rebuilt()
     assert {r[0] for r in stored()} == {tree["a2"].id}
+
+
+def test_a_count_deleted_after_a_commit_leaves_the_totals(tree, db):
+    add_daily(db, tree["a1"], D, (3, 2))
+    add_daily(db, tree["dinkes"], D, (5, 1), audience="internal")
+    count = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id))
+    db.session.commit()  # expires the count
+    db.session.delete(count)
+    db.session.commit()
+    assert stored() == rebuilt()
+    assert sum(r[4] for r in stored() if r[0] == tree["a1"].id) == 4
+
+
+def test_a_count_written_without_its_day_loaded_rebuilds_every_unit(tree, db):
+    add_daily(db, tree["a1"], D, (3, 2))
+    add_daily(db, tree["a2"], D, (3, 1))
+    db.session.execute(delete(RespondentTotal))  # out of step: only a full rebuild mends this
+    count = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id))
+    count.daily = 7
+    db.session.expire(count, ["day"])  # as if the day had never been read
+    db.session.commit()
+    assert stored() == rebuilt()
+    assert len(stored()) == 6
 
 
 def test_a_rolled_back_write_leaves_the_totals_as_they_were(tree, db):
