@@ -7,7 +7,8 @@ Seeds the demo (areas, OPDs, promoters, respondent counts, drives), tops the lin
 bulk-loads the scans straight into `scan` (COPY on PostgreSQL, executemany on SQLite), spread over
 --days ending now and skewed across links (5% bots, 70% by QR), builds the rollups with the rollup
 service leaving the newest TAIL_MINUTES of scans live, as between two runs of a 5-minute cron (the
-refresh's 10-minute commit margin plus 5 minutes), and times the dashboard pages through the
+refresh's 10-minute commit margin plus 5 minutes), refreshes the planner's statistics (VACUUM ANALYZE
+on PostgreSQL, as autovacuum would after such a load), and times the dashboard pages through the
 test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
 the ratio of p95 to the 100 ms target. Without --database-url it uses a fresh SQLite file; --reuse
 keeps data already loaded in the database.
