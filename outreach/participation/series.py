@@ -19,7 +19,7 @@ from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
-from outreach.links.rollups import days_since
+from outreach.links.rollups import days_since, level_scan_rows, level_window_totals, live_level_rows
 from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentTotal
 from outreach.request_cache import per_request
@@ -350,8 +350,6 @@ class ScanSeries:
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> Subquery:
         """Per unit of the level and WIB day: human scans (or unique visitors) rolled up; add `live()`."""
-        from outreach.links.rollups import level_scan_rows
-
         rows = level_scan_rows(level, start, end, audience, parent_id)
         value = rows.c.unique_visitors if self.unique else rows.c.human_scans
         return select(rows.c.unit_id, rows.c.audience, rows.c.day, value.label("n")).subquery("scan_rows")
@@ -360,8 +358,6 @@ class ScanSeries:
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> list[tuple[int, str, date, int]]:
         """Scans since the last rollup (the live tail), read once per request."""
-        from outreach.links.rollups import live_level_rows
-
         pick = 4 if self.unique else 3
         return [(row[0], row[1], row[2], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
 
@@ -369,8 +365,6 @@ class ScanSeries:
         self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
     ) -> dict[int, dict[str, list[int]]]:
         """Window sums from the per-level running totals and the live tail."""
-        from outreach.links.rollups import level_window_totals
-
         first, last = min(w[0] for w in windows), max(w[1] for w in windows)
         rolled = level_window_totals(level, windows, parent_id, self.unique)
         return add_live(rolled, self.live(level, first, last, None, parent_id), windows)
