@@ -2,10 +2,20 @@
 
 from datetime import date
 
+import pytest
+from flask_babel import refresh
+
 from outreach.areas.models import Area
 from outreach.participation.cells import figures_row
 from outreach.participation.figures import Figures, Period
 from outreach.participation.models import SurveyRound
+
+
+@pytest.fixture(autouse=True)
+def indonesian():
+    """Forget a language an earlier test cached in the shared app context: rows read in Indonesian."""
+    refresh()
+
 
 ROUND = SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 12, 11))
 
