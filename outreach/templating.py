@@ -6,7 +6,7 @@ from functools import lru_cache
 from babel.dates import format_date as babel_format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_number, get_locale, get_translations
+from flask_babel import format_datetime, format_number, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 
 from outreach.promoters.services import format_phone
@@ -33,7 +33,7 @@ def user_role_label(role: str) -> str:
 
 def date_id(value: date | None) -> str:
     """A date in the current locale, e.g. 26 Nov 2026."""
-    return format_date(value, "medium") if value else ""
+    return day_label(value) if value else ""
 
 
 def day_label(value: date, pattern: str = "medium") -> str:
