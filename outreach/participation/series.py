@@ -103,26 +103,6 @@ def level_daily(
     return found
 
 
-def window_case_sums(day, value, windows: Sequence[tuple[date, date]]) -> list:
-    """SQL: the sum of `value` over the rows whose `day` lies in each (first, last) window."""
-    return [func.coalesce(func.sum(case((day.between(first, last), value), else_=0)), 0) for first, last in windows]
-
-
-def level_window_sums(
-    source: "SeriesSource", level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
-) -> dict[int, dict[str, list[int]]]:
-    """`SeriesSource.window_sums()` from `level_rows()` and `live()`, every audience in one query."""
-    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
-    rows = source.level_rows(level, first, last, None, parent_id)
-    query = select(rows.c.unit_id, rows.c.audience, *window_case_sums(rows.c.day, rows.c.n, windows)).group_by(
-        rows.c.unit_id, rows.c.audience
-    )
-    sums: dict[int, dict[str, list[int]]] = {}
-    for unit_id, audience, *values in db.session.execute(query):
-        sums.setdefault(unit_id, {})[audience] = [int(v) for v in values]
-    return add_live(sums, source.live(level, first, last, None, parent_id), windows)
-
-
 def add_live(
     sums: dict[int, dict[str, list[int]]],
     live: Iterable[tuple[int, str, date, int]],

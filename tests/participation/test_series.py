@@ -1,21 +1,46 @@
-"""The respondent source's window sums (one grouped query per request, rolled up to each level in
-Python) against the general path (a SQL query per level that joins every count to its area)."""
+"""The sources' window sums and sparkline buckets (read from running totals, or for respondents one
+grouped query per request rolled up to each level in Python) against the general path: a SQL query
+per level over every row of its `level_rows()`, plus the live rows."""
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
+from outreach.extensions import db as _db
 from outreach.links.models import CITY_UNIT, ScanLevelDaily
 from outreach.links.rollups import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
 from outreach.participation.series import (
     RespondentSeries,
+    SeriesSource,
+    add_live,
     get_source,
     grouped_buckets,
-    level_window_sums,
 )
 from tests.factories import AreaFactory, LinkFactory, ScanFactory, SurveyTargetFactory
 from tests.participation.conftest import add_daily
+
+
+def window_case_sums(day, value, windows: Sequence[tuple[date, date]]) -> list:
+    """SQL: the sum of `value` over the rows whose `day` lies in each (first, last) window."""
+    return [func.coalesce(func.sum(case((day.between(first, last), value), else_=0)), 0) for first, last in windows]
+
+
+def level_window_sums(
+    source: SeriesSource, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None
+) -> dict[int, dict[str, list[int]]]:
+    """`SeriesSource.window_sums()` from `level_rows()` and `live()`, every audience in one query."""
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    rows = source.level_rows(level, first, last, None, parent_id)
+    query = select(rows.c.unit_id, rows.c.audience, *window_case_sums(rows.c.day, rows.c.n, windows)).group_by(
+        rows.c.unit_id, rows.c.audience
+    )
+    sums: dict[int, dict[str, list[int]]] = {}
+    for unit_id, audience, *values in _db.session.execute(query):
+        sums.setdefault(unit_id, {})[audience] = [int(v) for v in values]
+    return add_live(sums, source.live(level, first, last, None, parent_id), windows)
+
 
 D = date(2026, 9, 1)
 WINDOWS = (
