@@ -64,3 +64,11 @@ def window_sums(
             for first, end in windows
         ]
     return sums
+
+
+def add_into(sums: dict, unit: Hashable, audience: str, values: Sequence[int]) -> None:
+    """Add `values` to `sums[unit][audience]` (a list of zeros until then): rolling several series up
+    into one unit, as a kecamatan sums its kelurahan."""
+    total = sums.setdefault(unit, {}).setdefault(audience, [0] * len(values))
+    for n, value in enumerate(values):
+        total[n] += value

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from outreach.running_totals import dense_rows, lookup_days, window_sums
+from outreach.running_totals import add_into, dense_rows, lookup_days, window_sums
 
 D = date(2026, 9, 1)
 
@@ -46,3 +46,11 @@ def test_window_sums_from_totals_on_the_lookup_days():
         "a": [2 + 3 + 4, 45, 7 + 8 + 9, 0, 15],
         "late": [0, 4, 4, 0, 0],  # no row before its first day: nothing yet
     }
+
+
+def test_add_into_rolls_several_series_up_into_one_unit():
+    sums: dict = {}
+    add_into(sums, "kedaton", "eksternal", [1, 2])
+    add_into(sums, "kedaton", "eksternal", [10, 20])
+    add_into(sums, "kedaton", "internal", [5, 0])
+    assert sums == {"kedaton": {"eksternal": [11, 22], "internal": [5, 0]}}

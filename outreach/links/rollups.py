@@ -59,7 +59,7 @@ from outreach.links.models import (
 from outreach.links.scanning import wib_day
 from outreach.models import utcnow
 from outreach.request_cache import per_request
-from outreach.running_totals import dense_rows, lookup_days, window_sums
+from outreach.running_totals import add_into, dense_rows, lookup_days, window_sums
 
 log = logging.getLogger(__name__)
 
@@ -499,9 +499,7 @@ def level_window_totals(
     )
     sums: dict[int, dict[str, list[int]]] = {}
     for (unit, _parent, audience), values in window_sums(rows, windows, last).items():
-        kept = sums.setdefault(unit, {}).setdefault(audience, [0] * len(windows))
-        for n, value in enumerate(values):
-            kept[n] += value
+        add_into(sums, unit, audience, values)
     return sums
 
 

@@ -23,7 +23,7 @@ from outreach.links.rollups import days_since, level_scan_rows, level_window_tot
 from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentTotal
 from outreach.request_cache import per_request
-from outreach.running_totals import lookup_days
+from outreach.running_totals import add_into, lookup_days
 
 Unit = Area | Opd
 Series = dict[Unit, dict[date, int]]
@@ -271,11 +271,8 @@ class RespondentSeries:
                     unit = parent if area_level == "kelurahan" else area_id if area_level == "kecamatan" else None
                 else:
                     unit = area_id if area_level == "kelurahan" and parent_id in (None, parent) else None
-            if unit is None:
-                continue
-            total = sums.setdefault(unit, {}).setdefault(audience, [0] * len(windows))
-            for n, value in enumerate(values):
-                total[n] += value
+            if unit is not None:
+                add_into(sums, unit, audience, values)
         return sums
 
     @staticmethod
