@@ -398,11 +398,8 @@ def live_tail() -> tuple[list[TailRow], date | None]:
 
 
 def _read_tail() -> list[TailRow]:
-    cut = rollup_cut()
-    if cut is None:
-        query = _tail_query(db.engine.dialect.name, False)
-        return [TailRow(*row) for row in db.session.execute(query)]
-    query = _tail_query(db.engine.dialect.name, True)
+    cut = rollup_cut()  # None: nothing is rolled up, every scan is live
+    query = _tail_query(db.engine.dialect.name, cut is not None)
     return [TailRow(*row) for row in db.session.execute(query, _aggregate_values(cut, None, cut))]
 
 
