@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from outreach.participation.figures import comparison_groups, drive_markers, drive_window, units_with_drives
+from outreach.participation.rankings import drive_ranking
 from tests.factories import DriveFactory
 from tests.participation.conftest import add_daily
 
@@ -100,3 +101,22 @@ def test_dashboard_chart_marks_drives(leadership_client, tree, spi_round, db):
         as_text=True
     )
     assert 'class="marker"' in html
+
+
+def test_drive_ranking_counts_each_drives_units_over_its_window_cut_at_the_range_end(tree, db):
+    # Daily respondents from 1 October: kelurahan a1 10 and a2 3 (kecamatan A), b1 4 eksternal and
+    # 100 internal, Dinas Kesehatan 7 internal.
+    for unit, value, audience in (("a1", 10, "eksternal"), ("a2", 3, "eksternal"), ("b1", 4, "eksternal")):
+        add_daily(db, tree[unit], date(2026, 10, 1), (20, value), audience=audience)
+    add_daily(db, tree["b1"], date(2026, 10, 1), (20, 100), audience="internal")
+    add_daily(db, tree["dinkes"], date(2026, 10, 1), (20, 7), audience="internal")
+    kedaton = _drive(db, [tree["kec_a"], tree["a1"]], day=3, title="Kedaton")  # a1 counts once, in A
+    way_dadi = _drive(db, [tree["b1"]], day=5, title="Way Dadi")  # eksternal only, cut on the 10th
+    dinkes = _drive(db, opds=[tree["dinkes"]], day=2, title="Dinkes", audience="internal")
+    _drive(db, [tree["b2"]], day=4, status="cancelled")
+    ranks = drive_ranking(date(2026, 10, 1), date(2026, 10, 10), "respondents")
+    assert [(r.drive, r.start, r.end, r.count) for r in ranks] == [
+        (kedaton, date(2026, 10, 3), date(2026, 10, 9), (10 + 3) * 7),
+        (dinkes, date(2026, 10, 2), date(2026, 10, 8), 7 * 7),
+        (way_dadi, date(2026, 10, 5), date(2026, 10, 10), 4 * 6),
+    ]

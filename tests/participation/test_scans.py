@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from outreach.links.rollups import refresh_scan_rollups
 from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
-from outreach.participation.rankings import own_daily, promoter_ranking
+from outreach.participation.rankings import drive_ranking, own_daily, promoter_ranking
 from outreach.participation.series import get_source
 from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, ScanFactory, SurveyTargetFactory
 
@@ -252,6 +252,28 @@ def test_staff_see_promoter_and_drive_rankings_on_the_dashboard(
         assert ">12<" in drives
     csv = coordinator_client.get("/participation/export/promoters.csv", query_string=query).get_data(as_text=True)
     assert "Rina Promotor" in csv and ",12," in csv
+
+
+def test_drive_ranking_counts_human_scans_rolled_up_and_live_in_the_drives_units(db, tree):
+    eks = SurveyTargetFactory(audience="eksternal")
+    in_a1, in_b1 = LinkFactory(area=tree["a1"], target=eks), LinkFactory(area=tree["b1"], target=eks)
+    drive = DriveFactory(starts_at=_at(SEP1 + timedelta(days=1)), ends_at=_at(SEP1 + timedelta(days=1), 12))
+    drive.areas = [tree["kec_a"]]
+    db.session.flush()
+    _scans(db, in_a1, _at(SEP1), 50)  # the day before the drive
+    _scans(db, in_a1, _at(SEP1 + timedelta(days=1)), 5, bots=4)
+    _scans(db, in_b1, _at(SEP1 + timedelta(days=2)), 9)  # not in the drive's kecamatan
+    db.session.flush()
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=3)))
+    _scans(db, in_a1, _at(SEP1 + timedelta(days=3), 12), 2)  # live: after the rollup's cut
+    db.session.flush()
+    [rank] = drive_ranking(SEP1, SEP1 + timedelta(days=9), "scans")
+    assert (rank.drive, rank.start, rank.end, rank.count) == (
+        drive,
+        SEP1 + timedelta(days=1),
+        SEP1 + timedelta(days=7),
+        7,
+    )
 
 
 def test_promoters_never_see_rankings(db, tree, spi_round, promoter_client):
