@@ -551,14 +551,13 @@ def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int,
             .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == start - timedelta(days=1)))
             .where(last.day == min(end, cut_day))
         )
-        queries = [query]
         if top is not None:
+            # Everyone in the tail first, then the `top` highest of the others, in one statement.
             in_tail = {r.promoter_id for r in live}
-            queries = [query.order_by(human.desc(), last.promoter_id).limit(top)]
             if in_tail:
-                queries.append(query.where(last.promoter_id.in_(in_tail)))
-        for part in queries:
-            totals.update((promoter_id, (int(h), int(u))) for promoter_id, h, u in db.session.execute(part) if h or u)
+                query = query.order_by(case((last.promoter_id.in_(in_tail), 0), else_=1))
+            query = query.order_by(human.desc(), last.promoter_id).limit(top + len(in_tail))
+        totals.update((promoter_id, (int(h), int(u))) for promoter_id, h, u in db.session.execute(query) if h or u)
     for row in live:
         human_scans, unique_visitors = totals.get(row.promoter_id, (0, 0))
         totals[row.promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)

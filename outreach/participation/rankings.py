@@ -36,13 +36,9 @@ def promoter_ranking(start: date, end: date, limit: int | None = RANKING_SIZE) -
     totals = promoter_totals(start, end, top=limit)
     found = sorted(((pid, s, u) for pid, (s, u) in totals.items() if s > 0), key=lambda row: (-row[1], row[0]))[:limit]
     ids = [r[0] for r in found]
-    promoters = {p.id: p for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(ids)))}
-    links = dict(
-        db.session.execute(
-            select(Link.promoter_id, func.count()).where(Link.promoter_id.in_(ids)).group_by(Link.promoter_id)
-        ).all()
-    )
-    return [PromoterRank(promoters[pid], s, u, links.get(pid, 0)) for pid, s, u in found]
+    links = select(func.count()).where(Link.promoter_id == Promoter.id).scalar_subquery()
+    promoters = {p.id: (p, n) for p, n in db.session.execute(select(Promoter, links).where(Promoter.id.in_(ids)))}
+    return [PromoterRank(promoters[pid][0], s, u, promoters[pid][1]) for pid, s, u in found]
 
 
 @dataclass(frozen=True)
