@@ -280,7 +280,7 @@ class RespondentSeries:
         """Per reported unit and audience, the sum over each window: from the running totals on the
         few days around the windows (`respondent_total`), not from every count."""
         total = RespondentTotal
-        last = db.session.scalar(select(func.max(total.day)))
+        last = per_request("respondents.last_total_day", lambda: db.session.scalar(select(func.max(total.day))))
         if last is None:
             return []
         query = select(total.area_id, total.opd_id, total.audience, total.day, total.total).where(
