@@ -15,7 +15,7 @@ from outreach.links.models import Link
 from outreach.links.rollups import promoter_scan_rows, promoter_totals
 from outreach.participation.days import day_range
 from outreach.participation.figures import _drives_between, drive_window
-from outreach.participation.series import LEVELS, get_source, unit_level
+from outreach.participation.series import get_source
 from outreach.promoters.models import Promoter
 
 RANKING_SIZE = 10
@@ -55,32 +55,25 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
     """Drives touching the range, ranked by the chosen source's count in their units over their window.
 
     Windows are cut at the range's end. A kecamatan's count includes its kelurahan. This is a plain
-    count, not an uplift: the uplift page (and the drives page) compare with untouched units. Counts
-    are window sums per level (running totals on each window's edges), not every day of every unit.
+    count, not an uplift: the uplift page (and the drives page) compare with untouched units.
     """
     drives = _drives_between(start, end)
     if not drives:
         return []
     windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}
-    distinct = sorted(set(windows.values()))
+    first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
     source = get_source(source_key)
-    sums = {level: source.window_sums(level, distinct) for level in _levels(drives)}
+    series = {}
+    for audience in {drive.audience for drive in drives}:
+        units = {unit for drive in drives if drive.audience == audience for unit in _counted_units(drive)}
+        series[audience] = source.daily(list(units), first, last, audience)
     ranks = []
-    for drive, window in windows.items():
-        at = distinct.index(window)
-        count = sum(
-            sums[level].get(unit.id, {}).get(drive.audience, [0] * len(distinct))[at]
-            for unit in _counted_units(drive)
-            if (level := unit_level(unit)) in sums
-        )
-        ranks.append(DriveRank(drive, *window, count))
+    for drive, (begin, end_) in windows.items():
+        daily = series[drive.audience]
+        count = sum(n for unit in _counted_units(drive) for day, n in daily[unit].items() if begin <= day <= end_)
+        ranks.append(DriveRank(drive, begin, end_, count))
     ranks.sort(key=lambda r: (-r.count, r.start))
     return ranks[:limit]
-
-
-def _levels(drives: list[Drive]) -> set[str]:
-    """The levels with figures (kecamatan, kelurahan, OPD) that the drives' counted units are at."""
-    return {level for drive in drives for unit in _counted_units(drive) if (level := unit_level(unit)) in LEVELS}
 
 
 def _counted_units(drive: Drive) -> list:
