@@ -75,9 +75,9 @@ def wib_day_expr(column) -> ColumnElement:
     return type_coerce(func.date(column, "+7 hours"), Date)
 
 
-def days_since(column, first: date):
-    """SQL: whole days from `first` to a Date column."""
-    if db.engine.dialect.name == "postgresql":
+def days_since(column, first, dialect: str | None = None):
+    """SQL: whole days from `first` (a date or a bound Date parameter) to a Date column."""
+    if (dialect or db.engine.dialect.name) == "postgresql":
         return column - first  # date - date is an integer number of days
     return cast(func.julianday(column) - func.julianday(first), Integer)
 
@@ -477,27 +477,35 @@ def level_window_totals(
     if cut is None:
         return {}
     last = wib_day(cut)
-    table = ScanLevelDaily
-    total = table.total_unique_visitors if unique else table.total_human_scans
-    # One row per unit and audience, its totals packed as "day:total,..." (days counted from the cut's):
-    # a sparkline asks for about 30 days, and a result row costs more than splitting a string.
-    offset = days_since(table.day, last)
-    packed = func.aggregate_strings(cast(offset, String) + ":" + cast(total, String), ",")
-    series = (table.unit_id, table.parent_id, table.audience)
-    query = (
-        select(*series, packed).where(table.level == level, table.day.in_(lookup_days(windows, last))).group_by(*series)
-    )
-    if parent_id is not None:
-        query = query.where(table.parent_id == parent_id)
+    query = _window_totals_query(db.engine.dialect.name, unique, parent_id is not None)
+    params = {"level": level, "days": sorted(lookup_days(windows, last)), "last": last, "parent_id": parent_id}
     rows = (
         ((unit, parent, audience), last + timedelta(days=int(day)), int(n))
-        for unit, parent, audience, days in db.session.execute(query)
+        for unit, parent, audience, days in db.session.execute(query, params)
         for day, n in (item.split(":") for item in days.split(","))
     )
     sums: dict[int, dict[str, list[int]]] = {}
     for (unit, _parent, audience), values in window_sums(rows, windows, last).items():
         add_into(sums, unit, audience, values)
     return sums
+
+
+@cache
+def _window_totals_query(dialect: str, unique: bool, by_parent: bool):
+    """`level_window_totals()`'s statement, built once: level, days, last and parent_id are bound."""
+    table = ScanLevelDaily
+    total = table.total_unique_visitors if unique else table.total_human_scans
+    # One row per unit and audience, its totals packed as "day:total,..." (days counted from the cut's):
+    # a sparkline asks for about 30 days, and a result row costs more than splitting a string.
+    offset = days_since(table.day, bindparam("last", type_=Date), dialect)
+    packed = func.aggregate_strings(cast(offset, String) + ":" + cast(total, String), ",")
+    series = (table.unit_id, table.parent_id, table.audience)
+    query = select(*series, packed).where(
+        table.level == bindparam("level"), table.day.in_(bindparam("days", expanding=True))
+    )
+    if by_parent:
+        query = query.where(table.parent_id == bindparam("parent_id"))
+    return query.group_by(*series)
 
 
 def promoter_scan_rows(start: date, end: date) -> Subquery:
@@ -542,26 +550,35 @@ def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int,
     live = [r for r in tail if r.promoter_id is not None and start <= r.day <= end]
     totals: dict[int, tuple[int, int]] = {}
     if cut_day is not None and cut_day >= start:
-        last = aliased(ScanPromoterDaily, name="range_end")
-        before = aliased(ScanPromoterDaily, name="range_start")
-        human = last.total_human_scans - func.coalesce(before.total_human_scans, 0)
-        unique = last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0)
-        query = (
-            select(last.promoter_id, human, unique)
-            .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == start - timedelta(days=1)))
-            .where(last.day == min(end, cut_day))
-        )
-        if top is not None:
-            # Everyone in the tail first, then the `top` highest of the others, in one statement.
-            in_tail = {r.promoter_id for r in live}
-            if in_tail:
-                query = query.order_by(case((last.promoter_id.in_(in_tail), 0), else_=1))
-            query = query.order_by(human.desc(), last.promoter_id).limit(top + len(in_tail))
-        totals.update((promoter_id, (int(h), int(u))) for promoter_id, h, u in db.session.execute(query) if h or u)
+        in_tail = sorted({r.promoter_id for r in live}) if top is not None else []
+        query = _promoter_totals_query(top is not None, bool(in_tail))
+        before, last = start - timedelta(days=1), min(end, cut_day)
+        params = {"before": before, "last": last, "in_tail": in_tail, "limit": (top or 0) + len(in_tail)}
+        totals.update((pid, (int(h), int(u))) for pid, h, u in db.session.execute(query, params) if h or u)
     for row in live:
         human_scans, unique_visitors = totals.get(row.promoter_id, (0, 0))
         totals[row.promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
     return totals
+
+
+@cache
+def _promoter_totals_query(top: bool, tail: bool):
+    """`promoter_totals()`'s statement, built once (before, last, in_tail and limit are bound); with
+    `tail`, the promoters in the live tail come first."""
+    last = aliased(ScanPromoterDaily, name="range_end")
+    before = aliased(ScanPromoterDaily, name="range_start")
+    human = last.total_human_scans - func.coalesce(before.total_human_scans, 0)
+    unique = last.total_unique_visitors - func.coalesce(before.total_unique_visitors, 0)
+    query = (
+        select(last.promoter_id, human, unique)
+        .outerjoin(before, and_(before.promoter_id == last.promoter_id, before.day == bindparam("before", type_=Date)))
+        .where(last.day == bindparam("last", type_=Date))
+    )
+    if tail:
+        query = query.order_by(case((last.promoter_id.in_(bindparam("in_tail", expanding=True)), 0), else_=1))
+    if top:
+        query = query.order_by(human.desc(), last.promoter_id).limit(bindparam("limit", type_=Integer))
+    return query
 
 
 def daily_scan_rows() -> Subquery:
