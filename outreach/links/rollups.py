@@ -75,9 +75,9 @@ def wib_day_expr(column) -> ColumnElement:
     return type_coerce(func.date(column, "+7 hours"), Date)
 
 
-def days_since(column, first, dialect: str | None = None):
+def days_since(column, first):
     """SQL: whole days from `first` (a date or a bound Date parameter) to a Date column."""
-    if (dialect or db.engine.dialect.name) == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         return column - first  # date - date is an integer number of days
     return cast(func.julianday(column) - func.julianday(first), Integer)
 
@@ -492,12 +492,13 @@ def level_window_totals(
 
 @cache
 def _window_totals_query(dialect: str, unique: bool, by_parent: bool):
-    """`level_window_totals()`'s statement, built once: level, days, last and parent_id are bound."""
+    """`level_window_totals()`'s statement, built once per dialect (like `_aggregate_query()`): level,
+    days, last and parent_id are bound."""
     table = ScanLevelDaily
     total = table.total_unique_visitors if unique else table.total_human_scans
     # One row per unit and audience, its totals packed as "day:total,..." (days counted from the cut's):
     # a sparkline asks for about 30 days, and a result row costs more than splitting a string.
-    offset = days_since(table.day, bindparam("last", type_=Date), dialect)
+    offset = days_since(table.day, bindparam("last", type_=Date))
     packed = func.aggregate_strings(cast(offset, String) + ":" + cast(total, String), ",")
     series = (table.unit_id, table.parent_id, table.audience)
     query = select(*series, packed).where(
