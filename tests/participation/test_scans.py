@@ -257,8 +257,8 @@ def test_staff_see_promoter_and_drive_rankings_on_the_dashboard(
 def test_drive_ranking_counts_human_scans_rolled_up_and_live_in_the_drives_units(db, tree):
     eks = SurveyTargetFactory(audience="eksternal")
     in_a1, in_b1 = LinkFactory(area=tree["a1"], target=eks), LinkFactory(area=tree["b1"], target=eks)
-    drive = DriveFactory(starts_at=_at(SEP1 + timedelta(days=1)), ends_at=_at(SEP1 + timedelta(days=1), 12))
-    drive.areas = [tree["kec_a"]]
+    drive_day = SEP1 + timedelta(days=1)
+    drive = DriveFactory(starts_at=_at(drive_day), ends_at=_at(drive_day, 12), areas=[tree["kec_a"]])
     db.session.flush()
     _scans(db, in_a1, _at(SEP1), 50)  # the day before the drive
     _scans(db, in_a1, _at(SEP1 + timedelta(days=1)), 5, bots=4)
