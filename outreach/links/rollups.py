@@ -468,41 +468,59 @@ def level_scan_rows(
     return rolled.subquery("level_scan_days")
 
 
+# The levels a dashboard shows side by side (the city, its kecamatan, the OPDs): their window totals are
+# read together, in one statement per request, since on PostgreSQL a round trip costs more than their rows.
+TOP_LEVELS = ("kota", "kecamatan", "opd")
+
+
 def level_window_totals(
     level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None, unique: bool = False
 ) -> dict[int, dict[str, list[int]]]:
     """{unit_id: {audience: [human scans (or unique visitors) over each window]}} of one level from the
-    per-level running totals on a few days; add `live_level_rows()`."""
+    per-level running totals on a few days; add `live_level_rows()`. A fresh dict: callers add to it."""
     cut = rollup_cut()
     if cut is None:
         return {}
-    last = wib_day(cut)
+    if parent_id is None and level in TOP_LEVELS:
+        every = per_request(
+            f"scan_window_totals.{cut}.{tuple(windows)}.{unique}",
+            lambda: _window_totals(TOP_LEVELS, windows, None, unique, wib_day(cut)),
+        )
+    else:
+        every = _window_totals((level,), windows, parent_id, unique, wib_day(cut))
+    return {unit: {aud: list(values) for aud, values in found.items()} for unit, found in every.get(level, {}).items()}
+
+
+def _window_totals(
+    levels: Sequence[str], windows: Sequence[tuple[date, date]], parent_id: int | None, unique: bool, last: date
+) -> dict[str, dict[int, dict[str, list[int]]]]:
+    """`level_window_totals()` of several levels at once: {level: {unit_id: {audience: [sums]}}}."""
     query = _window_totals_query(db.engine.dialect.name, unique, parent_id is not None)
-    params = {"level": level, "days": sorted(lookup_days(windows, last)), "last": last, "parent_id": parent_id}
+    params = {"levels": list(levels), "days": sorted(lookup_days(windows, last)), "last": last, "parent_id": parent_id}
     rows = (
-        ((unit, parent, audience), last + timedelta(days=int(day)), int(n))
-        for unit, parent, audience, days in db.session.execute(query, params)
+        ((level, unit, parent, audience), last + timedelta(days=int(day)), int(n))
+        for level, unit, parent, audience, days in db.session.execute(query, params)
         for day, n in (item.split(":") for item in days.split(","))
     )
-    sums: dict[int, dict[str, list[int]]] = {}
-    for (unit, _parent, audience), values in window_sums(rows, windows, last).items():
-        add_into(sums, unit, audience, values)
+    sums: dict[str, dict[int, dict[str, list[int]]]] = {}
+    for (level, unit, _parent, audience), values in window_sums(rows, windows, last).items():
+        add_into(sums.setdefault(level, {}), unit, audience, values)
     return sums
 
 
 @cache
 def _window_totals_query(dialect: str, unique: bool, by_parent: bool):
-    """`level_window_totals()`'s statement, built once per dialect (like `_aggregate_query()`): level,
-    days, last and parent_id are bound."""
+    """`_window_totals()`'s statement, built once per dialect (like `_aggregate_query()`): levels, days,
+    last and parent_id are bound."""
     table = ScanLevelDaily
     total = table.total_unique_visitors if unique else table.total_human_scans
     # One row per unit and audience, its totals packed as "day:total,..." (days counted from the cut's):
     # a sparkline asks for about 30 days, and a result row costs more than splitting a string.
     offset = days_since(table.day, bindparam("last", type_=Date))
     packed = func.aggregate_strings(cast(offset, String) + ":" + cast(total, String), ",")
-    series = (table.unit_id, table.parent_id, table.audience)
+    series = (table.level, table.unit_id, table.parent_id, table.audience)
     query = select(*series, packed).where(
-        table.level == bindparam("level"), table.day.in_(bindparam("days", expanding=True))
+        table.level.in_(bindparam("levels", expanding=True)), table.day.in_(bindparam("days", expanding=True))
     )
     if by_parent:
         query = query.where(table.parent_id == bindparam("parent_id"))

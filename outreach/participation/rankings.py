@@ -15,7 +15,7 @@ from outreach.links.models import Link
 from outreach.links.rollups import promoter_scan_rows, promoter_totals
 from outreach.participation.days import day_range
 from outreach.participation.figures import _drives_between, drive_window
-from outreach.participation.series import get_source
+from outreach.participation.series import daily_by_audience, get_source
 from outreach.promoters.models import Promoter
 
 RANKING_SIZE = 10
@@ -62,11 +62,10 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
         return []
     windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}
     first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
-    source = get_source(source_key)
-    series = {}
-    for audience in {drive.audience for drive in drives}:
-        units = {unit for drive in drives if drive.audience == audience for unit in _counted_units(drive)}
-        series[audience] = source.daily(list(units), first, last, audience)
+    units: dict[str, set] = {}
+    for drive in drives:
+        units.setdefault(drive.audience, set()).update(_counted_units(drive))
+    series = daily_by_audience(get_source(source_key), {aud: list(found) for aud, found in units.items()}, first, last)
     ranks = []
     for drive, (begin, end_) in windows.items():
         daily = series[drive.audience]

@@ -7,12 +7,12 @@ whole city ("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its keluraha
 and "opd".
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
 from outreach import running_totals
@@ -118,33 +118,39 @@ def add_live(
 
 
 def level_buckets(
-    source: "SeriesSource", level: str, start: date, end: date, size: int, parent_id: int | None = None
-) -> dict[int, dict[str, dict[int, int]]]:
-    """Per unit id and audience: counts per bucket of `size` days from `start` (bucket 0 = start ..
-    start+size-1), every audience in one grouped query."""
-    rows = source.level_rows(level, start, end, None, parent_id)
+    source: "SeriesSource", levels: Sequence[str], start: date, end: date, size: int, parent_id: int | None = None
+) -> dict[str, dict[int, dict[str, dict[int, int]]]]:
+    """Per level, unit id and audience: counts per bucket of `size` days from `start` (bucket 0 = start ..
+    start+size-1), every level and audience in one grouped query."""
+    selects = []
+    for number, level in enumerate(levels):
+        rows = source.level_rows(level, start, end, None, parent_id)
+        part = literal(number, Integer).label("part")
+        selects.append(select(part, rows.c.unit_id, rows.c.audience, rows.c.day, rows.c.n))
+    rows = union_all(*selects).subquery("level_days") if len(selects) > 1 else selects[0].subquery("level_days")
     bucket = days_since(rows.c.day, start) // size
+    series = (rows.c.part, rows.c.unit_id, rows.c.audience)
     per_bucket = (
-        select(rows.c.unit_id, rows.c.audience, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
-        .group_by(rows.c.unit_id, rows.c.audience, bucket)
+        select(*series, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
+        .group_by(*series, bucket)
         .subquery("per_bucket")
     )
     # One row per unit and audience, its buckets packed as "bucket:count,...": a table's sparklines
     # are thousands of (unit, bucket) pairs, and a result row costs more than splitting a string.
     pair = cast(per_bucket.c.bucket, String) + ":" + cast(per_bucket.c.n, String)
-    query = select(per_bucket.c.unit_id, per_bucket.c.audience, func.aggregate_strings(pair, ",")).group_by(
-        per_bucket.c.unit_id, per_bucket.c.audience
-    )
-    found: dict[int, dict[str, dict[int, int]]] = {}
-    for unit_id, audience, packed in db.session.execute(query):
-        buckets = found.setdefault(unit_id, {}).setdefault(audience, {})
+    keys = (per_bucket.c.part, per_bucket.c.unit_id, per_bucket.c.audience)
+    query = select(*keys, func.aggregate_strings(pair, ",")).group_by(*keys)
+    found: dict[str, dict[int, dict[str, dict[int, int]]]] = {level: {} for level in levels}
+    for number, unit_id, audience, packed in db.session.execute(query):
+        buckets = found[levels[number]].setdefault(unit_id, {}).setdefault(audience, {})
         for item in packed.split(","):
             index, count = item.split(":")
             buckets[int(index)] = int(count)
-    for unit_id, audience, day, count in source.live(level, start, end, None, parent_id):
-        buckets = found.setdefault(unit_id, {}).setdefault(audience, {})
-        index = (day - start).days // size
-        buckets[index] = buckets.get(index, 0) + count
+    for level in levels:
+        for unit_id, audience, day, count in source.live(level, start, end, None, parent_id):
+            buckets = found[level].setdefault(unit_id, {}).setdefault(audience, {})
+            index = (day - start).days // size
+            buckets[index] = buckets.get(index, 0) + count
     return found
 
 
@@ -153,30 +159,68 @@ def bucket_windows(start: date, end: date, size: int) -> tuple[tuple[date, date]
     return tuple((day, min(day + timedelta(days=size - 1), end)) for day in day_range(start, end)[::size])
 
 
+# The levels whose sparklines a dashboard shows side by side (its kecamatan and OPD tables): their buckets
+# are read together, in one statement per request, since on PostgreSQL a round trip costs more than their rows.
+SPARK_LEVELS = ("kecamatan", "opd")
+
+
 def grouped_buckets(
     source: "SeriesSource", level: str, start: date, end: date, size: int, parent_id: int | None = None
 ) -> dict[int, dict[str, list[int]]]:
     """`SeriesSource.buckets()` from `level_buckets()`: a list of every bucket's count."""
     points = len(bucket_windows(start, end, size))
+    if parent_id is None and level in SPARK_LEVELS:
+        every = per_request(
+            f"series.buckets.{source.key}.{start}.{end}.{size}",
+            lambda: level_buckets(source, SPARK_LEVELS, start, end, size),
+        )
+    else:
+        every = level_buckets(source, (level,), start, end, size, parent_id)
     return {
         unit: {aud: [found.get(n, 0) for n in range(points)] for aud, found in audiences.items()}
-        for unit, audiences in level_buckets(source, level, start, end, size, parent_id).items()
+        for unit, audiences in every[level].items()
     }
 
 
 def daily_by_unit(
     source: "SeriesSource", units: Sequence[Unit], start: date, end: date, audience: str | None
 ) -> Series:
-    """Counts per unit and day, one query per level asked for (RW and RT have none)."""
-    result: Series = {unit: {} for unit in units}
-    by_level: dict[str, dict[int, Unit]] = {}
-    for unit in units:
-        level = unit_level(unit)
-        if level in LEVELS:
-            by_level.setdefault(level, {})[CITY_UNIT if level == "kota" else unit.id] = unit
-    for level, lookup in by_level.items():
-        for unit_id, days in level_daily(source, level, start, end, audience, units=lookup).items():
-            result[lookup[unit_id]] = days
+    """Counts per unit and day (RW and RT have none): `daily_by_audience()` for one audience."""
+    return daily_by_audience(source, {audience: units}, start, end)[audience]
+
+
+def daily_by_audience(
+    source: "SeriesSource", wanted: Mapping[str | None, Sequence[Unit]], start: date, end: date
+) -> dict[str | None, Series]:
+    """Counts per unit and WIB day of each audience's units (None: every audience), in one statement:
+    the rows of every level and audience asked for, each part kept apart by its number."""
+    result: dict[str | None, Series] = {audience: {unit: {} for unit in units} for audience, units in wanted.items()}
+    parts: dict[tuple[str | None, str], dict[int, Unit]] = {}
+    for audience, units in wanted.items():
+        for unit in units:
+            level = unit_level(unit)
+            if level in LEVELS:
+                parts.setdefault((audience, level), {})[CITY_UNIT if level == "kota" else unit.id] = unit
+    if not parts:
+        return result
+    # In a fixed order, so the same request sends the same SQL text.
+    lookups = sorted(parts.items(), key=lambda part: (part[0][0] or "", LEVELS.index(part[0][1])))
+    selects = []
+    for number, ((audience, level), lookup) in enumerate(lookups):
+        rows = source.level_rows(level, start, end, audience)
+        part = literal(number, Integer).label("part")
+        selects.append(select(part, rows.c.unit_id, rows.c.day, rows.c.n).where(rows.c.unit_id.in_(lookup)))
+    every = union_all(*selects).subquery("unit_days")
+    keys = (every.c.part, every.c.unit_id, every.c.day)
+    found = db.session.execute(select(*keys, func.sum(every.c.n)).group_by(*keys))
+    for number, unit_id, day, count in found:
+        (audience, _level), lookup = lookups[number]
+        result[audience][lookup[unit_id]][day] = int(count)
+    for (audience, level), lookup in lookups:
+        for unit_id, _audience, day, count in source.live(level, start, end, audience):
+            if unit_id in lookup:
+                days = result[audience][lookup[unit_id]]
+                days[day] = days.get(day, 0) + count
     return result
 
 

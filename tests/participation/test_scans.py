@@ -1,6 +1,9 @@
 """Our scans as a series source, promoter and drive rankings, and a promoter's own numbers."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event
 
 from outreach.links.rollups import refresh_scan_rollups
 from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
@@ -300,3 +303,32 @@ def test_promoter_sees_only_their_own_daily_scans(db, tree, promoter_client):
     html = promoter_client.get("/links/mine").get_data(as_text=True)
     trend = html.split('class="my-trend"')[1].split("</section>")[0]
     assert 'class="chart"' in trend and "4 pindaian" in trend and "40 pindaian" not in html
+
+
+def test_the_dashboard_reads_each_kind_of_figure_in_one_statement(db, tree, spi_round, coordinator_client):
+    # On PostgreSQL a round trip costs more than the rows of a few levels: the city, kecamatan and OPD
+    # window totals come in one statement, the kecamatan and OPD sparklines in one, every drive's daily
+    # counts in one (however many levels and audiences its units span), drives with their units in one.
+    eks, internal = SurveyTargetFactory(audience="eksternal"), SurveyTargetFactory(audience="internal")
+    link = LinkFactory(area=tree["a1"], target=eks)
+    LinkFactory(area=tree["b1"], opd=tree["dinkes"], target=internal)
+    for areas, opds, audience in (([tree["kec_a"]], [], "eksternal"), ([tree["b1"]], [tree["dinkes"]], "internal")):
+        DriveFactory(starts_at=_at(SEP1), ends_at=_at(SEP1, 12), areas=areas, opds=opds, audience=audience)
+    db.session.flush()
+    _scans(db, link, _at(SEP1), 12)
+    refresh_scan_rollups(now=_at(SEP1 + timedelta(days=3)))
+    db.session.commit()
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    query = {"start": "2026-09-01", "end": "2026-09-10", "source": "scans"}
+    assert coordinator_client.get("/participation/", query_string=query).status_code == 200
+    event.remove(db.engine, "before_cursor_execute", remember)
+    tables = ("scan_level_daily", "drive")
+    from_table = {name: [s for s in seen if re.search(rf"\bFROM {name}\b", s)] for name in tables}
+    # Window totals, sparklines, the city's daily series and the drives' daily counts.
+    assert len(from_table["scan_level_daily"]) == 4, from_table["scan_level_daily"]
+    assert len(from_table["drive"]) == 1, from_table["drive"]
