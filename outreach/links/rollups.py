@@ -140,11 +140,19 @@ def _aggregate_query(dialect: str, since: bool, until: bool, tail: bool):
 
 
 def rollup_cut() -> datetime | None:
-    """The moment the rollups are complete until (every scan created before it); None before the first refresh."""
+    """The moment the rollups are complete until (every scan created before it); None before the first refresh.
+
+    Read once per request (a dashboard asks a dozen times, and even an identity-map hit costs the ORM's
+    lookup); a refresh flushes, which makes the request read it again.
+    """
+    return per_request("links.rollup_cut", _read_cut)
+
+
+def _read_cut() -> datetime | None:
     mark = db.session.get(ScanRollupMark, 1)
     if mark is None:
         return None
-    # Held by the session, so the identity map answers the next call of this request without a query.
+    # Held by the session, so the identity map answers the next call outside a request without a query.
     db.session.info["scan_rollup_mark"] = mark
     return mark.refreshed_until
 
@@ -440,32 +448,45 @@ def live_level_rows(
 
 
 def level_scan_rows(
-    level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-) -> Subquery:
+    level: str,
+    start: date,
+    end: date,
+    audience: str | None = None,
+    parent_id: int | None = None,
+    tag: str = "rows",
+) -> tuple[Subquery, dict]:
     """Per unit of one level (see LEVELS) and WIB day from start to end, from the per-level rollup:
-    unit_id, parent_id, audience, day, human_scans and unique_visitors. Add `live_level_rows()`.
+    unit_id, parent_id, audience, day, human_scans and unique_visitors; add `live_level_rows()`. And the
+    values of its bound parameters, named after `tag` (the subquery is built once per shape).
 
     Rows may repeat a unit and day: sum them. `parent_id` keeps the kelurahan of one kecamatan.
     """
-    rolled = select(
-        ScanLevelDaily.unit_id,
-        ScanLevelDaily.parent_id,
-        ScanLevelDaily.audience,
-        ScanLevelDaily.day,
-        ScanLevelDaily.human_scans,
-        ScanLevelDaily.unique_visitors,
-    ).where(
-        ScanLevelDaily.level == level,
-        ScanLevelDaily.day.between(start, end),
-        ScanLevelDaily.human_scans > 0,  # not the days without scans that keep the totals dense
-    )
-    if rollup_cut() is None:
-        rolled = rolled.where(false())  # nothing is rolled up: every scan is in the live tail
+    params = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
     if audience:
-        rolled = rolled.where(ScanLevelDaily.audience == audience)
+        params[f"{tag}_audience"] = audience
     if parent_id is not None:
-        rolled = rolled.where(ScanLevelDaily.parent_id == parent_id)
-    return rolled.subquery("level_scan_days")
+        params[f"{tag}_parent"] = parent_id
+    return _level_scan_query(rollup_cut() is not None, bool(audience), parent_id is not None, tag), params
+
+
+@cache
+def _level_scan_query(rolled: bool, by_audience: bool, by_parent: bool, tag: str) -> Subquery:
+    """`level_scan_rows()` of one shape, built once."""
+    table = ScanLevelDaily
+    query = select(
+        table.unit_id, table.parent_id, table.audience, table.day, table.human_scans, table.unique_visitors
+    ).where(
+        table.level == bindparam(f"{tag}_level"),
+        table.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date)),
+        table.human_scans > 0,  # not the days without scans that keep the totals dense
+    )
+    if not rolled:
+        query = query.where(false())  # nothing is rolled up: every scan is in the live tail
+    if by_audience:
+        query = query.where(table.audience == bindparam(f"{tag}_audience"))
+    if by_parent:
+        query = query.where(table.parent_id == bindparam(f"{tag}_parent"))
+    return query.subquery("level_scan_days")
 
 
 # The levels a dashboard shows side by side (the city, its kecamatan, the OPDs): their window totals are

@@ -9,10 +9,11 @@ and "opd".
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from functools import cache
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
 from outreach import running_totals
@@ -37,12 +38,20 @@ class SeriesSource(Protocol):
     noun: object
 
     def level_rows(
-        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> Subquery:
+        self,
+        level: str,
+        start: date,
+        end: date,
+        audience: str | None = None,
+        parent_id: int | None = None,
+        tag: str = "rows",
+    ) -> tuple[Subquery, dict]:
         """Rows with columns unit_id, audience, day, n of one level for WIB days start..end (sum them per
-        unit and day).
+        unit and day), and the values of its bound parameters (pass them when executing).
 
-        `parent_id` keeps only the kelurahan of that kecamatan.
+        `parent_id` keeps only the kelurahan of that kecamatan. The subquery is built once per shape (the
+        same object every time) with parameters named after `tag`, so several can sit in one statement:
+        building it took longer than running it.
         """
 
     def live(
@@ -89,18 +98,26 @@ def level_daily(
 ) -> dict[int, dict[date, int]]:
     """Per unit id and WIB day of one level: the source's rows summed in SQL plus its live rows."""
     wanted = set(units) if units is not None else None
-    rows = source.level_rows(level, start, end, audience, parent_id)
-    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
+    rows, params = source.level_rows(level, start, end, audience, parent_id)
     if wanted is not None:
-        query = query.where(rows.c.unit_id.in_(wanted))
+        params["units"] = list(wanted)
     found: dict[int, dict[date, int]] = {}
-    for unit_id, day, count in db.session.execute(query):
+    for unit_id, day, count in db.session.execute(_daily_query(rows, wanted is not None), params):
         found.setdefault(unit_id, {})[day] = int(count)
     for unit_id, _audience, day, count in source.live(level, start, end, audience, parent_id):
         if wanted is None or unit_id in wanted:
             days = found.setdefault(unit_id, {})
             days[day] = days.get(day, 0) + count
     return found
+
+
+@cache
+def _daily_query(rows: Subquery, by_unit: bool):
+    """`level_daily()`'s statement over one shape of rows, built once (`units` bound when `by_unit`)."""
+    query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
+    if by_unit:
+        query = query.where(rows.c.unit_id.in_(bindparam("units", expanding=True)))
+    return query
 
 
 def add_live(
@@ -122,26 +139,15 @@ def level_buckets(
 ) -> dict[str, dict[int, dict[str, dict[int, int]]]]:
     """Per level, unit id and audience: counts per bucket of `size` days from `start` (bucket 0 = start ..
     start+size-1), every level and audience in one grouped query."""
-    selects = []
+    params = {"bucket_first": start, "bucket_size": size}
+    parts = []
     for number, level in enumerate(levels):
-        rows = source.level_rows(level, start, end, None, parent_id)
-        part = literal(number, Integer).label("part")
-        selects.append(select(part, rows.c.unit_id, rows.c.audience, rows.c.day, rows.c.n))
-    rows = union_all(*selects).subquery("level_days") if len(selects) > 1 else selects[0].subquery("level_days")
-    bucket = days_since(rows.c.day, start) // size
-    series = (rows.c.part, rows.c.unit_id, rows.c.audience)
-    per_bucket = (
-        select(*series, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
-        .group_by(*series, bucket)
-        .subquery("per_bucket")
-    )
-    # One row per unit and audience, its buckets packed as "bucket:count,...": a table's sparklines
-    # are thousands of (unit, bucket) pairs, and a result row costs more than splitting a string.
-    pair = cast(per_bucket.c.bucket, String) + ":" + cast(per_bucket.c.n, String)
-    keys = (per_bucket.c.part, per_bucket.c.unit_id, per_bucket.c.audience)
-    query = select(*keys, func.aggregate_strings(pair, ",")).group_by(*keys)
+        rows, values = source.level_rows(level, start, end, None, parent_id, tag=f"p{number}")
+        parts.append(rows)
+        params.update(values)
+    query = _buckets_query(tuple(parts), db.engine.dialect.name)
     found: dict[str, dict[int, dict[str, dict[int, int]]]] = {level: {} for level in levels}
-    for number, unit_id, audience, packed in db.session.execute(query):
+    for number, unit_id, audience, packed in db.session.execute(query, params):
         buckets = found[levels[number]].setdefault(unit_id, {}).setdefault(audience, {})
         for item in packed.split(","):
             index, count = item.split(":")
@@ -152,6 +158,29 @@ def level_buckets(
             index = (day - start).days // size
             buckets[index] = buckets.get(index, 0) + count
     return found
+
+
+@cache
+def _buckets_query(parts: tuple[Subquery, ...], dialect: str):
+    """`level_buckets()`'s statement over these shapes of rows, built once per dialect (like
+    `_window_totals_query()`): `bucket_first` and `bucket_size` are bound."""
+    selects = [
+        select(literal(number, Integer).label("part"), rows.c.unit_id, rows.c.audience, rows.c.day, rows.c.n)
+        for number, rows in enumerate(parts)
+    ]
+    rows = union_all(*selects).subquery("level_days") if len(selects) > 1 else selects[0].subquery("level_days")
+    bucket = days_since(rows.c.day, bindparam("bucket_first", type_=Date)) // bindparam("bucket_size", type_=Integer)
+    series = (rows.c.part, rows.c.unit_id, rows.c.audience)
+    per_bucket = (
+        select(*series, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
+        .group_by(*series, bucket)
+        .subquery("per_bucket")
+    )
+    # One row per unit and audience, its buckets packed as "bucket:count,...": a table's sparklines
+    # are thousands of (unit, bucket) pairs, and a result row costs more than splitting a string.
+    pair = cast(per_bucket.c.bucket, String) + ":" + cast(per_bucket.c.n, String)
+    keys = (per_bucket.c.part, per_bucket.c.unit_id, per_bucket.c.audience)
+    return select(*keys, func.aggregate_strings(pair, ",")).group_by(*keys)
 
 
 def bucket_windows(start: date, end: date, size: int) -> tuple[tuple[date, date], ...]:
@@ -205,14 +234,12 @@ def daily_by_audience(
         return result
     # In a fixed order, so the same request sends the same SQL text.
     lookups = sorted(parts.items(), key=lambda part: (part[0][0] or "", LEVELS.index(part[0][1])))
-    selects = []
+    parts, params = [], {}
     for number, ((audience, level), lookup) in enumerate(lookups):
-        rows = source.level_rows(level, start, end, audience)
-        part = literal(number, Integer).label("part")
-        selects.append(select(part, rows.c.unit_id, rows.c.day, rows.c.n).where(rows.c.unit_id.in_(lookup)))
-    every = union_all(*selects).subquery("unit_days")
-    keys = (every.c.part, every.c.unit_id, every.c.day)
-    found = db.session.execute(select(*keys, func.sum(every.c.n)).group_by(*keys))
+        rows, values = source.level_rows(level, start, end, audience, tag=f"p{number}")
+        parts.append(rows)
+        params.update(values, **{f"p{number}_units": list(lookup)})
+    found = db.session.execute(_unit_days_query(tuple(parts)), params)
     for number, unit_id, day, count in found:
         (audience, _level), lookup = lookups[number]
         result[audience][lookup[unit_id]][day] = int(count)
@@ -222,6 +249,21 @@ def daily_by_audience(
                 days = result[audience][lookup[unit_id]]
                 days[day] = days.get(day, 0) + count
     return result
+
+
+@cache
+def _unit_days_query(parts: tuple[Subquery, ...]):
+    """`daily_by_audience()`'s statement over these shapes of rows, built once: part n keeps the units
+    bound as `p{n}_units`."""
+    selects = [
+        select(literal(number, Integer).label("part"), rows.c.unit_id, rows.c.day, rows.c.n).where(
+            rows.c.unit_id.in_(bindparam(f"p{number}_units", expanding=True))
+        )
+        for number, rows in enumerate(parts)
+    ]
+    every = union_all(*selects).subquery("unit_days") if len(selects) > 1 else selects[0].subquery("unit_days")
+    keys = (every.c.part, every.c.unit_id, every.c.day)
+    return select(*keys, func.sum(every.c.n)).group_by(*keys)
 
 
 def city_reported_audiences() -> set[str]:
@@ -249,6 +291,46 @@ _TOTALS = select(
 ).where(RespondentTotal.day.in_(bindparam("days", expanding=True)))
 
 
+@cache
+def _respondent_rows(level: str, city: str | None, by_audience: bool, by_parent: bool, tag: str) -> Subquery:
+    """`RespondentSeries.level_rows()` of one shape, built once. `city` (the kota level): "reported" reads
+    the kota area's own counts, "all" every count, "mixed" the kota area's for the audiences bound as
+    `{tag}_reported` and every count for the others."""
+    count = RespondentCount
+    query = select(count.audience.label("audience"), count.day.label("day"), count.daily.label("n")).where(
+        count.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date))
+    )
+    if by_audience:
+        query = query.where(count.audience == bindparam(f"{tag}_audience"))
+    if level == "kota":
+        query = query.add_columns(literal(CITY_UNIT, Integer).label("unit_id"))
+        city_id = select(Area.id).where(Area.level == "kota").scalar_subquery()
+        if city == "reported":
+            query = query.where(count.area_id == city_id)
+        elif city == "mixed":
+            reported = bindparam(f"{tag}_reported", expanding=True)
+            query = query.where(
+                or_(and_(count.audience.in_(reported), count.area_id == city_id), count.audience.not_in(reported))
+            )
+    elif level == "kecamatan":
+        query = (
+            query.add_columns(kecamatan_of_row().label("unit_id"))
+            .join(Area, Area.id == count.area_id)
+            .where(Area.level.in_(("kecamatan", "kelurahan")))
+        )
+    elif level == "kelurahan":
+        query = (
+            query.add_columns(count.area_id.label("unit_id"))
+            .join(Area, Area.id == count.area_id)
+            .where(Area.level == "kelurahan")
+        )
+        if by_parent:
+            query = query.where(Area.parent_id == bindparam(f"{tag}_parent"))
+    else:
+        query = query.add_columns(count.opd_id.label("unit_id")).where(count.opd_id.is_not(None))
+    return query.subquery("respondent_rows")
+
+
 class RespondentSeries:
     """Respondent counts reported from outside (KPK progress, OPD reports)."""
 
@@ -258,45 +340,31 @@ class RespondentSeries:
     has_city_total = True
 
     def level_rows(
-        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> Subquery:
+        self,
+        level: str,
+        start: date,
+        end: date,
+        audience: str | None = None,
+        parent_id: int | None = None,
+        tag: str = "rows",
+    ) -> tuple[Subquery, dict]:
         """Reported daily counts (cumulative reports are stored as their daily differences).
 
         The city: KPK's reported city total where there is one for the audience, else every unit's count.
         """
-        count = RespondentCount
-        query = select(count.audience.label("audience"), count.day.label("day"), count.daily.label("n")).where(
-            count.day.between(start, end)
-        )
+        params = {f"{tag}_start": start, f"{tag}_end": end}
         if audience:
-            query = query.where(count.audience == audience)
+            params[f"{tag}_audience"] = audience
+        city = None
         if level == "kota":
             reported = city_reported_audiences()
-            query = query.add_columns(literal(CITY_UNIT, Integer).label("unit_id"))
-            city = select(Area.id).where(Area.level == "kota").scalar_subquery()
-            if audience in reported:
-                query = query.where(count.area_id == city)
-            elif reported and not audience:
-                query = query.where(
-                    or_(and_(count.audience.in_(reported), count.area_id == city), count.audience.not_in(reported))
-                )
-        elif level == "kecamatan":
-            query = (
-                query.add_columns(kecamatan_of_row().label("unit_id"))
-                .join(Area, Area.id == count.area_id)
-                .where(Area.level.in_(("kecamatan", "kelurahan")))
-            )
-        elif level == "kelurahan":
-            query = (
-                query.add_columns(count.area_id.label("unit_id"))
-                .join(Area, Area.id == count.area_id)
-                .where(Area.level == "kelurahan")
-            )
-            if parent_id is not None:
-                query = query.where(Area.parent_id == parent_id)
-        else:
-            query = query.add_columns(count.opd_id.label("unit_id")).where(count.opd_id.is_not(None))
-        return query.subquery("respondent_rows")
+            city = "reported" if audience in reported else "mixed" if reported and not audience else "all"
+            if city == "mixed":
+                params[f"{tag}_reported"] = sorted(reported)
+        by_parent = level == "kelurahan" and parent_id is not None
+        if by_parent:
+            params[f"{tag}_parent"] = parent_id
+        return _respondent_rows(level, city, bool(audience), by_parent, tag), params
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
@@ -361,6 +429,13 @@ class RespondentSeries:
         return (first, last) if first else None
 
 
+@cache
+def _scan_values(rows: Subquery, unique: bool) -> Subquery:
+    """`ScanSeries.level_rows()` over rolled-up rows of one shape, built once."""
+    value = rows.c.unique_visitors if unique else rows.c.human_scans
+    return select(rows.c.unit_id, rows.c.audience, rows.c.day, value.label("n")).subquery("scan_rows")
+
+
 class ScanSeries:
     """Scans of our links, per the link's area (its kelurahan and kecamatan too) and OPD; bots never count.
 
@@ -376,12 +451,17 @@ class ScanSeries:
         self.has_city_total = False
 
     def level_rows(
-        self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
-    ) -> Subquery:
+        self,
+        level: str,
+        start: date,
+        end: date,
+        audience: str | None = None,
+        parent_id: int | None = None,
+        tag: str = "rows",
+    ) -> tuple[Subquery, dict]:
         """Per unit of the level and WIB day: human scans (or unique visitors) rolled up; add `live()`."""
-        rows = level_scan_rows(level, start, end, audience, parent_id)
-        value = rows.c.unique_visitors if self.unique else rows.c.human_scans
-        return select(rows.c.unit_id, rows.c.audience, rows.c.day, value.label("n")).subquery("scan_rows")
+        rows, params = level_scan_rows(level, start, end, audience, parent_id, tag)
+        return _scan_values(rows, self.unique), params
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None

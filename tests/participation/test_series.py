@@ -32,12 +32,12 @@ def level_window_sums(
 ) -> dict[int, dict[str, list[int]]]:
     """`SeriesSource.window_sums()` from `level_rows()` and `live()`, every audience in one query."""
     first, last = min(w[0] for w in windows), max(w[1] for w in windows)
-    rows = source.level_rows(level, first, last, None, parent_id)
+    rows, params = source.level_rows(level, first, last, None, parent_id)
     query = select(rows.c.unit_id, rows.c.audience, *window_case_sums(rows.c.day, rows.c.n, windows)).group_by(
         rows.c.unit_id, rows.c.audience
     )
     sums: dict[int, dict[str, list[int]]] = {}
-    for unit_id, audience, *values in _db.session.execute(query):
+    for unit_id, audience, *values in _db.session.execute(query, params):
         sums.setdefault(unit_id, {})[audience] = [int(v) for v in values]
     return add_live(sums, source.live(level, first, last, None, parent_id), windows)
 
