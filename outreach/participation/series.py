@@ -281,14 +281,20 @@ def _area_tree() -> dict[int, tuple[str, int | None]]:
     )
 
 
-# Running totals on a few days (bound as `days`), built once: construction is a visible share of a request.
+# Running totals on a few days (bound as `days`) and on the last day kept, built once: construction is a
+# visible share of a request. The last day comes with them, not from a statement of its own.
 _TOTALS = select(
     RespondentTotal.area_id,
     RespondentTotal.opd_id,
     RespondentTotal.audience,
     RespondentTotal.day,
     RespondentTotal.total,
-).where(RespondentTotal.day.in_(bindparam("days", expanding=True)))
+).where(
+    or_(
+        RespondentTotal.day.in_(bindparam("days", expanding=True)),
+        RespondentTotal.day == select(func.max(RespondentTotal.day)).scalar_subquery(),
+    )
+)
 
 
 @cache
@@ -401,12 +407,14 @@ class RespondentSeries:
     def _unit_sums(windows: Sequence[tuple[date, date]]) -> list[tuple[int | None, int | None, str, list[int]]]:
         """Per reported unit and audience, the sum over each window: from the running totals on the
         few days around the windows (`respondent_total`), not from every count."""
-        last_day = select(func.max(RespondentTotal.day))
-        last = per_request("respondents.last_total_day", lambda: db.session.scalar(last_day))
-        if last is None:
+        # Every day a window could need whatever the last day is: the last day's totals come along, and
+        # rows are dense, so every series has a row on it.
+        days = {"days": sorted(lookup_days(windows, date.max))}
+        found = db.session.execute(_TOTALS, days)
+        rows = [((area_id, opd_id, aud), day, n) for area_id, opd_id, aud, day, n in found]
+        if not rows:
             return []
-        days = {"days": sorted(lookup_days(windows, last))}
-        rows = (((area_id, opd_id, aud), day, n) for area_id, opd_id, aud, day, n in db.session.execute(_TOTALS, days))
+        last = max(day for _key, day, _n in rows)
         return [(*key, values) for key, values in running_totals.window_sums(rows, windows, last).items()]
 
     def buckets(
