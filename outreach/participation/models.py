@@ -187,3 +187,32 @@ class RespondentTotal(db.Model):
 
     def __repr__(self) -> str:
         return f"<RespondentTotal {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.total}>"
+
+
+class RespondentLevelDaily(db.Model):
+    """Respondent counts per dashboard level, unit, audience and WIB day (every source), derived from
+    `respondent_count` so a dashboard reads a level's rows without a join.
+
+    Levels as for scans (`outreach.links.models.LEVELS`): a kecamatan counts its own reports and its
+    kelurahan's; a kelurahan row carries its kecamatan as `parent_id`; an OPD its own; the city (unit
+    CITY_UNIT) KPK's reported city total for an audience that has one, else every count of that
+    audience. Only days with a count have a row. Kept by `participation.totals` whenever counts are
+    written or an area moves.
+    """
+
+    __tablename__ = "respondent_level_daily"
+    # Covering: a dashboard reads a level's days (and audience) from the index alone.
+    __table_args__ = (
+        Index("ix_respondent_level_daily_level_day", "level", "audience", "day", "unit_id", "parent_id", "n"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int]
+    parent_id: Mapped[int | None]
+    audience: Mapped[str] = mapped_column(String(10))
+    day: Mapped[date] = mapped_column(Date)
+    n: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<RespondentLevelDaily {self.level} {self.unit_id} {self.audience} {self.day} {self.n}>"

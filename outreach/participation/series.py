@@ -13,7 +13,7 @@ from functools import cache
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
 from outreach import running_totals
@@ -22,7 +22,7 @@ from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.links.rollups import days_since, level_scan_rows, level_window_totals, live_level_rows
 from outreach.participation.days import day_range, wib_day
-from outreach.participation.models import RespondentCount, RespondentTotal
+from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.request_cache import per_request
 from outreach.running_totals import add_into, lookup_days
 
@@ -75,11 +75,6 @@ class SeriesSource(Protocol):
 
     def span(self, audience: str | None = None) -> tuple[date, date] | None:
         """First and last day with data, or None when there is none."""
-
-
-def kecamatan_of_row():
-    """SQL expression: the kecamatan id a row's area belongs to (itself or its parent)."""
-    return case((Area.level == "kelurahan", Area.parent_id), else_=Area.id)
 
 
 def unit_level(unit: Unit) -> str:
@@ -298,42 +293,20 @@ _TOTALS = select(
 
 
 @cache
-def _respondent_rows(level: str, city: str | None, by_audience: bool, by_parent: bool, tag: str) -> Subquery:
-    """`RespondentSeries.level_rows()` of one shape, built once. `city` (the kota level): "reported" reads
-    the kota area's own counts, "all" every count, "mixed" the kota area's for the audiences bound as
-    `{tag}_reported` and every count for the others."""
-    count = RespondentCount
-    query = select(count.audience.label("audience"), count.day.label("day"), count.daily.label("n")).where(
-        count.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date))
+def _respondent_rows(by_audience: bool, by_parent: bool, tag: str) -> Subquery:
+    """`RespondentSeries.level_rows()` of one shape, built once: the level's rows kept by
+    `participation.totals` (`respondent_level_daily`)."""
+    table = RespondentLevelDaily
+    query = select(
+        table.unit_id.label("unit_id"), table.audience.label("audience"), table.day.label("day"), table.n.label("n")
+    ).where(
+        table.level == bindparam(f"{tag}_level"),
+        table.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date)),
     )
     if by_audience:
-        query = query.where(count.audience == bindparam(f"{tag}_audience"))
-    if level == "kota":
-        query = query.add_columns(literal(CITY_UNIT, Integer).label("unit_id"))
-        city_id = select(Area.id).where(Area.level == "kota").scalar_subquery()
-        if city == "reported":
-            query = query.where(count.area_id == city_id)
-        elif city == "mixed":
-            reported = bindparam(f"{tag}_reported", expanding=True)
-            query = query.where(
-                or_(and_(count.audience.in_(reported), count.area_id == city_id), count.audience.not_in(reported))
-            )
-    elif level == "kecamatan":
-        query = (
-            query.add_columns(kecamatan_of_row().label("unit_id"))
-            .join(Area, Area.id == count.area_id)
-            .where(Area.level.in_(("kecamatan", "kelurahan")))
-        )
-    elif level == "kelurahan":
-        query = (
-            query.add_columns(count.area_id.label("unit_id"))
-            .join(Area, Area.id == count.area_id)
-            .where(Area.level == "kelurahan")
-        )
-        if by_parent:
-            query = query.where(Area.parent_id == bindparam(f"{tag}_parent"))
-    else:
-        query = query.add_columns(count.opd_id.label("unit_id")).where(count.opd_id.is_not(None))
+        query = query.where(table.audience == bindparam(f"{tag}_audience"))
+    if by_parent:
+        query = query.where(table.parent_id == bindparam(f"{tag}_parent"))
     return query.subquery("respondent_rows")
 
 
@@ -354,23 +327,18 @@ class RespondentSeries:
         parent_id: int | None = None,
         tag: str = "rows",
     ) -> tuple[Subquery, dict]:
-        """Reported daily counts (cumulative reports are stored as their daily differences).
+        """Reported daily counts (cumulative reports are stored as their daily differences), from the
+        per-level rows kept with the counts.
 
         The city: KPK's reported city total where there is one for the audience, else every unit's count.
         """
-        params = {f"{tag}_start": start, f"{tag}_end": end}
+        params = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
         if audience:
             params[f"{tag}_audience"] = audience
-        city = None
-        if level == "kota":
-            reported = city_reported_audiences()
-            city = "reported" if audience in reported else "mixed" if reported and not audience else "all"
-            if city == "mixed":
-                params[f"{tag}_reported"] = sorted(reported)
         by_parent = level == "kelurahan" and parent_id is not None
         if by_parent:
             params[f"{tag}_parent"] = parent_id
-        return _respondent_rows(level, city, bool(audience), by_parent, tag), params
+        return _respondent_rows(bool(audience), by_parent, tag), params
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None

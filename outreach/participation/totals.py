@@ -1,18 +1,40 @@
-"""Keeping `respondent_total` in step with `respondent_count`: on every flush that writes counts, the
-running totals of the units concerned are rebuilt from the earliest day touched, in the same
-transaction (so a rollback undoes both, and nothing that writes counts can forget them)."""
+"""Keeping `respondent_total` and `respondent_level_daily` in step with `respondent_count`: on every
+flush that writes counts, the running totals of the units concerned and every level's rows are
+rebuilt from the earliest day touched, in the same transaction (so a rollback undoes them all, and
+nothing that writes counts through the ORM can forget them). An area moved to another parent (or
+level) rebuilds the level rows whole."""
 
 from datetime import date
 from itertools import chain
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, object_session
 
-from outreach.participation.models import RespondentCount, RespondentTotal
+from outreach.areas.models import Area
+from outreach.links.models import CITY_UNIT
+from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.running_totals import ONE_DAY, dense_rows
 
 COUNTS = RespondentCount.__table__
 TOTALS = RespondentTotal.__table__
+LEVEL_ROWS = RespondentLevelDaily.__table__
+AREAS = Area.__table__
 
 
 def _units(condition_table, areas: set[int], opds: set[int]):
@@ -77,7 +99,72 @@ def rebuild_totals(conn: Connection) -> int:
     return refresh_totals(conn, areas, opds, first)
 
 
+def _level_query(level: str, since: date | None, city_id: int | None, reported: list[str]):
+    """One level's rows (level, unit_id, parent_id, audience, day, n) from the counts of `since` on (None: all)."""
+    c, a = COUNTS.c, AREAS.c
+    n = func.sum(c.daily)
+    name = literal(level, String)
+    no_parent = cast(null(), Integer)
+    if level == "kota":
+        # KPK's city total where it is reported for the audience, else every count of the audience.
+        city = and_(c.audience.in_(reported), c.area_id == city_id) if city_id is not None else False
+        query = (
+            select(name, literal(CITY_UNIT, Integer), no_parent, c.audience, c.day, n)
+            .where(or_(city, c.audience.not_in(reported)))
+            .group_by(c.audience, c.day)
+        )
+    elif level == "opd":
+        query = (
+            select(name, c.opd_id, no_parent, c.audience, c.day, n)
+            .where(c.opd_id.is_not(None))
+            .group_by(c.opd_id, c.audience, c.day)
+        )
+    else:
+        joined = COUNTS.join(AREAS, a.id == c.area_id)
+        if level == "kecamatan":
+            unit = case((a.level == "kelurahan", a.parent_id), else_=a.id)
+            query = (
+                select(name, unit, no_parent, c.audience, c.day, n)
+                .select_from(joined)
+                .where(a.level.in_(("kecamatan", "kelurahan")))
+                .group_by(unit, c.audience, c.day)
+            )
+        else:
+            query = (
+                select(name, a.id, a.parent_id, c.audience, c.day, n)
+                .select_from(joined)
+                .where(a.level == "kelurahan")
+                .group_by(a.id, a.parent_id, c.audience, c.day)
+            )
+    return query.where(c.day >= since) if since is not None else query
+
+
+LEVEL_NAMES = ("kota", "kecamatan", "kelurahan", "opd")
+
+
+def refresh_levels(conn: Connection, from_day: date | None, areas: set[int] = frozenset()) -> None:
+    """Rebuild every level's rows from `from_day` on (None: whole). The city's rows are rebuilt whole
+    when the city's own counts changed (`areas` has it): whether KPK's total is reported for an
+    audience decides which counts make the city's every day."""
+    city_id = conn.scalar(select(AREAS.c.id).where(AREAS.c.level == "kota").order_by(AREAS.c.id).limit(1))
+    reported = []
+    if city_id is not None:
+        reported = sorted(conn.scalars(select(COUNTS.c.audience).where(COUNTS.c.area_id == city_id).distinct()))
+    columns = ["level", "unit_id", "parent_id", "audience", "day", "n"]
+    for level in LEVEL_NAMES:
+        since = None if level == "kota" and city_id in areas else from_day
+        stale = [LEVEL_ROWS.c.day >= since] if since is not None else []
+        conn.execute(delete(LEVEL_ROWS).where(LEVEL_ROWS.c.level == level, *stale))
+        conn.execute(insert(LEVEL_ROWS).from_select(columns, _level_query(level, since, city_id, reported)))
+
+
+def rebuild_levels(conn: Connection) -> None:
+    """Rebuild every level's rows from all the counts (after a migration, or to repair)."""
+    refresh_levels(conn, None)
+
+
 TOUCHED = "participation.totals.touched"
+AREAS_MOVED = "participation.totals.areas_moved"
 
 
 @event.listens_for(RespondentCount, "after_insert")
@@ -101,18 +188,34 @@ def _note_count(mapper, connection, target: RespondentCount) -> None:
     days.extend(day for day in (state.dict["day"], *state.attrs.day.history.deleted) if day is not None)
 
 
+@event.listens_for(Area, "after_update")
+def _note_moved_area(mapper, connection, target: Area) -> None:
+    """An area given another parent or level moves its counts between the level rows' units."""
+    state = inspect(target)
+    if state.attrs.parent_id.history.has_changes() or state.attrs.level.history.has_changes():
+        session = object_session(target)
+        if session is not None:
+            session.info[AREAS_MOVED] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _keep_totals(session: Session, context) -> None:
     touched = session.info.pop(TOUCHED, None)
-    if touched is None:
+    moved = session.info.pop(AREAS_MOVED, False)
+    if touched is None and not moved:
         return
-    areas, opds, days = touched
+    areas, opds, days = touched or (set(), set(), [])
     if None in days:
         rebuild_totals(session.connection())
     elif days:
         refresh_totals(session.connection(), areas, opds, min(days))
+    if moved or None in days:
+        rebuild_levels(session.connection())
+    elif days:
+        refresh_levels(session.connection(), min(days), areas)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_touched(session: Session) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(AREAS_MOVED, None)

@@ -1,15 +1,19 @@
-"""Running totals of respondent counts stay in step with the counts, whatever writes them."""
+"""Running totals and per-level rows of respondent counts stay in step with the counts, whatever writes them."""
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
+from outreach.areas.models import Area
 from outreach.extensions import db as _db
-from outreach.participation.models import RespondentCount, RespondentTotal
+from outreach.links.models import CITY_UNIT
+from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.participation.series import RespondentSeries
 from outreach.participation.services import import_counts, record_count
-from outreach.participation.totals import rebuild_totals
+from outreach.participation.totals import rebuild_levels, rebuild_totals
+from tests.factories import AreaFactory
 from tests.participation.conftest import add_daily
 
 D = date(2026, 9, 1)
@@ -157,3 +161,115 @@ def test_rebuild_totals_repairs_a_table_out_of_step(tree, db, bulk):
     rebuild_totals(db.session.connection())
     db.session.commit()
     assert stored() == expected
+
+
+# The per-level rows (respondent_level_daily): what a dashboard sums for each unit, computed here in
+# Python straight from the counts and the area tree, independently of the SQL that keeps the table.
+
+
+def stored_levels() -> set[tuple]:
+    table = RespondentLevelDaily
+    columns = (table.level, table.unit_id, table.parent_id, table.audience, table.day, table.n)
+    return set(_db.session.execute(select(*columns)))
+
+
+def expected_levels() -> set[tuple]:
+    """A kecamatan: its own counts and its kelurahan's; a kelurahan (with its kecamatan); an OPD; the city:
+    KPK's city total for an audience that has one, else every count of the audience."""
+    areas = {a.id: a for a in _db.session.scalars(select(Area))}
+    city = next(a.id for a in areas.values() if a.level == "kota")
+    counts = _db.session.execute(
+        select(
+            RespondentCount.area_id,
+            RespondentCount.opd_id,
+            RespondentCount.audience,
+            RespondentCount.day,
+            RespondentCount.daily,
+        )
+    ).all()
+    reported = {audience for area, _opd, audience, _day, _n in counts if area == city}
+    sums: Counter = Counter()
+    for area_id, opd_id, audience, day, n in counts:
+        if opd_id is not None:
+            sums["opd", opd_id, None, audience, day] += n
+        elif areas[area_id].level == "kecamatan":
+            sums["kecamatan", area_id, None, audience, day] += n
+        elif areas[area_id].level == "kelurahan":
+            parent = areas[area_id].parent_id
+            sums["kecamatan", parent, None, audience, day] += n
+            sums["kelurahan", area_id, parent, audience, day] += n
+        if audience not in reported or area_id == city:
+            sums["kota", CITY_UNIT, None, audience, day] += n
+    return {(*key, n) for key, n in sums.items()}
+
+
+@pytest.fixture
+def level_counts(tree, db):
+    """KPK's city total for eksternal only; a kecamatan's own counts; kelurahan with two sources on a
+    day; an RW (counted for the city only); OPDs in both audiences."""
+    rw = AreaFactory(code="18.71.01.1001.001", name="RW 001", level="rw", parent=tree["a1"])
+    add_daily(db, tree["kota"], D, (5, 100))
+    add_daily(db, tree["kec_a"], D, (5, 2))
+    add_daily(db, tree["a1"], D, [1, 2, 3, 4, 5])
+    add_daily(db, tree["a1"], D + timedelta(days=2), [5, 5], source="OPD")
+    add_daily(db, tree["a2"], D, (5, 3), audience="internal")
+    add_daily(db, tree["b1"], D + timedelta(days=1), (3, 7))
+    add_daily(db, rw, D, (5, 4), audience="internal")
+    add_daily(db, tree["dinkes"], D, (5, 6))
+    add_daily(db, tree["dinkes"], D, (5, 9), audience="internal")
+    db.session.commit()
+    return tree
+
+
+def test_every_level_holds_what_its_counts_add_up_to(level_counts):
+    assert stored_levels() == expected_levels()
+    city = {(r[3], r[4]): r[5] for r in stored_levels() if r[0] == "kota"}
+    assert city[("eksternal", D)] == 100  # KPK's total, not the sum of the units
+    assert city[("internal", D)] == 3 + 4 + 9  # no city total: every internal count
+    kedaton = {(r[3], r[4]): r[5] for r in stored_levels() if r[:2] == ("kecamatan", level_counts["kec_a"].id)}
+    assert kedaton[("eksternal", D + timedelta(days=2))] == 2 + 3 + 5
+
+
+def test_corrected_moved_and_deleted_counts_move_the_level_rows(level_counts, db):
+    tree = level_counts
+    count = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id))
+    count.area_id = tree["b2"].id  # recorded for the wrong kelurahan
+    later = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["b1"].id))
+    later.day = D - timedelta(days=3)  # and on the wrong day
+    db.session.delete(db.session.scalar(select(RespondentCount).where(RespondentCount.opd_id == tree["dinkes"].id)))
+    record_count(D + timedelta(days=9), tree["a3"], "eksternal", "daily", 12, "KPK")
+    db.session.commit()
+    assert stored_levels() == expected_levels()
+
+
+def test_the_first_city_total_for_an_audience_makes_the_city_rows_of_every_day(level_counts, db):
+    record_count(D + timedelta(days=4), level_counts["kota"], "internal", "daily", 50, "KPK")
+    db.session.commit()
+    assert stored_levels() == expected_levels()
+    city = {r[4]: r[5] for r in stored_levels() if r[0] == "kota" and r[3] == "internal"}
+    assert city == {D + timedelta(days=4): 50}  # the units' earlier internal counts no longer make the city's
+
+
+def test_a_kelurahan_moved_to_another_kecamatan_takes_its_counts_along(level_counts, db):
+    level_counts["a1"].parent = level_counts["kec_b"]
+    db.session.commit()
+    assert stored_levels() == expected_levels()
+    moved = {r for r in stored_levels() if r[0] == "kelurahan" and r[1] == level_counts["a1"].id}
+    assert moved and {r[2] for r in moved} == {level_counts["kec_b"].id}
+
+
+def test_a_rolled_back_write_leaves_the_level_rows_as_they_were(level_counts, db):
+    before = stored_levels()
+    record_count(D + timedelta(days=1), level_counts["a1"], "eksternal", "daily", 50, "KPK")
+    db.session.flush()
+    assert stored_levels() != before
+    db.session.rollback()
+    assert stored_levels() == before
+
+
+def test_rebuild_levels_repairs_a_table_out_of_step(level_counts, db):
+    expected = stored_levels()
+    db.session.execute(delete(RespondentLevelDaily))
+    rebuild_levels(db.session.connection())
+    db.session.commit()
+    assert stored_levels() == expected
