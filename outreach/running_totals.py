@@ -57,13 +57,10 @@ def window_sums(
     found: dict[K, dict[date, int]] = {}
     for key, day, total in totals:
         found.setdefault(key, {})[day] = total
-    sums = {}
-    for key, by_day in found.items():
-        sums[key] = [
-            by_day.get(min(end, last), 0) - by_day.get(first - ONE_DAY, 0) if first <= last else 0
-            for first, end in windows
-        ]
-    return sums
+    # The two days of each window, worked out once rather than per key: a sparkline is 30 windows
+    # over a hundred keys. A window after `last` reads a day no row has, so it sums to 0.
+    edges = [(min(end, last), first - ONE_DAY) if first <= last else (None, None) for first, end in windows]
+    return {key: [by_day.get(end, 0) - by_day.get(before, 0) for end, before in edges] for key, by_day in found.items()}
 
 
 def add_into(sums: dict, unit: Hashable, audience: str, values: Sequence[int]) -> None:

@@ -517,11 +517,13 @@ def _window_totals(
 ) -> dict[str, dict[int, dict[str, list[int]]]]:
     """`level_window_totals()` of several levels at once: {level: {unit_id: {audience: [sums]}}}."""
     query = _window_totals_query(db.engine.dialect.name, unique, parent_id is not None)
-    params = {"levels": list(levels), "days": sorted(lookup_days(windows, last)), "last": last, "parent_id": parent_id}
+    days = sorted(lookup_days(windows, last))
+    params = {"levels": list(levels), "days": days, "last": last, "parent_id": parent_id}
+    day_of = {str((day - last).days): day for day in days}  # the packed offsets are only these days'
     rows = (
-        ((level, unit, parent, audience), last + timedelta(days=int(day)), int(n))
-        for level, unit, parent, audience, days in db.session.execute(query, params)
-        for day, n in (item.split(":") for item in days.split(","))
+        ((level, unit, parent, audience), day_of[day], int(n))
+        for level, unit, parent, audience, packed in db.session.execute(query, params)
+        for day, n in (item.split(":") for item in packed.split(","))
     )
     sums: dict[str, dict[int, dict[str, list[int]]]] = {}
     for (level, unit, _parent, audience), values in window_sums(rows, windows, last).items():
