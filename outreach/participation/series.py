@@ -1,10 +1,10 @@
 """Daily series per unit per WIB day, from pluggable sources: reported respondent counts and our scans.
 
-Every source offers its rows for one dashboard level as a SQL subquery (`level_rows()`: unit_id,
-audience, day, n), so the dashboard and the uplift aggregate any of them in SQL the same way, plus the few
-rows not in the tables yet (`live()`: our scans since the last rollup), added in Python. Levels: the
-whole city ("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its kelurahan's), "kelurahan"
-and "opd".
+Every source offers its rows for one dashboard level as a SQL subquery with bound parameters
+(`level_rows()`: unit_id, audience, day, n; built once per shape, its values passed on execution), so
+the dashboard and the uplift aggregate any of them in SQL the same way, plus the few rows not in the
+tables yet (`live()`: our scans since the last rollup), added in Python. Levels: the whole city
+("kota", unit CITY_UNIT), "kecamatan" (its own rows plus its kelurahan's), "kelurahan" and "opd".
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -159,11 +159,7 @@ def level_buckets(
 def _buckets_query(parts: tuple[Subquery, ...], dialect: str):
     """`level_buckets()`'s statement over these shapes of rows, built once per dialect (like
     `_window_totals_query()`): `bucket_first` and `bucket_size` are bound."""
-    selects = [
-        select(literal(number, Integer).label("part"), rows.c.unit_id, rows.c.audience, rows.c.day, rows.c.n)
-        for number, rows in enumerate(parts)
-    ]
-    rows = union_all(*selects).subquery("level_days") if len(selects) > 1 else selects[0].subquery("level_days")
+    rows = _numbered_union(parts, "level_days", ("unit_id", "audience", "day", "n"))
     bucket = days_since(rows.c.day, bindparam("bucket_first", type_=Date)) // bindparam("bucket_size", type_=Integer)
     series = (rows.c.part, rows.c.unit_id, rows.c.audience)
     per_bucket = (
@@ -229,12 +225,12 @@ def daily_by_audience(
         return result
     # In a fixed order, so the same request sends the same SQL text.
     lookups = sorted(parts.items(), key=lambda part: (part[0][0] or "", LEVELS.index(part[0][1])))
-    parts, params = [], {}
+    subqueries, params = [], {}
     for number, ((audience, level), lookup) in enumerate(lookups):
         rows, values = source.level_rows(level, start, end, audience, tag=f"p{number}")
-        parts.append(rows)
+        subqueries.append(rows)
         params.update(values, **{f"p{number}_units": list(lookup)})
-    found = db.session.execute(_unit_days_query(tuple(parts)), params)
+    found = db.session.execute(_unit_days_query(tuple(subqueries)), params)
     for number, unit_id, day, count in found:
         (audience, _level), lookup = lookups[number]
         result[audience][lookup[unit_id]][day] = int(count)
@@ -250,15 +246,21 @@ def daily_by_audience(
 def _unit_days_query(parts: tuple[Subquery, ...]):
     """`daily_by_audience()`'s statement over these shapes of rows, built once: part n keeps the units
     bound as `p{n}_units`."""
-    selects = [
-        select(literal(number, Integer).label("part"), rows.c.unit_id, rows.c.day, rows.c.n).where(
-            rows.c.unit_id.in_(bindparam(f"p{number}_units", expanding=True))
-        )
-        for number, rows in enumerate(parts)
-    ]
-    every = union_all(*selects).subquery("unit_days") if len(selects) > 1 else selects[0].subquery("unit_days")
+    every = _numbered_union(parts, "unit_days", ("unit_id", "day", "n"), by_unit=True)
     keys = (every.c.part, every.c.unit_id, every.c.day)
     return select(*keys, func.sum(every.c.n)).group_by(*keys)
+
+
+def _numbered_union(parts: Sequence[Subquery], name: str, columns: Sequence[str], by_unit: bool = False) -> Subquery:
+    """The rows of several `level_rows()` subqueries in one, each with its number as `part`; with
+    `by_unit`, part n keeps the units bound as `p{n}_units`."""
+    selects = []
+    for number, rows in enumerate(parts):
+        query = select(literal(number, Integer).label("part"), *(rows.c[column] for column in columns))
+        if by_unit:
+            query = query.where(rows.c.unit_id.in_(bindparam(f"p{number}_units", expanding=True)))
+        selects.append(query)
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery(name)
 
 
 def city_reported_audiences() -> set[str]:
