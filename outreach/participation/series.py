@@ -130,17 +130,27 @@ def add_live(
 
 
 def level_buckets(
-    source: "SeriesSource", levels: Sequence[str], start: date, end: date, size: int, parent_id: int | None = None
+    source: "SeriesSource",
+    levels: Sequence[str],
+    start: date,
+    end: date,
+    size: int,
+    parent_id: int | None = None,
+    per_day: bool = False,
 ) -> dict[str, dict[int, dict[str, dict[int, int]]]]:
     """Per level, unit id and audience: counts per bucket of `size` days from `start` (bucket 0 = start ..
-    start+size-1), every level and audience in one grouped query."""
+    start+size-1), every level and audience in one grouped query.
+
+    `per_day`: buckets of one day over rows that already have one row per unit, audience and day, so
+    they are packed without being grouped per bucket first.
+    """
     params = {"bucket_first": start, "bucket_size": size}
     parts = []
     for number, level in enumerate(levels):
         rows, values = source.level_rows(level, start, end, None, parent_id, tag=f"p{number}")
         parts.append(rows)
         params.update(values)
-    query = _buckets_query(tuple(parts), db.engine.dialect.name)
+    query = _buckets_query(tuple(parts), db.engine.dialect.name, per_day and size == 1)
     found: dict[str, dict[int, dict[str, dict[int, int]]]] = {level: {} for level in levels}
     for number, unit_id, audience, packed in db.session.execute(query, params):
         buckets = found[levels[number]].setdefault(unit_id, {}).setdefault(audience, {})
@@ -156,17 +166,21 @@ def level_buckets(
 
 
 @cache
-def _buckets_query(parts: tuple[Subquery, ...], dialect: str):
+def _buckets_query(parts: tuple[Subquery, ...], dialect: str, per_day: bool):
     """`level_buckets()`'s statement over these shapes of rows, built once per dialect (like
     `_window_totals_query()`): `bucket_first` and `bucket_size` are bound."""
     rows = _numbered_union(parts, "level_days", ("unit_id", "audience", "day", "n"))
-    bucket = days_since(rows.c.day, bindparam("bucket_first", type_=Date)) // bindparam("bucket_size", type_=Integer)
     series = (rows.c.part, rows.c.unit_id, rows.c.audience)
-    per_bucket = (
-        select(*series, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
-        .group_by(*series, bucket)
-        .subquery("per_bucket")
-    )
+    offset = days_since(rows.c.day, bindparam("bucket_first", type_=Date))
+    if per_day:
+        per_bucket = select(*series, offset.label("bucket"), rows.c.n).subquery("per_bucket")
+    else:
+        bucket = offset // bindparam("bucket_size", type_=Integer)
+        per_bucket = (
+            select(*series, bucket.label("bucket"), func.sum(rows.c.n).label("n"))
+            .group_by(*series, bucket)
+            .subquery("per_bucket")
+        )
     # One row per unit and audience, its buckets packed as "bucket:count,...": a table's sparklines
     # are thousands of (unit, bucket) pairs, and a result row costs more than splitting a string.
     pair = cast(per_bucket.c.bucket, String) + ":" + cast(per_bucket.c.n, String)
@@ -190,9 +204,10 @@ def grouped_buckets(
     """`SeriesSource.buckets()` from `level_buckets()`: a list of every bucket's count."""
     points = len(bucket_windows(start, end, size))
     if parent_id is None and level in SPARK_LEVELS:
+        # Both sources keep one row per unit, audience and day at these levels (a kecamatan has no parent).
         every = per_request(
             f"series.buckets.{source.key}.{start}.{end}.{size}",
-            lambda: level_buckets(source, SPARK_LEVELS, start, end, size),
+            lambda: level_buckets(source, SPARK_LEVELS, start, end, size, per_day=True),
         )
     else:
         every = level_buckets(source, (level,), start, end, size, parent_id)

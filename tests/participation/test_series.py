@@ -185,3 +185,19 @@ def test_scan_sparkline_buckets_from_running_totals_match_the_grouped_rows(scann
     buckets = source.buckets(level, start, end, size, parent_id)
     assert {u: {a: v for a, v in auds.items() if any(v)} for u, auds in buckets.items()} == expected
     assert expected
+
+
+@pytest.mark.parametrize("key", ["respondents", "scans", "visitors"])
+@pytest.mark.parametrize("level", ["kecamatan", "opd"])
+def test_daily_sparklines_of_the_dashboard_levels_match_the_general_path(counts, scanned, key, level):
+    # A range of a month has a point per day: read packed straight from the level's daily rows.
+    source = get_source(key)
+    start, end = date(2026, 8, 27), date(2026, 9, 24)
+    days = [(start + timedelta(days=n),) * 2 for n in range((end - start).days + 1)]
+    expected = {
+        unit: {audience: values for audience, values in audiences.items() if any(values)}
+        for unit, audiences in level_window_sums(source, level, days).items()
+    }
+    buckets = source.buckets(level, start, end, 1)
+    assert {u: {a: v for a, v in auds.items() if any(v)} for u, auds in buckets.items()} == expected
+    assert any(expected.values())
