@@ -9,8 +9,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from outreach.areas.models import Area, Opd
@@ -210,13 +211,21 @@ PLAN_COLUMNS = {Target.__tablename__: ("target",), Baseline.__tablename__: ("res
 def _plan_rows(model, round_: SurveyRound) -> list:
     """Every target or baseline of the round with its area's level and parent, read once per request
     (the dashboard looks them up per table, unit and audience)."""
+    return per_request(
+        f"plans.{model.__tablename__}.{round_.id}",
+        lambda: db.session.execute(_plan_query(model), {"round_id": round_.id}).all(),
+    )
+
+
+@cache
+def _plan_query(model):
+    """`_plan_rows()`'s statement for targets or baselines, built once (the round is bound)."""
     values = [getattr(model, name) for name in PLAN_COLUMNS[model.__tablename__]]
-    query = (
+    return (
         select(model.area_id, Area.level, Area.parent_id, model.opd_id, model.audience, *values)
         .outerjoin(Area, Area.id == model.area_id)
-        .where(model.round_id == round_.id)
+        .where(model.round_id == bindparam("round_id"))
     )
-    return per_request(f"plans.{model.__tablename__}.{round_.id}", lambda: db.session.execute(query).all())
 
 
 def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
