@@ -278,18 +278,25 @@ def _numbered_union(parts: Sequence[Subquery], name: str, columns: Sequence[str]
     return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery(name)
 
 
+# Statements a dashboard asks for several times, built once (each is then read once per request).
+_CITY_REPORTED = (
+    select(RespondentCount.audience)
+    .where(RespondentCount.area_id == select(Area.id).where(Area.level == "kota").scalar_subquery())
+    .distinct()
+)
+_AREA_TREE = select(Area.id, Area.level, Area.parent_id).where(Area.level.in_(("kota", "kecamatan", "kelurahan")))
+
+
 def city_reported_audiences() -> set[str]:
     """Audiences for which KPK's city total is reported (counts recorded on the kota area)."""
-    city = select(Area.id).where(Area.level == "kota").scalar_subquery()
-    query = select(RespondentCount.audience).where(RespondentCount.area_id == city).distinct()
-    return set(per_request("participation.city_reported_audiences", lambda: db.session.scalars(query).all()))
+    return per_request("participation.city_reported_audiences", lambda: set(db.session.scalars(_CITY_REPORTED)))
 
 
 def _area_tree() -> dict[int, tuple[str, int | None]]:
     """{area id: (level, parent id)} of the city, its kecamatan and kelurahan, read once per request."""
-    query = select(Area.id, Area.level, Area.parent_id).where(Area.level.in_(("kota", "kecamatan", "kelurahan")))
     return per_request(
-        "participation.area_tree", lambda: {id_: (level, parent) for id_, level, parent in db.session.execute(query)}
+        "participation.area_tree",
+        lambda: {id_: (level, parent) for id_, level, parent in db.session.execute(_AREA_TREE)},
     )
 
 
@@ -415,10 +422,7 @@ class RespondentSeries:
     def span(self, audience: str | None = None) -> tuple[date, date] | None:
         """First and last day any count was recorded for (each an index seek: asked in one aggregate,
         SQLite would scan every count)."""
-        where = [RespondentCount.audience == audience] if audience else []
-        first = select(func.min(RespondentCount.day)).where(*where).scalar_subquery()
-        last = select(func.max(RespondentCount.day)).where(*where).scalar_subquery()
-        first, last = db.session.execute(select(first, last)).one()
+        first, last = db.session.execute(_span_query(bool(audience)), {"audience": audience}).one()
         return (first, last) if first else None
 
 
@@ -427,6 +431,15 @@ def _scan_values(rows: Subquery, unique: bool) -> Subquery:
     """`ScanSeries.level_rows()` over rolled-up rows of one shape, built once."""
     value = rows.c.unique_visitors if unique else rows.c.human_scans
     return select(rows.c.unit_id, rows.c.audience, rows.c.day, value.label("n")).subquery("scan_rows")
+
+
+@cache
+def _span_query(by_audience: bool):
+    """`RespondentSeries.span()`'s statement, built once (`audience` bound when `by_audience`)."""
+    where = [RespondentCount.audience == bindparam("audience")] if by_audience else []
+    first = select(func.min(RespondentCount.day)).where(*where).scalar_subquery()
+    last = select(func.max(RespondentCount.day)).where(*where).scalar_subquery()
+    return select(first, last)
 
 
 class ScanSeries:
