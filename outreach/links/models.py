@@ -189,10 +189,13 @@ class ScanPromoterDaily(db.Model):
     __tablename__ = "scan_promoter_daily"
     __table_args__ = (
         Index("ix_scan_promoter_daily_totals", "promoter_id", "day", "total_human_scans", "total_unique_visitors"),
+        # The ranking reads every promoter's totals on a day from this index alone (SQLite otherwise
+        # looks each row up in the table).
+        Index("ix_scan_promoter_daily_day_totals", "day", "promoter_id", "total_human_scans", "total_unique_visitors"),
     )
 
     promoter_id: Mapped[int] = mapped_column(ForeignKey("promoter.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     human_scans: Mapped[int] = mapped_column(default=0)
     unique_visitors: Mapped[int] = mapped_column(default=0)
     total_human_scans: Mapped[int] = mapped_column(default=0)
