@@ -291,9 +291,14 @@ def _sparks(
 
 
 def area_rows(
-    period: Period, audience: str | None, parent: Area | None = None, source_key: str = DEFAULT_SOURCE
+    period: Period,
+    audience: str | None,
+    parent: Area | None = None,
+    source_key: str = DEFAULT_SOURCE,
+    sparks: bool = True,
 ) -> list[Figures]:
-    """Figures per kecamatan (parent None) or per kelurahan of a kecamatan, from one series source."""
+    """Figures per kecamatan (parent None) or per kelurahan of a kecamatan, from one series source;
+    without `sparks` (a summary, a CSV) their sparklines are left empty and not read."""
     level = "kecamatan" if parent is None else "kelurahan"
     query = select(Area).where(Area.level == level).order_by(Area.name)
     if parent is not None:
@@ -301,7 +306,7 @@ def area_rows(
     units = list(db.session.scalars(query))
     parent_id = parent.id if parent is not None else None
     sums = _level_sums(source_key, level, period, audience, parent_id)
-    sparks = _sparks(units, period, audience, source_key, level, parent_id)
+    lines = _sparks(units, period, audience, source_key, level, parent_id) if sparks else {}
     # Targets and baselines are respondent counts: they are not shown next to our scans.
     planned = source_key == DEFAULT_SOURCE
     if planned:
@@ -310,7 +315,7 @@ def area_rows(
         population = _area_plans(period.round, audience, Baseline, "population", level, parent)
     rows = []
     for unit in units:
-        fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=sparks[unit])
+        fig = Figures(unit=unit, label=unit.name, audience=audience, per=1000, spark=lines.get(unit, []))
         if planned:
             fig.target, fig.target_derived = targets.get(unit.id, (None, False))
             fig.baseline = baselines.get(unit.id, (None, False))[0]
@@ -319,8 +324,9 @@ def area_rows(
     return with_peer_uplift(rows, period)
 
 
-def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) -> list[Figures]:
-    """Figures per active OPD for one audience (OPDs with a count, target or baseline for it)."""
+def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE, sparks: bool = True) -> list[Figures]:
+    """Figures per active OPD for one audience (OPDs with a count, target or baseline for it); without
+    `sparks` their sparklines are left empty and not read."""
     query = select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)
     units = per_request("participation.active_opds", lambda: list(db.session.scalars(query)))
     sums = _level_sums(source_key, "opd", period, audience)
@@ -331,10 +337,10 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE) ->
         baselines = _unit_values(Baseline, "respondents", period.round, audience, "opd")
         population = _unit_values(Baseline, "population", period.round, audience, "opd")
     units = [u for u in units if u.id in sums or u.id in targets or u.id in baselines]
-    sparks = _sparks(units, period, audience, source_key, "opd")
+    lines = _sparks(units, period, audience, source_key, "opd") if sparks else {}
     rows = []
     for unit in units:
-        fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=sparks[unit])
+        fig = Figures(unit=unit, label=unit.name, audience=audience, per=100, spark=lines.get(unit, []))
         if planned:
             fig.target = targets.get(unit.id)
             fig.baseline = baselines.get(unit.id)
@@ -557,11 +563,11 @@ def baseline_rows(units: Sequence[Unit], period: Period, audience: str | None) -
     areas = [u for u in units if isinstance(u, Area)]
     opds = [u for u in units if isinstance(u, Opd)]
     for parent in {a.parent for a in areas if a.level == "kelurahan"}:
-        rows += [r for r in area_rows(period, audience, parent) if r.unit in areas]
+        rows += [r for r in area_rows(period, audience, parent, sparks=False) if r.unit in areas]
     if any(a.level == "kecamatan" for a in areas):
-        rows += [r for r in area_rows(period, audience) if r.unit in areas]
+        rows += [r for r in area_rows(period, audience, sparks=False) if r.unit in areas]
     for aud in [audience] if audience else AUDIENCES:
-        rows += [r for r in opd_rows(period, aud) if r.unit in opds]
+        rows += [r for r in opd_rows(period, aud, sparks=False) if r.unit in opds]
     return rows
 
 

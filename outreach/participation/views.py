@@ -121,7 +121,7 @@ def kecamatan(code: str):
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
     key = _source_key(form)
-    summary = next(r for r in area_rows(period, audience, source_key=key) if r.unit == area)
+    summary = next(r for r in area_rows(period, audience, source_key=key, sparks=False) if r.unit == area)
     daily = get_source(key).daily([area], period.start - timedelta(days=6), period.end, audience)[area]
     return render_template(
         "participation/kecamatan.html",
@@ -151,15 +151,15 @@ def export(table: str):
         body = exports.promoters_csv(promoter_ranking(period.start, period.end, limit=None), period)
         return _csv_response(body, f"promotor-{period.start}-{period.end}.csv")
     if table == "kecamatan":
-        rows, name = area_rows(period, audience, source_key=key), f"kecamatan-{audience}"
+        rows, name = area_rows(period, audience, source_key=key, sparks=False), f"kecamatan-{audience}"
     elif table == "kelurahan":
         parent = db.first_or_404(
             select(Area).where(Area.code == request.args.get("kecamatan", ""), Area.level == "kecamatan")
         )
-        rows, name = area_rows(period, audience, parent, key), f"kelurahan-{parent.code}-{audience}"
+        rows, name = area_rows(period, audience, parent, key, sparks=False), f"kelurahan-{parent.code}-{audience}"
     elif table in ("opd-eksternal", "opd-internal"):
         aud = table.removeprefix("opd-")
-        rows, name = opd_rows(period, aud, key), table
+        rows, name = opd_rows(period, aud, key, sparks=False), table
     elif table == "city":
         rows, name = [city_figures(period, aud, key)[0] for aud in AUDIENCES], "kota"
     else:

@@ -100,7 +100,7 @@ def board(min_count: int, parent: Area | None = None, today: date | None = None)
     today = today or wib_today()
     as_of = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     period = Period(round_, as_of - timedelta(days=WEEK - 1), as_of)
-    rows = [_row(fig, fig.code, fig.label, min_count) for fig in area_rows(period, None, parent)]
+    rows = [_row(fig, fig.code, fig.label, min_count) for fig in area_rows(period, None, parent, sparks=False)]
     city = None
     if parent is None:
         figures = [city_figures(period, audience)[0] for audience in AUDIENCES]

@@ -1,6 +1,7 @@
 """Our scans as a series source, promoter and drive rankings, and a promoter's own numbers."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
@@ -125,6 +126,13 @@ def test_dashboard_tables_sum_scans_per_kecamatan_and_opd_without_targets(db, tr
     assert respondents[tree["a1"]].target == 100 and respondents[tree["a1"]].range_count == 0
     internal = {r.unit: r for r in opd_rows(period, "internal", "scans")}
     assert internal[tree["disdik"]].range_count == 10
+    # A summary or a CSV asks without sparklines: the same figures, no sparkline read.
+    bare = {r.unit: r for r in area_rows(period, "eksternal", source_key="scans", sparks=False)}
+    assert bare[tree["kec_a"]].spark == [] and bare[tree["kec_a"]].range_count == 30
+    assert [replace(r, spark=[]) for r in bare.values()] == [replace(r, spark=[]) for r in kecamatan.values()]
+    bare_opds = opd_rows(period, "internal", "scans", sparks=False)
+    assert [r.range_count for r in bare_opds] == [r.range_count for r in internal.values()]
+    assert all(r.spark == [] for r in bare_opds)
 
 
 def test_sparklines_of_long_ranges_sum_buckets_of_days_rolled_and_live(db, tree, spi_round):
