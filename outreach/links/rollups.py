@@ -461,12 +461,33 @@ def level_scan_rows(
 
     Rows may repeat a unit and day: sum them. `parent_id` keeps the kelurahan of one kecamatan.
     """
+    params = level_row_params(level, start, end, audience, parent_id, tag)
+    return _level_scan_query(rollup_cut() is not None, bool(audience), parent_id is not None, tag), params
+
+
+def level_row_filters(table, tag: str, by_audience: bool, by_parent: bool) -> list:
+    """Conditions on a per-level daily table (`scan_level_daily`, `respondent_level_daily`): its level and
+    days bound as `{tag}_level`, `{tag}_start` and `{tag}_end`, with `by_audience` its audience
+    (`{tag}_audience`), with `by_parent` the kecamatan of its kelurahan rows (`{tag}_parent`)."""
+    conditions = [
+        table.level == bindparam(f"{tag}_level"),
+        table.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date)),
+    ]
+    if by_audience:
+        conditions.append(table.audience == bindparam(f"{tag}_audience"))
+    if by_parent:
+        conditions.append(table.parent_id == bindparam(f"{tag}_parent"))
+    return conditions
+
+
+def level_row_params(level: str, start: date, end: date, audience: str | None, parent_id: int | None, tag: str) -> dict:
+    """The values of `level_row_filters()`' parameters (audience and parent only when given)."""
     params = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
     if audience:
         params[f"{tag}_audience"] = audience
     if parent_id is not None:
         params[f"{tag}_parent"] = parent_id
-    return _level_scan_query(rollup_cut() is not None, bool(audience), parent_id is not None, tag), params
+    return params
 
 
 @cache
@@ -476,16 +497,11 @@ def _level_scan_query(rolled: bool, by_audience: bool, by_parent: bool, tag: str
     query = select(
         table.unit_id, table.parent_id, table.audience, table.day, table.human_scans, table.unique_visitors
     ).where(
-        table.level == bindparam(f"{tag}_level"),
-        table.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date)),
+        *level_row_filters(table, tag, by_audience, by_parent),
         table.human_scans > 0,  # not the days without scans that keep the totals dense
     )
     if not rolled:
         query = query.where(false())  # nothing is rolled up: every scan is in the live tail
-    if by_audience:
-        query = query.where(table.audience == bindparam(f"{tag}_audience"))
-    if by_parent:
-        query = query.where(table.parent_id == bindparam(f"{tag}_parent"))
     return query.subquery("level_scan_days")
 
 

@@ -20,7 +20,14 @@ from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
-from outreach.links.rollups import days_since, level_scan_rows, level_window_totals, live_level_rows
+from outreach.links.rollups import (
+    days_since,
+    level_row_filters,
+    level_row_params,
+    level_scan_rows,
+    level_window_totals,
+    live_level_rows,
+)
 from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.request_cache import per_request
@@ -321,16 +328,9 @@ def _respondent_rows(by_audience: bool, by_parent: bool, tag: str) -> Subquery:
     """`RespondentSeries.level_rows()` of one shape, built once: the level's rows kept by
     `participation.totals` (`respondent_level_daily`)."""
     table = RespondentLevelDaily
-    query = select(
-        table.unit_id.label("unit_id"), table.audience.label("audience"), table.day.label("day"), table.n.label("n")
-    ).where(
-        table.level == bindparam(f"{tag}_level"),
-        table.day.between(bindparam(f"{tag}_start", type_=Date), bindparam(f"{tag}_end", type_=Date)),
+    query = select(table.unit_id, table.audience, table.day, table.n).where(
+        *level_row_filters(table, tag, by_audience, by_parent)
     )
-    if by_audience:
-        query = query.where(table.audience == bindparam(f"{tag}_audience"))
-    if by_parent:
-        query = query.where(table.parent_id == bindparam(f"{tag}_parent"))
     return query.subquery("respondent_rows")
 
 
@@ -356,13 +356,9 @@ class RespondentSeries:
 
         The city: KPK's reported city total where there is one for the audience, else every unit's count.
         """
-        params = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
-        if audience:
-            params[f"{tag}_audience"] = audience
-        by_parent = level == "kelurahan" and parent_id is not None
-        if by_parent:
-            params[f"{tag}_parent"] = parent_id
-        return _respondent_rows(bool(audience), by_parent, tag), params
+        parent_id = parent_id if level == "kelurahan" else None  # only kelurahan rows have a kecamatan
+        params = level_row_params(level, start, end, audience, parent_id, tag)
+        return _respondent_rows(bool(audience), parent_id is not None, tag), params
 
     def live(
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
