@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, object_session
 
 from outreach.areas.models import Area
-from outreach.links.models import CITY_UNIT
+from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.running_totals import ONE_DAY, dense_rows
 
@@ -139,9 +139,6 @@ def _level_query(level: str, since: date | None, city_id: int | None, reported: 
     return query.where(c.day >= since) if since is not None else query
 
 
-LEVEL_NAMES = ("kota", "kecamatan", "kelurahan", "opd")
-
-
 def refresh_levels(conn: Connection, from_day: date | None, areas: set[int] = frozenset()) -> None:
     """Rebuild every level's rows from `from_day` on (None: whole). The city's rows are rebuilt whole
     when the city's own counts changed (`areas` has it): whether KPK's total is reported for an
@@ -151,7 +148,7 @@ def refresh_levels(conn: Connection, from_day: date | None, areas: set[int] = fr
     if city_id is not None:
         reported = sorted(conn.scalars(select(COUNTS.c.audience).where(COUNTS.c.area_id == city_id).distinct()))
     columns = ["level", "unit_id", "parent_id", "audience", "day", "n"]
-    for level in LEVEL_NAMES:
+    for level in LEVELS:
         since = None if level == "kota" and city_id in areas else from_day
         stale = [LEVEL_ROWS.c.day >= since] if since is not None else []
         conn.execute(delete(LEVEL_ROWS).where(LEVEL_ROWS.c.level == level, *stale))
