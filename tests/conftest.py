@@ -5,7 +5,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import TestConfig
 from outreach import create_app
@@ -68,6 +68,20 @@ def empty_database() -> None:
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def statements(app, db):
+    """Every SQL statement the main engine runs while the fixture is active."""
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    yield seen
+    event.remove(engine, "before_cursor_execute", remember)
 
 
 @pytest.fixture

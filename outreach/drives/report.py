@@ -2,20 +2,20 @@
 
 The post window is the uplift page's (`participation.figures.drive_window`: the drive's WIB days and
 FOLLOW_DAYS after), split into "during" and "after"; the before window has the same length and ends the
-day before the drive. All figures come from `links.rollups.totals_for` (SQL sums over the daily rollup).
+day before the drive. All figures come from `links.rollups.totals_by_day` (SQL sums per day over the daily rollup).
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from outreach.areas.models import Area
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import ScanTotals, daily_scan_rows, totals_for
+from outreach.links.rollups import ScanTotals, totals_by_day
 from outreach.links.services import area_scope_condition
 from outreach.participation.figures import drive_units, drive_window, with_moving_average
 
@@ -59,12 +59,14 @@ def report_windows(drive: Drive) -> ReportWindows:
 
 @dataclass(frozen=True)
 class ScopeFigures:
-    """Scan totals of one set of links in each window."""
+    """Scan totals of one set of links in each window, and per WIB day from the first day before the
+    drive to the last day after it."""
 
     before: ScanTotals
     during: ScanTotals
     after: ScanTotals
     post: ScanTotals
+    days: dict[date, ScanTotals]
 
     @property
     def change(self) -> int:
@@ -78,10 +80,14 @@ class ScopeFigures:
 
 
 def scope_figures(link_ids, windows: ReportWindows) -> ScopeFigures:
-    """Totals of the links (a list or a select of ids) in the before, during, after and post windows."""
-    return ScopeFigures(
-        *(totals_for(link_ids, w.first, w.last) for w in (windows.before, windows.during, windows.after, windows.post))
-    )
+    """Totals of the links (a list or a select of ids) in the before, during, after and post windows,
+    summed from their daily totals over all of them (one statement)."""
+    days = totals_by_day(link_ids, windows.before.first, windows.after.last)
+
+    def total(window: Window) -> ScanTotals:
+        return ScanTotals.summed(v for day, v in days.items() if window.first <= day <= window.last)
+
+    return ScopeFigures(*(total(w) for w in (windows.before, windows.during, windows.after, windows.post)), days=days)
 
 
 def own_link_ids(drive: Drive, promoter_id: int | None = None) -> Select:
@@ -99,22 +105,10 @@ def area_link_ids(drive: Drive) -> Select | None:
     return select(Link.id).join(Area, Area.id == Link.area_id).where(or_(*conditions))
 
 
-def daily_human_scans(link_ids, window: Window) -> dict[date, int]:
-    """Human scans per WIB day of the links over a window (SQL sums per day)."""
-    rows = daily_scan_rows()
-    query = (
-        select(rows.c.day, func.sum(rows.c.scans) - func.sum(rows.c.bot_scans))
-        .where(rows.c.link_id.in_(link_ids), rows.c.day >= window.first, rows.c.day <= window.last)
-        .group_by(rows.c.day)
-    )
-    return {day: int(count or 0) for day, count in db.session.execute(query)}
-
-
-def chart_points(link_ids, windows: ReportWindows) -> list[tuple[date, int, float]]:
+def chart_points(figures: ScopeFigures, windows: ReportWindows) -> list[tuple[date, int, float]]:
     """(day, human scans, 7-day trailing mean) from the first day before the drive to the last after it."""
-    span = Window(windows.before.first, windows.after.last)
-    daily = daily_human_scans(link_ids, span)
-    return with_moving_average(daily, span.first, span.last, span.first)
+    daily = {day: totals.human_scans for day, totals in figures.days.items()}
+    return with_moving_average(daily, windows.before.first, windows.after.last, windows.before.first)
 
 
 def nearby_drives(drive: Drive, windows: ReportWindows) -> list[Drive]:

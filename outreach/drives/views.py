@@ -398,7 +398,6 @@ def report(drive_id: int):
     uplift = None
     if promoter_id is None and drive.cost and drive.status != CANCELLED:
         uplift = drive_uplift(drive, resamples=REPORT_RESAMPLES)
-    chart_ids = own_link_ids(drive, promoter_id) if area_ids is None else area_ids
     return render_template(
         "drives/report.html",
         drive=drive,
@@ -406,7 +405,7 @@ def report(drive_id: int):
         own=own,
         area=area,
         uplift=uplift,
-        points=chart_points(chart_ids, windows),
+        points=chart_points(own if area is None else area, windows),
         chart_scope="own" if area_ids is None else "area",
         today=wib_today(),
         is_staff=promoter_id is None,

@@ -13,7 +13,7 @@ cut, so already in the rollup's unique visitors) is not counted again.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -672,6 +672,12 @@ class ScanTotals:
         """Scans by people (bots excluded)."""
         return self.scans - self.bot_scans
 
+    @classmethod
+    def summed(cls, parts: Iterable["ScanTotals"]) -> "ScanTotals":
+        """The totals of several days or sets of links together."""
+        parts = list(parts)
+        return cls(*(sum(getattr(part, name) for part in parts) for name in COUNT_COLUMNS))
+
 
 def _sums(rows: Subquery) -> list:
     return [func.coalesce(func.sum(getattr(rows.c, name)), 0) for name in COUNT_COLUMNS]
@@ -698,11 +704,19 @@ def totals_for(link_ids, since: date | None = None, until: date | None = None) -
     return ScanTotals(*map(int, db.session.execute(query).one()))
 
 
+def totals_by_day(link_ids, since: date, until: date | None = None) -> dict[date, ScanTotals]:
+    """Scan totals per WIB day from `since` to `until` (both included) summed over the given links (a
+    list or a select of ids); days without scans are absent."""
+    rows = daily_scan_rows()
+    query = select(rows.c.day, *_sums(rows)).where(rows.c.link_id.in_(link_ids), rows.c.day >= since)
+    if until is not None:
+        query = query.where(rows.c.day <= until)
+    return {day: ScanTotals(*map(int, values)) for day, *values in db.session.execute(query.group_by(rows.c.day))}
+
+
 def daily_series(link_id: int, days: int = 14, today: date | None = None) -> list[tuple[date, ScanTotals]]:
     """The last `days` WIB days of one link, oldest first, zero-filled."""
     today = today or wib_day(utcnow())
     first = today - timedelta(days=days - 1)
-    rows = daily_scan_rows()
-    query = select(rows.c.day, *_sums(rows)).where(rows.c.link_id == link_id, rows.c.day >= first).group_by(rows.c.day)
-    found = {day: ScanTotals(*map(int, values)) for day, *values in db.session.execute(query)}
+    found = totals_by_day([link_id], first)
     return [(first + timedelta(days=n), found.get(first + timedelta(days=n), ScanTotals())) for n in range(days)]

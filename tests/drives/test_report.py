@@ -117,6 +117,16 @@ def test_staff_see_the_drive_links_and_all_area_links_per_window(coordinator_cli
     assert "+4 (+200%)" in html
 
 
+def test_the_report_reads_each_scope_of_links_in_one_statement(coordinator_client, db, tree, statements):
+    # Before, during, after and the chart come from one read of the daily totals per scope.
+    drive = build(db, tree, PromoterFactory())
+    refresh_scan_rollups(full=True)
+    db.session.commit()
+    statements.clear()
+    assert coordinator_client.get(f"/drives/{drive.id}/report").status_code == 200
+    assert len([s for s in statements if re.search(r"\bFROM scan_daily\b", s)]) == 2
+
+
 def test_a_drive_crossing_midnight_counts_both_wib_days_as_during(coordinator_client, db, tree):
     drive = make_drive("2026-10-01 21:00", "2026-10-02 01:00", areas=[tree["surabaya"]])
     link = LinkFactory(drive=drive, area=tree["surabaya"])

@@ -5,7 +5,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from outreach.participation.days import wib_today
 from outreach.participation.models import SurveyRound, Target
@@ -121,20 +120,6 @@ def test_no_promoter_name_appears_on_public_pages(client, db, tree):
     for page in pages:
         body = page.get_data(as_text=True)
         assert "Sutrisno" not in body and "Wiryaatmadja" not in body
-
-
-@pytest.fixture
-def statements(app, db):
-    """Every SQL statement the main engine runs while the fixture is active."""
-    seen: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    yield seen
-    event.remove(engine, "before_cursor_execute", remember)
 
 
 def test_board_is_cached_and_never_touches_the_scan_tables(client, db, tree, statements):
