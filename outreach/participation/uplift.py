@@ -13,6 +13,7 @@ import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from math import fsum
 from statistics import fmean
 
 from flask_babel import lazy_gettext as _l
@@ -178,9 +179,8 @@ def compute_uplift(
         row.uplift = change - row.comparison_change
         if len(members) >= 2:
             rng = random.Random(f"{seed}:{unit!r}")
-            draws = [
-                change - fmean(rng.choices([changes[c] for c in members], k=len(members))) for _ in range(resamples)
-            ]
+            population, k = [changes[c] for c in members], len(members)
+            draws = [change - fsum(rng.choices(population, k=k)) / k for _ in range(resamples)]
             row.low, row.high = _interval(draws)
         else:
             row.message = _l("Only one comparison unit, so no interval.")
@@ -204,14 +204,12 @@ def compute_uplift(
         rng = random.Random(f"{seed}:pooled")
         own = {r.unit: r.change for r in compared}
         units = list(own)
+        populations = [(key, [changes[c] for c in members], len(members)) for key, members in groups.items()]
         draws = []
         for _ in range(resamples):
-            means = {
-                key: fmean(rng.choices([changes[c] for c in members], k=len(members)))
-                for key, members in groups.items()
-            }
+            means = {key: fsum(rng.choices(population, k=k)) / k for key, population, k in populations}
             sample = rng.choices(units, k=len(units))
-            draws.append(fmean(own[u] - means[group_of[u]] for u in sample))
+            draws.append(fsum(own[u] - means[group_of[u]] for u in sample) / len(sample))
         result.low, result.high = _interval(draws)
     else:
         result.message = _l("Too few units for an interval (at least two comparison units are needed).")
