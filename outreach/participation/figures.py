@@ -327,8 +327,7 @@ def area_rows(
 def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE, sparks: bool = True) -> list[Figures]:
     """Figures per active OPD for one audience (OPDs with a count, target or baseline for it); without
     `sparks` their sparklines are left empty and not read."""
-    query = select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)
-    units = per_request("participation.active_opds", lambda: list(db.session.scalars(query)))
+    units = active_opds()
     sums = _level_sums(source_key, "opd", period, audience)
     targets, baselines, population = {}, {}, {}
     planned = source_key == DEFAULT_SOURCE  # targets and baselines are respondent counts
@@ -347,6 +346,18 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE, sp
             fig.population = population.get(unit.id)
         rows.append(_fill(fig, sums.get(unit.id), period))
     return with_peer_uplift(rows, period)
+
+
+def active_opds() -> list[Opd]:
+    """Active OPDs by name (read once per request)."""
+    query = select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)
+    return per_request("participation.active_opds", lambda: list(db.session.scalars(query)))
+
+
+def active_areas(level: str) -> list[Area]:
+    """Active areas of one level (read once per request: each drive's comparison groups ask)."""
+    query = select(Area).where(Area.level == level, Area.active.is_(True)).order_by(Area.code)
+    return per_request(f"participation.active_areas.{level}", lambda: list(db.session.scalars(query)))
 
 
 def city_area() -> Area | None:
@@ -400,9 +411,19 @@ def with_moving_average(
 
 
 def _drives_between(start: date, end: date) -> list[Drive]:
-    """Drives (not cancelled) that touch any WIB day from start to end (read once per request: the
-    dashboard marks them on its chart and ranks them)."""
-    return per_request(f"participation.drives_between.{start}.{end}", lambda: _read_drives_between(start, end))
+    """Drives (not cancelled) that touch any WIB day from start to end. Read once per request: the
+    dashboard marks them on its chart and ranks them, and the ranking asks again for each drive's
+    windows, which lie inside the range it read first."""
+    read: list[tuple[date, date, list[Drive]]] = per_request("participation.drives_read", list)
+    for first, last, drives in read:
+        if first <= start and end <= last:
+            if (first, last) == (start, end):
+                return drives
+            lower, upper = wib_day_start(start), wib_day_start(end + timedelta(days=1))
+            return [d for d in drives if d.starts_at < upper and d.ends_at > lower]
+    drives = _read_drives_between(start, end)
+    read.append((start, end, drives))
+    return drives
 
 
 def _read_drives_between(start: date, end: date) -> list[Drive]:
@@ -477,9 +498,7 @@ def comparison_groups(
     # Comparison units must be untouched in both windows, or their own drive would mask the effect.
     length = (end - start).days + 1
     excluded = set(treated) | units_with_drives(start - timedelta(days=length), end)
-    kelurahan = list(db.session.scalars(select(Area).where(Area.level == "kelurahan", Area.active.is_(True))))
-    kecamatan = list(db.session.scalars(select(Area).where(Area.level == "kecamatan", Area.active.is_(True))))
-    opds = list(db.session.scalars(select(Opd).where(Opd.active.is_(True))))
+    kelurahan, kecamatan, opds = active_areas("kelurahan"), active_areas("kecamatan"), active_opds()
     groups: dict[Unit, list[Unit]] = {}
     for unit in treated:
         if mode == "custom":
@@ -544,7 +563,7 @@ def uplift_report(
     everyone = list({u for u in treated} | {c for members in groups.values() for c in members})
     length = (end - start).days + 1
     series = source.daily(everyone, start - timedelta(days=max(length, 0)), end, audience)
-    span = source.span(audience)
+    span = data_span(source_key, audience)
     report.labels = {u: unit_label(u) for u in everyone}
     for attr, kind in (("areas", Area), ("opds", Opd)):
         mine = [u for u in treated if isinstance(u, kind)]
@@ -555,6 +574,12 @@ def uplift_report(
     if round_ is not None:
         report.baselines = baseline_rows(treated, make_period(round_, None, None), audience)
     return report
+
+
+def data_span(source_key: str, audience: str | None) -> tuple[date, date] | None:
+    """The source's first and last day with data (read once per request: the drive ranking asks for
+    every drive)."""
+    return per_request(f"participation.span.{source_key}.{audience}", lambda: get_source(source_key).span(audience))
 
 
 def baseline_rows(units: Sequence[Unit], period: Period, audience: str | None) -> list[Figures]:
@@ -610,7 +635,7 @@ def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list
 
     Fewer resamples than the uplift page keep the list quick; each drive's page has the full interval.
     """
-    span = get_source(source_key).span(None)
+    span = data_span(source_key, None)
     if span is None:
         return []
     reports = []

@@ -90,6 +90,45 @@ def test_drives_are_ranked_by_additional_respondents(leadership_client, tree, sp
     assert drive.title in html and ">175<" in html
 
 
+def test_the_ranking_keeps_each_drives_neighbours_with_a_drive_out_of_its_comparison(
+    leadership_client, tree, spi_round, db
+):
+    # a1's drive on 11 October and a3's on 6 October touch each other's windows: each is compared
+    # with a2 alone. a1: 10 -> 40 a day; a3: 20 -> 45 from the 6th; a2: 10 -> 15 from the 11th.
+    start = date(2026, 9, 27)
+    add_daily(db, tree["a1"], start, [10] * 14 + [40] * 7)
+    add_daily(db, tree["a2"], start, [10] * 14 + [15] * 7)
+    add_daily(db, tree["a3"], start, [20] * 9 + [45] * 12)
+    _drive(db, [tree["a1"]], day=11, title="Surabaya")
+    _drive(db, [tree["a3"]], day=6, title="Penengahan")
+    html = leadership_client.get("/participation/drives").get_data(as_text=True)
+    rows = {title: html.split(title, 1)[1].split("</tr>", 1)[0] for title in ("Surabaya", "Penengahan")}
+    # a1: +30 against a2's +5 = 25 a day over 7 days (with a3 in the group it would be about 168).
+    assert ">175<" in rows["Surabaya"]
+    # a3: +25 against a2's (5 x 10 + 2 x 15) / 7 - 10 = 10/7 a day: 165 (with a1 in the group, 140).
+    assert ">165<" in rows["Penengahan"]
+
+
+def test_each_further_drive_in_the_ranking_costs_one_statement(leadership_client, tree, spi_round, db, statements):
+    # The units, the data span and the drives are read once per request; each drive adds only the
+    # read of its own units' daily counts.
+    start = date(2026, 9, 27)
+    for unit in ("a1", "a2", "a3", "b1", "b2"):
+        add_daily(db, tree[unit], start, (30, 10))
+    _drive(db, [tree["a1"]], day=11)
+    _drive(db, [tree["b1"]], day=12)
+
+    def ranking_statements() -> int:
+        statements.clear()
+        assert leadership_client.get("/participation/drives").status_code == 200
+        return len(statements)
+
+    two = ranking_statements()
+    _drive(db, [tree["a2"]], day=13)
+    _drive(db, [tree["b2"]], day=14)
+    assert ranking_statements() == two + 2
+
+
 @pytest.mark.parametrize("path", ["/participation/drives", "/participation/drives/1"])
 def test_promoters_cannot_see_drive_uplift(promoter_client, path):
     assert promoter_client.get(path).status_code == 403
