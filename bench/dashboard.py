@@ -10,8 +10,9 @@ service leaving the newest TAIL_MINUTES of scans live, as between two runs of a 
 refresh's 10-minute commit margin plus 5 minutes), refreshes the planner's statistics (VACUUM ANALYZE
 on PostgreSQL, as autovacuum would after such a load), and times the dashboard pages through the
 test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
-the ratio of p95 to the 100 ms target. Without --database-url it uses a fresh SQLite file; --reuse
-keeps data already loaded in the database.
+the ratio of p95 to the 100 ms target. Pages: the dashboard by each source, a kecamatan drill-down, 90
+days, the drive ranking, and one drive's uplift page and report. Without --database-url it uses a fresh
+SQLite file; --reuse keeps data already loaded in the database.
 """
 
 import argparse
@@ -199,21 +200,33 @@ PAGE_PATHS = {
     "dashboard (unique visitors)": "/participation/?source=visitors",
     "kecamatan (scans)": "/participation/kecamatan/{kecamatan}?source=scans",
     "dashboard (scans, 90 days)": "/participation/?source=scans&start={start}&end={end}",
+    "drive ranking": "/participation/drives",
+    "drive uplift": "{drive_uplift}",
+    "drive report": "/drives/{drive}/report",
 }
 PAGES = tuple(PAGE_PATHS)
 
 
 def page_url(app, name: str) -> str:
-    """The path of one of PAGES (the first kecamatan's drill-down; 90 days ending today)."""
+    """The path of one of PAGES: the first kecamatan's drill-down; 90 days ending today; the uplift
+    page and report of the first drive that targets a whole kecamatan (the most units and links)."""
     from sqlalchemy import select
 
     from outreach.areas.models import Area
+    from outreach.drives.models import Drive, drive_area
     from outreach.extensions import db
+    from outreach.participation.views import drive_uplift_url
 
-    with app.app_context():
+    with app.test_request_context():
         kecamatan = db.session.scalar(select(Area.code).where(Area.level == "kecamatan").order_by(Area.code))
+        drive = db.session.scalar(
+            select(Drive).join(drive_area).join(Area).where(Area.level == "kecamatan").order_by(Drive.id).limit(1)
+        )
+        uplift = drive_uplift_url(drive)
     today = datetime.now(UTC).date()
-    return PAGE_PATHS[name].format(kecamatan=kecamatan, start=today - timedelta(days=89), end=today)
+    return PAGE_PATHS[name].format(
+        kecamatan=kecamatan, start=today - timedelta(days=89), end=today, drive=drive.id, drive_uplift=uplift
+    )
 
 
 def login(app):

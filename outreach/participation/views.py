@@ -216,18 +216,20 @@ def uplift():
 @roles_required(*STAFF_ROLES)
 def drive(drive_id: int):
     """The uplift page filled in for one drive: its units, audience and window."""
-    item = db.get_or_404(Drive, drive_id)
+    return redirect(drive_uplift_url(db.get_or_404(Drive, drive_id)))
+
+
+def drive_uplift_url(item: Drive) -> str:
+    """The uplift page for one drive: its units, audience and window, compared within the kecamatan."""
     start, end = drive_window(item)
-    return redirect(
-        url_for(
-            "participation.uplift",
-            drive=item.id,
-            start=start,
-            end=end,
-            units=[u.code for u in drive_treated(item)],
-            audience=item.audience,
-            comparison="kecamatan",
-        )
+    return url_for(
+        "participation.uplift",
+        drive=item.id,
+        start=start,
+        end=end,
+        units=[u.code for u in drive_treated(item)],
+        audience=item.audience,
+        comparison="kecamatan",
     )
 
 
