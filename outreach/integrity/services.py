@@ -8,11 +8,12 @@ figure with and without the flagged scans. Only human scans count (bots are alre
 Thresholds come from the INTEGRITY_* settings in config.py.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Integer, and_, cast, func, literal, select, union
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
@@ -126,8 +127,14 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _human(since: datetime):
-    return (Scan.is_bot.is_(False), Scan.created_at >= since)
+def _human(since: datetime, links: Collection[int] | None = None) -> list[ColumnElement]:
+    """Human scans from `since` on (only those of `links` when given)."""
+    conditions = [Scan.is_bot.is_(False), Scan.created_at >= since]
+    return conditions if links is None else [*conditions, Scan.link_id.in_(links)]
+
+
+def _links_of(rows) -> set[int]:
+    return {row[0] for row in rows}
 
 
 def repeat_visitors(since: datetime, t: Thresholds):
@@ -136,24 +143,30 @@ def repeat_visitors(since: datetime, t: Thresholds):
     Returns (rows, flagged scan ids as a select).
     """
     day = wib_day_expr(Scan.created_at)
-    groups = (
-        select(
-            Scan.link_id.label("link_id"),
-            day.label("day"),
-            Scan.visitor_hash.label("visitor_hash"),
-            func.count().label("n"),
-            func.min(Scan.id).label("first_id"),
+
+    def groups_of(links: Collection[int] | None = None) -> Subquery:
+        return (
+            select(
+                Scan.link_id.label("link_id"),
+                day.label("day"),
+                Scan.visitor_hash.label("visitor_hash"),
+                func.count().label("n"),
+                func.min(Scan.id).label("first_id"),
+            )
+            .where(*_human(since, links))
+            .group_by(Scan.link_id, day, Scan.visitor_hash)
+            .having(func.count() >= t.repeat_scans)
+            .subquery()
         )
-        .where(*_human(since))
-        .group_by(Scan.link_id, day, Scan.visitor_hash)
-        .having(func.count() >= t.repeat_scans)
-        .subquery()
-    )
+
+    groups = groups_of()
     rows = db.session.execute(select(groups.c.link_id, groups.c.day, groups.c.n)).all()
+    links = _links_of(rows)
+    groups = groups_of(links)  # every group is one link's: the flagged links' scans give the same groups
     ids = (
         select(Scan.id)
         .join(groups, and_(groups.c.link_id == Scan.link_id, groups.c.visitor_hash == Scan.visitor_hash))
-        .where(*_human(since), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
+        .where(*_human(since, links), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
     )
     signals = []
     for link_id, raw_day, n in rows:
@@ -167,30 +180,37 @@ def repeat_visitors(since: datetime, t: Thresholds):
 def bursts(since: datetime, t: Thresholds):
     """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
     bucket = _hour_bucket()
-    hourly = (
-        select(Scan.link_id.label("link_id"), bucket.label("hour"), func.count().label("n"))
-        .where(*_human(since))
-        .group_by(Scan.link_id, bucket)
-        .subquery()
-    )
-    per_link = (
-        select(hourly.c.link_id, func.sum(hourly.c.n).label("total"), func.count().label("hours"))
-        .group_by(hourly.c.link_id)
-        .subquery()
-    )
-    # The usual pace is the mean of the link's other active hours: (total - n) / (hours - 1).
-    found = (
-        select(hourly.c.link_id, hourly.c.hour, hourly.c.n, per_link.c.total, per_link.c.hours)
-        .join(per_link, per_link.c.link_id == hourly.c.link_id)
-        .where(
-            hourly.c.n >= t.burst_scans,
-            hourly.c.n * (per_link.c.hours - 1) >= literal(t.burst_factor) * (per_link.c.total - hourly.c.n),
+
+    def found_in(links: Collection[int] | None = None) -> Subquery:
+        hourly = (
+            select(Scan.link_id.label("link_id"), bucket.label("hour"), func.count().label("n"))
+            .where(*_human(since, links))
+            .group_by(Scan.link_id, bucket)
+            .subquery()
         )
-        .subquery()
-    )
-    rows = db.session.execute(select(found)).all()
+        per_link = (
+            select(hourly.c.link_id, func.sum(hourly.c.n).label("total"), func.count().label("hours"))
+            .group_by(hourly.c.link_id)
+            .subquery()
+        )
+        # The usual pace is the mean of the link's other active hours: (total - n) / (hours - 1).
+        return (
+            select(hourly.c.link_id, hourly.c.hour, hourly.c.n, per_link.c.total, per_link.c.hours)
+            .join(per_link, per_link.c.link_id == hourly.c.link_id)
+            .where(
+                hourly.c.n >= t.burst_scans,
+                hourly.c.n * (per_link.c.hours - 1) >= literal(t.burst_factor) * (per_link.c.total - hourly.c.n),
+            )
+            .subquery()
+        )
+
+    rows = db.session.execute(select(found_in())).all()
+    links = _links_of(rows)
+    found = found_in(links)
     ids = (
-        select(Scan.id).join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket)).where(*_human(since))
+        select(Scan.id)
+        .join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket))
+        .where(*_human(since, links))
     )
     signals = []
     for link_id, hour, n, total, hours in rows:
@@ -207,18 +227,23 @@ def night_scans(since: datetime, t: Thresholds):
     """Scans of a link at night (WIB hours night_start to night_end), per night."""
     day = wib_day_expr(Scan.created_at)
     at_night = _wib_hour().between(t.night_start, t.night_end - 1)
-    groups = (
-        select(Scan.link_id.label("link_id"), day.label("day"), func.count().label("n"))
-        .where(*_human(since), at_night)
-        .group_by(Scan.link_id, day)
-        .having(func.count() >= t.night_scans)
-        .subquery()
-    )
-    rows = db.session.execute(select(groups)).all()
+
+    def groups_of(links: Collection[int] | None = None) -> Subquery:
+        return (
+            select(Scan.link_id.label("link_id"), day.label("day"), func.count().label("n"))
+            .where(*_human(since, links), at_night)
+            .group_by(Scan.link_id, day)
+            .having(func.count() >= t.night_scans)
+            .subquery()
+        )
+
+    rows = db.session.execute(select(groups_of())).all()
+    links = _links_of(rows)
+    groups = groups_of(links)
     ids = (
         select(Scan.id)
         .join(groups, groups.c.link_id == Scan.link_id)
-        .where(*_human(since), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
+        .where(*_human(since, links), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
     )
     signals = []
     for link_id, raw_day, n in rows:
@@ -230,30 +255,35 @@ def night_scans(since: datetime, t: Thresholds):
 
 def one_device_class(since: datetime, until: datetime, t: Thresholds):
     """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
-    per_class = (
-        select(Scan.link_id.label("link_id"), Scan.device_class.label("device_class"), func.count().label("n"))
-        .where(*_human(since))
-        .group_by(Scan.link_id, Scan.device_class)
-        .subquery()
-    )
-    per_link = (
-        select(per_class.c.link_id, func.sum(per_class.c.n).label("total")).group_by(per_class.c.link_id).subquery()
-    )
-    found = (
-        select(per_class.c.link_id, per_class.c.device_class, per_class.c.n, per_link.c.total)
-        .join(per_link, per_link.c.link_id == per_class.c.link_id)
-        .where(
-            per_link.c.total >= t.device_scans,
-            per_class.c.n >= literal(t.device_share) * per_link.c.total,
-            per_class.c.device_class.not_in(t.device_ignore or ("",)),
+
+    def found_in(links: Collection[int] | None = None) -> Subquery:
+        per_class = (
+            select(Scan.link_id.label("link_id"), Scan.device_class.label("device_class"), func.count().label("n"))
+            .where(*_human(since, links))
+            .group_by(Scan.link_id, Scan.device_class)
+            .subquery()
         )
-        .subquery()
-    )
-    rows = db.session.execute(select(found)).all()
+        per_link = (
+            select(per_class.c.link_id, func.sum(per_class.c.n).label("total")).group_by(per_class.c.link_id).subquery()
+        )
+        return (
+            select(per_class.c.link_id, per_class.c.device_class, per_class.c.n, per_link.c.total)
+            .join(per_link, per_link.c.link_id == per_class.c.link_id)
+            .where(
+                per_link.c.total >= t.device_scans,
+                per_class.c.n >= literal(t.device_share) * per_link.c.total,
+                per_class.c.device_class.not_in(t.device_ignore or ("",)),
+            )
+            .subquery()
+        )
+
+    rows = db.session.execute(select(found_in())).all()
+    links = _links_of(rows)
+    found = found_in(links)
     ids = (
         select(Scan.id)
         .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
-        .where(*_human(since))
+        .where(*_human(since, links))
     )
     signals = [
         _signal(
@@ -311,17 +341,12 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
     per_day = {
         (link_id, _as_date(d)): n
         for link_id, d, n in db.session.execute(
-            select(Scan.link_id, day, func.count())
-            .where(*_human(since), Scan.link_id.in_(link_ids))
-            .group_by(Scan.link_id, day)
+            select(Scan.link_id, day, func.count()).where(*_human(since, link_ids)).group_by(Scan.link_id, day)
         )
     }
-    per_link = {
-        link_id: n
-        for link_id, n in db.session.execute(
-            select(Scan.link_id, func.count()).where(*_human(since), Scan.link_id.in_(link_ids)).group_by(Scan.link_id)
-        )
-    }
+    per_link: dict[int, int] = {}
+    for (link_id, _day), n in per_day.items():
+        per_link[link_id] = per_link.get(link_id, 0) + n
     for signal in signals:
         signal.code, signal.promoter = names[signal.link_id]
         day_of = signal.detail.get("day")
