@@ -7,6 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
@@ -157,6 +158,7 @@ def _current_promoters_query(on: date | None = None) -> Select:
         .outerjoin(Area, Area.id == Assignment.area_id)
         .where(Promoter.active.is_(True))
         .order_by(Promoter.name, Promoter.id, Area.code)
+        .options(selectinload(Area.parent).selectinload(Area.parent))  # an RT is named with its RW and kelurahan
     )
 
 

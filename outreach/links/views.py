@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
@@ -105,7 +106,15 @@ def index():
     )
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(request.args.get("page", 1, type=int), 1)
-    links = list(db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    # What each row shows, in the same statement: promoter, OPD, survey and the area with the two
+    # levels above it (an RT is shown with its RW and kelurahan).
+    shown = (
+        joinedload(Link.promoter),
+        joinedload(Link.opd),
+        joinedload(Link.target),
+        joinedload(Link.area).joinedload(Area.parent).joinedload(Area.parent),
+    )
+    links = list(db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE).options(*shown)))
     ids = query.order_by(None).with_only_columns(Link.id)
     return render_template(
         "links/index.html",

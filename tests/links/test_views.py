@@ -12,6 +12,7 @@ from tests.factories import (
     AreaFactory,
     AssignmentFactory,
     LinkFactory,
+    OpdFactory,
     PromoterFactory,
     SurveyTargetFactory,
     UserFactory,
@@ -266,3 +267,32 @@ def test_navigation_offers_links_per_role(coordinator_client, promoter_client, a
     assert 'href="/links/"' in coordinator_client.get("/").get_data(as_text=True)
     assert 'href="/links/mine"' in promoter_client.get("/").get_data(as_text=True)
     assert 'href="/links/targets"' in admin_client.get("/").get_data(as_text=True)
+
+
+def _rt_link(db, kecamatan):
+    """A link of a new promoter and OPD, in an RT of a new RW of a new kelurahan of `kecamatan`."""
+    kelurahan = AreaFactory(parent=kecamatan)
+    rw = AreaFactory(level="rw", name="RW 001", code=f"{kelurahan.code}.001", parent=kelurahan)
+    rt = AreaFactory(level="rt", name="RT 002", code=f"{rw.code}.002", parent=rw)
+    promoter = AssignmentFactory(area=rt).promoter
+    return LinkFactory(area=rt, promoter=promoter, opd=OpdFactory())
+
+
+@pytest.mark.parametrize("path", ["/links/", "/links/new"])
+def test_link_pages_read_the_same_statements_however_many_rows_they_show(coordinator_client, db, statements, path):
+    # Each row names its promoter, OPD, survey and RT with RW and kelurahan: read with the rows, not
+    # one by one (the demo city has about two thousand RT).
+    kecamatan = AreaFactory(level="kecamatan", code="18.71.99", name="Uji")
+    _rt_link(db, kecamatan)
+    db.session.commit()
+
+    def read() -> int:
+        statements.clear()
+        assert coordinator_client.get(path).status_code == 200
+        return len(statements)
+
+    one = read()
+    for _ in range(4):
+        _rt_link(db, kecamatan)
+    db.session.commit()
+    assert read() == one
