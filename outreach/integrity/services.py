@@ -1,4 +1,5 @@
-"""Integrity signals: scan patterns that look wrong, computed with SQL aggregates over the raw scans.
+"""Integrity signals: scan patterns that look wrong, computed with SQL aggregates over the raw scans
+(the totals they are set against come from the daily rollups).
 
 A signal only points at something for a coordinator to look into; no scan is ever blocked, dropped or
 marked because of it (many phones share one public address on mobile networks). Each signal names a
@@ -8,16 +9,16 @@ figure with and without the flagged scans. Only human scans count (bots are alre
 Thresholds come from the INTEGRITY_* settings in config.py.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Integer, and_, cast, func, literal, select, union
-from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.links.rollups import wib_day_expr, wib_day_start
+from outreach.links.rollups import daily_scan_rows, totals_for, wib_day_expr, wib_day_start
 from outreach.links.scanning import WIB, wib_day
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
@@ -133,10 +134,6 @@ def _human(since: datetime, links: Collection[int] | None = None) -> list[Column
     return conditions if links is None else [*conditions, Scan.link_id.in_(links)]
 
 
-def _links_of(rows) -> set[int]:
-    return {row[0] for row in rows}
-
-
 def repeat_visitors(since: datetime, t: Thresholds):
     """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first.
 
@@ -161,13 +158,15 @@ def repeat_visitors(since: datetime, t: Thresholds):
 
     groups = groups_of()
     rows = db.session.execute(select(groups.c.link_id, groups.c.day, groups.c.n)).all()
-    links = _links_of(rows)
-    groups = groups_of(links)  # every group is one link's: the flagged links' scans give the same groups
-    ids = (
-        select(Scan.id)
-        .join(groups, and_(groups.c.link_id == Scan.link_id, groups.c.visitor_hash == Scan.visitor_hash))
-        .where(*_human(since, links), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
-    )
+
+    def ids(links: Collection[int]) -> Select:
+        groups = groups_of(links)
+        return (
+            select(Scan.id)
+            .join(groups, and_(groups.c.link_id == Scan.link_id, groups.c.visitor_hash == Scan.visitor_hash))
+            .where(*_human(since, links), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
+        )
+
     signals = []
     for link_id, raw_day, n in rows:
         start = wib_day_start(_as_date(raw_day))
@@ -205,13 +204,15 @@ def bursts(since: datetime, t: Thresholds):
         )
 
     rows = db.session.execute(select(found_in())).all()
-    links = _links_of(rows)
-    found = found_in(links)
-    ids = (
-        select(Scan.id)
-        .join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket))
-        .where(*_human(since, links))
-    )
+
+    def ids(links: Collection[int]) -> Select:
+        found = found_in(links)
+        return (
+            select(Scan.id)
+            .join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket))
+            .where(*_human(since, links))
+        )
+
     signals = []
     for link_id, hour, n, total, hours in rows:
         n, total, hours = int(n), int(total), int(hours)
@@ -238,13 +239,15 @@ def night_scans(since: datetime, t: Thresholds):
         )
 
     rows = db.session.execute(select(groups_of())).all()
-    links = _links_of(rows)
-    groups = groups_of(links)
-    ids = (
-        select(Scan.id)
-        .join(groups, groups.c.link_id == Scan.link_id)
-        .where(*_human(since, links), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
-    )
+
+    def ids(links: Collection[int]) -> Select:
+        groups = groups_of(links)
+        return (
+            select(Scan.id)
+            .join(groups, groups.c.link_id == Scan.link_id)
+            .where(*_human(since, links), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
+        )
+
     signals = []
     for link_id, raw_day, n in rows:
         start = wib_day_start(_as_date(raw_day)) + timedelta(hours=t.night_start)
@@ -278,13 +281,15 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds):
         )
 
     rows = db.session.execute(select(found_in())).all()
-    links = _links_of(rows)
-    found = found_in(links)
-    ids = (
-        select(Scan.id)
-        .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
-        .where(*_human(since, links))
-    )
+
+    def ids(links: Collection[int]) -> Select:
+        found = found_in(links)
+        return (
+            select(Scan.id)
+            .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
+            .where(*_human(since, links))
+        )
+
     signals = [
         _signal(
             "device",
@@ -305,28 +310,52 @@ def _signal(kind, link_id, start, end, flagged, detail, day: date | None = None)
     return signal
 
 
+def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, Callable[[Collection[int]], Select]]) -> dict:
+    """Flagged scans per link, each scan once. Signals of one kind never share a scan (they are
+    different visitors, hours, nights or device classes), so a link flagged by one kind only has the
+    sum of its signals; where kinds meet on a link, the scans they flag are read and counted once."""
+    kinds: dict[int, set[str]] = {}
+    for signal in signals:
+        kinds.setdefault(signal.link_id, set()).add(signal.kind)
+    shared = {link_id for link_id, found in kinds.items() if len(found) > 1}
+    per_link: dict[int, int] = {}
+    for signal in signals:
+        if signal.link_id not in shared:
+            per_link[signal.link_id] = per_link.get(signal.link_id, 0) + signal.flagged
+    if shared:
+        selects = [
+            ids([link_id for link_id in shared if kind in kinds[link_id]])
+            for kind, ids in flagged_ids.items()
+            if any(kind in kinds[link_id] for link_id in shared)
+        ]
+        flagged = union(*selects).subquery()
+        query = select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged.c[0]))).group_by(Scan.link_id)
+        per_link.update(db.session.execute(query).all())
+    return per_link
+
+
 def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Report:
     """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans."""
     now = now or utcnow()
     until = wib_day(now)
     since_day = until - timedelta(days=thresholds.lookback_days - 1)
     since = wib_day_start(since_day)
-    signals, id_selects = [], []
-    for found, ids in (
-        repeat_visitors(since, thresholds),
-        bursts(since, thresholds),
-        night_scans(since, thresholds),
-        one_device_class(since, now, thresholds),
+    signals: list[Signal] = []
+    flagged_ids: dict[str, Callable[[Collection[int]], Select]] = {}
+    for kind, (found, ids) in zip(
+        KINDS,
+        (
+            repeat_visitors(since, thresholds),
+            bursts(since, thresholds),
+            night_scans(since, thresholds),
+            one_device_class(since, now, thresholds),
+        ),
+        strict=True,
     ):
         signals += found
-        id_selects.append(ids)
-    flagged_ids = union(*id_selects).subquery()
-    flagged_per_link = dict(
-        db.session.execute(
-            select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged_ids.c[0]))).group_by(Scan.link_id)
-        ).all()
-    )
-    scans = db.session.scalar(select(func.count()).select_from(Scan).where(*_human(since))) or 0
+        flagged_ids[kind] = ids
+    flagged_per_link = _flagged_per_link(signals, flagged_ids)
+    scans = totals_for(select(Link.id), since_day).human_scans
     flagged = sum(flagged_per_link.values())
     link_ids = {s.link_id for s in signals}
     names = {
@@ -337,11 +366,13 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
             .where(Link.id.in_(link_ids))
         )
     }
-    day = wib_day_expr(Scan.created_at)
+    rows = daily_scan_rows()  # human scans per link and WIB day, exact (the rollup and the live tail)
     per_day = {
-        (link_id, _as_date(d)): n
+        (link_id, _as_date(d)): int(n)
         for link_id, d, n in db.session.execute(
-            select(Scan.link_id, day, func.count()).where(*_human(since, link_ids)).group_by(Scan.link_id, day)
+            select(rows.c.link_id, rows.c.day, func.sum(rows.c.scans) - func.sum(rows.c.bot_scans))
+            .where(rows.c.link_id.in_(link_ids), rows.c.day >= since_day)
+            .group_by(rows.c.link_id, rows.c.day)
         )
     }
     per_link: dict[int, int] = {}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from outreach.integrity.services import Thresholds, integrity_report
 from outreach.links.models import Scan
-from outreach.links.rollups import totals_for, wib_day_start
+from outreach.links.rollups import refresh_scan_rollups, totals_for, wib_day_start
 from outreach.links.scanning import wib_day
 from tests.factories import LinkFactory, PromoterFactory
 
@@ -119,6 +119,27 @@ def test_flagged_scans_are_never_removed_and_totals_show_both(db):
     [row] = result.links
     assert (row.link_id, row.scans, row.flagged, row.without_flagged) == (link.id, 16, 15, 1)
     assert (result.scans, result.flagged, result.without_flagged) == (23, 15, 8)
+
+
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["live", "rolled-up"])
+def test_a_scan_two_signals_flag_counts_once(db, rolled_up):
+    link, other = LinkFactory(), LinkFactory()
+    db.session.commit()
+    add_scans(db, link, 2, 12, visitor="same" * 8)  # one visitor at night: 11 repeats, 12 night scans
+    add_scans(db, link, 11, 3)
+    add_scans(db, other, 3, 5)  # night only
+    if rolled_up:  # the totals come from the daily rollup then, the signals still from the scans
+        refresh_scan_rollups(full=True)
+        db.session.commit()
+    result = report()
+    assert {(s.link_id, s.kind, s.flagged) for s in result.signals} == {
+        (link.id, "repeat", 11),
+        (link.id, "night", 12),
+        (other.id, "night", 5),
+    }
+    rows = {row.link_id: (row.scans, row.flagged, row.without_flagged) for row in result.links}
+    assert rows == {link.id: (15, 12, 3), other.id: (5, 5, 0)}
+    assert (result.scans, result.flagged) == (20, 17)
 
 
 def test_scans_before_the_look_back_period_are_not_signalled(db):
