@@ -187,18 +187,21 @@ def bursts(since: datetime, t: Thresholds):
             .group_by(Scan.link_id, bucket)
             .subquery()
         )
-        per_link = (
-            select(hourly.c.link_id, func.sum(hourly.c.n).label("total"), func.count().label("hours"))
-            .group_by(hourly.c.link_id)
-            .subquery()
-        )
+        # Each hour beside its link's totals, from one grouping of the scans (window functions).
+        link = hourly.c.link_id
+        paced = select(
+            link,
+            hourly.c.hour,
+            hourly.c.n,
+            func.sum(hourly.c.n).over(partition_by=link).label("total"),
+            func.count().over(partition_by=link).label("hours"),
+        ).subquery()
         # The usual pace is the mean of the link's other active hours: (total - n) / (hours - 1).
         return (
-            select(hourly.c.link_id, hourly.c.hour, hourly.c.n, per_link.c.total, per_link.c.hours)
-            .join(per_link, per_link.c.link_id == hourly.c.link_id)
+            select(paced)
             .where(
-                hourly.c.n >= t.burst_scans,
-                hourly.c.n * (per_link.c.hours - 1) >= literal(t.burst_factor) * (per_link.c.total - hourly.c.n),
+                paced.c.n >= t.burst_scans,
+                paced.c.n * (paced.c.hours - 1) >= literal(t.burst_factor) * (paced.c.total - paced.c.n),
             )
             .subquery()
         )
