@@ -1,5 +1,6 @@
 """Drives in the measurement: kept out of comparison groups, marked on charts, measured and ranked."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -107,6 +108,27 @@ def test_the_ranking_keeps_each_drives_neighbours_with_a_drive_out_of_its_compar
     assert ">175<" in rows["Surabaya"]
     # a3: +25 against a2's (5 x 10 + 2 x 15) / 7 - 10 = 10/7 a day: 165 (with a1 in the group, 140).
     assert ">165<" in rows["Penengahan"]
+
+
+def test_a_drive_to_areas_and_opds_shows_both_results_in_the_ranking(leadership_client, tree, spi_round, db):
+    # a1 10 -> 40 against a2 and a3 +5: +25 a day; Dinas Kesehatan 7 -> 17 against Disdik +2: +8 a day.
+    start = date(2026, 10, 4)
+    add_daily(db, tree["a1"], start, [10] * 7 + [40] * 7)
+    add_daily(db, tree["a2"], start, [10] * 7 + [15] * 7)
+    add_daily(db, tree["a3"], start, [20] * 7 + [25] * 7)
+    add_daily(db, tree["dinkes"], start, [7] * 7 + [17] * 7)
+    add_daily(db, tree["disdik"], start, [3] * 7 + [5] * 7)
+    _drive(db, [tree["a1"]], [tree["dinkes"]], day=11, title="Surabaya dan Dinkes")
+    html = leadership_client.get("/participation/drives").get_data(as_text=True)
+    row = html.split("Surabaya dan Dinkes", 1)[1].split("</tr>", 1)[0]
+    texts = [re.sub(r"<[^>]+>", " ", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    cells = [" ".join(text.split()) for text in texts]
+    assert cells[1:4] == [
+        "+25,0 Wilayah +8,0 OPD",
+        "+25,0 … +25,0 Wilayah – OPD",  # one comparison OPD: no interval
+        "1 / 2 Wilayah 1 / 1 OPD",
+    ]
+    assert cells[4] == "231"  # (25 + 8) a day over 7 days
 
 
 def test_each_further_drive_in_the_ranking_costs_one_statement(leadership_client, tree, spi_round, db, statements):
