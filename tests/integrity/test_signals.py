@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from outreach.integrity.services import Thresholds, integrity_report
 from outreach.links.models import Scan
@@ -183,3 +183,28 @@ def test_signals_page_names_link_promoter_and_window_for_coordinators(coordinato
 @pytest.mark.parametrize("who", ["promoter_client", "leadership_client"])
 def test_signals_page_is_for_coordinators_and_admins_only(request, who):
     assert request.getfixturevalue(who).get("/integrity/").status_code == 403
+
+
+def test_signals_page_groups_thousands_as_the_rest_of_the_app(coordinator_client, db):
+    link = LinkFactory()
+    db.session.commit()
+    yesterday_10_wib = wib_day_start(wib_day(datetime.now(UTC)) - timedelta(days=1)) + timedelta(hours=10)
+    rows = [
+        {
+            "link_id": link.id,
+            "created_at": yesterday_10_wib + timedelta(seconds=i),
+            "visitor_hash": "y" * 32,
+            "device_class": "mobile",
+            "is_bot": False,
+            "source": "qr",
+        }
+        for i in range(1234)
+    ]
+    db.session.execute(insert(Scan), rows)
+    db.session.commit()
+    body = coordinator_client.get("/integrity/").get_data(as_text=True)
+    summary = body.split('class="big"', 3)
+    # One visitor in one hour: a repeat (1,233 after the first) and a burst (all 1,234), counted once.
+    assert [part.split(">", 1)[1].split("<", 1)[0] for part in summary[1:]] == ["1.234", "1.234", "0"]
+    row = body.split(f"<code>{link.code}</code>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">1.234</td><td class="num">1.234</td><td class="num">0</td>' in row
