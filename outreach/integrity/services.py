@@ -134,11 +134,28 @@ def _human(since: datetime, links: Collection[int] | None = None) -> list[Column
     return conditions if links is None else [*conditions, Scan.link_id.in_(links)]
 
 
-def repeat_visitors(since: datetime, t: Thresholds):
-    """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first.
+FlaggedIds = Callable[[Collection[int]], Select]
+"""A detector's flagged scans: the select of the ids of the given links' scans it flags."""
 
-    Returns (rows, flagged scan ids as a select).
-    """
+
+def _flagged_ids(
+    since: datetime,
+    grouped: Callable[[Collection[int] | None], Subquery],
+    matches: Callable[[Subquery], list[ColumnElement]],
+) -> FlaggedIds:
+    """The ids of the given links' human scans that fall in one of a detector's groups: `grouped(links)`
+    are the groups found among those links' scans (every group is one link's, so they are the same
+    groups as among all scans), `matches(group)` says which scans belong to a group."""
+
+    def ids(links: Collection[int]) -> Select:
+        found = grouped(links)
+        return select(Scan.id).join(found, and_(*matches(found))).where(*_human(since, links))
+
+    return ids
+
+
+def repeat_visitors(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+    """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first."""
     day = wib_day_expr(Scan.created_at)
 
     def groups_of(links: Collection[int] | None = None) -> Subquery:
@@ -159,13 +176,16 @@ def repeat_visitors(since: datetime, t: Thresholds):
     groups = groups_of()
     rows = db.session.execute(select(groups.c.link_id, groups.c.day, groups.c.n)).all()
 
-    def ids(links: Collection[int]) -> Select:
-        groups = groups_of(links)
-        return (
-            select(Scan.id)
-            .join(groups, and_(groups.c.link_id == Scan.link_id, groups.c.visitor_hash == Scan.visitor_hash))
-            .where(*_human(since, links), wib_day_expr(Scan.created_at) == groups.c.day, Scan.id != groups.c.first_id)
-        )
+    ids = _flagged_ids(
+        since,
+        groups_of,
+        lambda group: [
+            group.c.link_id == Scan.link_id,
+            group.c.visitor_hash == Scan.visitor_hash,
+            wib_day_expr(Scan.created_at) == group.c.day,
+            Scan.id != group.c.first_id,
+        ],
+    )
 
     signals = []
     for link_id, raw_day, n in rows:
@@ -176,7 +196,7 @@ def repeat_visitors(since: datetime, t: Thresholds):
     return signals, ids
 
 
-def bursts(since: datetime, t: Thresholds):
+def bursts(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
     bucket = _hour_bucket()
 
@@ -208,13 +228,7 @@ def bursts(since: datetime, t: Thresholds):
 
     rows = db.session.execute(select(found_in())).all()
 
-    def ids(links: Collection[int]) -> Select:
-        found = found_in(links)
-        return (
-            select(Scan.id)
-            .join(found, and_(found.c.link_id == Scan.link_id, found.c.hour == bucket))
-            .where(*_human(since, links))
-        )
+    ids = _flagged_ids(since, found_in, lambda found: [found.c.link_id == Scan.link_id, found.c.hour == bucket])
 
     signals = []
     for link_id, hour, n, total, hours in rows:
@@ -227,7 +241,7 @@ def bursts(since: datetime, t: Thresholds):
     return signals, ids
 
 
-def night_scans(since: datetime, t: Thresholds):
+def night_scans(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Scans of a link at night (WIB hours night_start to night_end), per night."""
     day = wib_day_expr(Scan.created_at)
     at_night = _wib_hour().between(t.night_start, t.night_end - 1)
@@ -243,13 +257,11 @@ def night_scans(since: datetime, t: Thresholds):
 
     rows = db.session.execute(select(groups_of())).all()
 
-    def ids(links: Collection[int]) -> Select:
-        groups = groups_of(links)
-        return (
-            select(Scan.id)
-            .join(groups, groups.c.link_id == Scan.link_id)
-            .where(*_human(since, links), at_night, wib_day_expr(Scan.created_at) == groups.c.day)
-        )
+    ids = _flagged_ids(
+        since,
+        groups_of,
+        lambda group: [group.c.link_id == Scan.link_id, at_night, wib_day_expr(Scan.created_at) == group.c.day],
+    )
 
     signals = []
     for link_id, raw_day, n in rows:
@@ -259,7 +271,7 @@ def night_scans(since: datetime, t: Thresholds):
     return signals, ids
 
 
-def one_device_class(since: datetime, until: datetime, t: Thresholds):
+def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
 
     def found_in(links: Collection[int] | None = None) -> Subquery:
@@ -285,13 +297,9 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds):
 
     rows = db.session.execute(select(found_in())).all()
 
-    def ids(links: Collection[int]) -> Select:
-        found = found_in(links)
-        return (
-            select(Scan.id)
-            .join(found, and_(found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class))
-            .where(*_human(since, links))
-        )
+    ids = _flagged_ids(
+        since, found_in, lambda found: [found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class]
+    )
 
     signals = [
         _signal(
@@ -313,7 +321,7 @@ def _signal(kind, link_id, start, end, flagged, detail, day: date | None = None)
     return signal
 
 
-def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, Callable[[Collection[int]], Select]]) -> dict:
+def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds]) -> dict:
     """Flagged scans per link, each scan once. Signals of one kind never share a scan (they are
     different visitors, hours, nights or device classes), so a link flagged by one kind only has the
     sum of its signals; where kinds meet on a link, the scans they flag are read and counted once."""
@@ -344,7 +352,7 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
     since_day = until - timedelta(days=thresholds.lookback_days - 1)
     since = wib_day_start(since_day)
     signals: list[Signal] = []
-    flagged_ids: dict[str, Callable[[Collection[int]], Select]] = {}
+    flagged_ids: dict[str, FlaggedIds] = {}
     for kind, (found, ids) in zip(
         KINDS,
         (
