@@ -2,7 +2,7 @@
 
 import os
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -52,6 +52,15 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in": staff for two weeks; promoters on their own phone (one-time link, or the
+    # box ticked) for eight weeks, the length of a survey round's field work. Signing out, "sign out
+    # everywhere", a password change or a new one-time link end every such cookie at once.
+    REMEMBER_COOKIE_NAME = "remember_token"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PROMOTER_REMEMBER_DAYS = 56
+    # One-time sign-in links that coordinators send promoters through WhatsApp: hours they stay valid.
+    SIGN_IN_LINK_HOURS = 72
+    RATELIMIT_SIGN_IN_LINK = os.environ.get("RATELIMIT_SIGN_IN_LINK", "10 per minute;60 per hour")
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     # Security headers (Flask-Talisman): plain http outside production so local runs and tests work.

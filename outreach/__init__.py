@@ -53,8 +53,13 @@ def register_extensions(app: Flask) -> None:
     from outreach.auth.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The user of a session or remember-me cookie, while its token is still the user's current one."""
+        user_id, _dot, token = session_id.partition(".")
+        if not user_id.isdigit() or len(user_id) > 18 or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.has_session(token) else None
 
 
 def import_models() -> None:

@@ -133,7 +133,7 @@ def restore_command(path: Path, yes: bool) -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the real Bandar Lampung areas and OPDs plus synthetic demo data (idempotent)."""
-    from outreach.demo import DEMO_LOGINS, seed_demo
+    from outreach.demo import DEMO_LOGINS, demo_sign_in_link, seed_demo
 
     counts = seed_demo()
     db.session.commit()
@@ -141,6 +141,12 @@ def seed_demo_command() -> None:
     click.echo("demo logins (email  password):")
     for role, (email, password) in DEMO_LOGINS.items():
         click.echo(f"  {role:<11} {email}  {password}")
+    path = demo_sign_in_link()
+    db.session.commit()
+    hours = current_app.config["SIGN_IN_LINK_HOURS"]
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo(f"the demo promoter's one-time sign-in link (works once, for {hours} hours; open it on a phone):")
+    click.echo(f"  {base}{path}")
 
 
 def register(app: Flask) -> None:

@@ -197,6 +197,15 @@ def _seed_locked_login() -> int:
     return 1
 
 
+def demo_sign_in_link() -> str:
+    """A fresh one-time sign-in link for the demo promoter, made by the demo coordinator (path only)."""
+    from outreach.auth.services import create_sign_in_link
+
+    promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0])
+    coordinator = find_user_by_email(DEMO_LOGINS[COORDINATOR][0])
+    return "/auth/masuk/" + create_sign_in_link(promoter, actor=coordinator)
+
+
 def seed_demo() -> dict[str, int]:
     """Load everything the demo shows; return how many rows of each kind were added."""
     rng = random.Random(2026)
@@ -234,4 +243,4 @@ def _seed_links() -> dict[str, int]:
     return seed_links(current_app.config["SECRET_KEY"])
 
 
-__all__ = ["DEMO_LOGINS", "seed_demo"]
+__all__ = ["DEMO_LOGINS", "demo_sign_in_link", "seed_demo"]

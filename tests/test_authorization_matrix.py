@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask, Response, url_for
+from sqlalchemy import update
 from werkzeug.routing import Rule
 
 from outreach.api.tokens import create_token
 from outreach.auth.decorators import PUBLIC, public, roles_required, signed_in
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES
+from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES, User
 from outreach.drives.feeds import issue_feed_token
 from outreach.extensions import db as _db
 from outreach.extensions import limiter
@@ -62,6 +63,11 @@ EXPECTED = {
     "auth.logout": SIGNED_IN,
     "auth.users": ADMIN_ONLY,
     "auth.unlock": ADMIN_ONLY,
+    "auth.sign_in_link": PUBLIC,
+    "auth.account": SIGNED_IN,
+    "auth.sign_out_everywhere": SIGNED_IN,
+    "auth.reset_link": ADMIN_ONLY,
+    "auth.end_user_sessions": ADMIN_ONLY,
     "drives.index": SIGNED_IN,
     "drives.calendar": SIGNED_IN,
     "drives.create": EDITORS,
@@ -98,6 +104,9 @@ EXPECTED = {
     "promoters.unassign": EDITORS,
     "promoters.set_opd": EDITORS,
     "promoters.create_login": EDITORS,
+    "promoters.send_sign_in_link": EDITORS,
+    "promoters.revoke_sign_in_link": EDITORS,
+    "promoters.end_promoter_sessions": EDITORS,
     "promoters.bulk_assign_view": EDITORS,
     "promoters.rt_heads": EDITORS,
     "promoters.import_promoters": EDITORS,
@@ -127,6 +136,7 @@ EXPECTED = {
     "links.mine": PROMOTER_ONLY,
     "links.qr_image": SIGNED_IN,
     "links.qr_vector": SIGNED_IN,
+    "links.qr_screen": SIGNED_IN,
     "links.target_create": ADMIN_ONLY,
     "links.target_edit": ADMIN_ONLY,
     "links.targets": ADMIN_ONLY,
@@ -210,6 +220,11 @@ OBJECT_CHECKS = [
         other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
     ),
     ObjectCheck(
+        "links.qr_screen",
+        own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
+        other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
+    ),
+    ObjectCheck(
         "links.qr_vector",
         own=lambda promoter: {"link_id": factories.LinkFactory(promoter=promoter).id},
         other=lambda promoter: {"link_id": factories.LinkFactory(promoter=factories.PromoterFactory()).id},
@@ -252,6 +267,7 @@ class World:
     """The module's rows: who signs in, and the URL of every route for each role."""
 
     cookies: dict[str, str]
+    session_tokens: dict[str, tuple[int, str]]
     tokens: dict[str, str]
     targets: dict[str, list]
     object_urls: dict[str, tuple[str, str]]
@@ -321,10 +337,13 @@ def build_world(app: Flask) -> World:
                 targets[role].append((route, own[0] if own else path))
     _db.session.commit()
     cookies = {role: session_cookie(app, user) for role, user in users.items()}
+    session_tokens = {role: (user.id, _db.session.get(User, user.id).session_token) for role, user in users.items()}
     # The API takes no session cookie: each role calls /api/ with a bearer token of the same user.
     tokens = {role: create_token(user, "matrix")[1] for role, user in users.items()}
     _db.session.commit()
-    return World(cookies=cookies, tokens=tokens, targets=targets, object_urls=object_urls)
+    return World(
+        cookies=cookies, session_tokens=session_tokens, tokens=tokens, targets=targets, object_urls=object_urls
+    )
 
 
 def client_as(app: Flask, world: World, role: str):
@@ -341,6 +360,11 @@ def client_as(app: Flask, world: World, role: str):
             client.delete_cookie(name)
             client.environ_base.pop("HTTP_AUTHORIZATION", None)
         else:
+            # Signing out (or ending sessions) in the walk changes the user's session token, which
+            # ends the kept cookie by design; put the token back so the next request is the role's.
+            user_id, token = world.session_tokens[role]
+            _db.session.execute(update(User).where(User.id == user_id).values(session_token=token))
+            _db.session.commit()
             client.set_cookie(name, world.cookies[role])
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
 

@@ -1,5 +1,7 @@
 """CLI: creating users and loading the demo."""
 
+import re
+
 from sqlalchemy import func, select
 
 from outreach.areas.models import Area, Opd
@@ -37,6 +39,15 @@ def test_seed_demo_twice_changes_nothing(runner, db):
     assert result.exit_code == 0
     assert "areas +0, opds +0, rw_rt +0, promoters +0, logins +0" in result.output
     assert [_count(db, m) for m in (Area, Opd, Promoter, User)] == before
+
+
+def test_seed_demo_prints_a_working_one_time_link_for_the_demo_promoter(app, runner, client, db):
+    result = runner.invoke(args=["seed-demo"])
+    found = re.search(r"https://spi\.example\.test(/auth/masuk/[\w-]+)", result.output)
+    assert found, result.output
+    phone = app.test_client()
+    assert phone.post(found.group(1)).status_code == 302
+    assert "Bagikan survei" in phone.get("/").get_data(as_text=True)
 
 
 def test_demo_logins_can_sign_in(runner, client, db):

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
@@ -10,12 +10,21 @@ from wtforms.fields import SelectChoice
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import list_kecamatan, list_kelurahan
 from outreach.auth.decorators import roles_required, signed_in
+from outreach.auth.forms import ConfirmForm
 from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
-from outreach.auth.services import UserError
+from outreach.auth.services import (
+    UserError,
+    create_sign_in_link,
+    end_sessions,
+    promoter_login,
+    revoke_sign_in_links,
+    sign_in_message,
+)
 from outreach.csvio import csv_response
-from outreach.extensions import db, import_limit
+from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
+from outreach.links.services import whatsapp_share_url
 from outreach.promoters.forms import (
     AssignForm,
     BulkAssignForm,
@@ -48,7 +57,7 @@ from outreach.promoters.services import (
     update_promoter,
     with_list_loading,
 )
-from outreach.security import is_safe_next
+from outreach.security import is_safe_next, no_referrer
 
 bp = Blueprint("promoters", __name__)
 PER_PAGE = 50
@@ -147,6 +156,7 @@ def show(promoter_id: int):
         opd_form=opd_form,
         login=login_of(promoter),
         login_form=PromoterLoginForm() if can_edit else None,
+        confirm_form=ConfirmForm() if can_edit else None,
         show_phone=can_edit or current_user.role == PROMOTER,
     )
 
@@ -381,3 +391,67 @@ def confirm_import():
 def export():
     """Download the promoters matching the list filters, in the import format (names and phones: editors only)."""
     return csv_response(f"promotor-{date.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))
+
+
+@bp.route("/<int:promoter_id>/sign-in-link", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN_LINK"])
+def send_sign_in_link(promoter_id: int):
+    """Make a one-time sign-in link for the promoter and a WhatsApp message to their phone that carries it.
+
+    The link is shown on this response only (never stored in clear, never in a redirect), like an API
+    token. Any earlier unused link of the promoter stops working.
+    """
+    promoter = db.get_or_404(Promoter, promoter_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        user = promoter_login(promoter, actor=current_user)
+        token = create_sign_in_link(user, actor=current_user._get_current_object())
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    db.session.commit()
+    no_referrer()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    url = base + url_for("auth.sign_in_link", token=token)
+    hours = current_app.config["SIGN_IN_LINK_HOURS"]
+    message = sign_in_message(promoter.name, url, hours)
+    html = render_template(
+        "promoters/sign_in_link.html",
+        promoter=promoter,
+        url=url,
+        message=message,
+        wa_url=whatsapp_share_url(message, promoter.phone),
+        hours=hours,
+    )
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/<int:promoter_id>/sign-in-links/revoke", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def revoke_sign_in_link(promoter_id: int):
+    """Withdraw the promoter's unused sign-in links (sent to a wrong number, say)."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    user = login_of(promoter)
+    if not ConfirmForm().validate_on_submit() or user is None:
+        abort(400)
+    count = revoke_sign_in_links(user, actor=current_user)
+    db.session.commit()
+    flash(_("%(count)d unused sign-in links withdrawn.", count=count), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
+
+
+@bp.route("/<int:promoter_id>/end-sessions", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def end_promoter_sessions(promoter_id: int):
+    """Sign the promoter out on every device (a lost or shared phone)."""
+    promoter = db.get_or_404(Promoter, promoter_id)
+    user = login_of(promoter)
+    if not ConfirmForm().validate_on_submit() or user is None:
+        abort(400)
+    end_sessions(user, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s is signed out on every device.", name=promoter.name), "success")
+    return redirect(url_for("promoters.show", promoter_id=promoter.id))
