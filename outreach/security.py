@@ -38,7 +38,7 @@ def init_security_headers(app: Flask) -> Talisman:
     One Talisman per app (it keeps the app it was given), stored in app.extensions.
     """
     # Registered before Talisman so it runs after it (Flask runs after_request handlers in reverse).
-    app.after_request(_apply_no_referrer)
+    app.after_request(_apply_page_options)
     talisman = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -54,14 +54,36 @@ def init_security_headers(app: Flask) -> Talisman:
     return talisman
 
 
+def survey_form_action() -> None:
+    """Let this page's forms lead on to the survey hosts (`form-action`), for the typed-code form.
+
+    Chromium applies `form-action` to every hop of a form's navigation, so the 303 that sends a typed
+    code on to the survey is blocked under `form-action 'self'` (while the visit was already counted).
+    We chose to name the survey hosts here rather than stop on a page of our own with a link onwards:
+    a person who typed a code has already chosen to go, and every extra tap on a cheap phone loses
+    some of them. Only the pages that carry the form get it, and only for SURVEY_HOST_ALLOWLIST, the
+    hosts a target may point to at all (https, each host and its subdomains).
+    """
+    g.survey_form_action = True
+
+
+def survey_form_sources(hosts: tuple[str, ...]) -> str:
+    """`form-action` sources: this site and every allowlisted survey host with its subdomains."""
+    return " ".join(["'self'", *(f"https://{h} https://*.{h}" for h in hosts)])
+
+
 def no_referrer() -> None:
     """Send `Referrer-Policy: no-referrer` on this response (pages whose URL is itself a secret)."""
     g.no_referrer = True
 
 
-def _apply_no_referrer(response):
+def _apply_page_options(response):
     if g.get("no_referrer"):
         response.headers["Referrer-Policy"] = "no-referrer"
+    csp = response.headers.get("Content-Security-Policy")
+    if g.get("survey_form_action") and csp:
+        sources = survey_form_sources(current_app.config["SURVEY_HOST_ALLOWLIST"])
+        response.headers["Content-Security-Policy"] = csp.replace("form-action 'self'", f"form-action {sources}")
     return response
 
 

@@ -39,6 +39,21 @@ def test_pages_carry_csp_without_inline_scripts_and_the_other_headers(client):
     assert "camera=()" in headers["Permissions-Policy"]
 
 
+def _form_action(response) -> str:
+    csp = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    return csp["form-action"]
+
+
+def test_only_the_typed_code_pages_let_their_form_lead_on_to_the_survey_hosts(client):
+    allowed = "'self' https://spi.kpk.go.id https://*.spi.kpk.go.id"
+    for path in ("/", "/kode"):
+        assert _form_action(client.get(path)).startswith(allowed), path
+        assert "https://jaga.id https://*.jaga.id" in _form_action(client.get(path))
+    assert _form_action(client.post("/kode", data={"code": "AB3 O5F"})).startswith(allowed)  # the help page
+    for path in ("/auth/login", "/papan"):
+        assert _form_action(client.get(path)) == "'self'", path
+
+
 def test_templates_have_no_inline_scripts_or_styles():
     from pathlib import Path
 

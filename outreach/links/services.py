@@ -312,9 +312,19 @@ def whatsapp_message(link: Link) -> str:
     )
 
 
-def whatsapp_share_url(message: str) -> str:
-    """A https://wa.me/?text=… link that opens WhatsApp with the message ready to send."""
-    return "https://wa.me/?text=" + quote(message, safe="")
+def whatsapp_share_url(message: str, phone: str | None = None) -> str:
+    """A https://wa.me/… link that opens WhatsApp with the message ready to send.
+
+    With an E.164 `phone` (+628…) it opens the chat with that number; without, the person picks a chat.
+    """
+    number = phone.lstrip("+") if phone else ""
+    return f"https://wa.me/{number}?text=" + quote(message, safe="")
+
+
+def share_of(link: Link) -> dict:
+    """What sharing a link needs: its short URL, the ready WhatsApp message and the wa.me address."""
+    message = whatsapp_message(link)
+    return {"short_url": short_url(link.code), "message": message, "wa_url": whatsapp_share_url(message)}
 
 
 def area_text(area: Area | None) -> str:

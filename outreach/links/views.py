@@ -30,8 +30,7 @@ from outreach.links.models import Link, SurveyTarget
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
 from outreach.participation.days import wib_today
-from outreach.participation.figures import with_moving_average
-from outreach.participation.rankings import own_daily
+from outreach.participation.rankings import own_weeks
 from outreach.promoters.models import Promoter
 
 bp = Blueprint("links", __name__)
@@ -73,15 +72,6 @@ def _download(data: bytes, mimetype: str, filename: str, inline: bool = False) -
         mimetype=mimetype,
         headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "private, no-cache"},
     )
-
-
-def _share(link: Link) -> dict:
-    message = services.whatsapp_message(link)
-    return {
-        "short_url": services.short_url(link.code),
-        "message": message,
-        "wa_url": services.whatsapp_share_url(message),
-    }
 
 
 @bp.route("/")
@@ -209,7 +199,7 @@ def detail(link_id: int):
     return render_template(
         "links/detail.html",
         link=link,
-        share=_share(link),
+        share=services.share_of(link),
         totals=totals_by_link([link.id]).get(link.id, ScanTotals()),
         series=daily_series(link.id),
         confirm=ConfirmForm(),
@@ -256,6 +246,15 @@ def qr_image(link_id: int):
     return _download(data, "image/png", f"qr-{link.code}-{size}.png", inline=size == "screen")
 
 
+@bp.route("/<int:link_id>/qr-screen")
+@roles_required(*VIEWER_ROLES)
+def qr_screen(link_id: int):
+    """The QR filling a phone's screen, black on white, for a person in front of the promoter to scan."""
+    link = _visible_link(link_id)
+    back = url_for("main.index") if current_user.role == PROMOTER else url_for("links.detail", link_id=link.id)
+    return render_template("links/qr_screen.html", link=link, short_url=services.short_url(link.code), back=back)
+
+
 @bp.route("/<int:link_id>/qr.svg")
 @roles_required(*VIEWER_ROLES)
 def qr_vector(link_id: int):
@@ -296,29 +295,18 @@ def flyers():
     return render_template("links/flyers.html", form=form)
 
 
-MINE_DAYS = 28
-
-
 @bp.route("/mine")
 @roles_required(PROMOTER)
 def mine():
-    """A promoter's own links with QR, flyer, WhatsApp sharing and their own scan counts."""
+    """A promoter's own links with their counts and share buttons, and their visits this week and last."""
     promoter = current_user.promoter
     links = services.promoter_links(promoter) if promoter else []
-    trend = own_daily(promoter, MINE_DAYS, wib_today()) if promoter and links else []
-    points = (
-        with_moving_average({day: scans for day, scans, _u in trend}, trend[0][0], trend[-1][0], trend[0][0])
-        if trend
-        else []
-    )
     return render_template(
         "links/mine.html",
         links=links,
-        shares={link.id: _share(link) for link in links},
+        shares={link.id: services.share_of(link) for link in links if link.active},
         stats=totals_by_link([link.id for link in links]),
-        points=points,
-        trend_total=sum(scans for _d, scans, _u in trend),
-        trend_days=MINE_DAYS,
+        weeks=own_weeks(promoter, wib_today()) if promoter and links else None,
     )
 
 

@@ -8,11 +8,14 @@ from sqlalchemy import text
 from outreach.areas.services import kecamatan_summary
 from outreach.auth.decorators import public
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.drives.timezone import wib_today
 from outreach.errors import error_response
 from outreach.extensions import db
+from outreach.links.services import promoter_links, share_of
 from outreach.main.services import staff_overview
+from outreach.participation.rankings import own_weeks
 from outreach.public.forms import CodeForm
-from outreach.security import is_safe_next
+from outreach.security import is_safe_next, survey_form_action
 
 bp = Blueprint("main", __name__)
 
@@ -22,14 +25,28 @@ bp = Blueprint("main", __name__)
 def index():
     """The public start page (typed code, board) for visitors; each signed-in role's own home page."""
     if not current_user.is_authenticated:
+        survey_form_action()
         return render_template("public/home.html", form=CodeForm())
     if current_user.role == PROMOTER:
-        return render_template("main/home_promoter.html", promoter=current_user.promoter)
+        return promoter_home()
     if current_user.role == LEADERSHIP:
         return render_template("main/home_leadership.html", kecamatan=kecamatan_summary())
     if current_user.role in (ADMIN, COORDINATOR):
         return render_template("main/home_coordinator.html", overview=staff_overview())
     abort(403)
+
+
+def promoter_home():
+    """A promoter's home is a share screen: each active link with one-tap WhatsApp, full-screen QR and
+    flyer, then their own visits this week against last week (no ranks, no quotas)."""
+    promoter = current_user.promoter
+    links = [link for link in promoter_links(promoter) if link.active] if promoter else []
+    return render_template(
+        "main/home_promoter.html",
+        links=links,
+        shares={link.id: share_of(link) for link in links},
+        weeks=own_weeks(promoter, wib_today()) if promoter else None,
+    )
 
 
 @bp.route("/healthz")

@@ -81,6 +81,25 @@ def _counted_units(drive: Drive) -> list:
     return [a for a in drive.areas if a.parent_id not in area_ids or a.level != "kelurahan"] + list(drive.opds)
 
 
+@dataclass(frozen=True)
+class OwnWeeks:
+    """A promoter's visits (bots left out) in the last 7 WIB days, the 7 before, and each recent day."""
+
+    this_week: int
+    last_week: int
+    recent: list[tuple[date, int]]  # the last 7 days, newest first
+
+
+def own_weeks(promoter: Promoter, today: date) -> OwnWeeks:
+    """This week's visits to a promoter's own links against last week's, newest days first."""
+    days = own_daily(promoter, 14, today)
+    return OwnWeeks(
+        this_week=sum(visits for _day, visits, _u in days[7:]),
+        last_week=sum(visits for _day, visits, _u in days[:7]),
+        recent=[(day, visits) for day, visits, _u in reversed(days[7:])],
+    )
+
+
 def own_daily(promoter: Promoter, days: int, today: date) -> list[tuple[date, int, int]]:
     """(day, scans, unique visitors) of all of a promoter's links for the last `days` WIB days, zero-filled."""
     first = today - timedelta(days=days - 1)

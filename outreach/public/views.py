@@ -20,6 +20,7 @@ from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers
 from outreach.links.scanning import scan_code
 from outreach.public.board import PageCache, board
 from outreach.public.forms import CodeForm
+from outreach.security import survey_form_action
 
 bp = Blueprint("public", __name__)
 
@@ -45,6 +46,7 @@ def typed_code_problem(problem: str, chars: str) -> str:
 
 
 def _code_page(form: CodeForm, message: str | None = None, status: int = 200) -> Response:
+    survey_form_action()
     html = render_template("public/code.html", form=form, message=message, excluded=EXCLUDED)
     return Response(html, status=status, mimetype="text/html", headers=NO_CACHE if status != 200 else None)
 

@@ -12,8 +12,8 @@ from tests.drives.helpers import make_drive, wib
 from tests.factories import AssignmentFactory, LinkFactory, OpdFactory, PromoterFactory
 from tests.participation.conftest import add_daily
 
-OWN = "Pindaian lewat tautan yang dibuat untuk kegiatan ini"
-AREA = "Pindaian lewat setiap tautan di wilayah sasaran (beserta wilayah di bawahnya) dan OPD sasaran"
+OWN = "Kunjungan lewat tautan yang dibuat untuk kegiatan ini"
+AREA = "Kunjungan lewat setiap tautan di wilayah sasaran (beserta wilayah di bawahnya) dan OPD sasaran"
 
 
 def table(html: str, caption: str) -> dict[str, list[int]]:

@@ -43,7 +43,7 @@ def test_kelurahan_links_made_on_the_links_page_print_as_one_batch_and_leadershi
     page.get_by_role("button", name="Buat sekaligus").click()
     page.get_by_label("Survei").select_option(label="SPI 2026 eksternal")
     page.get_by_label("Promotor di").select_option(label="Surabaya")
-    page.get_by_label("Flyer").check()
+    page.get_by_label("Selebaran", exact=True).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Buat tautan").click()
     expect(page.get_by_role("status")).to_contain_text("3 tautan dibuat, 0 dilewati")
@@ -51,7 +51,7 @@ def test_kelurahan_links_made_on_the_links_page_print_as_one_batch_and_leadershi
     codes = set(db.session.scalars(select(Link.code)))
     assert len(codes) == 3
 
-    page.get_by_role("button", name="Cetak flyer sekaligus").click()
+    page.get_by_role("button", name="Cetak selebaran sekaligus").click()
     page.get_by_label("Tautan milik").select_option(label="Surabaya")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Unduh PDF").click()
@@ -95,14 +95,13 @@ def test_promoter_on_a_phone_downloads_a_flyer_and_shares_the_link_on_whatsapp(p
     expect(phone.get_by_text(someone_else.code)).to_have_count(0)
 
     with phone.expect_download() as download_info:
-        phone.get_by_role("button", name="Unduh flyer").click()
+        phone.get_by_role("button", name="Unduh selebaran").click()
     assert download_info.value.suggested_filename == f"flyer-{link.code}-1.pdf"
     flyer = tmp_path / "flyer.pdf"
     download_info.value.save_as(flyer)
     assert flyer.read_bytes().startswith(b"%PDF")
 
-    phone.get_by_text("Bagikan lewat WhatsApp").click()
-    share = phone.get_by_role("button", name="Buka WhatsApp")
+    share = phone.get_by_role("button", name="Bagikan ke WhatsApp")
     expect(share).to_be_visible()
     opened = []
     phone.context.route("https://wa.me/**", lambda route: opened.append(route.request.url) or route.fulfill(body="ok"))

@@ -123,7 +123,7 @@ def generate_flyer_links(page: Page, drive: Drive) -> list[str]:
     """On the drive page, make one flyer link per promoter with the drive's form; the codes it lists."""
     form = page.locator(f"form[action$='/drives/{drive.id}/links']")
     form.get_by_label("Survei").select_option(label="SPI 2026 eksternal")
-    expect(form.get_by_label("Flyer")).to_be_checked()  # door-to-door suggests flyers and WhatsApp
+    expect(form.get_by_label("Selebaran", exact=True)).to_be_checked()  # door-to-door suggests flyers and WhatsApp
     form.get_by_label("WhatsApp").uncheck()
     with page.expect_navigation():
         form.get_by_role("button", name="Buat tautan").click()
@@ -156,7 +156,7 @@ def show_todays_scans(boss: Page) -> None:
     expect(boss.get_by_role("heading", level=1)).to_have_text("Partisipasi SPI 2026")
     filters = boss.locator("form.filter")
     filters.get_by_label("Sampai").fill(wib_today().isoformat())
-    filters.get_by_label("Data").select_option(label="Pindaian kita (tanpa bot)")
+    filters.get_by_label("Data").select_option(label="Kunjungan kita (tanpa bot)")
     with boss.expect_navigation():
         filters.get_by_role("button", name="Tampilkan").click()
 

@@ -174,10 +174,10 @@ def test_signals_page_names_link_promoter_and_window_for_coordinators(coordinato
         )
     db.session.commit()
     body = coordinator_client.get("/integrity/").get_data(as_text=True)
-    assert "Sinyal integritas" in body
+    assert "Pola kunjungan janggal" in body
     assert link.code in body and "Pak Darmawan" in body
-    assert "12 pindaian oleh satu pengunjung" in body
-    assert "tanpa pindaian yang ditandai" in body
+    assert "12 kunjungan oleh satu pengunjung" in body
+    assert "tanpa kunjungan yang ditandai" in body
 
 
 @pytest.mark.parametrize("who", ["promoter_client", "leadership_client"])

@@ -248,7 +248,7 @@ def test_promoter_sees_only_their_own_links_and_counts(promoter_client, db, link
     db.session.commit()
     page = promoter_client.get("/links/mine").get_data(as_text=True)
     assert "MYC234" in page and "NOT234" not in page and "ABC234" not in page
-    assert '<p class="big">7</p>' in page
+    assert "<dd>7</dd>" in page
     assert "https://wa.me/?text=" in page and "data-copy-target" in page
     assert 'src="/static/js/copy.js"' in page and "<script>" not in page
     for path in ("", "/qr.png", "/qr.svg", "/flyer.pdf"):

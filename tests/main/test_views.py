@@ -1,11 +1,15 @@
 """Home pages per role, health check, language switch and security headers."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from config import TestConfig
 from outreach import create_app
 from outreach.extensions import db as _db
-from tests.factories import AreaFactory, AssignmentFactory
+from outreach.links.models import Scan
+from outreach.links.rollups import refresh_scan_rollups
+from tests.factories import AreaFactory, AssignmentFactory, LinkFactory, PromoterFactory
 
 
 def test_anonymous_home_is_the_public_start_page(client):
@@ -22,7 +26,7 @@ def test_coordinator_home_shows_campaign_counts(coordinator_client, db):
     AreaFactory(level="kelurahan", code="18.71.01.1004", name="Surabaya", parent=kec)
     db.session.commit()
     body = coordinator_client.get("/").get_data(as_text=True)
-    assert "Ringkasan kampanye" in body
+    assert "Ringkasan promosi SPI" in body
     assert "Ketua RT" in body
 
 
@@ -36,16 +40,45 @@ def test_leadership_home_counts_promoters_per_kecamatan(leadership_client, db):
     assert '<td>Kedaton</td><td class="num">1</td><td class="num">0</td><td class="num">2</td>' in body
 
 
-def test_promoter_home_shows_only_their_own_profile(promoter_client, db):
+def test_promoter_assignments_page_shows_only_their_own_areas(promoter_client, db):
     kel = AreaFactory(name="Sukarame Baru")
     other = AreaFactory(name="Way Dadi")
     AssignmentFactory(promoter=promoter_client.user.promoter, area=kel)
     AssignmentFactory(area=other)
     db.session.commit()
-    body = promoter_client.get("/").get_data(as_text=True)
+    body = promoter_client.get(promoter_client.get("/promoters/me").location).get_data(as_text=True)
     assert promoter_client.user.promoter.name in body
     assert "Sukarame Baru" in body
     assert "Way Dadi" not in body
+
+
+def test_promoter_home_is_a_share_screen_of_their_own_active_links(promoter_client, db):
+    own = LinkFactory(code="MYC234", promoter=promoter_client.user.promoter)
+    LinkFactory(code="OFF234", promoter=promoter_client.user.promoter, active=False)
+    LinkFactory(code="NOT234", promoter=PromoterFactory())
+    db.session.flush()
+    day = datetime.now(UTC) - timedelta(days=1)
+    db.session.add_all(
+        Scan(
+            link_id=own.id,
+            visitor_hash=f"v{i}",
+            device_class="mobile",
+            is_bot=i == 0,
+            source="qr",
+            created_at=day,
+        )
+        for i in range(4)
+    )
+    db.session.commit()
+    refresh_scan_rollups()
+    db.session.commit()
+    body = promoter_client.get("/").get_data(as_text=True)
+    assert "MYC234" in body and "OFF234" not in body and "NOT234" not in body
+    assert body.count("https://wa.me/?text=") == 1
+    assert f'href="/links/{own.id}/qr-screen"' in body and f'href="/links/{own.id}/flyer.pdf?layout=1"' in body
+    week = body.split('class="my-week"')[1]
+    assert '<strong class="big">3</strong>' in week  # three people yesterday; the bot is left out
+    assert "peringkat" not in body.lower()  # no ranks for promoters
 
 
 def test_healthz_reports_database_ok(client):

@@ -309,8 +309,8 @@ def test_promoter_sees_only_their_own_daily_scans(db, tree, promoter_client):
     series = own_daily(promoter_client.user.promoter, 7, wib_today)
     assert [n for _d, n, _u in series] == [0, 0, 0, 0, 0, 4, 0]
     html = promoter_client.get("/links/mine").get_data(as_text=True)
-    trend = html.split('class="my-trend"')[1].split("</section>")[0]
-    assert 'class="chart"' in trend and "4 pindaian" in trend and "40 pindaian" not in html
+    week = html.split('class="my-week"')[1].split("</section>")[0]
+    assert '<strong class="big">4</strong>' in week and "40" not in week
 
 
 def test_the_dashboard_reads_each_kind_of_figure_in_one_statement(db, tree, spi_round, coordinator_client):
