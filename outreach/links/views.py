@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.links import choices, services
 from outreach.links.flyers import render_flyers
@@ -73,6 +74,30 @@ def _download(data: bytes, mimetype: str, filename: str, inline: bool = False) -
         mimetype=mimetype,
         headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "private, no-cache"},
     )
+
+
+def base_url_notice() -> dict:
+    """Template context for a page that makes flyers, QR codes or messages: what is wrong with PUBLIC_BASE_URL.
+
+    `base.html` shows `base_url_problem` as a warning, or as an error when `base_url_refused`.
+    """
+    problem = services.public_base_problem()
+    refused = problem is not None and current_app.config["REFUSE_LOCAL_PUBLIC_BASE_URL"]
+    return {"base_url_problem": problem, "base_url_refused": refused}
+
+
+def base_url_refusal() -> Response | None:
+    """A 503 page naming PUBLIC_BASE_URL when this server must not print or share its addresses, else None."""
+    notice = base_url_notice()
+    if not notice["base_url_refused"]:
+        return None
+    log.warning("refused to make flyers, QR codes or messages: PUBLIC_BASE_URL is not public")
+    message = _(
+        "Flyers, QR codes and WhatsApp messages are switched off on this server. %(problem)s "
+        "Set PUBLIC_BASE_URL to the public https address people can open.",
+        problem=notice["base_url_problem"],
+    )
+    return error_response(503, message)
 
 
 def _share(link: Link) -> dict:
@@ -198,7 +223,7 @@ def bulk():
                 "success",
             )
             return redirect(url_for("links.index", scope=form.scope.data))
-    return render_template("links/bulk.html", form=form)
+    return render_template("links/bulk.html", form=form, **base_url_notice())
 
 
 @bp.route("/<int:link_id>")
@@ -214,6 +239,7 @@ def detail(link_id: int):
         series=daily_series(link.id),
         confirm=ConfirmForm(),
         can_edit=current_user.role in EDITOR_ROLES,
+        **base_url_notice(),
     )
 
 
@@ -252,6 +278,8 @@ def qr_image(link_id: int):
     size = request.args.get("size", "screen")
     if size not in SIZES:
         abort(404)
+    if refusal := base_url_refusal():
+        return refusal
     data = qr_png(services.qr_url(link.code), size)
     return _download(data, "image/png", f"qr-{link.code}-{size}.png", inline=size == "screen")
 
@@ -261,6 +289,8 @@ def qr_image(link_id: int):
 def qr_vector(link_id: int):
     """The link's QR code as SVG, for print shops."""
     link = _visible_link(link_id)
+    if refusal := base_url_refusal():
+        return refusal
     return _download(qr_svg(services.qr_url(link.code)), "image/svg+xml", f"qr-{link.code}.svg")
 
 
@@ -272,7 +302,9 @@ def flyer(link_id: int):
     layout = request.args.get("layout", 1, type=int)
     if layout not in (1, 4, 8):
         abort(404)
-    data = render_flyers([link] * layout, layout, title=f"Flyer SPI {link.code}")
+    if refusal := base_url_refusal():
+        return refusal
+    data = render_flyers([link] * layout, layout, title=f"Selebaran SPI {link.code}")
     return _download(data, "application/pdf", f"flyer-{link.code}-{layout}.pdf")
 
 
@@ -286,14 +318,16 @@ def flyers():
         scope = choices.resolve_scope(form.scope.data)
         if scope is None:
             abort(404)
+        if refusal := base_url_refusal():
+            return refusal
         links = services.links_in_scope(scope, printed_only=True)
         if links:
             name = getattr(scope, "code", "batch").replace(".", "-")
-            data = render_flyers(links, int(form.layout.data), title=f"Flyer SPI {scope.name}")
+            data = render_flyers(links, int(form.layout.data), title=f"Selebaran SPI {scope.name}")
             log.info("flyer batch for %r: %d links", scope, len(links))
             return _download(data, "application/pdf", f"flyers-{name}-{form.layout.data}.pdf")
         flash(_("There are no active links for print there yet (WhatsApp links are not printed)."), "error")
-    return render_template("links/flyers.html", form=form)
+    return render_template("links/flyers.html", form=form, **base_url_notice())
 
 
 MINE_DAYS = 28
@@ -303,6 +337,8 @@ MINE_DAYS = 28
 @roles_required(PROMOTER)
 def mine():
     """A promoter's own links with QR, flyer, WhatsApp sharing and their own scan counts."""
+    if refusal := base_url_refusal():
+        return refusal
     promoter = current_user.promoter
     links = services.promoter_links(promoter) if promoter else []
     trend = own_daily(promoter, MINE_DAYS, wib_today()) if promoter and links else []
@@ -319,6 +355,7 @@ def mine():
         points=points,
         trend_total=sum(scans for _d, scans, _u in trend),
         trend_days=MINE_DAYS,
+        **base_url_notice(),
     )
 
 
