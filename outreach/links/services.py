@@ -307,7 +307,7 @@ def public_base_problem(base: str | None = None) -> str | None:
     return str(
         _l(
             "PUBLIC_BASE_URL is %(url)s: %(reason)s, so the phones of people who scan or open it cannot reach it.",
-            url=base or "\"\"",
+            url=base or '""',
             reason=reason,
         )
     )
