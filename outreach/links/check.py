@@ -59,7 +59,6 @@ class LinkCheck:
     host: str | None = None
     survey: str | None = None
     destination: str | None = None
-    audience: str | None = None
     role: str | None = None
     issuer: str | None = None
     problem: str | None = None
@@ -114,7 +113,6 @@ def check_code(raw: str) -> LinkCheck:
         code=link.code,
         survey=link.target.name,
         destination=urlsplit(link.target.url).hostname,
-        audience=link.target.audience,
         role=link.promoter.role if link.promoter else None,
         issuer=link.opd.name if link.opd else _kelurahan_text(link.area),
     )
