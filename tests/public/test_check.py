@@ -71,7 +71,9 @@ def test_the_flyer_footer_address_checks_the_code_directly(client, link):
 
 @pytest.mark.parametrize("path", ["/cek/ABC234", "/cek?tautan=ABC234"])
 def test_the_check_never_shows_the_promoters_name_phone_or_rt(client, link, path):
-    body = client.get(path).get_data(as_text=True)
+    response = client.get(path)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and OFFICIAL in body
     for private in ("Siti", "Rahmawati", "6281234567890", "0812", "RT 002", "RW 001"):
         assert private not in body
 
@@ -152,8 +154,9 @@ def test_a_mistyped_code_gets_typo_help_and_the_form_again(client, link, pasted,
 
 def test_a_check_records_no_scan_and_logs_neither_the_code_nor_the_client(client, db, link, caplog):
     caplog.set_level(logging.DEBUG)
-    for path in ("/cek/ABC234", "/cek?tautan=abc234", "/cek/XYZ789", "/cek?tautan=https://evil.example/x"):
-        client.get(path, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    paths = ("/cek/ABC234", "/cek?tautan=abc234", "/cek/XYZ789", "/cek?tautan=https://evil.example/x")
+    statuses = [client.get(path, environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code for path in paths]
+    assert statuses == [200, 200, 404, 200]
     assert db.session.scalars(select(Scan)).all() == []
     for record in caplog.records:
         message = record.getMessage()
