@@ -134,3 +134,23 @@ def test_addresses_phones_cannot_open_are_a_problem_naming_the_setting(app, base
 def test_public_addresses_are_no_problem(app, base):
     with app.test_request_context():
         assert public_base_problem(base) is None
+
+
+def test_production_refuses_the_mail_merge_export_naming_the_setting(loopback, runner, db, tmp_path):
+    loopback(True)
+    LinkFactory()
+    db.session.commit()
+    out = tmp_path / "links.csv"
+    result = runner.invoke(args=["links", "export", "--output", str(out)])
+    assert result.exit_code == 1 and "PUBLIC_BASE_URL" in result.output
+    assert not out.exists()
+
+
+def test_development_export_warns_and_still_writes(loopback, runner, db, tmp_path):
+    loopback(False)
+    LinkFactory()
+    db.session.commit()
+    out = tmp_path / "links.csv"
+    result = runner.invoke(args=["links", "export", "--output", str(out)])
+    assert result.exit_code == 0 and "warning: PUBLIC_BASE_URL" in result.output
+    assert out.exists()
