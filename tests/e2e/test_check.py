@@ -140,3 +140,31 @@ def test_a_promoters_flyer_looks_official_its_qr_decodes_and_its_footer_checks_i
         assert citizen.problems.take() == []
     finally:
         citizen.context.close()
+
+
+def test_a_loopback_public_address_is_warned_in_development_and_refused_in_production(
+    phone, app, monkeypatch, kedaton, target
+):
+    user = make_user(PROMOTER)
+    link = factories.LinkFactory(target=target, area=kedaton["surabaya"], promoter=user.promoter)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    sign_in(phone, user.email)
+
+    monkeypatch.setitem(app.config, "REFUSE_LOCAL_PUBLIC_BASE_URL", False)
+    phone.goto(f"/links/{link.id}")
+    warning = phone.locator(".base-url-problem")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Server pengembangan: jangan cetak atau bagikan")
+    expect(warning).to_contain_text("PUBLIC_BASE_URL")
+    shoot(phone, "link-detail-loopback-development-phone")
+
+    monkeypatch.setitem(app.config, "REFUSE_LOCAL_PUBLIC_BASE_URL", True)
+    phone.goto(f"/links/{link.id}")
+    expect(phone.locator(".base-url-problem")).to_contain_text("dimatikan di server ini")
+    expect(phone.locator("img.qr")).to_have_count(0)
+    shoot(phone, "link-detail-loopback-production-phone")
+    response = phone.goto("/links/mine")
+    assert response.status == 503
+    expect(phone.get_by_role("alert")).to_contain_text("PUBLIC_BASE_URL")
+    shoot(phone, "my-links-loopback-production-phone")
