@@ -11,6 +11,7 @@ of links, so a kelurahan, kecamatan, OPD or a drive can print its whole batch in
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
@@ -19,6 +20,7 @@ from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from outreach.links.models import Link
@@ -148,11 +150,25 @@ def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None
     canvas.addLiteral("\n".join(ops))
 
 
+@lru_cache(maxsize=256)
+def _lines(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """`text` broken into lines of at most `width`; a batch prints the same sentences on every flyer."""
+    return tuple(simpleSplit(text, font, size, width))
+
+
+@lru_cache(maxsize=4096)
+def _fitting_size(text: str, font: str, size: float, max_width: float) -> float:
+    """The largest size down from `size` (in half points, at least 6) at which `text` fits `max_width`."""
+    while size > 6 and stringWidth(text, font, size) > max_width:
+        size -= 0.5
+    return size
+
+
 def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, font: str, size: float, leading=None):
     """Draw wrapped text from baseline y downward; return the y below the last line."""
     leading = leading or size * 1.3
     canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
+    for line in _lines(text, font, size, width):
         canvas.drawString(x, y, line)
         y -= leading
     return y
@@ -160,16 +176,14 @@ def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, font: 
 
 def _centred(canvas: Canvas, text: str, cx: float, y: float, font: str, size: float, max_width: float) -> None:
     """One centred line, shrunk to fit `max_width`."""
-    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
-        size -= 0.5
+    size = _fitting_size(text, font, size, max_width)
     canvas.setFont(font, size)
     canvas.drawCentredString(cx, y, text)
 
 
 def _fitted(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_width: float) -> None:
     """One left-aligned line, shrunk to fit `max_width`."""
-    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
-        size -= 0.5
+    size = _fitting_size(text, font, size, max_width)
     canvas.setFont(font, size)
     canvas.drawString(x, y, text)
 
@@ -178,7 +192,7 @@ def _centred_lines(canvas: Canvas, text: str, cx: float, y: float, width: float,
     """Wrapped text centred on `cx` from baseline y downward; return the y below the last line."""
     leading = leading or size * 1.25
     canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
+    for line in _lines(text, font, size, width):
         canvas.drawCentredString(cx, y, line)
         y -= leading
     return y
