@@ -33,6 +33,9 @@ class Config:
         str(p) for p in sorted((BASE_DIR / "outreach").glob("**/translations")) if p.is_dir()
     )
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # A PUBLIC_BASE_URL on loopback or a private network leads printed QR codes nowhere: True refuses
+    # to make flyers, QR images and WhatsApp messages with it (production); False only warns.
+    REFUSE_LOCAL_PUBLIC_BASE_URL = False
     # Last day (WIB, YYYY-MM-DD) of the SPI survey round; drives after it get a warning.
     SPI_DEADLINE = date.fromisoformat(os.environ["SPI_DEADLINE"]) if os.environ.get("SPI_DEADLINE") else None
     # Hosts (and their subdomains) survey targets may point to: KPK's SPI survey and JAGA.
@@ -80,6 +83,8 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
     # For the scan redirect: generous, since many phones share one carrier (CGNAT) address.
     RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "120 per minute")
+    # The public link check (/cek): per client, generous for many phones behind one carrier address.
+    RATELIMIT_CHECK = os.environ.get("RATELIMIT_CHECK", "60 per minute;600 per hour")
     RATELIMIT_IMPORT = os.environ.get("RATELIMIT_IMPORT", "30 per hour")
     RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
     # Public participation board (/papan): cached per worker for BOARD_CACHE_SECONDS (and by browsers and
@@ -138,6 +143,7 @@ class ProdConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") != "0"
     HSTS_ENABLED = True
+    REFUSE_LOCAL_PUBLIC_BASE_URL = True
 
 
 CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

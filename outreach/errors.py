@@ -20,6 +20,7 @@ MESSAGES = {
     413: _l("The file you sent is larger than allowed."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side."),
+    503: _l("This service is not available right now."),
 }
 CSRF_MESSAGE = _l("The form expired or was sent without its security token. Reload the page and try again.")
 

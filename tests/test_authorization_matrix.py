@@ -172,6 +172,8 @@ EXPECTED = {
     "tokens.index": SIGNED_IN,
     "tokens.revoke": SIGNED_IN,
     "public.code": PUBLIC,
+    "public.check": PUBLIC,
+    "public.check_code": PUBLIC,
     "public.board_city": PUBLIC,
     "public.board_kecamatan": PUBLIC,
     "integrity.index": EDITORS,

@@ -46,6 +46,7 @@ from outreach.extensions import db
 from outreach.links.flyers import render_flyers
 from outreach.links.forms import options
 from outreach.links.models import PRINTED_CHANNELS, SurveyTarget
+from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.rollups import totals_by_link
 from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
@@ -315,6 +316,7 @@ def _render_show(drive: Drive, links_form: DriveLinksForm, status: int = 200):
         can_edit=current_user.role in EDITOR_ROLES,
         show_people=current_user.role in STAFF_ROLES,
         show_phones=current_user.role in EDITOR_ROLES,
+        **base_url_notice(),
     ), status
 
 
@@ -362,11 +364,13 @@ def flyers(drive_id: int):
     layout = request.args.get("layout", 4, type=int)
     if layout not in (1, 4, 8):
         abort(404)
+    if refusal := base_url_refusal():
+        return refusal
     links = [link for link in drive_links(drive, active_only=True) if link.channel in PRINTED_CHANNELS]
     if not links:
         flash(_("This drive has no active links for print yet (WhatsApp links are not printed)."), "error")
         return redirect(url_for("drives.show", drive_id=drive.id))
-    data = render_flyers(links, layout, title=f"Flyer SPI {drive.title}")
+    data = render_flyers(links, layout, title=f"Selebaran SPI {drive.title}")
     return Response(
         data,
         mimetype="application/pdf",

@@ -15,8 +15,16 @@ links_cli = AppGroup("links", help="Tracked survey links.")
 @click.option("--active-only", is_flag=True, help="Leave out deactivated links.")
 def export_command(output: str | None, active_only: bool) -> None:
     """Write all links as CSV (code, short URL, attribution) for mail merges."""
-    from outreach.links.export import write_links_csv
+    from flask import current_app
 
+    from outreach.links.export import write_links_csv
+    from outreach.links.services import public_base_problem
+
+    problem = public_base_problem()
+    if problem and current_app.config["REFUSE_LOCAL_PUBLIC_BASE_URL"]:
+        raise click.ClickException(problem)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)
     if output:
         with open(output, "w", newline="", encoding="utf-8") as fh:
             count = write_links_csv(fh, active_only)

@@ -1,63 +1,57 @@
-"""Printable A4 flyers in Bahasa Indonesia: 1 per page, or 4 / 8 per page for cutting.
+"""Printable A4 flyers (selebaran) in Bahasa Indonesia: 1 per page, or 4 / 8 per page for cutting.
 
+Each flyer names who stands behind it (Pemerintah Kota Bandar Lampung, KPK's SPI and its year), invites
+in one sentence, carries the QR code with the code and short address to type, says the survey is
+voluntary and confidential, its closing date when known, the promoter's role and area (never a
+name or phone number) and where anyone can check that the flyer is genuine (`/cek/<code>`).
 The QR code is drawn as vector squares (sharp at any print size). `render_flyers()` takes any list
 of links, so a kelurahan, kecamatan, OPD or a drive can print its whole batch in one PDF.
 """
 
 import io
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from babel.dates import format_date
+from flask import current_app
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from outreach.links.models import Link
 from outreach.links.qr import qr_matrix
 from outreach.links.services import area_text, qr_url, short_url
+from outreach.participation.days import wib_today
+from outreach.participation.services import current_round
 
 LAYOUTS = (1, 4, 8)
-BLUE = HexColor("#0b5cad")
+BLUE = HexColor("#0b4f96")
 DARK = HexColor("#1b2733")
 MUTED = HexColor("#4a5866")
 PALE = HexColor("#e8f1fb")
+RED = HexColor("#b3261e")
 CUT = HexColor("#b8c2cc")
 ROLE_LABELS = {"pamong": "Pamong", "linmas": "Linmas", "rt": "Ketua RT"}
-ELEMENTS = (
-    "Transparansi",
-    "Pengelolaan SDM",
-    "Pengelolaan anggaran",
-    "Integritas dalam pelaksanaan tugas",
-    "Perdagangan pengaruh",
-    "Pengadaan barang dan jasa",
-    "Sosialisasi antikorupsi",
-)
-KICKER = "SURVEI PENILAIAN INTEGRITAS (SPI) KPK"
-HEADLINE = "Ayo isi Survei Penilaian Integritas!"
-WHY = (
-    'Skor SPI Kota Bandar Lampung tahun 2021 adalah 65,58, kategori "sangat rentan" korupsi. '
-    "Pendapat jujur Anda menunjukkan apa yang perlu dibenahi."
-)
-WHY_SHORT = 'Skor SPI 2021 Kota Bandar Lampung: 65,58 ("sangat rentan").'
-AUDIENCE_LINE = {
+CITY = "PEMERINTAH KOTA BANDAR LAMPUNG"
+ORGANISER = "Komisi Pemberantasan Korupsi (KPK)"
+INVITE = {
     "eksternal": (
-        "Untuk warga dan pengguna layanan: Anda ditanya tentang keterbukaan dan keadilan layanan, "
-        "pencegahan korupsi, dan integritas pegawai (suap, gratifikasi, pungutan liar)."
+        "Ceritakan pengalaman Anda dengan layanan Pemerintah Kota Bandar Lampung lewat survei resmi KPK (5–15 menit)."
     ),
-    "internal": "Untuk pegawai Pemerintah Kota Bandar Lampung: nilai integritas di tempat kerja Anda.",
+    "internal": "Sampaikan penilaian Anda tentang integritas di tempat kerja lewat survei resmi KPK (5–15 menit).",
 }
-VOLUNTARY = (
-    "Sukarela dan rahasia. Survei dijalankan oleh KPK dan memakan waktu sekitar 5–15 menit. "
-    "Jawaban jujur membantu memperbaiki layanan publik."
-)
-VOLUNTARY_SHORT = "Sukarela & rahasia · dijalankan oleh KPK · 5–15 menit"
-HONEST = "Jawaban jujur membantu memperbaiki layanan publik."
-ELEMENTS_LINE = (
-    "Tujuh unsur yang diukur: transparansi, pengelolaan SDM, pengelolaan anggaran, integritas dalam "
-    "pelaksanaan tugas, perdagangan pengaruh, pengadaan barang dan jasa, sosialisasi antikorupsi."
-)
+# The invitation again, short enough for the small cards (8 per A4).
+INVITE_SHORT = {
+    "eksternal": "Nilai layanan Pemerintah Kota lewat survei resmi KPK.",
+    "internal": "Nilai integritas tempat kerja Anda lewat survei resmi KPK.",
+}
+PROMISE = "Sukarela dan rahasia"
+WHY = "Jawaban jujur Anda menunjukkan apa yang perlu dibenahi dalam layanan publik."
 
 
 @dataclass(frozen=True)
@@ -66,25 +60,65 @@ class FlyerText:
 
     qr_data: str
     typed_url: str
+    check_url: str
     code: str
-    audience: str
+    invite: str
+    invite_short: str
     byline: str
 
 
-def flyer_text(link: Link) -> FlyerText:
-    """The flyer's content for a link: QR data, typed address, and who brings it (promoter, role, area)."""
-    url = short_url(link.code)
+@dataclass(frozen=True)
+class Campaign:
+    """What every flyer of a batch shares: the survey's year and, when known, its closing date."""
+
+    year: int
+    closes: str | None
+
+    @property
+    def title(self) -> str:
+        """The survey's name with its year."""
+        return f"Survei Penilaian Integritas (SPI) {self.year}"
+
+
+def campaign(today: date | None = None) -> Campaign:
+    """The current SPI round's year and closing date ('31 Oktober 2026'); the date only while it is still ahead.
+
+    The round's deadline comes first, then the SPI_DEADLINE setting; with neither, no date is printed.
+    """
+    today = today or wib_today()
+    round_ = current_round(today)
+    deadlines = [round_.deadline if round_ else None, current_app.config.get("SPI_DEADLINE")]
+    closes = next((day for day in deadlines if day is not None and day >= today), None)
+    return Campaign(
+        year=round_.year if round_ else today.year,
+        closes=format_date(closes, "d MMMM y", locale="id") if closes else None,
+    )
+
+
+def _address(url: str) -> str:
+    """A URL as people type it: host and path, no scheme."""
     parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
+
+
+def flyer_text(link: Link) -> FlyerText:
+    """The flyer's content for a link: QR data, typed address, check address and who hands it out (role, area)."""
+    url = short_url(link.code)
+    base = url[: -len(f"/s/{link.code}")]
     if link.promoter is not None:
-        who = f"{link.promoter.name} · {ROLE_LABELS.get(link.promoter.role, link.promoter.role)}"
+        role = ROLE_LABELS.get(link.promoter.role, link.promoter.role)
+        where = link.opd.name if link.opd else area_text(link.area)
+        byline = f"{role} · {where}"
     else:
-        who = link.opd.name if link.opd else "Pemerintah Kota Bandar Lampung"
+        byline = link.opd.name if link.opd else f"Pemerintah Kota Bandar Lampung · {area_text(link.area)}"
     return FlyerText(
         qr_data=qr_url(link.code),
-        typed_url=f"{parts.netloc}{parts.path}",
+        typed_url=_address(url),
+        check_url=_address(f"{base}/cek/{link.code}"),
         code=link.code,
-        audience=link.target.audience,
-        byline=f"{who} · {area_text(link.area)}",
+        invite=INVITE.get(link.target.audience, INVITE["eksternal"]),
+        invite_short=INVITE_SHORT.get(link.target.audience, INVITE_SHORT["eksternal"]),
+        byline=byline,
     )
 
 
@@ -116,11 +150,25 @@ def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None
     canvas.addLiteral("\n".join(ops))
 
 
+@lru_cache(maxsize=256)
+def _lines(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """`text` broken into lines of at most `width`; a batch prints the same sentences on every flyer."""
+    return tuple(simpleSplit(text, font, size, width))
+
+
+@lru_cache(maxsize=4096)
+def _fitting_size(text: str, font: str, size: float, max_width: float) -> float:
+    """The largest size down from `size` (in half points, at least 6) at which `text` fits `max_width`."""
+    while size > 6 and stringWidth(text, font, size) > max_width:
+        size -= 0.5
+    return size
+
+
 def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, font: str, size: float, leading=None):
     """Draw wrapped text from baseline y downward; return the y below the last line."""
     leading = leading or size * 1.3
     canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
+    for line in _lines(text, font, size, width):
         canvas.drawString(x, y, line)
         y -= leading
     return y
@@ -128,109 +176,190 @@ def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, font: 
 
 def _centred(canvas: Canvas, text: str, cx: float, y: float, font: str, size: float, max_width: float) -> None:
     """One centred line, shrunk to fit `max_width`."""
-    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
-        size -= 0.5
+    size = _fitting_size(text, font, size, max_width)
     canvas.setFont(font, size)
     canvas.drawCentredString(cx, y, text)
 
 
 def _fitted(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_width: float) -> None:
     """One left-aligned line, shrunk to fit `max_width`."""
-    while size > 6 and canvas.stringWidth(text, font, size) > max_width:
-        size -= 0.5
+    size = _fitting_size(text, font, size, max_width)
     canvas.setFont(font, size)
     canvas.drawString(x, y, text)
 
 
-def _full_page(canvas: Canvas, flyer: FlyerText) -> None:
-    """One flyer on a whole A4 page: band with headline, why it matters, big QR, typed address, promise."""
+def _centred_lines(canvas: Canvas, text: str, cx: float, y: float, width: float, font: str, size: float, leading=None):
+    """Wrapped text centred on `cx` from baseline y downward; return the y below the last line."""
+    leading = leading or size * 1.25
+    canvas.setFont(font, size)
+    for line in _lines(text, font, size, width):
+        canvas.drawCentredString(cx, y, line)
+        y -= leading
+    return y
+
+
+def _header(canvas: Canvas, c: Campaign, x: float, top: float, w: float, band: float, sizes: tuple) -> None:
+    """The blue band naming the city, the survey with its year and KPK, with a red rule under it."""
+    city, title, organiser = sizes
+    canvas.setFillColor(BLUE)
+    canvas.rect(x, top - band, w, band, stroke=0, fill=1)
+    canvas.setFillColor(RED)
+    canvas.rect(x, top - band - band * 0.045, w, band * 0.045, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    cx, inner = x + w / 2, w - band * 0.5
+    _centred(canvas, CITY, cx, top - band * 0.27, "Helvetica-Bold", city, inner)
+    _centred(canvas, c.title, cx, top - band * 0.6, "Helvetica-Bold", title, inner)
+    _centred(canvas, "diselenggarakan oleh " + ORGANISER, cx, top - band * 0.85, "Helvetica", organiser, inner)
+
+
+def _full_page(canvas: Canvas, flyer: FlyerText, c: Campaign) -> None:
+    """One flyer on a whole A4 page: header, invitation, big QR with code and address, promise, date, footer."""
     width, height = A4
     margin = 18 * mm
     inner = width - 2 * margin
-    band = 52 * mm
-    canvas.setFillColor(BLUE)
-    canvas.rect(0, height - band, width, band, stroke=0, fill=1)
-    canvas.setFillColor(white)
-    _fitted(canvas, KICKER + " · KOTA BANDAR LAMPUNG", margin, height - 15 * mm, "Helvetica-Bold", 11, inner)
-    y = _wrapped(canvas, HEADLINE, margin, height - 29 * mm, inner, "Helvetica-Bold", 30, 34)
-    _wrapped(canvas, "Suara jujur Anda membantu memperbaiki layanan publik.", margin, y - 1, inner, "Helvetica", 15)
+    cx = width / 2
+    band = 44 * mm
+    _header(canvas, c, 0, height, width, band, (13, 25, 12.5))
 
     canvas.setFillColor(DARK)
-    y = height - band - 13 * mm
-    y = _wrapped(canvas, "Mengapa penting?", margin, y, inner, "Helvetica-Bold", 15)
-    y = _wrapped(canvas, WHY, margin, y - 2, inner, "Helvetica", 12.5, 16.5)
-    y = _wrapped(canvas, "SPI mengukur tujuh unsur integritas:", margin, y - 4, inner, "Helvetica", 12.5, 16.5)
-    col_width = inner / 2
-    rows = (len(ELEMENTS) + 1) // 2
-    canvas.setFont("Helvetica", 12)
-    for i, element in enumerate(ELEMENTS):
-        cx = margin + (i // rows) * col_width
-        cy = y - 2 - (i % rows) * 17
-        canvas.setFillColor(BLUE)
-        canvas.circle(cx + 3, cy + 4, 2.4, stroke=0, fill=1)
-        canvas.setFillColor(DARK)
-        canvas.drawString(cx + 11, cy, element)
-    y = y - 4 - rows * 17
-    canvas.setFillColor(MUTED)
-    y = _wrapped(canvas, AUDIENCE_LINE.get(flyer.audience, ""), margin, y - 2, inner, "Helvetica-Oblique", 11, 14.5)
+    invite_bottom = _centred_lines(canvas, flyer.invite, cx, height - band - 14 * mm, inner, "Helvetica-Bold", 17, 22)
 
-    # Bottom up: byline, promise box, typed address, caption; the QR takes the space left (up to 10 cm).
+    # Bottom up: check address, byline, closing date, promise box, address, code; the QR takes what is left.
+    canvas.setFillColor(MUTED)
+    _centred(canvas, "Cek keaslian selebaran ini: " + flyer.check_url, cx, 11 * mm, "Helvetica", 11, inner)
+    canvas.setFillColor(DARK)
+    _centred(canvas, "Dibagikan oleh " + flyer.byline, cx, 18 * mm, "Helvetica", 11.5, inner)
+    canvas.setStrokeColor(CUT)
+    canvas.setLineWidth(0.6)
+    canvas.line(margin, 24 * mm, width - margin, 24 * mm)
+    box_bottom = 29 * mm
+    if c.closes:
+        canvas.setFillColor(DARK)
+        _centred(canvas, f"Survei dibuka sampai {c.closes}", cx, 30 * mm, "Helvetica-Bold", 14, inner)
+        box_bottom = 37 * mm
+    box_height = 24 * mm
     canvas.setFillColor(PALE)
-    canvas.roundRect(margin, 19 * mm, inner, 17 * mm, 3 * mm, stroke=0, fill=1)
-    canvas.setFillColor(DARK)
-    _wrapped(canvas, VOLUNTARY, margin + 5 * mm, 30.5 * mm, inner - 10 * mm, "Helvetica", 11, 14)
-    canvas.setFillColor(MUTED)
-    _centred(canvas, "Disebarkan oleh " + flyer.byline, width / 2, 11 * mm, "Helvetica", 10.5, inner)
+    canvas.roundRect(margin, box_bottom, inner, box_height, 3 * mm, stroke=0, fill=1)
     canvas.setFillColor(BLUE)
-    _centred(canvas, flyer.typed_url, width / 2, 43 * mm, "Helvetica-Bold", 24, inner)
-    qr_bottom = 58 * mm
-    qr_size = min(105 * mm, y - 4 * mm - qr_bottom)
+    canvas.rect(margin, box_bottom, 2.2 * mm, box_height, stroke=0, fill=1)
+    _centred(canvas, PROMISE.upper(), cx, box_bottom + box_height - 10 * mm, "Helvetica-Bold", 21, inner - 10 * mm)
     canvas.setFillColor(DARK)
-    _centred(canvas, "Pindai dengan kamera ponsel, atau ketik alamat ini:", width / 2, 52 * mm, "Helvetica", 12, inner)
-    _draw_qr(canvas, flyer.qr_data, (width - qr_size) / 2, qr_bottom, qr_size)
+    _centred(canvas, WHY, cx, box_bottom + 5.5 * mm, "Helvetica", 12.5, inner - 10 * mm)
+
+    # The QR, its code and the address form one group, centred in the space between invitation and box.
+    space_bottom, space_top = box_bottom + box_height, invite_bottom + 6
+    qr_size = min(115 * mm, space_top - space_bottom - 46 * mm)
+    group_bottom = space_bottom + (space_top - space_bottom - qr_size - 34 * mm) / 2
+    url_y = group_bottom + 2 * mm
+    canvas.setFillColor(BLUE)
+    _centred(canvas, flyer.typed_url, cx, url_y, "Helvetica-Bold", 19, inner)
+    canvas.setFillColor(DARK)
+    scan_hint = "Pindai QR dengan kamera ponsel, atau buka alamat ini:"
+    _centred(canvas, scan_hint, cx, url_y + 8 * mm, "Helvetica", 12, inner)
+    code_y = url_y + 19 * mm
+    _code(canvas, flyer.code, cx, code_y, 34, inner)
+    _draw_qr(canvas, flyer.qr_data, cx - qr_size / 2, code_y + 13 * mm, qr_size)
 
 
-def _card(canvas: Canvas, flyer: FlyerText, x: float, y: float, w: float, h: float) -> None:
+def _code(canvas: Canvas, code: str, cx: float, y: float, size: float, max_width: float) -> None:
+    """'KODE' small, then the code in large letters, centred on `cx` as one line."""
+    label, gap = "KODE", size * 0.35
+    small = size * 0.42
+    while (
+        size > 8
+        and canvas.stringWidth(code, "Helvetica-Bold", size) + gap + canvas.stringWidth(label, "Helvetica-Bold", small)
+        > max_width
+    ):
+        size -= 1
+        small, gap = size * 0.42, size * 0.35
+    code_width = canvas.stringWidth(code, "Helvetica-Bold", size)
+    label_width = canvas.stringWidth(label, "Helvetica-Bold", small)
+    x = cx - (label_width + gap + code_width) / 2
+    canvas.setFillColor(MUTED)
+    canvas.setFont("Helvetica-Bold", small)
+    canvas.drawString(x, y, label)
+    canvas.setFillColor(DARK)
+    canvas.setFont("Helvetica-Bold", size)
+    canvas.drawString(x + label_width + gap, y, code)
+
+
+def _card(canvas: Canvas, flyer: FlyerText, c: Campaign, x: float, y: float, w: float, h: float) -> None:
     """One flyer on a cut-out card: portrait cards (4 per A4) stack, landscape cards (8 per A4) put the QR left."""
-    pad = 6 * mm
     if h > w:
-        band = 17 * mm
-        canvas.setFillColor(BLUE)
-        canvas.rect(x, y + h - band, w, band, stroke=0, fill=1)
-        canvas.setFillColor(white)
-        _centred(canvas, KICKER, x + w / 2, y + h - 7 * mm, "Helvetica-Bold", 8, w - 2 * pad)
-        _centred(canvas, HEADLINE, x + w / 2, y + h - 13.5 * mm, "Helvetica-Bold", 15, w - 2 * pad)
-        canvas.setFillColor(DARK)
-        top = _wrapped(canvas, WHY_SHORT, x + pad, y + h - band - 6 * mm, w - 2 * pad, "Helvetica", 9, 11.5)
-        top = _wrapped(canvas, ELEMENTS_LINE, x + pad, top - 1, w - 2 * pad, "Helvetica", 7.5, 9.5)
-        qr_size = min(w - 2 * pad, top - y - 36 * mm)
-        qr_y = top - 2 * mm - qr_size
-        _draw_qr(canvas, flyer.qr_data, x + (w - qr_size) / 2, qr_y, qr_size)
-        canvas.setFillColor(BLUE)
-        _centred(canvas, flyer.typed_url, x + w / 2, qr_y - 5 * mm, "Helvetica-Bold", 12, w - 2 * pad)
-        canvas.setFillColor(DARK)
-        _centred(canvas, VOLUNTARY_SHORT, x + w / 2, qr_y - 11 * mm, "Helvetica", 8.5, w - 2 * pad)
-        _centred(canvas, HONEST, x + w / 2, qr_y - 15.5 * mm, "Helvetica", 8.5, w - 2 * pad)
-        canvas.setFillColor(MUTED)
-        _centred(canvas, "Disebarkan oleh " + flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 8, w - 2 * pad)
-        return
-    pad = 5 * mm
-    qr_size = h - 2 * pad - 15 * mm
-    _draw_qr(canvas, flyer.qr_data, x + pad - 2 * mm, y + h - pad - qr_size, qr_size)
-    tx = x + pad + qr_size + 1 * mm
-    tw = x + w - pad - tx
-    canvas.setFillColor(BLUE)
-    _fitted(canvas, "SURVEI SPI KPK", tx, y + h - pad - 4 * mm, "Helvetica-Bold", 7.5, tw)
+        _portrait_card(canvas, flyer, c, x, y, w, h)
+    else:
+        _landscape_card(canvas, flyer, c, x, y, w, h)
+
+
+def _portrait_card(canvas: Canvas, flyer: FlyerText, c: Campaign, x: float, y: float, w: float, h: float) -> None:
+    pad = 6 * mm
+    inner = w - 2 * pad
+    cx = x + w / 2
+    band = 21 * mm
+    _header(canvas, c, x, y + h, w, band, (7.5, 12.5, 7))
     canvas.setFillColor(DARK)
-    top = _wrapped(
-        canvas, "Ayo isi Survei Penilaian Integritas!", tx, y + h - pad - 10 * mm, tw, "Helvetica-Bold", 12, 14
-    )
-    top = _wrapped(canvas, WHY_SHORT, tx, top - 1, tw, "Helvetica", 8, 10)
-    _wrapped(canvas, VOLUNTARY_SHORT + ". " + HONEST, tx, top - 2, tw, "Helvetica", 8, 10)
-    canvas.setFillColor(BLUE)
-    _centred(canvas, "Ketik: " + flyer.typed_url, x + w / 2, y + 11 * mm, "Helvetica-Bold", 11, w - 2 * pad)
+    top = _centred_lines(canvas, flyer.invite, cx, y + h - band - 6 * mm, inner, "Helvetica-Bold", 9, 11)
+
     canvas.setFillColor(MUTED)
-    _centred(canvas, "Disebarkan oleh " + flyer.byline, x + w / 2, y + 5 * mm, "Helvetica", 7, w - 2 * pad)
+    _centred(canvas, "Cek keaslian: " + flyer.check_url, cx, y + 4 * mm, "Helvetica", 7, inner)
+    canvas.setFillColor(DARK)
+    _centred(canvas, "Dibagikan oleh " + flyer.byline, cx, y + 7.5 * mm, "Helvetica", 7, inner)
+    bottom = y + 11.5 * mm
+    if c.closes:
+        _centred(canvas, f"Survei dibuka sampai {c.closes}", cx, bottom + 0.5 * mm, "Helvetica-Bold", 8.5, inner)
+        bottom += 5 * mm
+    box_height = 12 * mm
+    canvas.setFillColor(PALE)
+    canvas.roundRect(x + pad, bottom, inner, box_height, 2 * mm, stroke=0, fill=1)
+    canvas.setFillColor(BLUE)
+    _centred(canvas, PROMISE.upper(), cx, bottom + box_height - 5 * mm, "Helvetica-Bold", 11, inner - 4 * mm)
+    canvas.setFillColor(DARK)
+    _centred(canvas, WHY, cx, bottom + 2.5 * mm, "Helvetica", 7, inner - 4 * mm)
+    url_y = bottom + box_height + 4.5 * mm
+    canvas.setFillColor(BLUE)
+    _centred(canvas, flyer.typed_url, cx, url_y, "Helvetica-Bold", 10.5, inner)
+    code_y = url_y + 7 * mm
+    _code(canvas, flyer.code, cx, code_y, 20, inner)
+    qr_bottom = code_y + 7 * mm
+    qr_size = min(inner, top + 4 - qr_bottom)
+    _draw_qr(canvas, flyer.qr_data, cx - qr_size / 2, qr_bottom, qr_size)
+
+
+def _landscape_card(canvas: Canvas, flyer: FlyerText, c: Campaign, x: float, y: float, w: float, h: float) -> None:
+    pad = 4.5 * mm
+    band = 12 * mm
+    canvas.setFillColor(BLUE)
+    canvas.rect(x, y + h - band, w, band, stroke=0, fill=1)
+    canvas.setFillColor(RED)
+    canvas.rect(x, y + h - band - 0.6 * mm, w, 0.6 * mm, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    _centred(canvas, CITY + " · KPK", x + w / 2, y + h - 4.5 * mm, "Helvetica-Bold", 6.5, w - 2 * pad)
+    _centred(canvas, c.title, x + w / 2, y + h - 9.5 * mm, "Helvetica-Bold", 11, w - 2 * pad)
+
+    footer = y + 8.5 * mm
+    canvas.setFillColor(DARK)
+    _centred(canvas, "Dibagikan oleh " + flyer.byline, x + w / 2, y + 6 * mm, "Helvetica", 6.5, w - 2 * pad)
+    canvas.setFillColor(MUTED)
+    _centred(canvas, "Cek keaslian: " + flyer.check_url, x + w / 2, y + 3 * mm, "Helvetica", 6.5, w - 2 * pad)
+
+    qr_size = y + h - band - 1.5 * mm - footer
+    _draw_qr(canvas, flyer.qr_data, x + pad - 2.5 * mm, footer, qr_size)
+    tx = x + pad - 2.5 * mm + qr_size + 1 * mm
+    tw = x + w - pad - tx
+    tcx = tx + tw / 2
+    canvas.setFillColor(DARK)
+    top = _centred_lines(canvas, flyer.invite_short, tcx, y + h - band - 5 * mm, tw, "Helvetica-Bold", 7.5, 9)
+    canvas.setFillColor(MUTED)
+    _centred(canvas, "KODE", tcx, top - 2.5 * mm, "Helvetica-Bold", 7, tw)
+    canvas.setFillColor(DARK)
+    _centred(canvas, flyer.code, tcx, top - 9 * mm, "Helvetica-Bold", 19, tw)
+    canvas.setFillColor(BLUE)
+    _centred(canvas, flyer.typed_url, tcx, top - 13.5 * mm, "Helvetica-Bold", 8, tw)
+    _centred(canvas, PROMISE.upper(), tcx, top - 19.5 * mm, "Helvetica-Bold", 9, tw)
+    canvas.setFillColor(DARK)
+    bottom = _centred_lines(canvas, WHY, tcx, top - 23 * mm, tw, "Helvetica", 6.5, 8)
+    if c.closes:
+        _centred(canvas, f"Dibuka sampai {c.closes}", tcx, bottom - 1.5 * mm, "Helvetica-Bold", 7, tw)
 
 
 def _cut_marks(canvas: Canvas, cols: int, rows: int) -> None:
@@ -245,7 +374,7 @@ def _cut_marks(canvas: Canvas, cols: int, rows: int) -> None:
     canvas.setDash()
 
 
-def render_flyers(links: list[Link], layout: int = 1, title: str = "Flyer SPI") -> bytes:
+def render_flyers(links: list[Link], layout: int = 1, title: str = "Selebaran SPI") -> bytes:
     """A PDF of flyers for the links: `layout` 1 (A4 each), 4 (A6 cards) or 8 (small cards) per A4 page."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, not {layout!r}")
@@ -256,6 +385,7 @@ def render_flyers(links: list[Link], layout: int = 1, title: str = "Flyer SPI") 
     canvas.setTitle(title)
     canvas.setAuthor("Pemerintah Kota Bandar Lampung")
     canvas.setSubject("Ajakan mengisi Survei Penilaian Integritas (SPI) KPK")
+    shared = campaign()
     cols, rows = {1: (1, 1), 4: (2, 2), 8: (2, 4)}[layout]
     width, height = A4
     w, h = width / cols, height / rows
@@ -264,9 +394,9 @@ def render_flyers(links: list[Link], layout: int = 1, title: str = "Flyer SPI") 
         for i, link in enumerate(links[start : start + per_page]):
             flyer = flyer_text(link)
             if layout == 1:
-                _full_page(canvas, flyer)
+                _full_page(canvas, flyer, shared)
             else:
-                _card(canvas, flyer, (i % cols) * w, height - (i // cols + 1) * h, w, h)
+                _card(canvas, flyer, shared, (i % cols) * w, height - (i // cols + 1) * h, w, h)
         if layout != 1:
             _cut_marks(canvas, cols, rows)
         canvas.showPage()

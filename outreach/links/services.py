@@ -1,11 +1,13 @@
 """Survey targets, tracked links, bulk creation and sharing texts; recording scans lives in `scanning`."""
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -282,6 +284,54 @@ def promoter_links(promoter: Promoter) -> list[Link]:
 
 
 # --- addresses and sharing ------------------------------------------------------------------
+
+
+def public_base_problem(base: str | None = None) -> str | None:
+    """Why PUBLIC_BASE_URL (or `base`) cannot go on paper or into messages, naming the setting; None when it can.
+
+    A loopback, private-network or link-local address, or a `.local` name, works on this machine or
+    its network only: a QR code or WhatsApp message carrying it leads a phone nowhere.
+    """
+    base = base if base is not None else current_app.config["PUBLIC_BASE_URL"]
+    try:
+        parts = urlsplit(base.strip())
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        parts, host = None, ""
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        reason = _l("it is not a web address")
+    else:
+        reason = _host_problem(host)
+    if reason is None:
+        return None
+    return str(
+        _l(
+            "PUBLIC_BASE_URL is %(url)s: %(reason)s, so the phones of people who scan or open it cannot reach it.",
+            url=base or '""',
+            reason=reason,
+        )
+    )
+
+
+def _host_problem(host: str):
+    """Why people elsewhere cannot reach `host` (translatable), or None."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return _l("%(host)s is this machine itself", host=host)
+    if host.endswith(".local"):
+        return _l("%(host)s is a name on the local network only", host=host)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return _l("%(host)s is this machine itself", host=host)
+    if address.is_link_local:
+        return _l("%(host)s is a link-local address", host=host)
+    if address.is_private:
+        return _l("%(host)s is a private network address", host=host)
+    return None
 
 
 def short_url(code: str, base: str | None = None) -> str:

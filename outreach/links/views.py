@@ -27,6 +27,7 @@ from outreach.links.forms import (
     options,
 )
 from outreach.links.models import Link, SurveyTarget
+from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
 from outreach.participation.days import wib_today
@@ -188,7 +189,7 @@ def bulk():
                 "success",
             )
             return redirect(url_for("links.index", scope=form.scope.data))
-    return render_template("links/bulk.html", form=form)
+    return render_template("links/bulk.html", form=form, **base_url_notice())
 
 
 @bp.route("/<int:link_id>")
@@ -204,6 +205,7 @@ def detail(link_id: int):
         series=daily_series(link.id),
         confirm=ConfirmForm(),
         can_edit=current_user.role in EDITOR_ROLES,
+        **base_url_notice(),
     )
 
 
@@ -242,6 +244,8 @@ def qr_image(link_id: int):
     size = request.args.get("size", "screen")
     if size not in SIZES:
         abort(404)
+    if refusal := base_url_refusal():
+        return refusal
     data = qr_png(services.qr_url(link.code), size)
     return _download(data, "image/png", f"qr-{link.code}-{size}.png", inline=size == "screen")
 
@@ -251,6 +255,8 @@ def qr_image(link_id: int):
 def qr_screen(link_id: int):
     """The QR filling a phone's screen, black on white, for a person in front of the promoter to scan."""
     link = _visible_link(link_id)
+    if refusal := base_url_refusal():
+        return refusal
     back = url_for("main.index") if current_user.role == PROMOTER else url_for("links.detail", link_id=link.id)
     return render_template("links/qr_screen.html", link=link, short_url=services.short_url(link.code), back=back)
 
@@ -260,6 +266,8 @@ def qr_screen(link_id: int):
 def qr_vector(link_id: int):
     """The link's QR code as SVG, for print shops."""
     link = _visible_link(link_id)
+    if refusal := base_url_refusal():
+        return refusal
     return _download(qr_svg(services.qr_url(link.code)), "image/svg+xml", f"qr-{link.code}.svg")
 
 
@@ -271,7 +279,9 @@ def flyer(link_id: int):
     layout = request.args.get("layout", 1, type=int)
     if layout not in (1, 4, 8):
         abort(404)
-    data = render_flyers([link] * layout, layout, title=f"Flyer SPI {link.code}")
+    if refusal := base_url_refusal():
+        return refusal
+    data = render_flyers([link] * layout, layout, title=f"Selebaran SPI {link.code}")
     return _download(data, "application/pdf", f"flyer-{link.code}-{layout}.pdf")
 
 
@@ -285,14 +295,16 @@ def flyers():
         scope = choices.resolve_scope(form.scope.data)
         if scope is None:
             abort(404)
+        if refusal := base_url_refusal():
+            return refusal
         links = services.links_in_scope(scope, printed_only=True)
         if links:
             name = getattr(scope, "code", "batch").replace(".", "-")
-            data = render_flyers(links, int(form.layout.data), title=f"Flyer SPI {scope.name}")
+            data = render_flyers(links, int(form.layout.data), title=f"Selebaran SPI {scope.name}")
             log.info("flyer batch for %r: %d links", scope, len(links))
             return _download(data, "application/pdf", f"flyers-{name}-{form.layout.data}.pdf")
         flash(_("There are no active links for print there yet (WhatsApp links are not printed)."), "error")
-    return render_template("links/flyers.html", form=form)
+    return render_template("links/flyers.html", form=form, **base_url_notice())
 
 
 @bp.route("/mine")
@@ -307,6 +319,7 @@ def mine():
         shares={link.id: services.share_of(link) for link in links if link.active},
         stats=totals_by_link([link.id for link in links]),
         weeks=own_weeks(promoter, wib_today()) if promoter and links else None,
+        **base_url_notice(),
     )
 
 

@@ -11,6 +11,7 @@ from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.drives.timezone import wib_today
 from outreach.errors import error_response
 from outreach.extensions import db
+from outreach.links.public_base import base_url_notice
 from outreach.links.services import promoter_links, share_of
 from outreach.main.services import staff_overview
 from outreach.participation.rankings import own_weeks
@@ -46,6 +47,7 @@ def promoter_home():
         links=links,
         shares={link.id: share_of(link) for link in links},
         weeks=own_weeks(promoter, wib_today()) if promoter else None,
+        **base_url_notice(),
     )
 
 

@@ -15,3 +15,14 @@ class CodeForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"},
     )
     submit = SubmitField(_l("Go to the survey"))
+
+
+class CheckForm(FlaskForm):
+    """A pasted link or a typed code to check (sent by GET, so without a CSRF token: it changes nothing)."""
+
+    tautan = StringField(
+        _l("Link or code"),
+        validators=[Length(max=500)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Check"))

@@ -1,4 +1,4 @@
-"""Public pages, no login: the typed-code entry `/kode` and the participation board `/papan`.
+"""Public pages, no login: the typed-code entry `/kode`, the link check `/cek` and the participation board `/papan`.
 
 `/kode` sends a typed code down the same scan path as a QR scan (`scan_code`), counted as source
 'typed'. The board is rendered at most once per BOARD_CACHE_SECONDS per worker and language, and
@@ -6,6 +6,7 @@ may be cached as long by browsers and proxies; it reads respondent counts only, 
 """
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale
@@ -15,14 +16,24 @@ from sqlalchemy import select
 from outreach.areas.models import Area
 from outreach.auth.decorators import public
 from outreach.extensions import db, limiter
+from outreach.links import check as link_check
+from outreach.links.check import LinkCheck
 from outreach.links.codes import EXCLUDED, MAX_LENGTH, MIN_LENGTH, read_typed_code
 from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers, request_meta
 from outreach.links.scanning import scan_code
 from outreach.public.board import PageCache, board
-from outreach.public.forms import CodeForm
+from outreach.public.forms import CheckForm, CodeForm
 from outreach.security import survey_form_action
 
 bp = Blueprint("public", __name__)
+# Both check routes share one budget per client; opening the empty form costs nothing.
+check_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_CHECK"],
+    scope="check",
+    exempt_when=lambda: request.endpoint == "public.check" and "tautan" not in request.args,
+)
+# What a check answers with: a scan of the same code says 404 (unknown) or 410 (inactive) too.
+CHECK_STATUS = {"inactive": 410, "unknown": 404, "unreadable": 422}
 
 
 def typed_code_problem(problem: str, chars: str) -> str:
@@ -84,6 +95,54 @@ def code():
         ),
         404,
     )
+
+
+def _check_page(form: CheckForm, result: LinkCheck | None) -> Response:
+    config = current_app.config
+    base = urlsplit(config["PUBLIC_BASE_URL"])
+    message = None
+    if result is not None and result.outcome == "unreadable":
+        message = (
+            typed_code_problem(result.problem, result.chars)
+            if result.problem != "invalid" or result.chars
+            else _("This is neither a web address nor a code. Paste the whole link, or type the code on the flyer.")
+        )
+    html = render_template(
+        "public/check.html",
+        form=form,
+        result=result,
+        message=message,
+        link_prefix=f"{base.netloc}/s/",
+        survey_hosts=config["SURVEY_HOST_ALLOWLIST"],
+    )
+    status = CHECK_STATUS.get(result.outcome, 200) if result is not None else 200
+    return Response(html, status=status, mimetype="text/html", headers=NO_CACHE)
+
+
+@bp.route("/cek")
+@public
+@check_limit
+def check():
+    """Check a pasted link or a typed code: is it an official tautan of this campaign, where does it lead."""
+    form = CheckForm(request.args, meta={"csrf": False})
+    if "tautan" not in request.args:
+        return _check_page(form, None)
+    if not form.validate():  # longer than any link of ours could be
+        return _check_page(form, LinkCheck("unreadable", problem="invalid"))
+    config = current_app.config
+    return _check_page(
+        form, link_check.check_pasted(form.tautan.data, config["PUBLIC_BASE_URL"], config["SURVEY_HOST_ALLOWLIST"])
+    )
+
+
+@bp.route("/cek/<code>")
+@public
+@check_limit
+def check_code(code: str):
+    """The check of one code, as printed at the foot of a flyer (`<host>/cek/<CODE>`)."""
+    form = CheckForm(meta={"csrf": False})
+    form.tautan.data = code[:40]
+    return _check_page(form, link_check.check_code(code[:40]))
 
 
 def _cached_board(key: str, render) -> Response:
