@@ -15,8 +15,9 @@ from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, classify_user_agent, visitor_hash, wib_day
+from outreach.links.scanning import WIB, visitor_hash, wib_day
 from outreach.links.services import current_promoters_in
+from outreach.links.visitors import classify_user_agent
 from outreach.models import utcnow
 
 DEMO_TARGETS = (

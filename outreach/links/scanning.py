@@ -17,18 +17,17 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from crawlerdetect import CrawlerDetect
 from flask import Flask, current_app
 from psycopg.errors import error_from_result
 from psycopg.pq import ExecStatus
 from sqlalchemy import Engine, NullPool, bindparam, create_engine, select
 from sqlalchemy.dialects import postgresql
-from user_agents import parse as parse_user_agent
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
 from outreach.links.scan_limit import ScanLimit
+from outreach.links.visitors import classify_user_agent
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -305,39 +304,6 @@ def is_prefetch(meta: RequestMeta) -> bool:
     """True for browser prefetch/prerender/preview requests, which are not visits."""
     purpose = meta.purpose.lower()
     return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
-
-
-_crawler_detect = CrawlerDetect()
-_ua_cache: dict[bytes, tuple[str, bool]] = {}
-_UA_CACHE_SIZE = 20_000
-
-
-def classify_user_agent(user_agent: str) -> tuple[str, bool]:
-    """(device class, is bot) for a user agent; an empty agent is a bot. Cached by digest, not by text."""
-    key = hashlib.blake2b(user_agent.encode("utf-8", "replace"), digest_size=16).digest()
-    hit = _ua_cache.get(key)
-    if hit is not None:
-        return hit
-    if not user_agent.strip():
-        result = ("other", True)
-    else:
-        parsed = parse_user_agent(user_agent)
-        is_bot = parsed.is_bot or _crawler_detect.isCrawler(user_agent)
-        if is_bot:
-            device = "other"
-        elif parsed.is_tablet:
-            device = "tablet"
-        elif parsed.is_mobile:
-            device = "mobile"
-        elif parsed.is_pc:
-            device = "desktop"
-        else:
-            device = "other"
-        result = (device, bool(is_bot))
-    if len(_ua_cache) >= _UA_CACHE_SIZE:
-        _ua_cache.clear()
-    _ua_cache[key] = result
-    return result
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,8 @@ from outreach.links.codes import ALPHABET
 from outreach.links.demo import OTHERS, PHONES
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, classify_user_agent, visitor_hash, wib_day
+from outreach.links.scanning import WIB, visitor_hash, wib_day
+from outreach.links.visitors import classify_user_agent
 from outreach.models import utcnow
 
 DESKTOP = OTHERS[0]
