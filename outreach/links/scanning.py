@@ -373,10 +373,22 @@ class Scanner:
             log.error("link %s points to a host that is no longer allowlisted; not redirecting", link_id)
         return ScanLink(link_id, bool(link_active and target_active and allowed), url)
 
+    def visitor(self, request_meta: RequestMeta, now: datetime) -> str:
+        """The visitor hash of a request at `now`: its address and user agent under that WIB day's salt."""
+        return visitor_hash(request_meta.ip, request_meta.user_agent, wib_day(now), self.config["SECRET_KEY"])
+
     def record(
-        self, link: ScanLink | Link, request_meta: RequestMeta, now: datetime | None = None, over_limit: bool = False
+        self,
+        link: ScanLink | Link,
+        request_meta: RequestMeta,
+        now: datetime | None = None,
+        over_limit: bool = False,
+        visitor: str | None = None,
     ) -> bool:
-        """Store one scan of an active link (see `record_scan`); True when stored."""
+        """Store one scan of an active link (see `record_scan`); True when stored.
+
+        `visitor` is the request's visitor hash when the caller has it already (`scan` does).
+        """
         if request_meta.method == "HEAD" or is_prefetch(request_meta):
             return False
         if request_meta.source not in SOURCES:
@@ -386,9 +398,7 @@ class Scanner:
         values = {
             "link_id": link.id,
             "created_at": now,
-            "visitor_hash": visitor_hash(
-                request_meta.ip, request_meta.user_agent, wib_day(now), self.config["SECRET_KEY"]
-            ),
+            "visitor_hash": visitor or self.visitor(request_meta, now),
             "device_class": device_class,
             "is_bot": is_bot or over_limit,
             "source": request_meta.source,
@@ -417,8 +427,11 @@ class Scanner:
             return _INACTIVE
         if is_prefetch(request_meta):
             return _DECLINED
-        over_limit = request_meta.method != "HEAD" and not self.limit.within(request_meta.ip)
-        self.record(link, request_meta, over_limit=over_limit)
+        if request_meta.method != "HEAD":  # a HEAD request is not a scan: nothing to count or store
+            now = utcnow()
+            visitor = self.visitor(request_meta, now)
+            over_limit = not self.limit.within(f"{link.id}:{visitor}")
+            self.record(link, request_meta, now, over_limit, visitor)
         return ScanResult("redirect", link.url)
 
 
@@ -441,7 +454,7 @@ def record_scan(
 ) -> bool:
     """Store one scan of an active link; HEAD and prefetch requests are not scans. True when stored.
 
-    A scan `over_limit` (the visitor's address exceeded RATELIMIT_SCAN) is stored flagged as automated.
+    A scan `over_limit` (its visitor exceeded RATELIMIT_SCAN on this link) is stored flagged as automated.
     One insert, committed at once, on the scan path's own connection (`ScanStore`).
     A database failure is logged and swallowed: the visitor still reaches the survey.
     """
