@@ -1,12 +1,11 @@
 """Recording scans (the hot path): resolve a code, classify the visitor, store one row.
 
-No raw IP address or user agent is stored or logged: the visitor is a keyed hash that changes every
-WIB day, the device a coarse class, and crawlers a flag.
+No raw IP address or user agent is stored or logged: the visitor is a hash keyed with the WIB day's
+random salt (destroyed when the day is over, `outreach.links.salts`), the device a coarse class, and
+crawlers a flag.
 """
 
 import fcntl
-import hashlib
-import hmac
 import logging
 import os
 import threading
@@ -26,8 +25,9 @@ from sqlalchemy.dialects import postgresql
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
+from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
-from outreach.links.visitors import classify_user_agent
+from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -306,21 +306,6 @@ def is_prefetch(meta: RequestMeta) -> bool:
     return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
 
 
-@lru_cache(maxsize=4)
-def _daily_key(secret: str, day: date) -> "hmac.HMAC":
-    """The day's keyed HMAC, ready to copy: the salt derives from SECRET_KEY and the WIB date, so every
-    instance agrees without shared state."""
-    salt = hmac.new(secret.encode(), b"outreach-scan-visitor:" + day.isoformat().encode(), hashlib.sha256).digest()
-    return hmac.new(salt, digestmod=hashlib.sha256)
-
-
-def visitor_hash(ip: str, user_agent: str, day: date, secret: str) -> str:
-    """Keyed HMAC of IP and user agent with the day's salt: one visitor is one value per day, and only that day."""
-    mac = _daily_key(secret, day).copy()
-    mac.update(ip.encode("utf-8", "replace") + b"\x00" + user_agent.encode("utf-8", "replace"))
-    return mac.hexdigest()[:32]
-
-
 def wib_day(moment: datetime) -> date:
     """The calendar day in Bandar Lampung (WIB, UTC+7) of a UTC moment."""
     return moment.astimezone(WIB).date()
@@ -361,6 +346,7 @@ class Scanner:
         self.config = app.config
         self.store = ScanStore(app)
         self.limit = ScanLimit(app)
+        self.salts = DailySalts(app)
 
     def link(self, code: str) -> ScanLink | None:
         """The link behind a normalised code, or None when there is none."""
@@ -375,7 +361,7 @@ class Scanner:
 
     def visitor(self, request_meta: RequestMeta, now: datetime) -> str:
         """The visitor hash of a request at `now`: its address and user agent under that WIB day's salt."""
-        return visitor_hash(request_meta.ip, request_meta.user_agent, wib_day(now), self.config["SECRET_KEY"])
+        return visitor_hash(request_meta.ip, request_meta.user_agent, self.salts.key(wib_day(now)))
 
     def record(
         self,

@@ -1,9 +1,12 @@
 """What a scan keeps of its visitor: a device class and a bot flag from the user agent, and a daily hash.
 
 The raw address and user agent are read here and dropped; nothing that names a person is stored.
+The hash is keyed with the day's random salt (`outreach.links.salts`), which is destroyed when the day
+is over, so a day's hashes can be told apart but never recomputed from an address, by anyone.
 """
 
 import hashlib
+import hmac
 import threading
 from collections import OrderedDict
 
@@ -71,3 +74,15 @@ def classify_user_agent(user_agent: str) -> tuple[str, bool]:
         hit = _classify(user_agent)
         classifications.put(key, hit)
     return hit
+
+
+def day_key(salt: bytes) -> "hmac.HMAC":
+    """A day's keyed HMAC, ready to copy for each visitor."""
+    return hmac.new(salt, digestmod=hashlib.sha256)
+
+
+def visitor_hash(ip: str, user_agent: str, key: "hmac.HMAC") -> str:
+    """Keyed HMAC of IP and user agent under a day's key: one visitor is one value that day, and only that day."""
+    mac = key.copy()
+    mac.update(ip.encode("utf-8", "replace") + b"\x00" + user_agent.encode("utf-8", "replace"))
+    return mac.hexdigest()[:32]
