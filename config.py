@@ -81,8 +81,20 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
-    # For the scan redirect: generous, since many phones share one carrier (CGNAT) address.
-    RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "120 per minute")
+    # Scans above this, by one visitor (address + user agent) of one link, are stored flagged as
+    # automated, never refused. The key is one browser build behind one address, so it is shared by
+    # people only when they have the same phone and browser version and the same carrier (CGNAT)
+    # address and scan the same tautan: since Chrome's reduced user agent that is every Chrome-Android
+    # user of one version, so the crowd at the biggest kegiatan sosialisasi (a few hundred people, spread
+    # over several browsers, carrier addresses and minutes) must stay under it. A person who reloads a
+    # tautan that is slow to open does it a handful of times a minute; a refresh loop or a script runs
+    # at a request a second or faster, hundreds an hour. So: 60 a minute catches anything at one a
+    # second, and 600 an hour a slower loop (10 a minute for an hour) that no person and no crowd of
+    # identical browsers behind one address reaches on one tautan.
+    RATELIMIT_SCAN = os.environ.get("RATELIMIT_SCAN", "60 per minute;600 per hour")
+    # Typed codes (/kode) per client address; over it the entry is refused (429), which keeps anyone
+    # from walking the code space; generous, since many phones share one carrier (CGNAT) address.
+    RATELIMIT_CODE = os.environ.get("RATELIMIT_CODE", "120 per minute")
     # The public link check (/cek): per client, generous for many phones behind one carrier address.
     RATELIMIT_CHECK = os.environ.get("RATELIMIT_CHECK", "60 per minute;600 per hour")
     RATELIMIT_IMPORT = os.environ.get("RATELIMIT_IMPORT", "30 per hour")

@@ -1,4 +1,4 @@
-"""`flask links ...`: CSV export and the daily scan rollups."""
+"""`flask links ...`: CSV export, the daily scan rollups and the visitor salts; `flask scans purge`."""
 
 import sys
 
@@ -45,6 +45,19 @@ def refresh_rollups_command(full: bool) -> None:
         f"scan rollups refreshed from {result.from_day.isoformat()} until {result.until:%Y-%m-%d %H:%M} UTC: "
         f"{result.rows} link-days (later scans are read live)"
     )
+
+
+@links_cli.command("purge-salts")
+def purge_salts_command() -> None:
+    """Destroy the visitor-hash salts of past WIB days (run it from cron just after midnight WIB)."""
+    from outreach.links.salts import purge_past_salts
+    from outreach.links.scanning import wib_day
+    from outreach.models import utcnow
+
+    today = wib_day(utcnow())
+    deleted = purge_past_salts(today)
+    db.session.commit()
+    click.echo(f"destroyed the visitor salts of {deleted} day(s) before {today.isoformat()}")
 
 
 scans_cli = AppGroup("scans", help="Recorded scans.")

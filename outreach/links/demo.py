@@ -5,8 +5,11 @@ run finds them and adds nothing. The scans are synthetic: made-up addresses from
 hashed exactly as real scans are.
 """
 
+import hashlib
+import hmac
 import random
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -15,8 +18,9 @@ from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, classify_user_agent, visitor_hash, wib_day
+from outreach.links.scanning import WIB, wib_day
 from outreach.links.services import current_promoters_in
+from outreach.links.visitors import classify_user_agent, day_key, visitor_hash
 from outreach.models import utcnow
 
 DEMO_TARGETS = (
@@ -129,6 +133,16 @@ def _scans_for(rng: random.Random, link: Link, first_day, days: int, secret: str
     return rows
 
 
+@lru_cache(maxsize=8)
+def demo_day_key(secret: str, day) -> "hmac.HMAC":
+    """The day key of synthetic scans, derived from SECRET_KEY so seeding repeats exactly.
+
+    Only for made-up visitors: real scans are hashed with the day's random salt (`outreach.links.salts`).
+    """
+    salt = hmac.new(secret.encode(), b"outreach-demo-visitor:" + day.isoformat().encode(), hashlib.sha256).digest()
+    return day_key(salt)
+
+
 def scans_on_day(
     rng: random.Random, link: Link, day, visits: int, secret: str, hours: tuple[int, ...] = ()
 ) -> list[dict]:
@@ -152,7 +166,7 @@ def scans_on_day(
             {
                 "link_id": link.id,
                 "created_at": moment.astimezone(UTC),
-                "visitor_hash": visitor_hash(ip, ua, day, secret),
+                "visitor_hash": visitor_hash(ip, ua, demo_day_key(secret, day)),
                 "device_class": device,
                 "is_bot": is_bot,
                 "source": "qr" if link.channel in ("flyer", "banner", "bus") and rng.random() < 0.85 else "direct",

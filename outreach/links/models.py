@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
@@ -84,6 +84,18 @@ class Scan(db.Model):
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
+
+
+class VisitorSalt(TimestampMixin, db.Model):
+    """The random salt of one WIB day's visitor hashes, deleted once the day is over (`outreach.links.salts`)."""
+
+    __tablename__ = "visitor_salt"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    def __repr__(self) -> str:
+        return f"<VisitorSalt {self.day.isoformat()}>"
 
 
 class ScanDaily(db.Model):

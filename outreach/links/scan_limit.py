@@ -1,8 +1,13 @@
 """Per-visitor rate limit of the scan endpoint, shared by the fast path and the Flask view.
 
 Flask-Limiter's decorators only run inside Flask, and most scans are answered in front of it
-(`outreach.links.fastpath`), so both go through `ScanLimit.within()`. The key is a keyed hash of
-the client address (`outreach.security.address_key`); the address is never stored.
+(`outreach.links.fastpath`), so both go through `ScanLimit.within()`. The key is one visitor on one
+link: the link id and the scan's visitor hash (address and user agent under the day's salt, the same
+value unique visitors are counted by). Many phones share one carrier (CGNAT) address, and keying on
+the address alone flagged a crowd scanning one flyer as a script; different phones and browsers behind
+one address are different visitors, and only one device reloading one tautan is counted against
+RATELIMIT_SCAN (its thresholds are argued in `config.py`). Neither the address nor the user agent is
+kept, in memory, in Redis or in the database.
 
 Where the counters live follows the limiter's settings. With Redis (RATELIMIT_STORAGE_URI) they are
 counted there through Flask-Limiter's own strategy, so they are shared by every worker and instance.
@@ -12,10 +17,10 @@ limiter's memory storage, because that storage restarts a cleanup thread every f
 under load and costs a good part of a scan.
 
 Above the limit the visitor is still sent to the survey: a scan is never refused, because many
-phones share one carrier (CGNAT) address and a person must never be kept from the survey. The scan
-is recorded, so every 302 has its row, but flagged as automated (`is_bot`): it stays in the total
-`scans` and in `bot_scans`, and is left out of human scans and unique visitors, so a refresh loop
-or a script cannot inflate the honest figures.
+visitors share one hash (the same phone model and browser build behind one carrier address) and a
+person must never be kept from the survey. The scan is recorded, so every 302 has its row, but
+flagged as automated (`is_bot`): it stays in the total `scans` and in `bot_scans`, and is left out of
+human scans and unique visitors, so a refresh loop or a script cannot inflate the honest figures.
 """
 
 import logging
@@ -27,7 +32,6 @@ from flask import Flask
 from limits import RateLimitItem, parse_many
 
 from outreach.extensions import limiter
-from outreach.security import address_key
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +99,8 @@ class ScanLimit:
             config.get("RATELIMIT_STRATEGY", "fixed-window") == "fixed-window"
         )
 
-    def within(self, address: str) -> bool:
-        """Count one scan from `address` against RATELIMIT_SCAN; False when the visitor is over the limit.
+    def within(self, key: str) -> bool:
+        """Count one scan of `key` ("<link id>:<visitor hash>") against RATELIMIT_SCAN; False when over it.
 
         A failing limiter storage (Redis down) never blocks or flags a scan: it counts as within.
         """
@@ -104,7 +108,6 @@ class ScanLimit:
         spec = config.get("RATELIMIT_SCAN")
         if not spec or not config.get("RATELIMIT_ENABLED", True):
             return True
-        key = address_key(address, config["SECRET_KEY"])
         if self.counts_locally():
             return local_windows.hit(key, _windows(spec))
         try:

@@ -1,12 +1,11 @@
 """Recording scans (the hot path): resolve a code, classify the visitor, store one row.
 
-No raw IP address or user agent is stored or logged: the visitor is a keyed hash that changes every
-WIB day, the device a coarse class, and crawlers a flag.
+No raw IP address or user agent is stored or logged: the visitor is a hash keyed with the WIB day's
+random salt (destroyed when the day is over, `outreach.links.salts`), the device a coarse class, and
+crawlers a flag.
 """
 
 import fcntl
-import hashlib
-import hmac
 import logging
 import os
 import threading
@@ -17,18 +16,18 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from crawlerdetect import CrawlerDetect
 from flask import Flask, current_app
 from psycopg.errors import error_from_result
 from psycopg.pq import ExecStatus
 from sqlalchemy import Engine, NullPool, bindparam, create_engine, select
 from sqlalchemy.dialects import postgresql
-from user_agents import parse as parse_user_agent
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
+from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
+from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -307,54 +306,6 @@ def is_prefetch(meta: RequestMeta) -> bool:
     return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
 
 
-_crawler_detect = CrawlerDetect()
-_ua_cache: dict[bytes, tuple[str, bool]] = {}
-_UA_CACHE_SIZE = 20_000
-
-
-def classify_user_agent(user_agent: str) -> tuple[str, bool]:
-    """(device class, is bot) for a user agent; an empty agent is a bot. Cached by digest, not by text."""
-    key = hashlib.blake2b(user_agent.encode("utf-8", "replace"), digest_size=16).digest()
-    hit = _ua_cache.get(key)
-    if hit is not None:
-        return hit
-    if not user_agent.strip():
-        result = ("other", True)
-    else:
-        parsed = parse_user_agent(user_agent)
-        is_bot = parsed.is_bot or _crawler_detect.isCrawler(user_agent)
-        if is_bot:
-            device = "other"
-        elif parsed.is_tablet:
-            device = "tablet"
-        elif parsed.is_mobile:
-            device = "mobile"
-        elif parsed.is_pc:
-            device = "desktop"
-        else:
-            device = "other"
-        result = (device, bool(is_bot))
-    if len(_ua_cache) >= _UA_CACHE_SIZE:
-        _ua_cache.clear()
-    _ua_cache[key] = result
-    return result
-
-
-@lru_cache(maxsize=4)
-def _daily_key(secret: str, day: date) -> "hmac.HMAC":
-    """The day's keyed HMAC, ready to copy: the salt derives from SECRET_KEY and the WIB date, so every
-    instance agrees without shared state."""
-    salt = hmac.new(secret.encode(), b"outreach-scan-visitor:" + day.isoformat().encode(), hashlib.sha256).digest()
-    return hmac.new(salt, digestmod=hashlib.sha256)
-
-
-def visitor_hash(ip: str, user_agent: str, day: date, secret: str) -> str:
-    """Keyed HMAC of IP and user agent with the day's salt: one visitor is one value per day, and only that day."""
-    mac = _daily_key(secret, day).copy()
-    mac.update(ip.encode("utf-8", "replace") + b"\x00" + user_agent.encode("utf-8", "replace"))
-    return mac.hexdigest()[:32]
-
-
 def wib_day(moment: datetime) -> date:
     """The calendar day in Bandar Lampung (WIB, UTC+7) of a UTC moment."""
     return moment.astimezone(WIB).date()
@@ -395,6 +346,7 @@ class Scanner:
         self.config = app.config
         self.store = ScanStore(app)
         self.limit = ScanLimit(app)
+        self.salts = DailySalts(app)
 
     def link(self, code: str) -> ScanLink | None:
         """The link behind a normalised code, or None when there is none."""
@@ -407,10 +359,22 @@ class Scanner:
             log.error("link %s points to a host that is no longer allowlisted; not redirecting", link_id)
         return ScanLink(link_id, bool(link_active and target_active and allowed), url)
 
+    def visitor(self, request_meta: RequestMeta, now: datetime) -> str:
+        """The visitor hash of a request at `now`: its address and user agent under that WIB day's salt."""
+        return visitor_hash(request_meta.ip, request_meta.user_agent, self.salts.key(wib_day(now)))
+
     def record(
-        self, link: ScanLink | Link, request_meta: RequestMeta, now: datetime | None = None, over_limit: bool = False
+        self,
+        link: ScanLink | Link,
+        request_meta: RequestMeta,
+        now: datetime | None = None,
+        over_limit: bool = False,
+        visitor: str | None = None,
     ) -> bool:
-        """Store one scan of an active link (see `record_scan`); True when stored."""
+        """Store one scan of an active link (see `record_scan`); True when stored.
+
+        `visitor` is the request's visitor hash when the caller has it already (`scan` does).
+        """
         if request_meta.method == "HEAD" or is_prefetch(request_meta):
             return False
         if request_meta.source not in SOURCES:
@@ -420,9 +384,7 @@ class Scanner:
         values = {
             "link_id": link.id,
             "created_at": now,
-            "visitor_hash": visitor_hash(
-                request_meta.ip, request_meta.user_agent, wib_day(now), self.config["SECRET_KEY"]
-            ),
+            "visitor_hash": visitor or self.visitor(request_meta, now),
             "device_class": device_class,
             "is_bot": is_bot or over_limit,
             "source": request_meta.source,
@@ -451,8 +413,11 @@ class Scanner:
             return _INACTIVE
         if is_prefetch(request_meta):
             return _DECLINED
-        over_limit = request_meta.method != "HEAD" and not self.limit.within(request_meta.ip)
-        self.record(link, request_meta, over_limit=over_limit)
+        if request_meta.method != "HEAD":  # a HEAD request is not a scan: nothing to count or store
+            now = utcnow()
+            visitor = self.visitor(request_meta, now)
+            over_limit = not self.limit.within(f"{link.id}:{visitor}")
+            self.record(link, request_meta, now, over_limit, visitor)
         return ScanResult("redirect", link.url)
 
 
@@ -475,7 +440,7 @@ def record_scan(
 ) -> bool:
     """Store one scan of an active link; HEAD and prefetch requests are not scans. True when stored.
 
-    A scan `over_limit` (the visitor's address exceeded RATELIMIT_SCAN) is stored flagged as automated.
+    A scan `over_limit` (its visitor exceeded RATELIMIT_SCAN on this link) is stored flagged as automated.
     One insert, committed at once, on the scan path's own connection (`ScanStore`).
     A database failure is logged and swallowed: the visitor still reaches the survey.
     """

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.demo import OTHERS, PHONES
+from outreach.links.demo import OTHERS, PHONES, demo_day_key
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, classify_user_agent, visitor_hash, wib_day
+from outreach.links.scanning import WIB, wib_day
+from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
 DESKTOP = OTHERS[0]
@@ -34,7 +35,7 @@ def _row(link_id: int, day, hour: int, minute: int, ip: str, ua: str, secret: st
     return {
         "link_id": link_id,
         "created_at": moment,
-        "visitor_hash": visitor_hash(ip, ua, day, secret),
+        "visitor_hash": visitor_hash(ip, ua, demo_day_key(secret, day)),
         "device_class": device,
         "is_bot": is_bot,
         "source": source,

@@ -64,7 +64,7 @@ def _code_page(form: CodeForm, message: str | None = None, status: int = 200) ->
 
 @bp.route("/kode", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["RATELIMIT_SCAN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_CODE"], methods=["POST"])
 def code():
     """Type the code of a paper flyer; a valid code goes to the survey like a QR scan (counted as typed)."""
     form = CodeForm()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from outreach.links import scanning
 from outreach.links.models import Scan
 from outreach.links.scanning import RequestMeta, ScanLink, scanner
+from outreach.links.visitors import visitor_hash
 from tests.links.conftest import TARGET
 
 PHONE = (
@@ -98,9 +99,8 @@ def test_a_scan_is_stored_exactly_as_recorded(app, db, link):
         True,
         "qr",
     )
-    assert scan.visitor_hash == scanning.visitor_hash(
-        "198.51.100.7", "WhatsApp/2.23.24.82 A", date(2026, 11, 26), "test-secret-key"
-    )
+    day_key = scanner(app).salts.key(date(2026, 11, 26))
+    assert scan.visitor_hash == visitor_hash("198.51.100.7", "WhatsApp/2.23.24.82 A", day_key)
 
 
 def test_a_scan_after_the_database_dropped_the_connection_is_recorded(app, client, db, link, scan_path):

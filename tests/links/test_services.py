@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.csvio import safe_cell
-from outreach.links import scanning, services
+from outreach.links import scanning, services, visitors
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily
@@ -184,14 +184,13 @@ def test_qr_url_carries_the_qr_marker(app):
 # --- visitor hash and classification
 
 
-def test_visitor_hash_is_stable_within_a_day_and_changes_the_next_day():
-    day = date(2026, 11, 26)
-    first = scanning.visitor_hash("198.51.100.7", PHONE, day, "secret")
-    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "secret") == first
-    assert scanning.visitor_hash("198.51.100.7", PHONE, day + timedelta(days=1), "secret") != first
-    assert scanning.visitor_hash("198.51.100.8", PHONE, day, "secret") != first
-    assert scanning.visitor_hash("198.51.100.7", PHONE, day, "other-secret") != first
-    assert "198.51.100.7" not in first
+def test_visitor_hash_is_one_value_per_visitor_and_day_key():
+    monday, tuesday = visitors.day_key(b"m" * 32), visitors.day_key(b"t" * 32)
+    first = visitors.visitor_hash("198.51.100.7", PHONE, monday)
+    assert visitors.visitor_hash("198.51.100.7", PHONE, monday) == first
+    assert visitors.visitor_hash("198.51.100.7", PHONE, tuesday) != first
+    assert visitors.visitor_hash("198.51.100.8", PHONE, monday) != first
+    assert "198.51.100.7" not in first and len(first) == 32
 
 
 def test_the_salt_rotates_at_wib_midnight_not_utc_midnight():
@@ -216,7 +215,7 @@ def test_the_salt_rotates_at_wib_midnight_not_utc_midnight():
     ],
 )
 def test_user_agents_are_reduced_to_a_device_class_and_a_bot_flag(agent, device, bot):
-    assert scanning.classify_user_agent(agent) == (device, bot)
+    assert visitors.classify_user_agent(agent) == (device, bot)
 
 
 def _meta(**kwargs):

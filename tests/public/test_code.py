@@ -115,12 +115,12 @@ def test_deactivated_code_says_it_is_no_longer_in_use_and_counts_nothing(client,
 
 
 def test_typed_entries_are_rate_limited(client, app, link):
-    app.config["RATELIMIT_SCAN"] = "3 per minute"
+    app.config["RATELIMIT_CODE"] = "3 per minute"
     limiter.reset()
     try:
         statuses = [typed(client, "XYZ789").status_code for _ in range(4)]
     finally:
-        app.config["RATELIMIT_SCAN"] = "120 per minute"
+        app.config["RATELIMIT_CODE"] = "120 per minute"
         limiter.reset()
     assert statuses == [404, 404, 404, 429]
 
