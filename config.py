@@ -19,6 +19,13 @@ def database_url(raw: str | None, default: str) -> str:
     return raw
 
 
+# Production refuses a SECRET_KEY shorter than this or equal to one written in this repository.
+MIN_SECRET_KEY_LENGTH = 32
+DEV_SECRET_KEY = "dev-only-not-secret"
+TEST_SECRET_KEY = "test-secret-key"
+KNOWN_SECRET_KEYS = frozenset({DEV_SECRET_KEY, TEST_SECRET_KEY, "change-me-to-a-long-random-string"})
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -103,7 +110,7 @@ class DevConfig(Config):
     """Local development on the embedded SQLite database."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 
 
 class TestConfig(Config):
@@ -111,7 +118,7 @@ class TestConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = TEST_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL"),
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-test-')) / 'test.db'}",

@@ -10,7 +10,7 @@ from tests.factories import UserFactory
 
 
 class ProdOnTestDb(ProdConfig):
-    SECRET_KEY = "prod-test-secret"
+    SECRET_KEY = "prod-test-secret-0123456789abcdef0123"
     SQLALCHEMY_DATABASE_URI = TestConfig.SQLALCHEMY_DATABASE_URI
 
 
