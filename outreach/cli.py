@@ -135,6 +135,13 @@ def seed_demo_command() -> None:
     """Load the real Bandar Lampung areas and OPDs plus synthetic demo data (idempotent)."""
     from outreach.demo import DEMO_LOGINS, seed_demo
 
+    # The demo's logins have passwords printed in the README and its scans would count in KPK's figures.
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run with OUTREACH_ENV=production: it creates logins whose passwords are "
+            "published and synthetic scans; create real logins with `flask --app wsgi users create`"
+        )
+
     counts = seed_demo()
     db.session.commit()
     click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
