@@ -90,6 +90,17 @@ def test_csv_export_is_formula_safe(leadership_client, tree, spi_round, db):
     assert ",12," in text
 
 
+def test_csv_export_is_formula_safe_for_semicolon_readers(leadership_client, tree, spi_round, db):
+    from tests.test_csvio import assert_no_live_formula
+
+    evil = OpdFactory(code="evil", name="Budi;=SUM(7*6);")
+    add_daily(db, evil, SEP1, (3, 4), audience="internal")
+    response = leadership_client.get("/participation/export/opd-internal.csv", query_string=RANGE)
+    text = response.get_data(as_text=True)
+    assert '"Budi;\'=SUM(7*6);"' in text
+    assert_no_live_formula(text)
+
+
 def test_export_of_an_unknown_table_is_404(leadership_client, spi_round):
     assert leadership_client.get("/participation/export/secrets.csv").status_code == 404
 
