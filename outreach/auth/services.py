@@ -9,13 +9,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.audit.services import record_event
 from outreach.auth.models import PROMOTER, ROLES, User
+from outreach.auth.passwords import MIN_PASSWORD_LENGTH
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD_LENGTH = 10
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("outreach-timing-equaliser")
 

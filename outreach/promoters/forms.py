@@ -7,7 +7,8 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from outreach.areas.services import find_area_by_code
-from outreach.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from outreach.auth.services import find_user_by_email
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
 ROLE_CHOICES = [
@@ -106,3 +107,9 @@ class PromoterLoginForm(FlaskForm):
         """Emails are unique across logins."""
         if find_user_by_email(field.data):
             raise ValidationError(_l("A login with this email already exists."))
+
+    def validate_password(self, field) -> None:
+        """Common passwords and ones built on the email or the app's name are refused."""
+        problem = password_problem(field.data, self.email.data)
+        if problem:
+            raise ValidationError(problem)
