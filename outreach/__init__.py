@@ -16,6 +16,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.config.from_object(config_class)
     check_config(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -89,6 +90,13 @@ def import_models() -> None:
     from outreach.participation import models as _participation  # noqa: F401
     from outreach.participation import totals as _totals  # noqa: F401  (keeps running totals on every flush)
     from outreach.promoters import models as _promoters  # noqa: F401
+
+
+def register_input_checks(app: Flask) -> None:
+    """Bounded numbers and path ids, and no control characters in any UI request (before the blueprints)."""
+    from outreach.inputs import init_inputs
+
+    init_inputs(app)
 
 
 def register_blueprints(app: Flask) -> None:

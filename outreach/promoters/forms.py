@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from outreach.areas.services import find_area_by_code
 from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from outreach.auth.services import find_user_by_email
+from outreach.inputs import bounded_int
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
 ROLE_CHOICES = [
@@ -28,7 +29,7 @@ class PromoterForm(FlaskForm):
         validators=[DataRequired(), Length(max=40)],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
-    opd_id = SelectField(_l("OPD"), coerce=int, default=0)
+    opd_id = SelectField(_l("OPD"), coerce=bounded_int, default=0)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, promoter_id: int | None = None, **kwargs):
@@ -92,7 +93,7 @@ class EndAssignmentForm(FlaskForm):
 class OpdAssignForm(FlaskForm):
     """Attach a promoter to an OPD (or none)."""
 
-    opd_id = SelectField(_l("OPD"), coerce=int, default=0)
+    opd_id = SelectField(_l("OPD"), coerce=bounded_int, default=0)
     submit = SubmitField(_l("Save OPD"))
 
 
