@@ -110,9 +110,26 @@ class ImportPreview:
         """Record a problem in a row."""
         self.problems.append(CsvProblem(line, column, str(message)))
 
+    def check_length(self, line: int, column: str, value: str, limit: int) -> bool:
+        """Record a problem when `value` is longer than its database column allows; True when it fits.
+
+        PostgreSQL refuses an over-long value only when the import is confirmed, so the preview checks.
+        """
+        if len(value) <= limit:
+            return True
+        self.problem(
+            line, column, _l("Too long: %(length)d characters, at most %(limit)d.", length=len(value), limit=limit)
+        )
+        return False
+
     def counts(self) -> dict[str, int]:
         """Numbers for the preview and the audit event."""
         return {"added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged)}
+
+
+def column_length(column) -> int:
+    """The maximum length of a String model column (`Area.name` -> 120)."""
+    return column.property.columns[0].type.length
 
 
 def decode_upload(data: bytes, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
