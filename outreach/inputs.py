@@ -8,7 +8,8 @@
   32-bit range of our id and count columns like any other invalid number: the default is used.
 - `BoundedIntConverter` replaces the `<int:...>` URL converter, so an id past 32 bits is a 404.
 
-The JSON API (/api/) validates its own input (422 problem documents) and is left to it.
+The JSON API (/api/) validates its own input (422 problem documents) and is left to it, and so is the scan
+redirect (/s/), which answers any code it does not know with its own 404 page.
 """
 
 import re
@@ -22,6 +23,8 @@ from werkzeug.routing import IntegerConverter
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
+# The JSON API checks its own input (422); the scan redirect answers any unknown code with its 404 page.
+UNCHECKED_PREFIXES = ("/api/", "/s/")
 # Form fields that hold several lines of text (TextAreaField); every other field is a single line.
 MULTILINE_FIELDS = frozenset({"notes"})
 
@@ -89,7 +92,7 @@ def text_problem(name: str, value: str, multiline: bool = False):
 
 def refuse_bad_text() -> None:
     """Before a UI request: 400 when the path, a query parameter or a form field holds text we refuse."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(UNCHECKED_PREFIXES):
         return
     problem = text_problem("URL", request.path)
     fields = [(key, values, False) for key, values in request.args.lists()]
