@@ -101,9 +101,14 @@ class Config:
     INTEGRITY_DEVICE_SCANS = 20
     INTEGRITY_DEVICE_SHARE = 0.95
     INTEGRITY_DEVICE_IGNORE = ("mobile",)
-    # Account lockout after repeated failed sign-ins.
+    # Lockout after repeated failed sign-ins (outreach.auth.throttle): LOGIN_MAX_FAILURES wrong passwords
+    # in a row from one client lock the account for that client only, for LOGIN_LOCKOUT_MINUTES doubled
+    # with each further lock (at most LOGIN_MAX_LOCKOUT_MINUTES); LOGIN_ACCOUNT_MAX_FAILURES wrong
+    # passwords from all clients together lock the account for every client it never signed in from.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_MAX_LOCKOUT_MINUTES = 24 * 60
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
 
 
 class DevConfig(Config):

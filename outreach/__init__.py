@@ -84,6 +84,7 @@ def import_models() -> None:
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
+    from outreach.auth import throttle as _throttle  # noqa: F401
     from outreach.drives import models as _drives  # noqa: F401
     from outreach.imports import models as _imports  # noqa: F401
     from outreach.links import models as _links  # noqa: F401
