@@ -31,7 +31,8 @@ MULTILINE_FIELDS = frozenset({"notes"})
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _SINGLE_LINE_BAD = re.compile(f"[\x00-\x1f\x7f{_BIDI}]")
 _MULTILINE_BAD = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_BIDI}]")
-_DATE_START = re.compile(r"\s*(\d{4,})-(\d{1,2})-(\d{1,2})")
+# A whole value that is a date or a date and time (as date and datetime-local inputs send them).
+_DATE = re.compile(r"\s*(\d{4,})-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*")
 
 
 class BadInput(BadRequest):
@@ -79,8 +80,8 @@ def text_problem(name: str, value: str, multiline: bool = False):
             field=name,
             code=ord(char),
         )
-    started = _DATE_START.match(value)
-    if started and not MIN_DATE.year <= int(started.group(1)) <= MAX_DATE.year:
+    day = _DATE.fullmatch(value)
+    if day and not MIN_DATE.year <= int(day.group(1)) <= MAX_DATE.year:
         return _l(
             "The field “%(field)s” holds a date outside %(first)s – %(last)s.",
             field=name,

@@ -165,3 +165,11 @@ def test_path_ids_in_range_still_resolve(admin_client, db):
     db.session.commit()
     for path in (f"/areas/{area.id}", f"/promoters/{promoter.id}", f"/drives/{drive.id}"):
         assert admin_client.get(path).status_code == 200, path
+
+
+def test_only_whole_dates_are_checked_against_the_calendar(app):
+    with app.test_request_context():
+        assert text_problem("phone", "0812-12-345678") is None
+        assert text_problem("title", "0001-01-01 kickoff") is None
+        assert text_problem("starts_at", "9999-12-31T23:59") is not None
+        assert text_problem("start", "2026-10-01") is None
