@@ -50,7 +50,7 @@ def bounded_int(value: str) -> int:
 class BoundedArgs(ImmutableMultiDict):
     """Query and form values whose `get(..., type=int)` refuses numbers past 32 bits like non-numbers."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's parameter name)
+    def get(self, key, default=None, type=None):
         """As MultiDict.get; `type=int` is bounded to the 32-bit range."""
         return super().get(key, default, bounded_int if type is int else type)
 
@@ -64,7 +64,7 @@ class BoundedRequest(Request):
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` limited to the 32-bit range by default, so a larger id is a 404 and not a database error."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False) -> None:  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=INT_MAX if max is None else max, signed=signed)
 
 
