@@ -3,6 +3,8 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outreach.inputs import text_problem
+
 FUZZ = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -21,7 +23,9 @@ def test_language_switch_answers_any_input_clearly(app, lang, target):
         data = {"lang": lang} if target is None else {"lang": lang, "next": target}
         response = client.post("/lang", data=data)
         body = response.get_data(as_text=True)
-        if lang in ("id", "en"):
+        if target is not None and text_problem("next", target) is not None:
+            assert response.status_code == 400 and BAD_TEXT in body
+        elif lang in ("id", "en"):
             assert response.status_code == 302
             location = response.headers["Location"]
             assert location.startswith("/") and not location.startswith("//")
