@@ -27,6 +27,7 @@ from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
 from outreach.drives.models import DONE
 from outreach.drives.services import promoter_groups, target_area_groups
 from outreach.extensions import db
+from outreach.inputs import bounded_int
 from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
 from outreach.links.models import CHANNELS
 from outreach.templating import promoter_role_label
@@ -75,13 +76,13 @@ class DriveForm(FlaskForm):
     ends_at = DateTimeLocalField(
         _l("Ends (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the end date and time."))]
     )
-    areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=int, validate_choice=True)
-    opds = SelectMultipleField(_l("Target OPDs"), coerce=int)
+    areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=bounded_int, validate_choice=True)
+    opds = SelectMultipleField(_l("Target OPDs"), coerce=bounded_int)
     audience = SelectField(_l("Audience"), choices=_choices(AUDIENCE_LABELS), validators=[InputRequired()])
     place_name = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
-    promoters = SelectMultipleField(_l("Promoters taking part"), coerce=int)
+    promoters = SelectMultipleField(_l("Promoters taking part"), coerce=bounded_int)
     add_area_promoters = BooleanField(_l("Also add every active promoter assigned in the target areas"))
     cost = RupiahField(_l("Cost (Rupiah, optional)"), validators=[Optional(), NumberRange(0, MAX_COST)])
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS), validators=[InputRequired()])
@@ -139,7 +140,7 @@ class DriveFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kecamatan = SelectField(_l("Kecamatan"), coerce=int, validators=[Optional()])
+    kecamatan = SelectField(_l("Kecamatan"), coerce=bounded_int, validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, _l("All kinds")), validators=[Optional()])
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("All statuses")), validators=[Optional()])
 
@@ -165,7 +166,7 @@ class RevokeFeedForm(FlaskForm):
 class DriveLinksForm(FlaskForm):
     """Survey and channels for generating a drive's links (one per participating promoter and channel)."""
 
-    target = SelectField(_l("Survey"), coerce=int)
+    target = SelectField(_l("Survey"), coerce=bounded_int)
     channels = MultiCheckboxField(_l("Channels"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     submit = SubmitField(_l("Generate links"))
 
