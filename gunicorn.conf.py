@@ -2,7 +2,8 @@
 
 The access log never records who made a request: no remote address (%(h)s), no user agent
 (%(a)s), no referrer (%(f)s) and no query string, which can carry tokens. Only time, method,
-path, status, size and duration. The error log names no client either (security.NoAddressInErrorLogFilter):
+path (with the token of a one-time sign-in link replaced: security.NoSignInTokenFilter), status, size
+and duration. The error log names no client either (security.NoAddressInErrorLogFilter):
 gunicorn writes the address of every malformed request there.
 """
 
@@ -21,12 +22,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def on_starting(server):
-    """Before any worker is forked: strip client addresses from the error log (the workers inherit it)."""
+    """Before any worker is forked: strip client addresses from the error log and sign-in tokens from the
+    access log (the workers inherit both)."""
     import logging
 
-    from outreach.security import NoAddressInErrorLogFilter
+    from outreach.security import NoAddressInErrorLogFilter, NoSignInTokenFilter
 
     logging.getLogger("gunicorn.error").addFilter(NoAddressInErrorLogFilter())
+    logging.getLogger("gunicorn.access").addFilter(NoSignInTokenFilter())
 
 
 def post_worker_init(worker):

@@ -180,13 +180,17 @@ def register_template_helpers(app: Flask) -> None:
 
 def configure_logging(app: Flask) -> None:
     """Log at INFO to stderr; logs never carry client addresses or user agents (see security)."""
-    from outreach.security import NoClientAddressFilter
+    from outreach.security import NoClientAddressFilter, NoSignInTokenFilter
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, NoClientAddressFilter) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(NoClientAddressFilter())
+    # Request lines and Flask's "Exception on <path>" name the path, which holds a sign-in link's token.
+    for logger in (werkzeug_log, app.logger):
+        if not any(isinstance(f, NoSignInTokenFilter) for f in logger.filters):
+            logger.addFilter(NoSignInTokenFilter())
     # Flask-Limiter logs each breach with its key; security.log_rate_limit_breach logs it without.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.jinja_env.globals["current_lang"] = select_locale

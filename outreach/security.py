@@ -33,6 +33,8 @@ _WERKZEUG_ADDRESS = re.compile(r"^\S+ - - ")
 _GUNICORN_ADDRESS = re.compile(r"ip=\S*?: ")
 _ADDRESS_LIKE = re.compile(r"(?<![\w.:])[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?![\w.:])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# A one-time sign-in link carries its secret in the path (/auth/masuk/<token>), which request logs record.
+_SIGN_IN_TOKEN_PATH = re.compile(r"(/masuk/)[^\s/?#\"]+")
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,21 @@ class NoClientAddressFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = _WERKZEUG_ADDRESS.sub("", record.msg)
+        return True
+
+
+class NoSignInTokenFilter(logging.Filter):
+    """Replace the token of a one-time sign-in link path in request logs (gunicorn's access log, werkzeug's).
+
+    A link is valid for hours and WhatsApp's preview opens it at once: whoever reads the log could
+    otherwise sign in as the promoter, or as the staff member an admin reset, before they do.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = _SIGN_IN_TOKEN_PATH.sub(r"\1-", message)
+        if clean != message:
+            record.msg, record.args = clean, None
         return True
 
 

@@ -115,6 +115,29 @@ def test_gunicorn_access_log_omits_address_agent_and_query(tmp_path):
 
 
 @pytest.mark.slow
+def test_gunicorn_access_log_omits_the_token_of_a_sign_in_link(tmp_path):
+    text = _run_gunicorn(tmp_path, lambda port: _get(port, "/auth/masuk/RahasiaTokenMasuk-123_x"))
+    [access] = [line for line in text.splitlines() if "GET /auth/masuk/" in line]
+    assert '"GET /auth/masuk/- HTTP/1.1"' in access, access
+    assert "RahasiaTokenMasuk" not in text
+
+
+def test_werkzeug_request_log_omits_the_token_of_a_sign_in_link(app, caplog):
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        assert _get(server.server_port, "/auth/masuk/RahasiaTokenMasuk-123_x") == 404
+    finally:
+        server.shutdown()
+        thread.join()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /auth/masuk/- " in line for line in lines), lines
+    assert not any("RahasiaTokenMasuk" in line for line in lines), lines
+
+
+@pytest.mark.slow
 def test_gunicorn_error_log_of_a_malformed_request_omits_the_address(tmp_path):
     answers = []
     text = _run_gunicorn(tmp_path, lambda port: answers.append(_malformed(port)))

@@ -76,7 +76,13 @@ def client_lock_minutes(lockouts: int) -> int:
 def client_failed(user_id: int, client: str, now: datetime) -> datetime | None:
     """Count a wrong password from this client; the end of the lock when it now locks, else None."""
     found = _record_for_update(user_id, client, now)
-    found.failures += 1
+    if found in db.session.new:
+        found.failures += 1
+    else:
+        # Counted in the database, not from the value this request read: parallel guesses all count.
+        found.failures = LoginFailure.failures + 1
+        db.session.flush()
+        db.session.refresh(found, ["failures", "lockouts"])
     found.updated_at = now
     if found.failures < current_app.config["LOGIN_MAX_FAILURES"]:
         return None

@@ -119,8 +119,10 @@ def sign_in_link(token: str):
             return _sign_in_link_refused(state)
         db.session.commit()
         start_session(user, remember=True)
+        # The link proved who they are: a new password needs no old one (a promoter made by a link never
+        # had one they know, and may choose one now to sign in with their phone number too).
+        session["may_set_password"] = True
         if user.role != PROMOTER:
-            session["may_set_password"] = True
             flash(_("You are signed in. Choose a new password now."), "info")
             return redirect(url_for("auth.account"))
         flash(_("Welcome! Your links are ready to share."), "success")

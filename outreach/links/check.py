@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -17,7 +18,7 @@ from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.codes import read_typed_code
 from outreach.links.models import Link
-from outreach.links.scanning import host_allowed
+from outreach.links.scanning import host_allowed, url_allowed
 
 # Outcomes, in the words of the page: an active link of ours, one switched off, a code no link has,
 # an address on the official survey's own hosts, an address of this site that is not a link, any
@@ -82,14 +83,18 @@ def check_pasted(raw: str, base_url: str, allowlist: tuple[str, ...] | list[str]
         return _check_url(text, base_host, allowlist)
     typed = read_typed_code(text)
     if typed.code is not None:
-        return check_code(typed.code)
+        return check_code(typed.code, allowlist)
     if _HOST_ALONE.match(text):
         return _check_url(text, base_host, allowlist)
     return LinkCheck("unreadable", problem=typed.problem, chars=typed.chars)
 
 
-def check_code(raw: str) -> LinkCheck:
-    """Check a code (as typed: case, spaces and look-alike letters are folded) against this campaign's links."""
+def check_code(raw: str, allowlist: tuple[str, ...] | list[str] | None = None) -> LinkCheck:
+    """Check a code (as typed: case, spaces and look-alike letters are folded) against this campaign's links.
+
+    A link is active here exactly when a scan of it is sent on (`Scanner.link`): the link and its survey
+    target switched on, and the target's URL still allowed (`allowlist`, by default SURVEY_HOST_ALLOWLIST).
+    """
     typed = read_typed_code(raw)
     if typed.code is None:
         return LinkCheck("unreadable", problem=typed.problem, chars=typed.chars)
@@ -105,7 +110,9 @@ def check_code(raw: str) -> LinkCheck:
     )
     if link is None:
         return LinkCheck("unknown", code=typed.code)
-    if not link.active:
+    if allowlist is None:
+        allowlist = current_app.config["SURVEY_HOST_ALLOWLIST"]
+    if not (link.active and link.target.active and url_allowed(link.target.url, tuple(allowlist))):
         # A scan of it answers 410 and nothing more: neither does the check.
         return LinkCheck("inactive", code=typed.code)
     return LinkCheck(
@@ -133,7 +140,7 @@ def _check_url(text: str, base_host: str, allowlist) -> LinkCheck:
         typed = read_typed_code(path.group(1))
         if typed.code is None:
             return LinkCheck("unknown", code=path.group(1)[:20].upper(), host=host)
-        return check_code(typed.code)
+        return check_code(typed.code, allowlist)
     if host_allowed(host, allowlist):
         return LinkCheck("survey_host", host=host)
     return LinkCheck("foreign", host=host, shortener=host_allowed(host, SHORTENERS))

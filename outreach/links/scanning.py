@@ -307,6 +307,11 @@ def _url_allowed(url: str, allowlist: tuple[str, ...]) -> bool:
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
+def url_allowed(url: str, allowlist: tuple[str, ...]) -> bool:
+    """True when a scan may be sent on to `url`: a valid Location header on an allowlisted host."""
+    return _url_allowed(url, allowlist)
+
+
 def is_prefetch(meta: RequestMeta) -> bool:
     """True for browser prefetch/prerender/preview requests, which are not visits."""
     purpose = meta.purpose.lower()

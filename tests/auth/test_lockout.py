@@ -238,3 +238,25 @@ def test_failure_records_hold_a_keyed_hash_not_the_address(app, client, db):
     client.post("/auth/login", data={"email": user.email, "password": WRONG}, environ_base=ATTACKER)
     [record] = db.session.scalars(select(LoginFailure)).all()
     assert len(record.client) == 32 and "198.51" not in record.client
+
+
+def test_concurrent_wrong_passwords_from_one_client_are_all_counted(app, db):
+    # Two guesses at once: the other request commits its failure between this one's read and write.
+    # Counted in Python, this request would write back the stale count + 1 and lose the other guess,
+    # so parallel requests could guess without ever reaching the lock.
+    from sqlalchemy import update
+
+    from outreach.auth.throttle import client_failed, client_record
+
+    user = UserFactory()
+    db.session.flush()
+    db.session.add(LoginFailure(user_id=user.id, client="c1", failures=3, updated_at=utcnow()))
+    db.session.commit()
+    seen = client_record(user.id, "c1")  # as authenticate() holds it while it counts the failure
+    assert seen.failures == 3
+    with db.engine.begin() as other:
+        other.execute(update(LoginFailure).where(LoginFailure.client == "c1").values(failures=4))
+    until = client_failed(user.id, "c1", utcnow())
+    db.session.commit()
+    assert until is not None  # the fifth failure locks
+    assert client_record(user.id, "c1").is_locked(utcnow())

@@ -157,3 +157,19 @@ def test_an_admin_reset_link_signs_staff_in_and_asks_for_a_new_password_without_
     new = "Teluk-Betung-2026!"
     assert browser.post("/auth/account", data={"new": new, "confirm": new}).status_code == 302
     assert app.test_client().post("/auth/login", data={"email": user.email, "password": new}).status_code == 302
+
+
+def test_a_promoter_signed_in_by_link_can_set_a_password_for_phone_sign_in(app, coordinator_client, db):
+    # A promoter made by "send a sign-in link" has a random password nobody knows, so the account page
+    # must not ask for it; otherwise "a password lets you sign in with your phone number too" cannot be done.
+    promoter = PromoterFactory(name="Rina Marpaung", phone="+6281355507777")
+    db.session.commit()
+    _wa, path = _send(coordinator_client, promoter)
+    phone, response = _spend(app, path)
+    assert response.location == HOME
+    page = phone.get("/auth/account").get_data(as_text=True)
+    assert 'name="current"' not in page
+    new = "Way-Halim-Sukarame-88"
+    assert phone.post("/auth/account", data={"new": new, "confirm": new}).status_code == 302
+    signed_in = app.test_client().post("/auth/login", data={"email": "0813-5550-7777", "password": new})
+    assert signed_in.status_code == 302

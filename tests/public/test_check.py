@@ -95,6 +95,26 @@ def test_a_deactivated_link_says_so_and_nothing_more_than_a_scan_would(client, d
     assert "Surabaya" not in body and "SPI 2026 eksternal" not in body
 
 
+def test_a_link_whose_survey_is_switched_off_is_inactive_as_a_scan_of_it_answers(client, db, link):
+    link.target.active = False
+    db.session.commit()
+    assert client.get("/s/ABC234").status_code == 410
+    response = client.get("/cek/ABC234")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert OFFICIAL not in body and "Aktif: masih mengarah ke survei." not in body
+    assert "Surabaya" not in body and "SPI 2026 eksternal" not in body
+
+
+def test_a_link_whose_survey_host_left_the_allowlist_is_inactive_as_a_scan_of_it_answers(
+    app, client, link, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SURVEY_HOST_ALLOWLIST", ("jaga.id",))
+    response = client.get("/cek/ABC234")
+    assert response.status_code == 410
+    assert OFFICIAL not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/cek/XYZ789", "/cek?tautan=xyz789", "/cek?tautan=https://spi.example.test/s/XYZ789"])
 def test_an_unknown_code_is_not_ours_with_the_official_addresses_and_the_warning_signs(client, link, path):
     response = client.get(path)
