@@ -1,13 +1,13 @@
 """failed sign-ins per account and client (a keyed hash of its address), so nobody can lock others out
 
-Revision ID: 0016_login_failures_per_client
+Revision ID: 0016c_login_failures_per_client
 Revises: 0016b_visitor_salts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_login_failures_per_client"
+revision = "0016c_login_failures_per_client"
 down_revision = "0016b_visitor_salts"
 branch_labels = None
 depends_on = None

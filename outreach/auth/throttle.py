@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.extensions import db
@@ -58,11 +60,24 @@ def client_record(user_id: int, client: str) -> LoginFailure | None:
     return db.session.scalar(select(LoginFailure).where(LoginFailure.user_id == user_id, LoginFailure.client == client))
 
 
+_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
 def _record_for_update(user_id: int, client: str, now: datetime) -> LoginFailure:
+    """This account's record for this client, made first if missing.
+
+    Insert-or-ignore, then read back: two first failures at once (parallel guesses, or two workers)
+    both land on the one row instead of the second hitting the unique constraint.
+    """
     found = client_record(user_id, client)
     if found is None:
-        found = LoginFailure(user_id=user_id, client=client, failures=0, lockouts=0, trusted=False, updated_at=now)
-        db.session.add(found)
+        insert = _INSERTS[db.session.get_bind().dialect.name](LoginFailure.__table__)
+        db.session.execute(
+            insert.values(
+                user_id=user_id, client=client, failures=0, lockouts=0, trusted=False, updated_at=now
+            ).on_conflict_do_nothing(index_elements=["user_id", "client"])
+        )
+        found = client_record(user_id, client)
     return found
 
 
@@ -76,13 +91,10 @@ def client_lock_minutes(lockouts: int) -> int:
 def client_failed(user_id: int, client: str, now: datetime) -> datetime | None:
     """Count a wrong password from this client; the end of the lock when it now locks, else None."""
     found = _record_for_update(user_id, client, now)
-    if found in db.session.new:
-        found.failures += 1
-    else:
-        # Counted in the database, not from the value this request read: parallel guesses all count.
-        found.failures = LoginFailure.failures + 1
-        db.session.flush()
-        db.session.refresh(found, ["failures", "lockouts"])
+    # Counted in the database, not from the value this request read: parallel guesses all count.
+    found.failures = LoginFailure.failures + 1
+    db.session.flush()
+    db.session.refresh(found, ["failures", "lockouts"])
     found.updated_at = now
     if found.failures < current_app.config["LOGIN_MAX_FAILURES"]:
         return None

@@ -23,10 +23,12 @@ from outreach.auth.services import (
     use_sign_in_link,
 )
 from outreach.extensions import db, limiter
+from outreach.links.public_base import base_url_refusal
 from outreach.models import utcnow
 from outreach.security import is_safe_next, no_referrer
 
 bp = Blueprint("auth", __name__)
+RESET_WINDOW_SECONDS = 30 * 60
 log = logging.getLogger(__name__)
 
 
@@ -121,7 +123,7 @@ def sign_in_link(token: str):
         start_session(user, remember=True)
         # The link proved who they are: a new password needs no old one (a promoter made by a link never
         # had one they know, and may choose one now to sign in with their phone number too).
-        session["may_set_password"] = True
+        session["may_set_password"] = utcnow().timestamp()
         if user.role != PROMOTER:
             flash(_("You are signed in. Choose a new password now."), "info")
             return redirect(url_for("auth.account"))
@@ -138,7 +140,9 @@ def sign_in_link(token: str):
 def account():
     """Every user's own account: change the password, sign out on every device, API tokens (staff)."""
     form = PasswordChangeForm()
-    may_skip_current = bool(session.get("may_set_password"))
+    # Within half an hour of a one-time-link sign-in (a reset) no old password is asked.
+    since = session.get("may_set_password")
+    may_skip_current = isinstance(since, float) and utcnow().timestamp() - since < RESET_WINDOW_SECONDS
     if form.validate_on_submit():
         try:
             change_password(
@@ -152,7 +156,8 @@ def account():
         else:
             db.session.commit()
             session.pop("may_set_password", None)
-            start_session(current_user._get_current_object(), remember=False)
+            user = current_user._get_current_object()
+            start_session(user, remember=user.role == PROMOTER)  # a promoter's own phone stays signed in
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template(
@@ -196,6 +201,8 @@ def reset_link(user_id: int):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if refusal := base_url_refusal():  # a link to this server's address would lead nowhere
+        return refusal
     try:
         token = create_sign_in_link(user, actor=current_user)
     except UserError as exc:

@@ -342,8 +342,8 @@ def _host_problem(host: str):
     if address.is_loopback or address.is_unspecified:
         return _l("%(host)s is this machine itself", host=host)
     if address.is_link_local:
-        return _l("%(host)s is a link-local address", host=host)
-    if address.is_private:
+        return _l("%(host)s is an address of the local network segment only", host=host)
+    if address.is_private or not address.is_global:  # private ranges, carrier-grade NAT (100.64/10), …
         return _l("%(host)s is a private network address", host=host)
     return None
 

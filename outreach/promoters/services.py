@@ -113,8 +113,13 @@ def update_promoter(promoter: Promoter, name: str, role: str, phone: str, opd: O
 
 
 def set_promoter_active(promoter: Promoter, active: bool, actor=None) -> None:
-    """Activate or deactivate a promoter; a deactivated promoter's login stops working too."""
+    """Activate or deactivate a promoter; a deactivated promoter's login stops working too.
+
+    Deactivation also ends their sessions and withdraws their unused sign-in links, so reactivating
+    them later brings back neither an old cookie nor a link sent before.
+    """
     from outreach.auth.models import User
+    from outreach.auth.services import revoke_sign_in_links
 
     if promoter.active == active:
         return
@@ -123,6 +128,9 @@ def set_promoter_active(promoter: Promoter, active: bool, actor=None) -> None:
     user = db.session.scalar(select(User).where(User.promoter_id == promoter.id))
     if user is not None:
         user.active = active
+        if not active:
+            user.new_session_token()
+            revoke_sign_in_links(user, actor)
     record_event(actor, "promoter.update", promoter, diff(before, snapshot(promoter)))
     log.info("promoter %s active=%s", promoter.id, active)
 

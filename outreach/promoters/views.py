@@ -24,6 +24,7 @@ from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
+from outreach.links.public_base import base_url_refusal
 from outreach.links.services import whatsapp_share_url
 from outreach.promoters.forms import (
     AssignForm,
@@ -405,6 +406,8 @@ def send_sign_in_link(promoter_id: int):
     promoter = db.get_or_404(Promoter, promoter_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if refusal := base_url_refusal():  # a link to this server's address would lead the phone nowhere
+        return refusal
     try:
         user = promoter_login(promoter, actor=current_user)
         token = create_sign_in_link(user, actor=current_user._get_current_object())

@@ -260,3 +260,20 @@ def test_concurrent_wrong_passwords_from_one_client_are_all_counted(app, db):
     db.session.commit()
     assert until is not None  # the fifth failure locks
     assert client_record(user.id, "c1").is_locked(utcnow())
+
+
+def test_a_first_failure_racing_another_lands_on_the_same_record(app, db, monkeypatch):
+    # Two first failures at once: both requests read "no record yet"; the one that writes second
+    # must count on the row the first made, not fail on the unique (account, client) constraint.
+    from outreach.auth import throttle
+
+    user = UserFactory()
+    db.session.commit()
+    throttle.client_failed(user.id, "client-a", utcnow())
+    db.session.commit()
+    real = throttle.client_record
+    answers = iter([None])
+    monkeypatch.setattr(throttle, "client_record", lambda *args: next(answers, None) or real(*args))
+    throttle.client_failed(user.id, "client-a", utcnow())
+    db.session.commit()
+    assert real(user.id, "client-a").failures == 2

@@ -173,3 +173,33 @@ def test_a_promoter_signed_in_by_link_can_set_a_password_for_phone_sign_in(app, 
     assert phone.post("/auth/account", data={"new": new, "confirm": new}).status_code == 302
     signed_in = app.test_client().post("/auth/login", data={"email": "0813-5550-7777", "password": new})
     assert signed_in.status_code == 302
+
+
+def test_the_no_old_password_window_after_a_link_closes_after_half_an_hour(app, coordinator_client, db, monkeypatch):
+    from outreach.auth import views
+
+    user = UserFactory(role=PROMOTER)
+    db.session.commit()
+    _wa, path = _send(coordinator_client, user.promoter)
+    browser, _response = _spend(app, path)
+    assert 'name="current"' not in browser.get("/auth/account").get_data(as_text=True)
+    monkeypatch.setattr(views, "RESET_WINDOW_SECONDS", 0)
+    assert 'name="current"' in browser.get("/auth/account").get_data(as_text=True)
+
+
+def test_deactivating_a_promoter_withdraws_their_links_for_good(app, coordinator_client, db):
+    promoter = PromoterFactory()
+    db.session.commit()
+    _wa, path = _send(coordinator_client, promoter)
+    coordinator_client.post(f"/promoters/{promoter.id}/active", data={"active": "0"})
+    coordinator_client.post(f"/promoters/{promoter.id}/active", data={"active": "1"})
+    assert app.test_client().get(path).status_code == 410
+
+
+def test_no_sign_in_link_is_made_for_a_server_address_phones_cannot_open(app, coordinator_client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    monkeypatch.setitem(app.config, "REFUSE_LOCAL_PUBLIC_BASE_URL", True)
+    promoter = PromoterFactory()
+    db.session.commit()
+    assert coordinator_client.post(f"/promoters/{promoter.id}/sign-in-link").status_code == 503
+    assert db.session.scalars(select(SignInLink)).all() == []
