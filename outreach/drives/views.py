@@ -28,15 +28,16 @@ from outreach.drives.services import (
     DriveData,
     can_view,
     create_drive,
-    deadline_warnings,
     drives_between,
     filter_drives,
-    find_conflicts,
     kecamatan_choices,
     load_by_ids,
     month_grid,
     month_window,
+    plan_warnings,
     promoters_in_areas,
+    starts_after_deadline,
+    survey_deadline,
     update_drive,
     visible_drives,
     warnings_signature,
@@ -123,9 +124,9 @@ def weekday_short(day: date) -> str:
     return format_date(day, "EEE")
 
 
-def spi_deadline() -> date | None:
-    """The last day (WIB) of the SPI survey from the SPI_DEADLINE setting, if set."""
-    return current_app.config.get("SPI_DEADLINE")
+def spi_deadline(on: date | None = None) -> date | None:
+    """The last day (WIB) of the SPI survey of a day's year (today's by default), if known."""
+    return survey_deadline(on or wib_today())
 
 
 def _filters() -> tuple[DriveFilterForm, dict]:
@@ -188,7 +189,7 @@ def calendar():
     form, values = _filters()
     start, end = month_window(year, month)
     drives = drives_between(filter_drives(visible_drives(current_user), **values), start, end)
-    weeks = month_grid(year, month, drives, deadline=spi_deadline())
+    weeks = month_grid(year, month, drives, deadline=spi_deadline(first))
     previous = date(year - (month == 1), (month - 2) % 12 + 1, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return render_template(
@@ -220,6 +221,7 @@ def _data_from(form: DriveForm) -> DriveData:
         opds=load_by_ids(Opd, form.opds.data),
         promoters=promoters,
         place_name=form.place_name.data or "",
+        place_note=form.place_note.data or "",
         latitude=form.latitude.data,
         longitude=form.longitude.data,
         cost=form.cost.data,
@@ -241,6 +243,7 @@ def _form_data(drive: Drive) -> dict:
         "promoters": [p.id for p in drive.promoters],
         "audience": drive.audience,
         "place_name": drive.place_name,
+        "place_note": drive.place_note,
         "latitude": drive.latitude,
         "longitude": drive.longitude,
         "cost": drive.cost,
@@ -257,7 +260,17 @@ def _save(form: DriveForm, drive: Drive | None):
     if not form.validate_on_submit():
         return render_template(template, form=form, drive=drive, warnings=[]), 400 if request.method == "POST" else 200
     data = _data_from(form)
-    warnings = find_conflicts(data, exclude_id=drive.id if drive else None) + deadline_warnings(data, spi_deadline())
+    deadline = spi_deadline(form.starts_at.data.date())
+    if starts_after_deadline(data, deadline):
+        form.starts_at.errors.append(
+            _(
+                "The SPI survey closes on %(date)s: people reached after that can no longer answer, so this drive"
+                " cannot raise participation. Choose a day on or before the deadline.",
+                date=format_date(deadline, "d MMM yyyy"),
+            )
+        )
+        return render_template(template, form=form, drive=drive, warnings=[]), 400
+    warnings = plan_warnings(data, deadline, exclude_id=drive.id if drive else None)
     signature = warnings_signature(warnings)
     if warnings and not (form.confirm.data and form.acknowledged.data == signature):
         form.acknowledged.data = signature
