@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
     from outreach.participation.views import bp as participation_bp
+    from outreach.pickers.views import bp as pickers_bp
     from outreach.promoters.views import bp as promoters_bp
     from outreach.public.views import bp as public_bp
 
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(participation_bp, url_prefix="/participation")
     app.register_blueprint(links_bp, url_prefix="/links")
     app.register_blueprint(scan_bp)
+    app.register_blueprint(pickers_bp, url_prefix="/pickers")
     from outreach.api.core import init_api
     from outreach.api.token_views import bp as tokens_bp
 

@@ -77,6 +77,8 @@ EXPECTED = {
     "drives.feed_create": SIGNED_IN,
     "drives.feed_revoke": SIGNED_IN,
     "drives.feed_ics": PUBLIC,
+    "pickers.areas": EDITORS,
+    "pickers.promoters": EDITORS,
     "drives.flyers": EDITORS,
     "drives.generate_links": EDITORS,
     "drives.report": SIGNED_IN,

@@ -375,44 +375,6 @@ def kecamatan_choices() -> list[Area]:
     return list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
 
 
-def target_area_groups() -> list[tuple[Area, list[Area]]]:
-    """Each kecamatan with its active kelurahan, for the target picker."""
-    kelurahan = db.session.scalars(
-        select(Area).where(Area.level == "kelurahan", Area.active.is_(True)).order_by(Area.name)
-    )
-    by_parent: dict[int, list[Area]] = {}
-    for kel in kelurahan:
-        by_parent.setdefault(kel.parent_id, []).append(kel)
-    return [(kec, by_parent.get(kec.id, [])) for kec in kecamatan_choices()]
-
-
-def promoter_groups(include: Sequence[Promoter] = (), on: date | None = None) -> list[tuple[str, list[Promoter]]]:
-    """Active promoters grouped by the kelurahan they currently cover, for the participant picker."""
-    on = on or wib_today()
-    rows = db.session.execute(
-        select(Promoter, Area.code)
-        .outerjoin(
-            Assignment,
-            (Assignment.promoter_id == Promoter.id)
-            & (Assignment.start_date <= on)
-            & or_(Assignment.end_date.is_(None), Assignment.end_date > on),
-        )
-        .outerjoin(Area, Area.id == Assignment.area_id)
-        .where(or_(Promoter.active.is_(True), Promoter.id.in_([p.id for p in include])))
-        .order_by(Promoter.name)
-    ).all()
-    kelurahan_names = dict(db.session.execute(select(Area.code, Area.name).where(Area.level == "kelurahan")).all())
-    groups: dict[str, list[Promoter]] = {}
-    seen: set[int] = set()
-    for promoter, code in rows:
-        if promoter.id in seen:
-            continue
-        seen.add(promoter.id)
-        kel_code = ".".join(code.split(".")[:4]) if code else ""
-        groups.setdefault(kelurahan_names.get(kel_code, ""), []).append(promoter)
-    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
-
-
 def load_by_ids(model, ids: Sequence[int]) -> list:
     """Rows of a model with the given ids (unknown ids are dropped; forms only offer real ones)."""
     if not ids:

@@ -52,6 +52,13 @@ from outreach.links.rollups import totals_by_link
 from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
 from outreach.participation.figures import drive_uplift
+from outreach.pickers.services import (
+    PickerState,
+    area_options,
+    area_options_by,
+    promoter_options,
+    promoter_options_by_ids,
+)
 from outreach.promoters.models import Promoter
 from outreach.security import no_referrer
 
@@ -253,12 +260,34 @@ def _form_data(drive: Drive) -> dict:
     }
 
 
+def _pickers(form: DriveForm) -> dict[str, PickerState]:
+    """The area and promoter pickers; a search pressed without JavaScript fills their results."""
+    area_q = request.form.get("areas_q", "") if request.method == "POST" else ""
+    promoter_q = request.form.get("promoters_q", "") if request.method == "POST" else ""
+    area_ids = [i for i in form.areas.data or [] if isinstance(i, int)]
+    promoter_ids = [i for i in form.promoters.data or [] if isinstance(i, int)]
+    within = load_by_ids(Area, area_ids)
+    return {
+        "areas": PickerState.of(area_options_by(area_ids), area_q, area_options(area_q)),
+        "promoters": PickerState.of(
+            promoter_options_by_ids(promoter_ids), promoter_q, promoter_options(promoter_q, within)
+        ),
+    }
+
+
+def _render_form(form: DriveForm, drive: Drive | None, warnings=(), status: int = 200):
+    return render_template(
+        "drives/form.html", form=form, drive=drive, warnings=warnings, pickers=_pickers(form)
+    ), status
+
+
 def _save(form: DriveForm, drive: Drive | None):
     """Validate, warn about double bookings until confirmed, then save; returns a response."""
-    form.load_choices(current_promoters=drive.promoters if drive else ())
-    template = "drives/form.html"
+    form.load_choices(current_promoters=drive.promoters if drive else (), current_areas=drive.areas if drive else ())
+    if request.method == "POST" and request.form.get("find"):
+        return _render_form(form, drive)  # a picker's search without JavaScript: show results, save nothing
     if not form.validate_on_submit():
-        return render_template(template, form=form, drive=drive, warnings=[]), 400 if request.method == "POST" else 200
+        return _render_form(form, drive, status=400 if request.method == "POST" else 200)
     data = _data_from(form)
     deadline = spi_deadline(form.starts_at.data.date())
     if starts_after_deadline(data, deadline):
@@ -269,14 +298,14 @@ def _save(form: DriveForm, drive: Drive | None):
                 date=format_date(deadline, "d MMM yyyy"),
             )
         )
-        return render_template(template, form=form, drive=drive, warnings=[]), 400
+        return _render_form(form, drive, status=400)
     warnings = plan_warnings(data, deadline, exclude_id=drive.id if drive else None)
     signature = warnings_signature(warnings)
     if warnings and not (form.confirm.data and form.acknowledged.data == signature):
         form.acknowledged.data = signature
         form.promoters.data = [p.id for p in data.promoters]
         form.add_area_promoters.data = False
-        return render_template(template, form=form, drive=drive, warnings=warnings)
+        return _render_form(form, drive, warnings)
     if drive is None:
         drive = create_drive(data, actor=current_user._get_current_object())
         message = _("Drive “%(title)s” planned.", title=drive.title)

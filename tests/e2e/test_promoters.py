@@ -103,11 +103,11 @@ def assign_to_surabaya(page: Page) -> None:
     expect(page.locator("main table tbody")).to_contain_text("Tidak ada promotor")
 
 
-def plan_the_drive(page: Page, surabaya_id: int) -> Drive:
+def plan_the_drive(page: Page) -> Drive:
     """Plan a door-to-door drive in Surabaya next week; its team is every promoter assigned there."""
     page.get_by_role("navigation", name="Utama").get_by_role("link", name="Kegiatan").click()
     day = wib_today() + timedelta(days=7)
-    plan_drive(page, DRIVE_TITLE, f"{day}T15:30", f"{day}T18:00", area_id=surabaya_id)
+    plan_drive(page, DRIVE_TITLE, f"{day}T15:30", f"{day}T18:00", area="Surabaya")
     expect(page.get_by_role("status")).to_contain_text("sudah dijadwalkan")
     expect(page.get_by_role("heading", level=1)).to_have_text(DRIVE_TITLE)
     team = page.locator("main table tbody")
@@ -168,7 +168,7 @@ def test_coordinator_journey_from_promoter_csv_to_a_flyer_scan_on_the_leadership
     sign_in(page, make_user(COORDINATOR).email)
     import_promoters(page)
     assign_to_surabaya(page)
-    drive = plan_the_drive(page, kedaton["surabaya"].id)
+    drive = plan_the_drive(page)
     codes = generate_flyer_links(page, drive)
     pdf = download_flyer_batch(page, drive, tmp_path)
     assert page.problems.take() == []

@@ -1,0 +1,72 @@
+// Search pickers (templates/_macros.html render_picker): without JavaScript they are ticked boxes and a
+// search button; here each becomes a Tom Select box that searches the server as people type. The values
+// are submitted under the same field name, so the server reads both the same way.
+(function () {
+  "use strict";
+  if (!window.TomSelect) {
+    return;
+  }
+  function chosenOptions(root) {
+    return Array.prototype.map.call(root.querySelectorAll(".picker-fallback input:checked"), function (box) {
+      return { value: box.value, text: box.getAttribute("data-text"), hint: box.getAttribute("data-hint") || "" };
+    });
+  }
+  function searchUrl(root, query) {
+    var url = new URL(root.getAttribute("data-search-url"), window.location.href);
+    url.searchParams.set("q", query);
+    var from = root.getAttribute("data-filter-from");
+    var source = from && document.getElementById(from);
+    if (source && source.selectedOptions) {
+      Array.prototype.forEach.call(source.selectedOptions, function (option) {
+        url.searchParams.append("area", option.value);
+      });
+    }
+    return url;
+  }
+  function enhance(root) {
+    var multiple = root.getAttribute("data-multiple") !== "false";
+    var chosen = chosenOptions(root);
+    var select = document.createElement("select");
+    select.name = root.getAttribute("data-name");
+    select.id = root.getAttribute("data-id");
+    select.multiple = multiple;
+    root.querySelector(".picker-fallback").replaceWith(select);
+    var describedBy = root.querySelector(".hint, .field-error");
+    var noResults = root.getAttribute("data-no-results");
+    var picker = new window.TomSelect(select, {
+      options: chosen,
+      items: chosen.map(function (o) { return o.value; }),
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text", "hint"],
+      maxItems: multiple ? null : 1,
+      maxOptions: 30,
+      placeholder: root.getAttribute("data-placeholder"),
+      plugins: multiple ? ["remove_button"] : [],
+      closeAfterSelect: true,
+      loadThrottle: 250,
+      shouldLoad: function (query) { return query.trim().length > 0; },
+      load: function (query, callback) {
+        window.fetch(searchUrl(root, query), { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { callback(data.results); })
+          .catch(function () { callback(); });
+      },
+      render: {
+        option: function (data, escape) {
+          return "<div><span>" + escape(data.text) + "</span>" +
+            (data.hint ? " <small class=\"muted\">" + escape(data.hint) + "</small>" : "") + "</div>";
+        },
+        item: function (data, escape) { return "<div>" + escape(data.text) + "</div>"; },
+        no_results: function (data, escape) { return "<div class=\"no-results\">" + escape(noResults) + "</div>"; }
+      }
+    });
+    // Results depend on other pickers (promoters within the chosen areas): search again on each visit.
+    picker.on("focus", function () { picker.loadedSearches = {}; picker.clearOptions(); });
+    if (describedBy) {
+      describedBy.id = describedBy.id || select.id + "-hint";
+      picker.control_input.setAttribute("aria-describedby", describedBy.id);
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), enhance);
+}());
