@@ -27,6 +27,7 @@ from tests.e2e.browser import (
     needs_qr_tools,
     new_context,
     open_like_a_phone,
+    pick,
     plan_drive,
     sign_in,
     watched_page,
@@ -96,7 +97,7 @@ def assign_to_surabaya(page: Page) -> None:
     expect(page.locator("main table tbody tr")).to_have_count(3)
     for name in NEW_PROMOTERS:
         page.get_by_label(f"Pilih {name}").check()
-    page.get_by_label("Kode wilayah").fill("18.71.01.1004")
+    pick(page, "Wilayah (nama atau kode)", "surab", "Kedaton › Surabaya")
     with page.expect_navigation():
         page.get_by_role("button", name="Tugaskan yang dipilih").click()
     expect(page.get_by_role("status")).to_contain_text("3 promotor ditugaskan ke Kelurahan Surabaya")

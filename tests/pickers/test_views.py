@@ -104,3 +104,25 @@ def test_the_drive_form_refuses_ids_that_are_not_offered(coordinator_client, pla
 def test_ids_no_row_can_have_are_ignored(coordinator_client, places):
     response = coordinator_client.get("/pickers/promoters?q=b&area=99999999999999999999&area=x")
     assert response.status_code == 200 and len(response.get_json()["results"]) == 2
+
+
+def test_without_javascript_an_assignment_takes_part_of_an_area_name(coordinator_client, places, db):
+    _lang(coordinator_client)
+    promoter = places["gone"]
+    promoter.active = True
+    db.session.commit()
+    url = f"/promoters/{promoter.id}/assignments"
+
+    def assign(typed: str) -> str:
+        coordinator_client.post(url, data={"area_code": typed})
+        return coordinator_client.get(f"/promoters/{promoter.id}").get_data(as_text=True)
+
+    assert "assigned to RT 002" in assign("sidodadi rt 002")
+    # The kelurahan's own name wins over the RW and RT below it that match through their parents.
+    assert "assigned to Kelurahan Sidodadi" in assign("Sidodadi")
+    vague = assign("a")
+    assert "Several areas match “a”" in vague and "Kedaton › Sidodadi (18.71.01.1006)" in vague
+    db.session.expire_all()
+    assert sorted(a.area.name for a in promoter.assignments) == ["RT 002", "Sidodadi"]
+    page = coordinator_client.get(f"/promoters/{promoter.id}").get_data(as_text=True)
+    assert 'data-area-search="/pickers/areas?scope=units&amp;value=code"' in page

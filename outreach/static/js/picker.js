@@ -68,5 +68,40 @@
       picker.control_input.setAttribute("aria-describedby", describedBy.id);
     }
   }
+  // A text box for one area code (assignments): typing a name offers areas, choosing one fills in its code.
+  function enhanceCodeInput(input) {
+    var url = input.getAttribute("data-area-search");
+    var typed = input.value;
+    var picker = new window.TomSelect(input, {
+      maxItems: 1,
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text", "hint", "value"],
+      create: false,
+      persist: false,
+      maxOptions: 30,
+      loadThrottle: 250,
+      options: typed ? [{ value: typed, text: typed, hint: "" }] : [],
+      items: typed ? [typed] : [],
+      shouldLoad: function (query) { return query.trim().length > 0; },
+      load: function (query, callback) {
+        var address = new URL(url, window.location.href);
+        address.searchParams.set("q", query);
+        window.fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { callback(data.results); })
+          .catch(function () { callback(); });
+      },
+      render: {
+        option: function (data, escape) {
+          return "<div><span>" + escape(data.text) + "</span> <small class=\"muted\">" +
+            escape(data.hint ? data.hint + " · " + data.value : data.value) + "</small></div>";
+        },
+        item: function (data, escape) { return "<div>" + escape(data.text) + "</div>"; }
+      }
+    });
+    picker.wrapper.classList.add("area-picker");
+  }
   Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), enhance);
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-area-search]"), enhanceCodeInput);
 }());
