@@ -76,7 +76,7 @@ class DriveForm(FlaskForm):
         _l("Ends (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the end date and time."))]
     )
     areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=row_id, validate_choice=False)
-    opds = SelectMultipleField(_l("Target OPDs"), coerce=int)
+    opds = SelectMultipleField(_l("Target OPDs"), coerce=int, render_kw={"data-local-picker": ""})
     audience = SelectField(_l("Audience"), choices=_choices(AUDIENCE_LABELS), validators=[InputRequired()])
     place_name = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
     place_note = StringField(_l("How to find it (optional)"), validators=[Optional(), Length(max=300)])

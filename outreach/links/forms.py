@@ -59,9 +59,10 @@ class LinkForm(FlaskForm):
 
     target = SelectField(_l("Survey"), coerce=int)
     channel = SelectField(_l("Channel"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
-    promoter = SelectField(_l("Promoter"), coerce=int)
-    area = SelectField(_l("Area"), coerce=int)
-    opd = SelectField(_l("OPD"), coerce=int)
+    # Long lists: with JavaScript, static/js/picker.js makes them type-to-search; without, they stay plain selects.
+    promoter = SelectField(_l("Promoter"), coerce=int, render_kw={"data-local-picker": ""})
+    area = SelectField(_l("Area"), coerce=int, render_kw={"data-local-picker": ""})
+    opd = SelectField(_l("OPD"), coerce=int, render_kw={"data-local-picker": ""})
     label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Create link"))
 

@@ -102,6 +102,17 @@
     });
     picker.wrapper.classList.add("area-picker");
   }
+  // A long list already in the page (OPDs, a link's promoter): search it without asking the server.
+  function enhanceLocal(select) {
+    var picker = new window.TomSelect(select, {
+      maxOptions: 50,
+      plugins: select.multiple ? ["remove_button"] : [],
+      closeAfterSelect: true,
+      placeholder: select.getAttribute("data-placeholder") || ""
+    });
+    picker.wrapper.classList.add("local-picker");
+  }
   Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), enhance);
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-local-picker]"), enhanceLocal);
   Array.prototype.forEach.call(document.querySelectorAll("input[data-area-search]"), enhanceCodeInput);
 }());
