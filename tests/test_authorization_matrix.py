@@ -77,6 +77,7 @@ EXPECTED = {
     "drives.feed_create": SIGNED_IN,
     "drives.feed_revoke": SIGNED_IN,
     "drives.feed_ics": PUBLIC,
+    "imports.template": EDITORS,
     "pickers.areas": EDITORS,
     "pickers.promoters": EDITORS,
     "drives.flyers": EDITORS,

@@ -34,6 +34,7 @@ from outreach.promoters.forms import (
     PromoterLoginForm,
 )
 from outreach.promoters.imports import EXPORT_HEADER, apply_promoter_import, export_rows, preview_promoter_import
+from outreach.promoters.imports import TEMPLATE as IMPORT_TEMPLATE
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
 from outreach.promoters.services import (
     PromoterError,
@@ -356,13 +357,17 @@ def _import_page() -> dict:
         "done_url": url_for("promoters.index"),
         "endpoint": "promoters.import_promoters",
         "confirm_endpoint": "promoters.confirm_import",
-        "columns": "id; name; role; phone; opd_code; area_codes; active",
-        "example": "name;role;phone;opd_code;area_codes\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
-        "18.71.01.1003\nBudi Santoso;rt;0813 2222 3333;;18.71.01.1003.001.002",
+        "template_kind": IMPORT_TEMPLATE.kind,
+        "sheet": IMPORT_TEMPLATE.sheet,
+        "headers": {c.key: c.header for c in IMPORT_TEMPLATE.columns},
+        "columns": "; ".join(IMPORT_TEMPLATE.header()),
+        "example": "nama;peran;telepon;kode_opd;kode_wilayah\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
+        "18.71.01.1003\nBudi Santoso;ketua RT;0813 2222 3333;;18.71.01.1003.001.002",
         "help": _(
-            "role is pamong, linmas or rt; phones in any Indonesian format. area_codes (separated by | or "
-            "spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
-            "an export, or a known phone with the same name, update that promoter."
+            "peran is pamong, linmas or ketua RT; phones in any Indonesian format. kode_wilayah (separated by | "
+            "or spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
+            "an export, or a known phone with the same name, update that promoter. English headers from an "
+            "export work too."
         ),
     }
 

@@ -58,7 +58,7 @@ def rajabasa(db, target):
 
 def upload(page: Page, name: str, text: str) -> None:
     """Choose a CSV file on the import page and have it checked."""
-    page.get_by_label("Berkas CSV").set_input_files(
+    page.get_by_label("Berkas CSV atau Excel (.xlsx)").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
     )
     with page.expect_navigation():
@@ -75,7 +75,7 @@ def import_promoters(page: Page) -> None:
     problem = page.locator("table.problems tbody tr")
     expect(problem).to_have_count(1)
     expect(problem.locator("td").nth(0)).to_have_text("3")
-    expect(problem.locator("td").nth(1)).to_have_text("phone")
+    expect(problem.locator("td").nth(1)).to_have_text("telepon")
     expect(page.get_by_role("button", name="Impor sekarang")).to_have_count(0)
     assert db.session.scalar(select(Promoter).where(Promoter.name == "Rina Marpaung")) is None
     assert all("422" in p for p in page.problems.take())
