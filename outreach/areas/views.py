@@ -30,6 +30,7 @@ from outreach.areas.services import (
     update_subunit,
 )
 from outreach.auth.decorators import roles_required
+from outreach.auth.forms import ConfirmForm
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
 from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit
@@ -303,8 +304,10 @@ def coverage():
         scope={k: v.id for k, v in (("kecamatan", kecamatan), ("kelurahan", kelurahan)) if v is not None},
         kecamatan_list=list_kecamatan(),
         kelurahan_list=list_kelurahan(kecamatan) if kecamatan else [],
-        rows=cov.coverage_rows(kecamatan, kelurahan),
-        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all(),
+        rows=cov.coverage_rows(kecamatan, kelurahan) if kelurahan else [],
+        groups=cov.kecamatan_gaps(kecamatan) if kelurahan is None else [],
+        confirm_form=ConfirmForm() if current_user.role in EDITOR_ROLES else None,
+        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all() if kelurahan else [],
         rts_total=cov.count(rts_stmt),
         unassigned=list(db.session.scalars(unassigned_stmt.limit(COVERAGE_LIST_LIMIT))),
         unassigned_total=cov.count(unassigned_stmt),

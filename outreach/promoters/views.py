@@ -107,7 +107,10 @@ def index():
         kecamatan_list=list_kecamatan(),
         kelurahan_list=list_kelurahan(filters.kecamatan),
         opds=list_opd_choices(),
-        bulk_form=BulkAssignForm() if current_user.role in EDITOR_ROLES else None,
+        # Coverage's "assign a pamong" links here with the kelurahan already filled in.
+        bulk_form=BulkAssignForm(data={"area_code": request.args.get("area_code", "")[:120]})
+        if current_user.role in EDITOR_ROLES
+        else None,
         show_phone=current_user.role in EDITOR_ROLES,
     )
 
