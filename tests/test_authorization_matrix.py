@@ -78,6 +78,7 @@ EXPECTED = {
     "drives.feed_revoke": SIGNED_IN,
     "drives.feed_ics": PUBLIC,
     "imports.template": EDITORS,
+    "promoters.move": EDITORS,
     "pickers.areas": EDITORS,
     "pickers.promoters": EDITORS,
     "drives.flyers": EDITORS,

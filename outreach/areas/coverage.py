@@ -152,6 +152,8 @@ def kecamatan_gaps(kecamatan: Area | None = None, shown: int = 30) -> list[Kecam
     by_code: dict[str, KecamatanGaps] = {}
     for row in coverage_rows(kecamatan, by_kelurahan=True):
         parent = row["area"].parent
+        if parent is None:  # a kelurahan outside the tree has no kecamatan to be shown under
+            continue
         group = groups.get(parent.id)
         if group is None:
             group = groups[parent.id] = by_code[parent.code] = KecamatanGaps(parent)

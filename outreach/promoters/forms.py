@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from outreach.areas.services import find_area_by_code
 from outreach.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
-from outreach.pickers.services import UNIT_LEVELS, area_options
+from outreach.pickers.services import UNIT_LEVELS, area_options, row_id
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
 ROLE_CHOICES = [
@@ -105,6 +105,14 @@ class BulkAssignForm(AreaCodeMixin, FlaskForm):
     )
     start_date = DateField(_l("From"), validators=[Optional()])
     submit = SubmitField(_l("Assign selected"))
+
+
+class MoveAssignmentsForm(FlaskForm):
+    """Hand every current area of a promoter to another promoter (a new RT head, a transfer)."""
+
+    target = SelectField(_l("Promoter who takes over"), coerce=row_id, validate_choice=False)
+    submit = SubmitField(_l("Check the move"))
+    confirm = SubmitField(_l("Move the areas"))
 
 
 class EndAssignmentForm(FlaskForm):

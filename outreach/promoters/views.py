@@ -25,10 +25,12 @@ from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.links.services import whatsapp_share_url
+from outreach.pickers.services import PickerState, promoter_options, promoter_options_by_ids
 from outreach.promoters.forms import (
     AssignForm,
     BulkAssignForm,
     EndAssignmentForm,
+    MoveAssignmentsForm,
     OpdAssignForm,
     PromoterForm,
     PromoterLoginForm,
@@ -47,6 +49,9 @@ from outreach.promoters.services import (
     give_login,
     list_opd_choices,
     login_of,
+    move_assignments,
+    plan_move,
+    plan_rt_heads,
     promoter_query,
     promoters_by_ids,
     rt_head_candidates,
@@ -318,6 +323,45 @@ def bulk_assign_view():
     return redirect(back)
 
 
+@bp.route("/<int:promoter_id>/move", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def move(promoter_id: int):
+    """Move every current area of a promoter to another one: choose, check the preview, confirm."""
+    source = db.get_or_404(Promoter, promoter_id)
+    form = MoveAssignmentsForm()
+    target = db.session.get(Promoter, form.target.data) if form.target.data and not form.target.errors else None
+    plan = None
+    if request.method == "POST" and not request.form.get("find"):
+        if not form.validate_on_submit() or target is None:
+            form.target.errors = [*form.target.errors, _("Choose the promoter who takes over.")]
+        else:
+            try:
+                if form.confirm.data:
+                    plan = move_assignments(source, target, actor=current_user._get_current_object())
+                    db.session.commit()
+                    flash(
+                        _(
+                            "%(count)d areas of %(source)s moved to %(target)s.",
+                            count=len(plan.moving),
+                            source=source.name,
+                            target=target.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("promoters.show", promoter_id=target.id))
+                plan = plan_move(source, target)
+            except PromoterError as exc:
+                db.session.rollback()
+                form.target.errors = [*form.target.errors, str(exc)]
+    query = request.form.get("target_q", "") if request.method == "POST" else ""
+    picker = PickerState.of(
+        promoter_options_by_ids([target.id]) if target else [], query, promoter_options(query) if query else []
+    )
+    return render_template(
+        "promoters/move.html", source=source, form=form, picker=picker, plan=plan
+    ), 400 if form.target.errors else 200
+
+
 @bp.route("/rt-heads/<int:kelurahan_id>", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
 def rt_heads(kelurahan_id: int):
@@ -327,6 +371,7 @@ def rt_heads(kelurahan_id: int):
         abort(404)
     rts = rts_of_kelurahan(kelurahan)
     candidates = {p.id: p for p in rt_head_candidates(kelurahan)}
+    planned = []
     if request.method == "POST":
         choices = {}
         for rt in rts:
@@ -336,20 +381,26 @@ def rt_heads(kelurahan_id: int):
                     abort(400)
                 choices[rt.id] = candidates[chosen]
         try:
-            added = assign_rt_heads(kelurahan, choices, actor=current_user)
+            planned = plan_rt_heads(kelurahan, choices)
+            if request.form.get("confirm"):
+                added = assign_rt_heads(kelurahan, choices, actor=current_user)
         except PromoterError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
-        db.session.commit()
-        flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
-        return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+        if request.form.get("confirm"):
+            db.session.commit()
+            flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
+            return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+        if not planned:
+            flash(_("Choose an RT head for at least one RT."), "error")
     return render_template(
         "promoters/rt_heads.html",
         kelurahan=kelurahan,
         rts=rts,
         current=rt_heads_by_rt(kelurahan),
         candidates=list(candidates.values()),
+        planned=planned,
     )
 
 
