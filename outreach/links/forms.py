@@ -3,9 +3,9 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.links.models import AUDIENCES, CHANNELS
@@ -110,8 +110,20 @@ class FlyerBatchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    scope = SelectField(_l("Links of"), validators=[DataRequired()])
+    scope = SelectField(_l("Links of"), validators=[DataRequired()], render_kw={"data-local-picker": ""})
     layout = SelectField(_l("Layout"), choices=options(LAYOUT_LABELS.items()), default="4")
+    bundle = SelectField(
+        _l("As"),
+        choices=options(
+            [
+                ("book", _l("One PDF, by kelurahan and RT, with a cover sheet per kelurahan")),
+                ("zip", _l("A ZIP with one PDF per kelurahan and a CSV index")),
+            ]
+        ),
+        default="book",
+    )
+    # Set by static/js/download-progress.js so the page can tell when the download has arrived.
+    ticket = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9]{8,40}$")])
 
 
 class ConfirmForm(FlaskForm):

@@ -128,9 +128,10 @@ def sign_out(page: Page) -> None:
 def pick(page: Page, label: str, typed: str, option: str) -> None:
     """In a search picker, type part of a name and tap the option that holds `option`."""
     box = page.get_by_role("combobox", name=label)
-    box.click()
+    # A single-choice box with a value keeps its text input off screen until focused, so focus it, not click.
+    box.focus()
     box.press_sequentially(typed, delay=40)
-    page.get_by_role("option").filter(has_text=option).first.click()
+    page.locator(".ts-dropdown [role='option']").filter(has_text=option).first.click()
     expect(page.locator(".ts-control .item").filter(has_text=option).first).to_be_visible()
 
 

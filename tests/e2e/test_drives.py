@@ -137,8 +137,11 @@ def test_on_a_phone_a_coordinator_plans_a_drive_by_typing_names_then_prints_its_
     phone.get_by_label("Tempat", exact=True).fill("Balai Kelurahan Sidodadi")
     # Promoters are searched within the chosen kelurahan, by part of a name.
     pick(phone, "Promotor yang ikut", "siti", "Siti Rahmawati")
-    phone.get_by_role("combobox", name="Promotor yang ikut").press_sequentially("bu", delay=40)
-    expect(phone.get_by_role("option").filter(has_text="Budi Santoso")).to_contain_text("Pamong · Sidodadi")
+    box = phone.get_by_role("combobox", name="Promotor yang ikut")
+    box.click()
+    box.press_sequentially("bu", delay=40)
+    found = phone.locator(".ts-dropdown [role='option']").filter(has_text="Budi Santoso")
+    expect(found).to_contain_text("Pamong · Sidodadi")
     shoot(phone, "drive-plan-promoter-search-phone")
     pick(phone, "Promotor yang ikut", "di", "Budi Santoso")
     pick(phone, "Promotor yang ikut", "marl", "Rina Marlina")
