@@ -12,12 +12,13 @@ from outreach.auth.decorators import roles_required
 from outreach.auth.models import EDITOR_ROLES
 from outreach.imports.services import area_places
 from outreach.imports.template_files import template_csv, template_xlsx
+from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
 from outreach.promoters.imports import TEMPLATE as PROMOTER_TEMPLATE
 from outreach.templating import promoter_role_label
 
 bp = Blueprint("imports", __name__)
 
-TEMPLATES = {t.kind: t for t in (PROMOTER_TEMPLATE, AREA_TEMPLATE)}
+TEMPLATES = {t.kind: t for t in (PROMOTER_TEMPLATE, AREA_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE, BASELINE_TEMPLATE)}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_LABELS = {
     "name": _l("Name"),
