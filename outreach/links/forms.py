@@ -92,7 +92,7 @@ class LinkFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Code, label or promoter"), validators=[Optional(), Length(max=60)])
-    scope = SelectField(_l("Area or OPD"), validators=[Optional()])
+    scope = SelectField(_l("Area or OPD"), validators=[Optional()], render_kw={"data-local-picker": ""})
     target = SelectField(_l("Survey"), coerce=int, validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
     drive = SelectField(_l("Drive"), coerce=int, validators=[Optional()])

@@ -126,3 +126,9 @@ def test_without_javascript_an_assignment_takes_part_of_an_area_name(coordinator
     assert sorted(a.area.name for a in promoter.assignments) == ["RT 002", "Sidodadi"]
     page = coordinator_client.get(f"/promoters/{promoter.id}").get_data(as_text=True)
     assert 'data-area-search="/pickers/areas?scope=units&amp;value=code"' in page
+
+
+def test_long_lists_on_link_pages_become_searchable_with_javascript(coordinator_client, places):
+    for url in ("/links/", "/links/new", "/links/flyers"):
+        html = coordinator_client.get(url).get_data(as_text=True)
+        assert "data-local-picker" in html and "js/picker.js" in html, url
