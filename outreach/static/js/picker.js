@@ -6,6 +6,11 @@
   if (!window.TomSelect) {
     return;
   }
+  // Tom Select keeps the original field (hidden, out of the tab order) to submit the values; its label now
+  // names Tom Select's own box, so the original is taken out of the accessibility tree.
+  function hideOriginal(field) {
+    field.setAttribute("aria-hidden", "true");
+  }
   function chosenOptions(root) {
     return Array.prototype.map.call(root.querySelectorAll(".picker-fallback input:checked"), function (box) {
       return { value: box.value, text: box.getAttribute("data-text"), hint: box.getAttribute("data-hint") || "" };
@@ -63,6 +68,7 @@
     });
     // Results depend on other pickers (promoters within the chosen areas): search again on each visit.
     picker.on("focus", function () { picker.loadedSearches = {}; picker.clearOptions(); });
+    hideOriginal(select);
     if (describedBy) {
       describedBy.id = describedBy.id || select.id + "-hint";
       picker.control_input.setAttribute("aria-describedby", describedBy.id);
@@ -101,6 +107,7 @@
       }
     });
     picker.wrapper.classList.add("area-picker");
+    hideOriginal(input);
   }
   // A long list already in the page (OPDs, a link's promoter): search it without asking the server.
   function enhanceLocal(select) {
@@ -111,6 +118,7 @@
       placeholder: select.getAttribute("data-placeholder") || ""
     });
     picker.wrapper.classList.add("local-picker");
+    hideOriginal(select);
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), enhance);
   Array.prototype.forEach.call(document.querySelectorAll("select[data-local-picker]"), enhanceLocal);
