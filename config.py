@@ -19,6 +19,13 @@ def database_url(raw: str | None, default: str) -> str:
     return raw
 
 
+# Production refuses a SECRET_KEY shorter than this or equal to one written in this repository.
+MIN_SECRET_KEY_LENGTH = 32
+DEV_SECRET_KEY = "dev-only-not-secret"
+TEST_SECRET_KEY = "test-secret-key"
+KNOWN_SECRET_KEYS = frozenset({DEV_SECRET_KEY, TEST_SECRET_KEY, "change-me-to-a-long-random-string"})
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -120,16 +127,21 @@ class Config:
     INTEGRITY_DEVICE_SCANS = 20
     INTEGRITY_DEVICE_SHARE = 0.95
     INTEGRITY_DEVICE_IGNORE = ("mobile",)
-    # Account lockout after repeated failed sign-ins.
+    # Lockout after repeated failed sign-ins (outreach.auth.throttle): LOGIN_MAX_FAILURES wrong passwords
+    # in a row from one client lock the account for that client only, for LOGIN_LOCKOUT_MINUTES doubled
+    # with each further lock (at most LOGIN_MAX_LOCKOUT_MINUTES); LOGIN_ACCOUNT_MAX_FAILURES wrong
+    # passwords from all clients together lock the account for every client it never signed in from.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_MAX_LOCKOUT_MINUTES = 24 * 60
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
 
 
 class DevConfig(Config):
     """Local development on the embedded SQLite database."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 
 
 class TestConfig(Config):
@@ -137,7 +149,7 @@ class TestConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = TEST_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL"),
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-test-')) / 'test.db'}",

@@ -2,7 +2,8 @@
 
 The access log never records who made a request: no remote address (%(h)s), no user agent
 (%(a)s), no referrer (%(f)s) and no query string, which can carry tokens. Only time, method,
-path, status, size and duration.
+path, status, size and duration. The error log names no client either (security.NoAddressInErrorLogFilter):
+gunicorn writes the address of every malformed request there.
 """
 
 import os
@@ -17,6 +18,15 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 # A reverse proxy in front sets X-Forwarded-Proto; TRUSTED_PROXIES tells the app how far to trust it.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Before any worker is forked: strip client addresses from the error log (the workers inherit it)."""
+    import logging
+
+    from outreach.security import NoAddressInErrorLogFilter
+
+    logging.getLogger("gunicorn.error").addFilter(NoAddressInErrorLogFilter())
 
 
 def post_worker_init(worker):

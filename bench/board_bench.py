@@ -18,7 +18,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bench.harness import ROOT, ensure_wrk, free_port, prepare_database, run_wrk, start_gunicorn
+from bench.harness import BENCH_SECRET, ROOT, ensure_wrk, free_port, prepare_database, run_wrk, start_gunicorn
 
 
 def add_board_data(url: str) -> None:
@@ -31,7 +31,7 @@ def add_board_data(url: str) -> None:
     from outreach.participation.models import RespondentCount, SurveyRound, Target
 
     class BenchConfig(Config):
-        SECRET_KEY = "bench-secret"
+        SECRET_KEY = BENCH_SECRET
         SQLALCHEMY_DATABASE_URI = database_url(url, url)
 
     app = create_app(BenchConfig)
@@ -83,7 +83,7 @@ def main() -> None:
         **os.environ,
         "OUTREACH_ENV": "production",
         "FORCE_HTTPS": "0",
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": BENCH_SECRET,
         "DATABASE_URL": url,
         "PUBLIC_BASE_URL": "https://spi.example.test",
         "PYTHONPATH": str(ROOT),

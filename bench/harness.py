@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -12,7 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-BENCH_SECRET = "bench-secret"
+# A fresh key per run: production refuses short or published keys.
+BENCH_SECRET = secrets.token_hex(32)
 
 
 def ensure_wrk() -> str:

@@ -16,6 +16,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.config.from_object(config_class)
     check_config(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -25,10 +26,30 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     return app
 
 
+SECRET_KEY_HINT = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
 def check_config(app: Flask) -> None:
     """Refuse to start without the settings production cannot do without."""
-    if not app.config.get("SECRET_KEY"):
+    from config import KNOWN_SECRET_KEYS, MIN_SECRET_KEY_LENGTH
+
+    key = app.config.get("SECRET_KEY")
+    if not key:
         raise ConfigError("SECRET_KEY is not set; export SECRET_KEY to a long random string")
+    if app.config["ENV_NAME"] != "production":
+        return
+    # Anyone who knows the key can sign a session cookie for any account, admin included.
+    if key in KNOWN_SECRET_KEYS:
+        raise ConfigError(f"SECRET_KEY is a published default; export a secret one ({SECRET_KEY_HINT})")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; export a longer one ({SECRET_KEY_HINT})"
+        )
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is not set: rate limits (sign-in included) count per worker process, so "
+            "N gunicorn workers allow N times each limit; set RATELIMIT_STORAGE_URI=redis://HOST:6379 to share them"
+        )
 
 
 def select_locale() -> str:
@@ -68,12 +89,20 @@ def import_models() -> None:
     from outreach.areas import models as _areas  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
+    from outreach.auth import throttle as _throttle  # noqa: F401
     from outreach.drives import models as _drives  # noqa: F401
     from outreach.imports import models as _imports  # noqa: F401
     from outreach.links import models as _links  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
     from outreach.participation import totals as _totals  # noqa: F401  (keeps running totals on every flush)
     from outreach.promoters import models as _promoters  # noqa: F401
+
+
+def register_input_checks(app: Flask) -> None:
+    """Bounded numbers and path ids, and no control characters in any UI request (before the blueprints)."""
+    from outreach.inputs import init_inputs
+
+    init_inputs(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,8 +5,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 
 from outreach.auth.models import ROLES
+from outreach.auth.passwords import password_problem
 from outreach.auth.services import UserError, create_user, find_user_by_email, unlock_user
 from outreach.extensions import db
 from outreach.promoters.models import Promoter
@@ -51,7 +53,11 @@ def i18n_missing_command(add_to: str | None) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when omitted.")
 @click.option("--promoter-id", type=int, help="For a promoter login: the promoter's id.")
 def create_user_command(email: str, role: str, password: str, promoter_id: int | None) -> None:
-    """Create a login with a hashed password."""
+    """Create a login with a hashed password (refused when it is common or built on the email)."""
+    with force_locale("en"):
+        problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(f"password refused: {problem}")
     promoter = db.session.get(Promoter, promoter_id) if promoter_id else None
     if promoter_id and promoter is None:
         raise click.ClickException(f"no promoter with id {promoter_id}")
@@ -134,6 +140,13 @@ def restore_command(path: Path, yes: bool) -> None:
 def seed_demo_command() -> None:
     """Load the real Bandar Lampung areas and OPDs plus synthetic demo data (idempotent)."""
     from outreach.demo import DEMO_LOGINS, demo_sign_in_link, seed_demo
+
+    # The demo's logins have passwords printed in the README and its scans would count in KPK's figures.
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run with OUTREACH_ENV=production: it creates logins whose passwords are "
+            "published and synthetic scans; create real logins with `flask --app wsgi users create`"
+        )
 
     counts = seed_demo()
     db.session.commit()

@@ -16,15 +16,19 @@ Reading an upload is two steps, so the decoded text can be kept between preview 
 
 Writing: `csv_response(filename, header, rows)` streams a download with a BOM (so Excel reads
 UTF-8) and every cell passed through `safe_cell`, which neutralises spreadsheet formula injection
-(cells starting with = + - @, tab or carriage return get a leading apostrophe). `parse_csv` removes
-that apostrophe again, so our own exports import unchanged.
+(cells starting with = + - @, tab or carriage return get a leading apostrophe, and so does every part
+after a `;` or a tab that starts with = + - @). `parse_csv` removes those apostrophes again, so our own
+exports import unchanged. `SafeCsvWriter` quotes every cell that holds a `;`, a tab, a comma, a quote or a
+line break, whatever the delimiter: spreadsheets in the Indonesian locale split on `;`, so an unquoted
+`Budi;=SUM(7*6)` would otherwise become a live formula in a cell of its own.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from flask import Response
 from flask_babel import lazy_gettext as _l
@@ -34,6 +38,11 @@ from outreach.xlsxio import WorkbookError, is_workbook, workbook_to_csv
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_ROWS = 50_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A part of a cell after a `;` or a tab: a reader that splits there sees it as a cell of its own.
+_FORMULA_PART = re.compile(r"([;\t])([=+\-@])")
+_ESCAPED_PART = re.compile(r"(^|[;\t])'([=+\-@])")
+# Quoted whatever the delimiter, so no reader (comma, semicolon or tab) splits the cell.
+_QUOTE_CHARS = frozenset('",;\t\r\n')
 CSV_EXTENSIONS = (".csv", ".txt")
 XLSX_EXTENSIONS = (".xlsx",)
 # Signatures of files people upload by mistake instead of a CSV export.
@@ -104,9 +113,26 @@ class ImportPreview:
         """Record a problem in a row."""
         self.problems.append(CsvProblem(line, column, str(message)))
 
+    def check_length(self, line: int, column: str, value: str, limit: int) -> bool:
+        """Record a problem when `value` is longer than its database column allows; True when it fits.
+
+        PostgreSQL refuses an over-long value only when the import is confirmed, so the preview checks.
+        """
+        if len(value) <= limit:
+            return True
+        self.problem(
+            line, column, _l("Too long: %(length)d characters, at most %(limit)d.", length=len(value), limit=limit)
+        )
+        return False
+
     def counts(self) -> dict[str, int]:
         """Numbers for the preview and the audit event."""
         return {"added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged)}
+
+
+def column_length(column) -> int:
+    """The maximum length of a String model column (`Area.name` -> 120)."""
+    return column.property.columns[0].type.length
 
 
 @dataclass(frozen=True)
@@ -203,10 +229,8 @@ def normalise_column(name: str) -> str:
 
 
 def unescape_cell(value: str) -> str:
-    """Undo `safe_cell`: drop the apostrophe we put before a formula-like value."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
-        return value[1:]
-    return value
+    """Undo `safe_cell`: drop the apostrophes we put before a formula-like value or part."""
+    return _ESCAPED_PART.sub(r"\1\2", value) if "'" in value else value
 
 
 def parse_csv(
@@ -323,19 +347,39 @@ def safe_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    text = str(value)
+    text = _FORMULA_PART.sub(r"\1'\2", str(value))
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 
 
+class SafeCsvWriter:
+    """Writes CSV rows formula-safe (`safe_cell`), quoting any cell another reader's delimiter would split."""
+
+    def __init__(self, out: TextIO, delimiter: str = ",", lineterminator: str = "\r\n", cell=None) -> None:
+        self.out = out
+        self.delimiter = delimiter
+        self.lineterminator = lineterminator
+        self.cell = cell or safe_cell
+
+    def _quoted(self, value: Any) -> str:
+        text = value if isinstance(value, str) else str(value)
+        if self.delimiter in text or not _QUOTE_CHARS.isdisjoint(text):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row."""
+        self.out.write(self.delimiter.join(self._quoted(self.cell(v)) for v in row) + self.lineterminator)
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
     """CSV text with a header, every cell passed through `safe_cell`."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
+    writer = SafeCsvWriter(out, delimiter=delimiter)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row)
     return out.getvalue()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
-from outreach.auth.services import authenticate, create_user, find_user_by_email
+from outreach.auth.services import create_user, find_user_by_email, lock_account
 from outreach.drives.demo import seed_demo_drives
 from outreach.drives.demo_links import seed_drive_links
 from outreach.extensions import db
@@ -184,16 +184,16 @@ LOCKED_DEMO_LOGIN = ("operator.kedaton@demo-outreach.id", "Operator-demo-2026")
 
 
 def _seed_locked_login() -> int:
-    """A staff login locked by five wrong passwords, so the admin's users page shows Unlock.
+    """A staff login locked by many wrong passwords, so the admin's users page shows Unlock.
 
     The lock lasts the lockout period from the first seeding (15 minutes), as a real one would.
     """
     email, password = LOCKED_DEMO_LOGIN
     if find_user_by_email(email):
         return 0
-    create_user(email, password, COORDINATOR)
-    for _ in range(current_app.config["LOGIN_MAX_FAILURES"]):
-        authenticate(email, "a wrong guess")
+    user = create_user(email, password, COORDINATOR)
+    user.failed_logins = current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
+    lock_account(user)  # as if guessed at from many places: the admin's page shows account-wide locks
     return 1
 
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from outreach.extensions import db
+from outreach.inputs import BadInput
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +55,10 @@ def register(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 410, 413, 429):
         app.register_error_handler(code, page(code))
+
+    @app.errorhandler(BadInput)
+    def bad_input(error):
+        return error_response(400, error.description)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

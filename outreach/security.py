@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 from functools import lru_cache
@@ -27,6 +28,10 @@ PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()", "
 
 # werkzeug's development server starts each request line with the client address.
 _WERKZEUG_ADDRESS = re.compile(r"^\S+ - - ")
+# gunicorn logs a malformed request as "Invalid request from ip=ADDRESS: error" (IPv6 has colons too);
+# errors about proxy lines or headers can quote other addresses.
+_GUNICORN_ADDRESS = re.compile(r"ip=\S*?: ")
+_ADDRESS_LIKE = re.compile(r"(?<![\w.:])[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?![\w.:])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 log = logging.getLogger(__name__)
@@ -125,6 +130,26 @@ class NoClientAddressFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = _WERKZEUG_ADDRESS.sub("", record.msg)
+        return True
+
+
+def _hide_address(match: re.Match) -> str:
+    text = match.group(0)
+    try:
+        ipaddress.ip_address(text.rstrip(".:"))
+    except ValueError:
+        return text
+    return "-"
+
+
+class NoAddressInErrorLogFilter(logging.Filter):
+    """Strip client addresses from gunicorn's error log ("Invalid request from ip=…"), as the access log does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = _ADDRESS_LIKE.sub(_hide_address, _GUNICORN_ADDRESS.sub("ip=-: ", message))
+        if clean != message:
+            record.msg, record.args = clean, None
         return True
 
 

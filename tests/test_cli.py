@@ -100,3 +100,20 @@ def test_promoter_login_needs_a_promoter(runner, db):
         args=["users", "create", "--email", "p@b.id", "--role", "promoter", "--password", "long-enough-1"]
     )
     assert result.exit_code != 0 and "needs a promoter" in result.output
+
+
+def test_seed_demo_refuses_to_run_in_production(app, db):
+    from config import ProdConfig, TestConfig
+    from outreach import create_app
+
+    class ProdOnTestDb(ProdConfig):
+        SECRET_KEY = "prod-test-secret-0123456789abcdef0123"
+        SQLALCHEMY_DATABASE_URI = TestConfig.SQLALCHEMY_DATABASE_URI
+
+    prod = create_app(ProdOnTestDb)
+    with prod.app_context():  # the suite's app context is pushed already; the command runs in this one
+        result = prod.test_cli_runner().invoke(args=["seed-demo"])
+        db.engine.dispose()
+    assert result.exit_code != 0 and "OUTREACH_ENV=production" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -39,6 +39,64 @@ def test_production_start_without_secret_key_prints_one_clear_line():
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("a", "shorter than 32 characters"),
+        ("x" * 31, "shorter than 32 characters"),
+        ("dev-only-not-secret", "published default"),
+        ("test-secret-key", "published default"),
+        ("change-me-to-a-long-random-string", "published default"),
+    ],
+)
+def test_production_refuses_a_short_or_default_secret_key(key, problem):
+    class WeakSecret(ProdConfig):
+        SECRET_KEY = key
+
+    with pytest.raises(ConfigError, match=problem) as refused:
+        create_app(WeakSecret)
+    assert "SECRET_KEY" in str(refused.value) and "secrets.token_hex(32)" in str(refused.value)
+
+
+def test_production_accepts_a_long_random_secret_key():
+    class StrongSecret(ProdConfig):
+        SECRET_KEY = "9f" * 16
+
+    assert create_app(StrongSecret).config["SECRET_KEY"] == "9f" * 16
+
+
+def test_development_still_starts_with_its_default_key():
+    assert create_app(DevConfig).config["SECRET_KEY"] == "dev-only-not-secret"
+
+
+def test_production_start_with_the_development_key_prints_one_clear_line():
+    env = dict(os.environ, OUTREACH_ENV="production", SECRET_KEY="dev-only-not-secret")
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("outreach: cannot start: SECRET_KEY is a published default")
+
+
+def test_production_warns_that_memory_rate_limits_count_per_worker(caplog):
+    class MemoryLimits(ProdConfig):
+        SECRET_KEY = "9f" * 16
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    create_app(MemoryLimits)
+    [warning] = [r for r in caplog.records if "RATELIMIT_STORAGE_URI" in r.getMessage()]
+    assert warning.levelname == "WARNING" and "per worker" in warning.getMessage()
+
+
+def test_production_with_redis_limits_does_not_warn(caplog):
+    class RedisLimits(ProdConfig):
+        SECRET_KEY = "9f" * 16
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
+
+    create_app(RedisLimits)
+    assert not [r for r in caplog.records if "RATELIMIT_STORAGE_URI" in r.getMessage()]
+
+
 def test_production_cookies_are_secure():
     assert ProdConfig.SESSION_COOKIE_SECURE is True
     assert ProdConfig.SESSION_COOKIE_HTTPONLY is True

@@ -1,5 +1,8 @@
 """The shared CSV helpers: upload checks, delimiter and BOM handling, formula-safe writing."""
 
+import csv
+import io
+
 import pytest
 
 from outreach.csvio import (
@@ -83,6 +86,43 @@ def test_too_many_rows_are_refused(app):
 @pytest.mark.parametrize("value", ["=1+2", "+62812", "-5", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_like_cells_are_neutralised(value):
     assert safe_cell(value) == "'" + value
+
+
+EVIL_NAMES = ["Budi;=SUM(7*6);", "Ani\t=1+1", "x;+62;-5;@A1", "Siti; Ani"]
+
+
+def spreadsheet_cells(text: str):
+    """Every cell a spreadsheet sees when it splits `text` on a comma, a semicolon or a tab."""
+    for delimiter in (",", ";", "\t"):
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter):
+            yield from row
+
+
+def assert_no_live_formula(text: str) -> None:
+    """No cell starts a formula, whichever separator the reader uses."""
+    for cell in spreadsheet_cells(text):
+        assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("Budi;=SUM(7*6);", "Budi;'=SUM(7*6);"),
+        ("Ani\t=1+1", "Ani\t'=1+1"),
+        ("x;+62;-5;@A1", "x;'+62;'-5;'@A1"),
+        ("Siti; Ani", "Siti; Ani"),
+    ],
+)
+def test_a_formula_after_a_semicolon_or_tab_is_neutralised(value, written):
+    assert safe_cell(value) == written
+
+
+def test_cells_with_a_semicolon_or_tab_are_quoted_for_every_reader(app):
+    text = write_csv(["name", "phone"], [[name, "0812"] for name in EVIL_NAMES])
+    assert '"Budi;\'=SUM(7*6);",0812' in text
+    assert_no_live_formula(text)
+    table = parse_csv(text, required=("name", "phone"))
+    assert [row["name"] for _line, row in table.rows] == EVIL_NAMES
 
 
 def test_written_csv_reads_back_unchanged(app):

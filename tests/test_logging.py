@@ -67,8 +67,8 @@ def test_werkzeug_request_log_omits_the_client_address(app, caplog):
         assert "127.0.0.9" not in line and "ProbeAgent" not in line and FORWARDED not in line
 
 
-@pytest.mark.slow
-def test_gunicorn_access_log_omits_address_agent_and_query(tmp_path):
+def _run_gunicorn(tmp_path, *requests) -> str:
+    """Start gunicorn on a scratch database, make each request (a callable taking the port), return its log."""
     port = _free_port()
     env = dict(os.environ, OUTREACH_ENV="development", SECRET_KEY="log-test", WEB_CONCURRENCY="1")
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'log.db'}"
@@ -85,17 +85,65 @@ def test_gunicorn_access_log_omits_address_agent_and_query(tmp_path):
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    assert _get(port, "/auth/login?next=/rahasia-token") == 200
+                    assert _get(port, "/healthz") == 200
                     break
                 except (ConnectionError, OSError):
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise
                     time.sleep(0.2)
+            for request in requests:
+                request(port)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    text = log_path.read_text()
+    return log_path.read_text()
+
+
+def _malformed(port, source="127.0.0.9") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0)) as sock:
+        sock.sendall(b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n")
+        return sock.recv(1024)
+
+
+@pytest.mark.slow
+def test_gunicorn_access_log_omits_address_agent_and_query(tmp_path):
+    text = _run_gunicorn(tmp_path, lambda port: _get(port, "/auth/login?next=/rahasia-token"))
     [access] = [line for line in text.splitlines() if "GET /auth/login" in line]
     assert '"GET /auth/login HTTP/1.1" 200' in access
     for secret in ("127.0.0.9", "ProbeAgent", "Android", FORWARDED, "rahasia-token"):
         assert secret not in text
+
+
+@pytest.mark.slow
+def test_gunicorn_error_log_of_a_malformed_request_omits_the_address(tmp_path):
+    answers = []
+    text = _run_gunicorn(tmp_path, lambda port: answers.append(_malformed(port)))
+    assert answers[0].startswith(b"HTTP/1.1 400")
+    assert "Invalid request from ip=-: " in text, text
+    assert "127.0.0.9" not in text
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        (
+            "Invalid request from ip=203.0.113.201: Invalid HTTP Version",
+            "Invalid request from ip=-: Invalid HTTP Version",
+        ),
+        (
+            "Invalid request from ip=2001:db8::7: Invalid HTTP Version",
+            "Invalid request from ip=-: Invalid HTTP Version",
+        ),
+        ("Invalid PROXY line 'PROXY TCP4 198.51.100.44 10.0.0.1 1 2'", "Invalid PROXY line 'PROXY TCP4 - - 1 2'"),
+        (
+            "Booting worker with pid: 12 at 10:30:00 (gunicorn 27.0.1)",
+            "Booting worker with pid: 12 at 10:30:00 (gunicorn 27.0.1)",
+        ),
+    ],
+)
+def test_error_log_filter_hides_addresses_and_keeps_the_rest(message, logged):
+    from outreach.security import NoAddressInErrorLogFilter
+
+    record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, None, None)
+    assert NoAddressInErrorLogFilter().filter(record)
+    assert record.getMessage() == logged

@@ -4,14 +4,14 @@ Coordinators name the place and say how to find it (a landmark, the road in); la
 longitude stay optional for those who have them.
 
 Revision ID: 0017_drive_place_note
-Revises: 0016b_visitor_salts
+Revises: 0016_login_failures_per_client
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_drive_place_note"
-down_revision = "0016b_visitor_salts"
+down_revision = "0016_login_failures_per_client"
 branch_labels = None
 depends_on = None
 

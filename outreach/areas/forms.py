@@ -7,6 +7,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach.areas.models import OPD_KINDS
+from outreach.inputs import bounded_int
 
 OPD_KIND_LABELS = {
     "sekretariat": _l("Secretariat"),
@@ -41,5 +42,5 @@ class OpdForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, OPD_KIND_LABELS[k]) for k in OPD_KINDS])
-    area_id = SelectField(_l("Kecamatan (for a kecamatan OPD)"), coerce=int, default=0)
+    area_id = SelectField(_l("Kecamatan (for a kecamatan OPD)"), coerce=bounded_int, default=0)
     submit = SubmitField(_l("Save"))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from outreach.areas.models import Area
 from outreach.areas.services import subunit_name
 from outreach.audit.services import diff, record_event
-from outreach.csvio import ImportPreview, PlannedRow, parse_csv, parse_flag
+from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 REQUIRED = ("kelurahan_code", "rw")
 OPTIONAL = ("rt", "name", "active", "code")
 EXPORT_HEADER = ("code", "kelurahan_code", "rw", "rt", "name", "active")
+NAME_LENGTH = column_length(Area.name)
 TEMPLATE = ImportTemplate(
     kind="areas",
     filename="templat-rw-rt",
@@ -109,6 +110,8 @@ def preview_area_import(text: str) -> ImportPreview:
                 )
             )
         name = subunit_name(level, number, row.get("name", ""))
+        if not preview.check_length(line, "name", name, NAME_LENGTH):
+            continue
         existing = known.get(code)
         if existing is None:
             if code in planned_codes:

@@ -12,6 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.audit.services import record_event
 from outreach.auth.models import PROMOTER, ROLES, SignInLink, User
+from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from outreach.auth.throttle import clear_client_locks, client_failed, client_record, client_succeeded, current_client
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
@@ -19,7 +21,6 @@ from outreach.promoters.services import PhoneError, normalise_phone
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD_LENGTH = 10
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("outreach-timing-equaliser")
 
@@ -85,58 +86,95 @@ def create_user(
     return user
 
 
-def authenticate(login: str, password: str, now: datetime | None = None) -> User | None:
+def authenticate(login: str, password: str, now: datetime | None = None, client: str | None = None) -> User | None:
     """Return the active, unlocked user with these credentials, or None.
 
-    A wrong password counts towards the lockout; a locked account is refused even with the right
-    password, and callers show the same message for every refusal so nobody learns whether an
-    email has an account or is locked.
+    `client` is the keyed hash of the client's address (by default the current request's; "" outside a
+    request). A wrong password counts towards the lockout of this account for this client and towards
+    the account-wide limit (see `outreach.auth.throttle`); a locked pair, or an account-wide lock seen from
+    a client the account never signed in from, is refused even with the right password. Callers show the
+    same message for every refusal so nobody learns whether an email has an account or is locked.
     """
     now = now or utcnow()
+    client = current_client() if client is None else client
     user = find_user_by_login(login)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if user.is_locked(now):
+    record = client_record(user.id, client)
+    trusted = record is not None and record.trusted
+    if (record is not None and record.is_locked(now)) or (user.is_locked(now) and not trusted):
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not user.check_password(password):
-        record_failed_login(user, now)
+        record_failed_login(user, now, client)
         return None
     if not user.active:
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    client_succeeded(user.id, client, now)
+    if not user.is_locked(now):
+        user.failed_logins = 0
+        user.locked_until = None
     user.last_login_at = now
     return user
 
 
-def record_failed_login(user: User, now: datetime | None = None) -> bool:
-    """Count a failed sign-in; lock the account when the limit is reached. True when it locked."""
+def record_failed_login(user: User, now: datetime | None = None, client: str | None = None) -> bool:
+    """Count a failed sign-in for this account and client; lock the pair (and, past the account-wide limit,
+    the account for unknown clients) when a limit is reached. True when the pair locked."""
     now = now or utcnow()
+    client = current_client() if client is None else client
     user.failed_logins = User.failed_logins + 1
     db.session.flush()
     db.session.refresh(user, ["failed_logins"])
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if user.failed_logins < limit:
-        return False
+    until = client_failed(user.id, client, now)
+    if until is not None:
+        limit = current_app.config["LOGIN_MAX_FAILURES"]
+        record_event(
+            None,
+            "user.lock",
+            user,
+            {"failed_logins": limit, "locked_until": until.isoformat(), "scope": "client"},
+        )
+        log.warning("user %s locked for one client until %s after %s failed sign-ins", user.id, until, limit)
+    if user.failed_logins >= current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"] and not user.is_locked(now):
+        lock_account(user, now)
+    return until is not None
+
+
+def lock_account(user: User, now: datetime | None = None) -> None:
+    """Lock the account for every client it never signed in from, for the lockout period."""
+    now = now or utcnow()
     minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    failures = user.failed_logins
     user.locked_until = now + timedelta(minutes=minutes)
     user.failed_logins = 0
-    record_event(None, "user.lock", user, {"failed_logins": limit, "locked_until": user.locked_until.isoformat()})
-    log.warning("user %s locked for %s minutes after %s failed sign-ins", user.id, minutes, limit)
-    return True
+    record_event(
+        None,
+        "user.lock",
+        user,
+        {"failed_logins": failures, "locked_until": user.locked_until.isoformat(), "scope": "account"},
+    )
+    log.warning(
+        "user %s locked for unknown clients for %s minutes after %s failed sign-ins", user.id, minutes, failures
+    )
 
 
 def unlock_user(user: User, actor: User | None = None) -> bool:
-    """Lift a lockout and clear the failure count; False when the account was not locked."""
+    """Lift every lockout (account-wide and per client) and clear the failure count; False when none was in force."""
     was_locked = user.is_locked(utcnow())
     before = user.locked_until
     user.locked_until = None
     user.failed_logins = 0
-    if not was_locked:
+    clients = clear_client_locks(user.id)
+    if not was_locked and not clients:
         return False
-    record_event(actor, "user.unlock", user, {"locked_until": [before.isoformat(), None]})
+    record_event(
+        actor,
+        "user.unlock",
+        user,
+        {"locked_until": [before.isoformat() if before else None, None], "clients": clients},
+    )
     log.info("user %s unlocked by %s", user.id, getattr(actor, "id", "cli"))
     return True
 
@@ -253,13 +291,6 @@ def change_password(user: User, new: str, current: str | None) -> None:
     user.new_session_token()
     record_event(user, "user.password_change", user)
     log.info("user %s changed their password", user.id)
-
-
-def password_problem(password: str, email: str | None = None) -> str | None:
-    """What makes a new password unfit, in words for the person choosing it, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return str(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    return None
 
 
 def promoter_login(promoter: Promoter, actor: User) -> User:

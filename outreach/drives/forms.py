@@ -26,6 +26,7 @@ from outreach.areas.models import Area, Opd
 from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
 from outreach.drives.models import DONE, TARGET_LEVELS
 from outreach.extensions import db
+from outreach.inputs import bounded_int
 from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
 from outreach.links.models import CHANNELS
 from outreach.pickers.services import row_id
@@ -76,7 +77,7 @@ class DriveForm(FlaskForm):
         _l("Ends (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the end date and time."))]
     )
     areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=row_id, validate_choice=False)
-    opds = SelectMultipleField(_l("Target OPDs"), coerce=int, render_kw={"data-local-picker": ""})
+    opds = SelectMultipleField(_l("Target OPDs"), coerce=bounded_int, render_kw={"data-local-picker": ""})
     audience = SelectField(_l("Audience"), choices=_choices(AUDIENCE_LABELS), validators=[InputRequired()])
     place_name = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
     place_note = StringField(_l("How to find it (optional)"), validators=[Optional(), Length(max=300)])
@@ -148,7 +149,7 @@ class DriveFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kecamatan = SelectField(_l("Kecamatan"), coerce=int, validators=[Optional()])
+    kecamatan = SelectField(_l("Kecamatan"), coerce=bounded_int, validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, _l("All kinds")), validators=[Optional()])
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, _l("All statuses")), validators=[Optional()])
 
@@ -174,7 +175,7 @@ class RevokeFeedForm(FlaskForm):
 class DriveLinksForm(FlaskForm):
     """Survey and channels for generating a drive's links (one per participating promoter and channel)."""
 
-    target = SelectField(_l("Survey"), coerce=int)
+    target = SelectField(_l("Survey"), coerce=bounded_int)
     channels = MultiCheckboxField(_l("Channels"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     submit = SubmitField(_l("Generate links"))
 

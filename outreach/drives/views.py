@@ -176,7 +176,7 @@ def index():
     else:
         when = "upcoming"
         stmt = stmt.where(Drive.ends_at > now).order_by(Drive.starts_at)
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template("drives/index.html", form=form, page=page, when=when, filters=_filter_args())
 
 
@@ -185,14 +185,11 @@ def index():
 def calendar():
     """A month of drives by WIB day; works as a grid on desktops and as a day list on phones."""
     today = wib_today()
-    try:
-        year = int(request.args.get("year", today.year))
-        month = int(request.args.get("month", today.month))
-        first = date(year, month, 1)
-    except ValueError:
+    year = request.args.get("year", type=int) if "year" in request.args else today.year
+    month = request.args.get("month", type=int) if "month" in request.args else today.month
+    if year is None or month is None or not 2000 <= year <= 2100 or not 1 <= month <= 12:
         abort(404)
-    if not 2000 <= year <= 2100:
-        abort(404)
+    first = date(year, month, 1)
     form, values = _filters()
     start, end = month_window(year, month)
     drives = drives_between(filter_drives(visible_drives(current_user), **values), start, end)

@@ -1,12 +1,11 @@
 """CSV export of links for mail merges (formula-safe: spreadsheet apps never run a cell)."""
 
-import csv
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from outreach.csvio import safe_cell
+from outreach.csvio import SafeCsvWriter
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.links.services import area_text, qr_url, short_url
@@ -41,7 +40,7 @@ def write_links_csv(out: TextIO, active_only: bool = False) -> int:
     )
     if active_only:
         query = query.where(Link.active.is_(True))
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(COLUMNS)
     count = 0
     for link in db.session.scalars(query):
@@ -62,6 +61,6 @@ def write_links_csv(out: TextIO, active_only: bool = False) -> int:
             link.opd.name if link.opd else "",
             link.created_at.isoformat(timespec="seconds"),
         )
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row)
         count += 1
     return count

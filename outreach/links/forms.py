@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from outreach.inputs import bounded_int
 from outreach.links.models import AUDIENCES, CHANNELS
 from outreach.links.services import survey_url_problem
 
@@ -57,12 +58,12 @@ class SurveyTargetForm(FlaskForm):
 class LinkForm(FlaskForm):
     """One link: target, channel and attribution."""
 
-    target = SelectField(_l("Survey"), coerce=int)
+    target = SelectField(_l("Survey"), coerce=bounded_int)
     channel = SelectField(_l("Channel"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     # Long lists: with JavaScript, static/js/picker.js makes them type-to-search; without, they stay plain selects.
-    promoter = SelectField(_l("Promoter"), coerce=int, render_kw={"data-local-picker": ""})
-    area = SelectField(_l("Area"), coerce=int, render_kw={"data-local-picker": ""})
-    opd = SelectField(_l("OPD"), coerce=int, render_kw={"data-local-picker": ""})
+    promoter = SelectField(_l("Promoter"), coerce=bounded_int, render_kw={"data-local-picker": ""})
+    area = SelectField(_l("Area"), coerce=bounded_int, render_kw={"data-local-picker": ""})
+    opd = SelectField(_l("OPD"), coerce=bounded_int, render_kw={"data-local-picker": ""})
     label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Create link"))
 
@@ -74,7 +75,7 @@ class LinkForm(FlaskForm):
 class BulkLinkForm(FlaskForm):
     """One link per active promoter of a kelurahan, kecamatan or OPD, per chosen channel."""
 
-    target = SelectField(_l("Survey"), coerce=int)
+    target = SelectField(_l("Survey"), coerce=bounded_int)
     scope = SelectField(_l("Promoters of"), validators=[DataRequired()])
     channels = MultiCheckboxField(_l("Channels"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=120)])
@@ -93,9 +94,9 @@ class LinkFilterForm(FlaskForm):
 
     q = StringField(_l("Code, label or promoter"), validators=[Optional(), Length(max=60)])
     scope = SelectField(_l("Area or OPD"), validators=[Optional()], render_kw={"data-local-picker": ""})
-    target = SelectField(_l("Survey"), coerce=int, validators=[Optional()])
+    target = SelectField(_l("Survey"), coerce=bounded_int, validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
-    drive = SelectField(_l("Drive"), coerce=int, validators=[Optional()])
+    drive = SelectField(_l("Drive"), coerce=bounded_int, validators=[Optional()])
     status = SelectField(
         _l("Status"),
         choices=options([("active", _l("Active")), ("inactive", _l("Inactive")), ("all", _l("All"))]),

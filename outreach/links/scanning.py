@@ -8,6 +8,7 @@ crawlers a flag.
 import fcntl
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -297,7 +298,13 @@ class ScanStore:
 
 @lru_cache(maxsize=256)
 def _url_allowed(url: str, allowlist: tuple[str, ...]) -> bool:
+    # Only a URL that is a valid Location header: otherwise the redirect fails after the scan is stored.
+    if not url.isascii() or _URL_UNSAFE.search(url):
+        return False
     return host_allowed(urlsplit(url).hostname or "", allowlist)
+
+
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def is_prefetch(meta: RequestMeta) -> bool:
@@ -356,7 +363,7 @@ class Scanner:
         link_id, link_active, url, target_active = row
         allowed = _url_allowed(url, self.config["SURVEY_HOST_ALLOWLIST"])
         if not allowed:
-            log.error("link %s points to a host that is no longer allowlisted; not redirecting", link_id)
+            log.error("link %s points to a URL that is not (or no longer) allowed; not redirecting", link_id)
         return ScanLink(link_id, bool(link_active and target_active and allowed), url)
 
     def visitor(self, request_meta: RequestMeta, now: datetime) -> str:

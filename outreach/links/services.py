@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
@@ -10,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.urls import iri_to_uri
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
@@ -31,10 +33,22 @@ class LinkError(ValueError):
 # --- survey targets -------------------------------------------------------------------------
 
 
+def normalise_survey_url(url: str) -> str:
+    """A survey URL as stored and sent in the redirect: trimmed, and ASCII only (an IDNA host, lower case,
+    and a percent-encoded path), so it is always a valid Location header."""
+    return iri_to_uri(url.strip())
+
+
+_URL_WHITESPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def survey_url_problem(url: str, allowlist: tuple[str, ...] | list[str]) -> str | None:
-    """Why a survey URL cannot be stored (https only, allowlisted host, no credentials), or None."""
+    """Why a survey URL cannot be stored (https only, allowlisted host, no credentials, no whitespace), or None."""
+    # A line break or a space inside would make every redirect to it fail (an invalid Location header).
+    if _URL_WHITESPACE.search(url.strip()):
+        return "must not contain spaces, line breaks or control characters"
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(normalise_survey_url(url))
         port = parts.port
     except ValueError:
         return "is not a valid URL"
@@ -60,7 +74,7 @@ def _check_target(name: str, audience: str, url: str) -> None:
 def create_target(name: str, audience: str, url: str, actor=None) -> SurveyTarget:
     """Add a survey target after checking its audience and that its URL is on an allowlisted host."""
     _check_target(name, audience, url)
-    target = SurveyTarget(name=name.strip(), audience=audience, url=url.strip())
+    target = SurveyTarget(name=name.strip(), audience=audience, url=normalise_survey_url(url))
     db.session.add(target)
     db.session.flush()
     record_event(actor, "survey_target.create", target, {"name": target.name, "url": target.url})
@@ -72,7 +86,7 @@ def update_target(target: SurveyTarget, name: str, audience: str, url: str, acti
     """Change a survey target; the same checks as on creation apply."""
     _check_target(name, audience, url)
     before = {"name": target.name, "audience": target.audience, "url": target.url, "active": target.active}
-    target.name, target.audience, target.url, target.active = name.strip(), audience, url.strip(), active
+    target.name, target.audience, target.url, target.active = name.strip(), audience, normalise_survey_url(url), active
     after = {"name": target.name, "audience": target.audience, "url": target.url, "active": target.active}
     record_event(actor, "survey_target.update", target, diff(before, after))
     log.info("updated survey target %s", target.id)

@@ -5,7 +5,6 @@ header aliases (tanggal, kode, jumlah…), required columns checked after aliasi
 problem (whole-file or per row) as a located `Problem` so the page can list them all.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -106,8 +105,8 @@ def write_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """CSV text (UTF-8 with BOM for spreadsheet apps) with every text cell formula-safe."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
+    writer = csvio.SafeCsvWriter(out, cell=safe_cell)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row)
     return out.getvalue()

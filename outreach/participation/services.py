@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
+from outreach.inputs import INT_MAX
 from outreach.participation.csvfile import CsvError, Problem, Row, read_table
 from outreach.participation.days import WIB, wib_day, wib_today
 from outreach.participation.models import (
@@ -124,6 +125,8 @@ def _parse_int(raw: str, minimum: int) -> int:
     value = int(raw.replace(".", "").replace(" ", ""))
     if value < minimum:
         raise ValueError(str(_l("must be at least %(minimum)s", minimum=minimum)))
+    if value > INT_MAX:  # the columns are 32-bit: PostgreSQL would refuse it only on saving
+        raise ValueError(str(_l("must be at most %(maximum)s", maximum=INT_MAX)))
     return value
 
 

@@ -7,7 +7,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from outreach.areas.services import find_area_by_code
-from outreach.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from outreach.auth.services import find_user_by_email
+from outreach.inputs import bounded_int
 from outreach.pickers.services import UNIT_LEVELS, area_options, row_id
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
@@ -28,7 +30,7 @@ class PromoterForm(FlaskForm):
         validators=[DataRequired(), Length(max=40)],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
-    opd_id = SelectField(_l("OPD"), coerce=int, default=0)
+    opd_id = SelectField(_l("OPD"), coerce=bounded_int, default=0)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, promoter_id: int | None = None, **kwargs):
@@ -125,7 +127,7 @@ class EndAssignmentForm(FlaskForm):
 class OpdAssignForm(FlaskForm):
     """Attach a promoter to an OPD (or none)."""
 
-    opd_id = SelectField(_l("OPD"), coerce=int, default=0)
+    opd_id = SelectField(_l("OPD"), coerce=bounded_int, default=0)
     submit = SubmitField(_l("Save OPD"))
 
 
@@ -140,3 +142,9 @@ class PromoterLoginForm(FlaskForm):
         """Emails are unique across logins."""
         if find_user_by_email(field.data):
             raise ValidationError(_l("A login with this email already exists."))
+
+    def validate_password(self, field) -> None:
+        """Common passwords and ones built on the email or the app's name are refused."""
+        problem = password_problem(field.data, self.email.data)
+        if problem:
+            raise ValidationError(problem)

@@ -21,7 +21,7 @@ from outreach.areas.models import Area, Opd
 from outreach.audit.models import AuditEvent
 from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
-from outreach.csvio import ImportPreview, PlannedRow, parse_csv, parse_flag
+from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
@@ -55,6 +55,7 @@ TEMPLATE = ImportTemplate(
     ),
 )
 AREA_SEPARATOR = re.compile(r"[|,\s]+")
+NAME_LENGTH = column_length(Promoter.name)
 ROLE_WORDS = {"pamong": "pamong", "linmas": "linmas", "rt": "rt", "ketua rt": "rt", "ketua_rt": "rt"}
 
 
@@ -124,6 +125,7 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
             if not row[column]:
                 preview.problem(line, column, _l("Missing value."))
         name = " ".join(row["name"].split())
+        preview.check_length(line, "name", name, NAME_LENGTH)
         role = ROLE_WORDS.get(row["role"].lower(), row["role"].lower()) if row["role"] else ""
         if role and role not in PROMOTER_ROLES:
             preview.problem(line, "role", _l("%(value)s is not a role; use pamong, linmas or rt.", value=row["role"]))

@@ -488,14 +488,20 @@ def send_sign_in_link(promoter_id: int):
     return html, 200, {"Cache-Control": "no-store"}
 
 
-@bp.route("/<int:promoter_id>/sign-in-links/revoke", methods=["POST"])
-@roles_required(*EDITOR_ROLES)
-def revoke_sign_in_link(promoter_id: int):
-    """Withdraw the promoter's unused sign-in links (sent to a wrong number, say)."""
+def _confirmed_login_of(promoter_id: int):
+    """The promoter and their login for a confirmed (CSRF-checked) action on it; 404 or 400 otherwise."""
     promoter = db.get_or_404(Promoter, promoter_id)
     user = login_of(promoter)
     if not ConfirmForm().validate_on_submit() or user is None:
         abort(400)
+    return promoter, user
+
+
+@bp.route("/<int:promoter_id>/sign-in-links/revoke", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+def revoke_sign_in_link(promoter_id: int):
+    """Withdraw the promoter's unused sign-in links (sent to a wrong number, say)."""
+    promoter, user = _confirmed_login_of(promoter_id)
     count = revoke_sign_in_links(user, actor=current_user)
     db.session.commit()
     flash(_("%(count)d unused sign-in links withdrawn.", count=count), "success")
@@ -506,10 +512,7 @@ def revoke_sign_in_link(promoter_id: int):
 @roles_required(*EDITOR_ROLES)
 def end_promoter_sessions(promoter_id: int):
     """Sign the promoter out on every device (a lost or shared phone)."""
-    promoter = db.get_or_404(Promoter, promoter_id)
-    user = login_of(promoter)
-    if not ConfirmForm().validate_on_submit() or user is None:
-        abort(400)
+    promoter, user = _confirmed_login_of(promoter_id)
     end_sessions(user, actor=current_user)
     db.session.commit()
     flash(_("%(name)s is signed out on every device.", name=promoter.name), "success")

@@ -115,8 +115,10 @@ def _check_page(form: CheckForm, result: LinkCheck | None) -> Response:
         link_prefix=f"{base.netloc}/s/",
         survey_hosts=config["SURVEY_HOST_ALLOWLIST"],
     )
-    status = CHECK_STATUS.get(result.outcome, 200) if result is not None else 200
-    return Response(html, status=status, mimetype="text/html", headers=NO_CACHE)
+    if result is None:  # the empty form: a page people should find when they search for it
+        return Response(html, mimetype="text/html")
+    # An answer is about one code: never cached, never indexed.
+    return Response(html, status=CHECK_STATUS.get(result.outcome, 200), mimetype="text/html", headers=NO_CACHE)
 
 
 @bp.route("/cek")

@@ -166,3 +166,17 @@ def test_another_users_upload_cannot_be_confirmed(coordinator_client, admin_clie
     response = confirm(admin_client, preview)
     assert response.status_code == 302
     assert _areas(db) == before
+
+
+def test_a_name_longer_than_its_column_is_refused_in_the_preview_with_line_and_column(coordinator_client, db, tree):
+    before = _areas(db)
+    response = upload(
+        coordinator_client, "kelurahan_code,rw,rt,name\n18.71.01.1001,1,1,\n18.71.01.1001,1,3," + "x" * 200
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(
+        r'<td class="num">3</td><td>nama</td><td>[^<]*Terlalu panjang: 207 karakter, paling banyak 120', html
+    )
+    assert 'name="token"' not in html
+    assert _areas(db) == before

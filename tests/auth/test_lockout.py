@@ -8,6 +8,8 @@ from sqlalchemy import select
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import User
 from outreach.auth.services import authenticate
+from outreach.auth.throttle import LoginFailure
+from outreach.extensions import limiter
 from outreach.models import utcnow
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.factories import UserFactory
@@ -29,13 +31,12 @@ def _events(db, action):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(app, client, db):
+def test_five_failures_lock_the_account_for_that_client_even_for_the_right_password(app, client, db):
     user = UserFactory()
     db.session.commit()
     assert _fail(client, user, app.config["LOGIN_MAX_FAILURES"]) == [401] * 5
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    assert user.locked_until - utcnow() > timedelta(minutes=14)
+    [record] = db.session.scalars(select(LoginFailure)).all()
+    assert record.user_id == user.id and record.locked_until - utcnow() > timedelta(minutes=14)
     assert login(client, user).status_code == 401
     assert client.get("/drives/").status_code == 302  # still signed out
     [event] = _events(db, "user.lock")
@@ -85,10 +86,10 @@ def test_attempts_while_locked_do_not_extend_the_lock(app, db):
     start = utcnow()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         authenticate(user.email, WRONG, now=start)
-    until = user.locked_until
+    until = db.session.scalar(select(LoginFailure.locked_until))
     for minute in range(1, 10):
         authenticate(user.email, WRONG, now=start + timedelta(minutes=minute))
-    assert user.locked_until == until
+    assert db.session.scalar(select(LoginFailure.locked_until)) == until
     assert len(_events(db, "user.lock")) == 1
 
 
@@ -171,3 +172,69 @@ def test_demo_shows_a_locked_login_on_the_admin_page(runner, admin_client, db):
     assert locked.is_locked(utcnow())
     assert len(_events(db, "user.lock")) == 1
     assert f"/auth/users/{locked.id}/unlock" in admin_client.get("/auth/users").get_data(as_text=True)
+
+
+ATTACKER = {"REMOTE_ADDR": "198.51.100.66"}
+OWNER = {"REMOTE_ADDR": "203.0.113.10"}
+
+
+def test_an_attacker_who_keeps_failing_cannot_keep_the_owner_out(app, client, db):
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    for _ in range(4 * app.config["LOGIN_MAX_FAILURES"]):
+        response = client.post("/auth/login", data={"email": admin.email, "password": WRONG}, environ_base=ATTACKER)
+        assert response.status_code == 401
+        limiter.reset()  # the per-client rate limit is another defence; this test is about the lockout
+    owner = client.post("/auth/login", data={"email": admin.email, "password": PASSWORD}, environ_base=OWNER)
+    assert owner.status_code == 302
+    client.post("/auth/logout", environ_base=OWNER)
+    attacker = client.post("/auth/login", data={"email": admin.email, "password": PASSWORD}, environ_base=ATTACKER)
+    assert attacker.status_code == 401  # the attacker's own client stays locked, even with the right password
+
+
+def test_the_lock_of_one_client_grows_with_each_repeat(app, db):
+    user = UserFactory()
+    db.session.commit()
+    now = utcnow()
+    lengths = []
+    for _round in range(4):
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            authenticate(user.email, WRONG, now=now, client="attacker")
+        until = db.session.scalar(select(LoginFailure.locked_until).where(LoginFailure.client == "attacker"))
+        lengths.append(round((until - now).total_seconds() / 60))
+        now = until + timedelta(seconds=1)
+    assert lengths == [15, 30, 60, 120]
+    assert authenticate(user.email, PASSWORD, now=now - timedelta(minutes=1), client="attacker") is None
+
+
+def test_guessing_from_many_clients_locks_the_account_for_new_clients_only(app, db):
+    user = UserFactory()
+    db.session.commit()
+    now = utcnow()
+    assert authenticate(user.email, PASSWORD, now=now, client="owner-phone") == user
+    per_client = app.config["LOGIN_MAX_FAILURES"] - 1  # never enough to lock one client
+    for n in range(app.config["LOGIN_ACCOUNT_MAX_FAILURES"]):
+        authenticate(user.email, WRONG, now=now, client=f"bot-{n // per_client}")
+    assert user.is_locked(now)
+    assert authenticate(user.email, PASSWORD, now=now, client="bot-new") is None  # brute force stops here
+    assert authenticate(user.email, PASSWORD, now=now, client="owner-phone") == user  # the owner gets in
+    [account_lock] = [e for e in _events(db, "user.lock") if e.changes["scope"] == "account"]
+    assert account_lock.object_id == user.id
+
+
+def test_unlock_lifts_the_locks_of_every_client(app, admin_client, db):
+    user = UserFactory()
+    db.session.commit()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        authenticate(user.email, WRONG, client="somewhere")
+    db.session.commit()
+    assert admin_client.post(f"/auth/users/{user.id}/unlock").status_code == 302
+    assert authenticate(user.email, PASSWORD, client="somewhere") == user
+
+
+def test_failure_records_hold_a_keyed_hash_not_the_address(app, client, db):
+    user = UserFactory()
+    db.session.commit()
+    client.post("/auth/login", data={"email": user.email, "password": WRONG}, environ_base=ATTACKER)
+    [record] = db.session.scalars(select(LoginFailure)).all()
+    assert len(record.client) == 32 and "198.51" not in record.client

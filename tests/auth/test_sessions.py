@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, login
 from tests.factories import UserFactory
 
 SIGNED_IN_PAGE = "/auth/account"
-NEW_PASSWORD = "Lampung-bersih-2026!"
+NEW_PASSWORD = "Kopi-pagi-di-Teluk-77"
 
 
 def _signed_in(client) -> bool:
@@ -137,3 +137,14 @@ def test_staff_see_api_tokens_on_their_account_page_and_promoters_do_not(admin_c
     for client in (admin_client, promoter_client):
         nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
         assert "/account/tokens/" not in nav and 'href="/auth/account"' in nav
+
+
+def test_a_new_password_built_on_the_city_or_a_common_word_is_refused(client, db):
+    user = UserFactory()
+    db.session.commit()
+    login(client, user)
+    for weak in ("Lampung-bersih-2026!", "password1234"):
+        page = client.post(SIGNED_IN_PAGE, data={"current": PASSWORD, "new": weak, "confirm": weak})
+        assert page.status_code == 200 and 'id="new-error"' in page.get_data(as_text=True), weak
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)

@@ -98,7 +98,10 @@ def test_promoter_on_a_phone_sees_only_their_own_drives_and_home(phone, kedaton)
     other = upcoming_drive("Sesi OPD Dinas Kesehatan", promoters=[kedaton["pamong"]], days_ahead=4)
 
     sign_in(phone, user.email)
-    expect(phone.get_by_role("heading", level=1)).to_have_text(f"Halo, {user.promoter.name}")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Bagikan survei")
+    assert horizontal_overflow(phone) == 0
+    phone.get_by_role("navigation", name="Utama").get_by_role("link", name="Penugasan saya").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(user.promoter.name)
     expect(phone.locator("main")).to_contain_text("Surabaya")
     assert horizontal_overflow(phone) == 0
 

@@ -57,6 +57,9 @@ SCREENS = [
     Screen(ANONYMOUS, "type-code", "/kode"),
     Screen(ANONYMOUS, "board", "/papan"),
     Screen(ANONYMOUS, "board-kecamatan", "/papan/{kecamatan_code}"),
+    Screen(ANONYMOUS, "check", "/cek"),
+    Screen(ANONYMOUS, "check-code", "/cek/{link_code}"),
+    Screen(ANONYMOUS, "sign-in-link-unknown", "/auth/masuk/bukan-tautan-asli", status=404),
     Screen(ADMIN, "home", "/"),
     Screen(ADMIN, "users", "/auth/users"),
     Screen(ADMIN, "audit", "/audit/"),
@@ -71,6 +74,7 @@ SCREENS = [
     Screen(COORDINATOR, "drive-report", "/drives/{done_drive}/report"),
     Screen(COORDINATOR, "integrity", "/integrity/"),
     Screen(COORDINATOR, "api-tokens", "/account/tokens/"),
+    Screen(COORDINATOR, "account", "/auth/account"),
     Screen(COORDINATOR, "areas", "/areas/"),
     Screen(COORDINATOR, "kecamatan", "/areas/{kecamatan}"),
     Screen(COORDINATOR, "kelurahan", "/areas/{kelurahan}"),
@@ -100,6 +104,8 @@ SCREENS = [
     Screen(PROMOTER, "drive", "/drives/{planned_drive}"),
     Screen(PROMOTER, "my-assignments", "/promoters/{promoter}"),
     Screen(PROMOTER, "my-links", "/links/mine"),
+    Screen(PROMOTER, "qr-screen", "/links/{promoter_link}/qr-screen"),
+    Screen(PROMOTER, "account", "/auth/account"),
 ]
 
 
@@ -130,6 +136,10 @@ def demo(app) -> dict[str, int]:
         "kecamatan_code": kedaton.code,
         "kelurahan": kelurahan.id,
         "link": _db.session.scalar(select(Link.id).order_by(Link.id)),
+        "link_code": _db.session.scalar(select(Link.code).where(Link.active.is_(True)).order_by(Link.id)),
+        "promoter_link": _db.session.scalar(
+            select(Link.id).where(Link.promoter_id == promoter.id, Link.active.is_(True)).order_by(Link.id)
+        ),
     }
     empty_tables()
 

@@ -74,3 +74,15 @@ def test_seed_demo_adds_targets_links_and_weeks_of_scans_once(runner, db):
     second = runner.invoke(args=["seed-demo"])
     assert "survey_targets +0, links +0, scans +0" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (SurveyTarget, Link, Scan)] == before
+
+
+def test_export_keeps_a_formula_after_a_semicolon_dead(runner, db):
+    from tests.test_csvio import assert_no_live_formula
+
+    LinkFactory(code="ABC234", promoter=PromoterFactory(name="Budi;=SUM(7*6);"), label="Pasar\t@A1")
+    db.session.commit()
+    result = runner.invoke(args=["links", "export"])
+    assert result.exit_code == 0, result.output
+    assert_no_live_formula(result.output)
+    [row] = csv.DictReader(io.StringIO(result.output))
+    assert row["promoter"] == "Budi;'=SUM(7*6);"

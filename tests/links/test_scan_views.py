@@ -159,6 +159,19 @@ def test_target_whose_host_left_the_allowlist_is_not_followed(app, client, db, l
     assert scans(db) == []
 
 
+@pytest.mark.parametrize(
+    "url", ["https://spi.kpk.go.id/survei\r\nX-Evil: 1", "https://spi.kpk.go.id/sur vei", "https://spi.kpk.go.id/é"]
+)
+def test_target_url_that_cannot_be_a_redirect_is_not_followed_and_no_scan_is_written(client, db, link, url):
+    # Stored before URLs were checked: the scan must answer without a 500 and write no row.
+    link.target.url = url
+    db.session.commit()
+    response = client.get("/s/ABC234", headers={"User-Agent": PHONE})
+    assert response.status_code == 410
+    assert "Location" not in response.headers
+    assert scans(db) == []
+
+
 def test_no_raw_ip_or_user_agent_is_stored_anywhere(client, db, link):
     agent = "Mozilla/5.0 (Linux; Android 14; UniquePhone-XYZ987) Mobile Safari/537.36"
     ip = "203.0.113.77"

@@ -11,7 +11,7 @@ from outreach.csvio import safe_cell
 from outreach.links import scanning, services, visitors
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv
-from outreach.links.models import Link, Scan, ScanDaily
+from outreach.links.models import Link, Scan, ScanDaily, SurveyTarget
 from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from outreach.participation.rankings import promoter_ranking
 from outreach.participation.series import get_source
@@ -70,6 +70,30 @@ def test_survey_target_url_must_be_https_on_an_allowlisted_host(app, url, proble
     with pytest.raises(services.LinkError) as error:
         services.create_target("SPI", "eksternal", url)
     assert problem in str(error.value) and str(error.value).startswith("url:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://spi.kpk.go.id/survei\r\nSet-Cookie: x=1",
+        "https://spi.kpk.go.id/survei eksternal",
+        "https://spi.kpk.go.id/\tx",
+        "https://spi.kpk.go.id/\x00",
+        "https://spi.kpk.go.id/\u00a0x",
+        "https://spi.kpk.go.id/x\ny",
+    ],
+)
+def test_survey_target_url_with_whitespace_or_control_characters_is_refused(db, url):
+    with pytest.raises(services.LinkError, match="spaces, line breaks or control characters"):
+        services.create_target("SPI", "eksternal", url)
+    assert db.session.scalar(select(func.count()).select_from(SurveyTarget)) == 0
+
+
+def test_survey_target_url_is_stored_normalised(db):
+    target = services.create_target("SPI", "eksternal", "  https://SPI.KPK.go.id/survei/ekstérnal?x=ä  ")
+    assert target.url == "https://spi.kpk.go.id/survei/ekst%C3%A9rnal?x=%C3%A4"
+    services.update_target(target, "SPI", "eksternal", " https://Survei.KPK.go.id/b ", True)
+    assert target.url == "https://survei.kpk.go.id/b"
 
 
 def test_survey_target_on_an_allowlisted_subdomain_is_saved_and_audited(db):

@@ -4,7 +4,7 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach.links.models import Link, Scan, SurveyTarget
 from tests.conftest import PASSWORD, csrf_token
@@ -296,3 +296,12 @@ def test_link_pages_read_the_same_statements_however_many_rows_they_show(coordin
         _rt_link(db, kecamatan)
     db.session.commit()
     assert read() == one
+
+
+def test_a_survey_address_with_a_space_is_refused_by_the_form(admin_client, db):
+    refused = admin_client.post(
+        "/links/targets/new", data={"name": "X", "audience": "eksternal", "url": "https://spi.kpk.go.id/a b"}
+    )
+    assert refused.status_code == 200
+    assert "spaces, line breaks or control characters" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SurveyTarget)) == 0

@@ -90,6 +90,17 @@ def test_csv_export_is_formula_safe(leadership_client, tree, spi_round, db):
     assert ",12," in text
 
 
+def test_csv_export_is_formula_safe_for_semicolon_readers(leadership_client, tree, spi_round, db):
+    from tests.test_csvio import assert_no_live_formula
+
+    evil = OpdFactory(code="evil", name="Budi;=SUM(7*6);")
+    add_daily(db, evil, SEP1, (3, 4), audience="internal")
+    response = leadership_client.get("/participation/export/opd-internal.csv", query_string=RANGE)
+    text = response.get_data(as_text=True)
+    assert '"Budi;\'=SUM(7*6);"' in text
+    assert_no_live_formula(text)
+
+
 def test_export_of_an_unknown_table_is_404(leadership_client, spi_round):
     assert leadership_client.get("/participation/export/secrets.csv").status_code == 404
 
@@ -213,3 +224,17 @@ def test_round_and_targets_through_the_plan_page(admin_client, tree, db):
         field="targets-file",
     )
     assert wrong.status_code == 400 and "baris 2" in wrong.get_data(as_text=True)
+
+
+def test_a_target_past_32_bits_is_refused_with_its_line(admin_client, tree, db, spi_round):
+    response = _upload(
+        admin_client,
+        b"unit,audience,target\n18.71.01.1001,eksternal,99999999999\n",
+        path="/participation/plan/targets/import",
+        field="targets-file",
+    )
+    assert response.status_code == 400
+    assert "baris 2" in response.get_data(as_text=True) and "paling banyak 2147483647" in response.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(func.count()).select_from(Target)) == 0

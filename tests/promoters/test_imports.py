@@ -223,3 +223,17 @@ def test_upload_without_csrf_token_is_refused(csrf_client, db, tree):
     response = upload(csrf_client, GOOD)
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Promoter)) == 0
+
+
+def test_a_name_longer_than_its_column_is_refused_in_the_preview_with_line_and_column(coordinator_client, db, tree):
+    before = _snapshot(db)
+    response = upload(
+        coordinator_client, HEADER + "Siti,pamong,0812-3456-7890,,\n" + "B" * 121 + ",rt,081298765432,,\n"
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(
+        r'<td class="num">3</td><td>nama</td><td>[^<]*Terlalu panjang: 121 karakter, paling banyak 120', html
+    )
+    assert 'name="token"' not in html
+    assert _snapshot(db) == before

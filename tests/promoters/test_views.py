@@ -326,3 +326,15 @@ def test_promoter_sees_own_history_but_no_edit_controls(promoter_client, db, tre
     html = promoter_client.get(f"/promoters/{own.id}").get_data(as_text=True)
     assert "Kelurahan Uji 1-1" in html and "Kelurahan Uji 1-2" in html
     assert "Akhiri hari ini" not in html and "/edit" not in html
+
+
+def test_export_keeps_a_formula_after_a_semicolon_dead(coordinator_client, db):
+    from tests.test_csvio import assert_no_live_formula
+
+    PromoterFactory(name="Budi;=SUM(7*6);")
+    db.session.commit()
+    response = coordinator_client.get("/promoters/export.csv")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert '"Budi;\'=SUM(7*6);"' in text
+    assert_no_live_formula(text)

@@ -186,3 +186,11 @@ def test_the_check_page_works_without_scripts_or_inline_styles(client, link):
 def test_the_public_start_page_links_to_the_check(client, db):
     body = client.get("/").get_data(as_text=True)
     assert '<a href="/cek">Cek keaslian tautan</a>' in body
+
+
+def test_the_empty_check_form_can_be_found_by_search_engines_and_answers_cannot(client, link):
+    form = client.get("/cek")
+    assert "X-Robots-Tag" not in form.headers
+    assert '<meta name="description" content="Ikut Survei Penilaian Integritas (SPI) KPK' in form.get_data(as_text=True)
+    for path in ("/cek/ABC234", "/cek?tautan=ABC234"):
+        assert client.get(path).headers["X-Robots-Tag"] == "noindex, nofollow"
