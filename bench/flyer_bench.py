@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.flyer_bench [--count 1000] [--layouts 1,4,8]
 
 Builds a fresh SQLite database with one kelurahan, 1,000 promoters and one link each, then times
-`render_flyers()` for the batch (the same function the batch download and drives use).
+`render_flyers()` for the batch (the same function drives use), then the bulk print downloads: one PDF
+by kelurahan with cover sheets, and a ZIP of per-kelurahan PDFs (the 1,000 links spread over 10 kelurahan).
 """
 
 import argparse
@@ -27,7 +28,8 @@ def main() -> None:
     from outreach import create_app
     from outreach.areas.models import Area
     from outreach.extensions import db
-    from outreach.links.flyers import render_flyers
+    from outreach.links.batches import flyer_groups, flyer_zip
+    from outreach.links.flyers import render_flyer_book, render_flyers
     from outreach.links.models import Link, SurveyTarget
     from outreach.links.services import links_in_scope
     from outreach.promoters.models import Assignment, Promoter
@@ -45,6 +47,10 @@ def main() -> None:
         db.create_all()
         kec = Area(code="18.71.01", name="Kedaton", level="kecamatan")
         kel = Area(code="18.71.01.1001", name="Surabaya", level="kelurahan", parent=kec)
+        others = [
+            Area(code=f"18.71.01.{1002 + k}", name=f"Kelurahan {k}", level="kelurahan", parent=kec) for k in range(9)
+        ]
+        db.session.add_all(others)
         target = SurveyTarget(name="SPI eksternal", audience="eksternal", url="https://spi.kpk.go.id/survei/eksternal")
         db.session.add_all([kec, kel, target])
         for n in range(args.count):
@@ -56,7 +62,7 @@ def main() -> None:
                 Link(
                     code=f"B{n:05d}".replace("0", "A").replace("1", "B"),
                     target=target,
-                    area=kel,
+                    area=([kel, *others])[n % 10],
                     promoter=promoter,
                     channel="flyer",
                 )
@@ -75,6 +81,19 @@ def main() -> None:
                 f"{len(pdf) / 1e6:.1f} MB ({verdict})"
             )
             ok = ok and elapsed < TARGET_SECONDS and len(links) == args.count
+            for kind, make in (
+                ("one PDF with covers", lambda g, lay: render_flyer_book(g, lay)),
+                ("ZIP per kelurahan", lambda g, lay: flyer_zip(g, lay, "Selebaran SPI")),
+            ):
+                db.session.expire_all()
+                started = time.perf_counter()
+                links = links_in_scope(kec)
+                groups = flyer_groups(links)
+                data = make(groups, layout)
+                elapsed = time.perf_counter() - started
+                verdict = "ok" if elapsed < TARGET_SECONDS else "TOO SLOW"
+                print(f"  bulk print, {kind} ({len(groups)} kelurahan): {elapsed:5.2f} s ({verdict})")
+                ok = ok and elapsed < TARGET_SECONDS and len(data) > 0
     print(f"PDFs in {work}")
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)

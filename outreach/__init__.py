@@ -111,11 +111,13 @@ def register_blueprints(app: Flask) -> None:
     from outreach.audit.views import bp as audit_bp
     from outreach.auth.views import bp as auth_bp
     from outreach.drives.views import bp as drives_bp
+    from outreach.imports.views import bp as imports_bp
     from outreach.integrity.views import bp as integrity_bp
     from outreach.links.scan_views import bp as scan_bp
     from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
     from outreach.participation.views import bp as participation_bp
+    from outreach.pickers.views import bp as pickers_bp
     from outreach.promoters.views import bp as promoters_bp
     from outreach.public.views import bp as public_bp
 
@@ -128,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(participation_bp, url_prefix="/participation")
     app.register_blueprint(links_bp, url_prefix="/links")
     app.register_blueprint(scan_bp)
+    app.register_blueprint(pickers_bp, url_prefix="/pickers")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     from outreach.api.core import init_api
     from outreach.api.token_views import bp as tokens_bp
 

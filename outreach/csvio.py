@@ -33,6 +33,8 @@ from typing import Any, TextIO
 from flask import Response
 from flask_babel import lazy_gettext as _l
 
+from outreach.xlsxio import WorkbookError, is_workbook, workbook_to_csv
+
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_ROWS = 50_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +44,7 @@ _ESCAPED_PART = re.compile(r"(^|[;\t])'([=+\-@])")
 # Quoted whatever the delimiter, so no reader (comma, semicolon or tab) splits the cell.
 _QUOTE_CHARS = frozenset('",;\t\r\n')
 CSV_EXTENSIONS = (".csv", ".txt")
+XLSX_EXTENSIONS = (".xlsx",)
 # Signatures of files people upload by mistake instead of a CSV export.
 BINARY_SIGNATURES = {
     b"PK\x03\x04": _l("an Excel workbook or ZIP archive"),
@@ -132,26 +135,71 @@ def column_length(column) -> int:
     return column.property.columns[0].type.length
 
 
-def decode_upload(data: bytes, filename: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Check an uploaded file's size, type and encoding and return its text without a BOM.
+@dataclass(frozen=True)
+class Upload:
+    """An upload as CSV text; `sheet` names the workbook sheet it came from (None for a CSV file)."""
+
+    text: str
+    sheet: str | None = None
+
+
+def too_big(size: int, max_bytes: int | None = None) -> CsvError | None:
+    """The error for a file of `size` bytes over the limit, so callers can refuse it before reading it."""
+    max_bytes = max_bytes or DEFAULT_MAX_BYTES
+    if size <= max_bytes:
+        return None
+    return CsvError(
+        _l(
+            "The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.",
+            size=size // 1024,
+            limit=max_bytes // 1024,
+        )
+    )
+
+
+def read_upload(
+    data: bytes,
+    filename: str | None = None,
+    max_bytes: int | None = None,
+    sheet: str | None = None,
+    max_rows: int | None = None,
+) -> Upload:
+    """An uploaded CSV, or an Excel workbook's sheet (`sheet`, or its only data sheet), as CSV text.
+
+    A workbook's line numbers are its row numbers. Raises CsvError saying what is wrong and how to fix it.
+    """
+    name = (filename or "").lower()
+    if is_workbook(data) and (name.endswith(XLSX_EXTENSIONS) or not filename) or name.endswith(XLSX_EXTENSIONS):
+        if not data:
+            raise CsvError(_l("The file is empty."))
+        if error := too_big(len(data), max_bytes):
+            raise error
+        try:
+            text, used = workbook_to_csv(data, sheet=sheet, max_rows=max_rows or DEFAULT_MAX_ROWS)
+        except WorkbookError as exc:
+            raise CsvError(exc.args[0]) from None
+        return Upload(text, used)
+    return Upload(decode_upload(data, filename, max_bytes))
+
+
+def decode_upload(data: bytes, filename: str | None = None, max_bytes: int | None = None) -> str:
+    """Check an uploaded CSV file's size, type and encoding and return its text without a BOM.
 
     Raises CsvError for an empty or oversized file, a name not ending in .csv/.txt, binary content
-    (spreadsheet workbooks, PDFs, images, NUL bytes) or text that is not UTF-8.
+    (old Excel files, PDFs, images, NUL bytes) or text that is not UTF-8. Use `read_upload` to take
+    .xlsx workbooks as well.
     """
     if filename and not filename.lower().endswith(CSV_EXTENSIONS):
         raise CsvError(
-            _l('%(name)s is not a CSV file. Save the sheet as "CSV UTF-8" and upload the .csv file.', name=filename)
+            _l(
+                '%(name)s is not a CSV or Excel (.xlsx) file. Save the sheet as .xlsx or "CSV UTF-8" and upload that.',
+                name=filename,
+            )
         )
     if not data:
         raise CsvError(_l("The file is empty."))
-    if len(data) > max_bytes:
-        raise CsvError(
-            _l(
-                "The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.",
-                size=len(data) // 1024,
-                limit=max_bytes // 1024,
-            )
-        )
+    if error := too_big(len(data), max_bytes):
+        raise error
     for signature, kind in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise CsvError(
@@ -190,6 +238,7 @@ def parse_csv(
     required: Sequence[str],
     optional: Sequence[str] = (),
     max_rows: int = DEFAULT_MAX_ROWS,
+    aliases: dict[str, str] | None = None,
 ) -> CsvTable:
     """Parse CSV text into rows keyed by (normalised) column name.
 
@@ -198,6 +247,7 @@ def parse_csv(
         required: columns that must be present in the header.
         optional: columns that may be present; any other column is refused.
         max_rows: refuse files with more data rows than this.
+        aliases: other header spellings (such as the Indonesian headers of a template) -> column name.
 
     Blank lines are skipped; each row carries the line number it starts on (the header is line 1).
     Raises CsvError for a missing header, missing/unknown/repeated columns or too many rows.
@@ -212,18 +262,24 @@ def parse_csv(
         raw_header = next(reader)
     except csv.Error as exc:
         raise CsvError(_l("Line 1 cannot be read as CSV: %(error)s", error=str(exc))) from None
-    header = [normalise_column(h) for h in raw_header]
+    spelled = {normalise_column(k): v for k, v in (aliases or {}).items()}
+    header = [spelled.get(normalise_column(h), normalise_column(h)) for h in raw_header]
     known = list(required) + list(optional)
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
         raise CsvError(_l("Column %(names)s appears more than once in the header (line 1).", names=", ".join(repeated)))
-    missing = [c for c in required if c not in header]
+    # Name columns as the file's template spells them (the first alias), else by the importer's name.
+    shown = {}
+    for spelling, column in (aliases or {}).items():
+        shown.setdefault(column, spelling)
+    known_shown = ", ".join(shown.get(c, c) for c in known)
+    missing = [shown.get(c, c) for c in required if c not in header]
     if missing:
         raise CsvError(
             _l(
                 "The header (line 1) lacks the column(s) %(missing)s. Expected columns: %(expected)s.",
                 missing=", ".join(missing),
-                expected=", ".join(known),
+                expected=known_shown,
             )
         )
     unknown = [h for h in header if h and h not in known]
@@ -232,7 +288,7 @@ def parse_csv(
             _l(
                 "Unknown column(s) %(unknown)s in the header (line 1). Expected columns: %(expected)s.",
                 unknown=", ".join(unknown),
-                expected=", ".join(known),
+                expected=known_shown,
             )
         )
     rows: list[tuple[int, dict[str, str]]] = []

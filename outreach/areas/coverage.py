@@ -2,10 +2,13 @@
 promoters without any area. All figures are SQL counts over current assignments of active promoters.
 """
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from outreach.areas.models import Area
+from outreach.auth.models import User
 from outreach.extensions import db
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
 from outreach.promoters.services import current_clause
@@ -31,13 +34,17 @@ def _kelurahan_with(role: str) -> Select:
     )
 
 
-def coverage_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) -> list[dict]:
-    """One row per kecamatan (no filter) or per kelurahan (within a kecamatan/kelurahan), with counts:
-    kelurahan, kelurahan without pamong / without linmas, RTs, RTs without an RT head."""
+def coverage_rows(
+    kecamatan: Area | None = None, kelurahan: Area | None = None, by_kelurahan: bool | None = None
+) -> list[dict]:
+    """One row per kecamatan (no filter) or per kelurahan (within a kecamatan/kelurahan, or the whole city
+    with `by_kelurahan`), with counts: kelurahan, kelurahan without pamong / without linmas, RTs, RTs
+    without an RT head."""
     kel = aliased(Area)
     rw = aliased(Area)
     rt = aliased(Area)
-    by_kelurahan = kecamatan is not None or kelurahan is not None
+    if by_kelurahan is None:
+        by_kelurahan = kecamatan is not None or kelurahan is not None
     key = kel.id if by_kelurahan else kel.parent_id
     scope = [kel.level == "kelurahan", kel.active.is_(True)]
     if kelurahan is not None:
@@ -68,7 +75,9 @@ def coverage_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) 
             .group_by(key)
         )
     }
-    units = db.session.scalars(select(Area).where(Area.id.in_(list(kel_stats))).order_by(Area.name))
+    units = db.session.scalars(
+        select(Area).where(Area.id.in_(list(kel_stats))).options(selectinload(Area.parent)).order_by(Area.name)
+    )
     rows = []
     for unit in units:
         n_kel, no_pamong, no_linmas = kel_stats[unit.id]
@@ -84,6 +93,79 @@ def coverage_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) 
             }
         )
     return rows
+
+
+@dataclass
+class KecamatanGaps:
+    """One kecamatan's gaps: its kelurahan rows (as `coverage_rows`) and promoters who never signed in."""
+
+    area: Area
+    kelurahan: list[dict] = field(default_factory=list)
+    not_signed_in: list[Promoter] = field(default_factory=list)
+    not_signed_in_total: int = 0
+
+    @property
+    def without_pamong(self) -> int:
+        """Kelurahan without a pamong."""
+        return sum(r["without_pamong"] for r in self.kelurahan)
+
+    @property
+    def without_linmas(self) -> int:
+        """Kelurahan without a linmas."""
+        return sum(r["without_linmas"] for r in self.kelurahan)
+
+    @property
+    def rts_without_head(self) -> int:
+        """RTs without an RT head."""
+        return sum(r["rts_without_head"] for r in self.kelurahan)
+
+    @property
+    def gaps(self) -> int:
+        """Every gap of the kecamatan, the number its heading shows."""
+        return self.without_pamong + self.without_linmas + self.rts_without_head + self.not_signed_in_total
+
+
+def not_signed_in(kecamatan: Area | None = None) -> list[tuple[Promoter, str]]:
+    """Active promoters with a current area who have never signed in, with their area's code, by name."""
+    stmt = (
+        select(Promoter, Area.code)
+        .join(Assignment, (Assignment.promoter_id == Promoter.id) & current_clause())
+        .join(Area, Area.id == Assignment.area_id)
+        .outerjoin(User, User.promoter_id == Promoter.id)
+        .where(Promoter.active.is_(True), or_(User.id.is_(None), User.last_login_at.is_(None)))
+        .order_by(Promoter.name, Promoter.id, Area.code)
+    )
+    if kecamatan is not None:
+        stmt = stmt.where(Area.code.startswith(kecamatan.code + ".", autoescape=True))
+    seen: set[int] = set()
+    found = []
+    for promoter, code in db.session.execute(stmt):
+        if promoter.id not in seen:
+            seen.add(promoter.id)
+            found.append((promoter, code))
+    return found
+
+
+def kecamatan_gaps(kecamatan: Area | None = None, shown: int = 30) -> list[KecamatanGaps]:
+    """Each kecamatan (or the one given) with its kelurahan rows and who has not signed in yet, by name."""
+    groups: dict[int, KecamatanGaps] = {}
+    by_code: dict[str, KecamatanGaps] = {}
+    for row in coverage_rows(kecamatan, by_kelurahan=True):
+        parent = row["area"].parent
+        if parent is None:  # a kelurahan outside the tree has no kecamatan to be shown under
+            continue
+        group = groups.get(parent.id)
+        if group is None:
+            group = groups[parent.id] = by_code[parent.code] = KecamatanGaps(parent)
+        group.kelurahan.append(row)
+    for promoter, code in not_signed_in(kecamatan):
+        group = by_code.get(".".join(code.split(".")[:3]))
+        if group is None:
+            continue
+        group.not_signed_in_total += 1
+        if len(group.not_signed_in) < shown:
+            group.not_signed_in.append(promoter)
+    return sorted(groups.values(), key=lambda g: g.area.name)
 
 
 def uncovered_rts_query(kecamatan: Area | None = None, kelurahan: Area | None = None) -> Select:

@@ -15,6 +15,7 @@ from outreach.areas.services import subunit_name
 from outreach.audit.services import diff, record_event
 from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
+from outreach.imports.template_files import ImportTemplate, TemplateColumn
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,20 @@ REQUIRED = ("kelurahan_code", "rw")
 OPTIONAL = ("rt", "name", "active", "code")
 EXPORT_HEADER = ("code", "kelurahan_code", "rw", "rt", "name", "active")
 NAME_LENGTH = column_length(Area.name)
+TEMPLATE = ImportTemplate(
+    kind="areas",
+    filename="templat-rw-rt",
+    sheet="RW RT",
+    columns=(
+        TemplateColumn(
+            "kelurahan_code", "kode_kelurahan", "18.71.01.1003", "Wajib. Kode Kemendagri kelurahan (lihat Wilayah)."
+        ),
+        TemplateColumn("rw", "rw", "1", "Wajib. Nomor RW, 1 sampai 999."),
+        TemplateColumn("rt", "rt", "2", "Kosong untuk baris RW; nomor RT 1 sampai 999 untuk baris RT."),
+        TemplateColumn("name", "nama", "Gang Mawar", "Boleh kosong. Nama setempat unit itu."),
+        TemplateColumn("active", "aktif", "Ya", "Boleh kosong (berarti Ya). Ya atau Tidak."),
+    ),
+)
 
 
 def _number(value: str) -> int:
@@ -35,7 +50,7 @@ def preview_area_import(text: str) -> ImportPreview:
 
     Raises CsvError when the file as a whole is unusable; row problems are in the preview.
     """
-    table = parse_csv(text, REQUIRED, OPTIONAL)
+    table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     known = {a.code: a for a in db.session.scalars(select(Area))}
     preview = ImportPreview()
     seen: dict[str, int] = {}

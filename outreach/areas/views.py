@@ -10,6 +10,7 @@ from wtforms.fields import SelectChoice
 from outreach.areas import coverage as cov
 from outreach.areas.forms import OPD_KIND_LABELS, OpdForm, SubunitEditForm, SubunitForm
 from outreach.areas.imports import EXPORT_HEADER, apply_area_import, export_rows, preview_area_import
+from outreach.areas.imports import TEMPLATE as IMPORT_TEMPLATE
 from outreach.areas.models import CHILD_LEVEL, OPD_KINDS, Area, Opd
 from outreach.areas.services import (
     AreaError,
@@ -29,6 +30,7 @@ from outreach.areas.services import (
     update_subunit,
 )
 from outreach.auth.decorators import roles_required
+from outreach.auth.forms import ConfirmForm
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
 from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit
@@ -140,8 +142,11 @@ def set_active(area_id: int):
 IMPORT_PAGE = {
     "endpoint": "areas.import_units",
     "confirm_endpoint": "areas.confirm_import",
-    "columns": "kelurahan_code; rw; rt; name; active",
-    "example": "kelurahan_code;rw;rt;name;active\n18.71.01.1003;1;;;1\n18.71.01.1003;1;2;Gang Mawar;1",
+    "template_kind": IMPORT_TEMPLATE.kind,
+    "sheet": IMPORT_TEMPLATE.sheet,
+    "headers": {c.key: c.header for c in IMPORT_TEMPLATE.columns},
+    "columns": "; ".join(IMPORT_TEMPLATE.header()),
+    "example": ";".join(IMPORT_TEMPLATE.header()) + "\n18.71.01.1003;1;;;Ya\n18.71.01.1003;1;2;Gang Mawar;Ya",
 }
 
 
@@ -152,7 +157,7 @@ def _import_page() -> dict:
         "url": url_for("areas.import_units"),
         "done_url": url_for("areas.index"),
         "help": _(
-            "One row per RW or RT. Leave rt empty for an RW row. name is an optional local name; active is 1 or 0. "
+            "One row per RW or RT. Leave rt empty for an RW row. nama is an optional local name; aktif is Ya or Tidak. "
             "Codes are derived: an RT's RW is created when missing. Existing units are updated, never deleted."
         ),
     }
@@ -299,8 +304,10 @@ def coverage():
         scope={k: v.id for k, v in (("kecamatan", kecamatan), ("kelurahan", kelurahan)) if v is not None},
         kecamatan_list=list_kecamatan(),
         kelurahan_list=list_kelurahan(kecamatan) if kecamatan else [],
-        rows=cov.coverage_rows(kecamatan, kelurahan),
-        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all(),
+        rows=cov.coverage_rows(kecamatan, kelurahan) if kelurahan else [],
+        groups=cov.kecamatan_gaps(kecamatan) if kelurahan is None else [],
+        confirm_form=ConfirmForm() if current_user.role in EDITOR_ROLES else None,
+        rts=db.session.execute(rts_stmt.limit(COVERAGE_LIST_LIMIT)).all() if kelurahan else [],
         rts_total=cov.count(rts_stmt),
         unassigned=list(db.session.scalars(unassigned_stmt.limit(COVERAGE_LIST_LIMIT))),
         unassigned_total=cov.count(unassigned_stmt),

@@ -30,6 +30,7 @@ class DemoDrive:
     areas: tuple[str, ...] = ()
     opds: tuple[str, ...] = ()
     place: str = ""
+    place_note: str = ""
     coords: tuple[float, float] | None = None
     audience: str = "eksternal"
     promoters: int = 6
@@ -49,6 +50,7 @@ DEMO_DRIVES = (
         7,
         (ENGGAL, PELITA),
         place="Bundaran Tugu Adipura, Enggal",
+        place_note="Bus parkir di sisi Jl. Raden Intan, depan taman.",
         coords=(-5.41730, 105.25905),
         promoters=10,
         cost=12_500_000,
@@ -62,6 +64,7 @@ DEMO_DRIVES = (
         6,
         ("18.71.17",),
         place="Lapangan Saburai, Enggal",
+        place_note="Masuk dari gerbang utara, dekat panggung.",
         coords=(-5.41390, 105.26140),
         promoters=12,
         cost=9_000_000,
@@ -129,6 +132,7 @@ DEMO_DRIVES = (
         4,
         ("18.71.15.1002",),
         place="Pos kamling RW 002",
+        place_note="Di ujung gang sebelah musala; tanya ketua RT bila ragu.",
         promoters=5,
         notes="Bersama linmas saat ronda malam; lewat tengah malam.",
     ),
@@ -281,6 +285,7 @@ def seed_demo_drives() -> int:
                 opds=target_opds,
                 promoters=chosen,
                 place_name=demo.place,
+                place_note=demo.place_note,
                 latitude=demo.coords[0] if demo.coords else None,
                 longitude=demo.coords[1] if demo.coords else None,
                 cost=demo.cost,

@@ -22,15 +22,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from outreach.areas.models import Opd
+from outreach.areas.models import Area, Opd
 from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
-from outreach.drives.models import DONE
-from outreach.drives.services import promoter_groups, target_area_groups
+from outreach.drives.models import DONE, TARGET_LEVELS
 from outreach.extensions import db
 from outreach.inputs import bounded_int
 from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
 from outreach.links.models import CHANNELS
-from outreach.templating import promoter_role_label
+from outreach.pickers.services import row_id
+from outreach.promoters.models import Promoter
 
 # The first format is what browsers' datetime-local inputs expect back.
 WIB_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -76,13 +76,14 @@ class DriveForm(FlaskForm):
     ends_at = DateTimeLocalField(
         _l("Ends (WIB)"), format=WIB_INPUT_FORMATS, validators=[InputRequired(_l("Enter the end date and time."))]
     )
-    areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=bounded_int, validate_choice=True)
-    opds = SelectMultipleField(_l("Target OPDs"), coerce=bounded_int)
+    areas = SelectMultipleField(_l("Target kelurahan or whole kecamatan"), coerce=row_id, validate_choice=False)
+    opds = SelectMultipleField(_l("Target OPDs"), coerce=bounded_int, render_kw={"data-local-picker": ""})
     audience = SelectField(_l("Audience"), choices=_choices(AUDIENCE_LABELS), validators=[InputRequired()])
     place_name = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
-    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
-    promoters = SelectMultipleField(_l("Promoters taking part"), coerce=bounded_int)
+    place_note = StringField(_l("How to find it (optional)"), validators=[Optional(), Length(max=300)])
+    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(-180, 180)])
+    promoters = SelectMultipleField(_l("Promoters taking part"), coerce=row_id, validate_choice=False)
     add_area_promoters = BooleanField(_l("Also add every active promoter assigned in the target areas"))
     cost = RupiahField(_l("Cost (Rupiah, optional)"), validators=[Optional(), NumberRange(0, MAX_COST)])
     status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS), validators=[InputRequired()])
@@ -92,25 +93,32 @@ class DriveForm(FlaskForm):
     submit = SubmitField(_l("Save drive"))
     confirm = SubmitField(_l("Save anyway"))
 
-    def load_choices(self, current_promoters=()) -> None:
-        """Offer the kecamatan and kelurahan, the active OPDs and the active promoters (plus current ones)."""
-        self.areas.choices = [
-            choice
-            for kec, kelurahan in target_area_groups()
-            for choice in [SelectChoice(kec.id, str(_l("Whole Kecamatan %(name)s", name=kec.name)), optgroup=kec.name)]
-            + [SelectChoice(kel.id, kel.name, optgroup=kec.name) for kel in kelurahan]
-        ]
+    def load_choices(self, current_promoters=(), current_areas=()) -> None:
+        """Offer the active OPDs; areas and promoters are searched, so only what was there before may be inactive."""
         self.opds.choices = [
             SelectChoice(opd.id, opd.name)
             for opd in db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name))
         ]
-        self.promoters.choices = [
-            SelectChoice(
-                p.id, f"{p.name} ({promoter_role_label(p.role)})", optgroup=group or str(_l("No current area"))
-            )
-            for group, promoters in promoter_groups(include=current_promoters)
-            for p in promoters
-        ]
+        self.current_promoter_ids = {p.id for p in current_promoters}
+        self.current_area_ids = {a.id for a in current_areas}
+
+    def validate_promoters(self, field) -> None:
+        known = {
+            p.id: p
+            for p in db.session.scalars(select(Promoter).where(Promoter.id.in_(field.data or [])))
+            if p.active or p.id in getattr(self, "current_promoter_ids", set())
+        }
+        if set(field.data or []) - set(known):
+            raise ValidationError(_l("Choose promoters from the search results."))
+
+    def _check_areas(self, field) -> None:
+        known = {
+            a.id
+            for a in db.session.scalars(select(Area).where(Area.id.in_(field.data or [])))
+            if a.level in TARGET_LEVELS and (a.active or a.id in getattr(self, "current_area_ids", set()))
+        }
+        if set(field.data or []) - known:
+            raise ValidationError(_l("Choose kelurahan or kecamatan from the search results."))
 
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
@@ -119,6 +127,7 @@ class DriveForm(FlaskForm):
     def validate_areas(self, field) -> None:
         if not field.data and not self.opds.data:
             raise ValidationError(_l("Choose at least one target area or OPD."))
+        self._check_areas(field)
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the pair check that per-field validators cannot see when one is empty."""

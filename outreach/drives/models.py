@@ -54,6 +54,8 @@ class Drive(TimestampMixin, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     place_name: Mapped[str] = mapped_column(String(160), default="")
+    # How to find the place (a landmark, the road in), for people who do not read coordinates.
+    place_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     audience: Mapped[str] = mapped_column(String(12))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +28,7 @@ from outreach.drives.models import (
 )
 from outreach.drives.timezone import wib_day_start, wib_days, wib_today
 from outreach.extensions import db
+from outreach.participation.services import current_round
 from outreach.promoters.models import Assignment, Promoter
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class DriveData:
     opds: list[Opd] = field(default_factory=list)
     promoters: list[Promoter] = field(default_factory=list)
     place_name: str = ""
+    place_note: str = ""
     latitude: float | None = None
     longitude: float | None = None
     cost: int | None = None
@@ -96,6 +99,7 @@ def _snapshot(drive: Drive) -> dict:
         "opds": ",".join(o.code for o in drive.opds),
         "promoters": ",".join(str(p.id) for p in drive.promoters),
         "place_name": drive.place_name,
+        "place_note": drive.place_note,
         "latitude": drive.latitude,
         "longitude": drive.longitude,
         "cost": drive.cost,
@@ -115,6 +119,7 @@ def _apply(drive: Drive, data: DriveData) -> None:
     drive.opds = sorted(set(data.opds), key=lambda o: o.name)
     drive.promoters = sorted(set(data.promoters), key=lambda p: p.name)
     drive.place_name = data.place_name.strip()
+    drive.place_note = data.place_note.strip()
     drive.latitude = data.latitude
     drive.longitude = data.longitude
     drive.cost = data.cost
@@ -174,7 +179,7 @@ def promoters_in_areas(areas: Sequence[Area], on: date) -> list[Promoter]:
 class PlanWarning:
     """Something a coordinator should look at before saving: a double booking or a late date."""
 
-    kind: str  # "promoter", "area", "opd" or "after_deadline"
+    kind: str  # "promoter", "area", "opd", "no_promoters" or "after_deadline"
     subject: str
     subject_id: int | str
     drive: Drive | None = None
@@ -199,15 +204,23 @@ def _overlapping(starts_at: datetime, ends_at: datetime, exclude_id: int | None)
     return conditions
 
 
+def _same_days(starts_at: datetime, ends_at: datetime, exclude_id: int | None):
+    """Conditions for other, not cancelled drives on any WIB day that [starts_at, ends_at) touches."""
+    days = wib_days(starts_at, ends_at)
+    return _overlapping(wib_day_start(days[0]), wib_day_start(days[-1] + timedelta(days=1)), exclude_id)
+
+
 def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanWarning]:
-    """Other drives in the same window that book one of the promoters or cover the same ground.
+    """Other drives that book one of the promoters at the same time, or cover the same ground on the same day.
 
     An area conflicts with itself, with the units below it and with the units above it, so a
-    kecamatan-wide drive clashes with a round in one of its kelurahan.
+    kecamatan-wide drive clashes with a round in one of its kelurahan. Two drives in one unit on one
+    WIB day split the same residents' attention even when their hours differ.
     """
     if data.status != PLANNED:  # a drive that is done or cancelled books no one any more
         return []
     window = _overlapping(data.starts_at, data.ends_at, exclude_id)
+    same_day = _same_days(data.starts_at, data.ends_at, exclude_id)
     found: list[PlanWarning] = []
     if data.promoters:
         rows = db.session.execute(
@@ -228,7 +241,7 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
             select(Drive, Area)
             .join(drive_area, drive_area.c.drive_id == Drive.id)
             .join(Area, Area.id == drive_area.c.area_id)
-            .where(related, *window)
+            .where(related, *same_day)
             .order_by(Drive.starts_at, Area.code)
         ).all()
         found += [PlanWarning("area", a.label, a.id, d) for d, a in rows]
@@ -237,11 +250,26 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
             select(Drive, Opd)
             .join(drive_opd, drive_opd.c.drive_id == Drive.id)
             .join(Opd, Opd.id == drive_opd.c.opd_id)
-            .where(Opd.id.in_([o.id for o in data.opds]), *window)
+            .where(Opd.id.in_([o.id for o in data.opds]), *same_day)
             .order_by(Drive.starts_at, Opd.name)
         ).all()
         found += [PlanWarning("opd", o.name, o.id, d) for d, o in rows]
     return found
+
+
+def survey_deadline(on: date) -> date | None:
+    """The last day (WIB) of the SPI round of a day's year, else the SPI_DEADLINE setting, else None."""
+    round_ = current_round(on)
+    if round_ is not None and round_.year == on.year:
+        return round_.deadline
+    return current_app.config.get("SPI_DEADLINE")
+
+
+def starts_after_deadline(data: DriveData, deadline: date | None) -> bool:
+    """True when a planned drive starts once the SPI deadline day (WIB) has closed: nobody it reaches can answer."""
+    if deadline is None or data.status != PLANNED:
+        return False
+    return data.starts_at >= wib_day_start(deadline + timedelta(days=1))
 
 
 def deadline_warnings(data: DriveData, deadline: date | None) -> list[PlanWarning]:
@@ -251,6 +279,14 @@ def deadline_warnings(data: DriveData, deadline: date | None) -> list[PlanWarnin
     if data.ends_at > wib_day_start(deadline + timedelta(days=1)):
         return [PlanWarning("after_deadline", deadline.isoformat(), deadline.isoformat())]
     return []
+
+
+def plan_warnings(data: DriveData, deadline: date | None, exclude_id: int | None = None) -> list[PlanWarning]:
+    """Everything a coordinator confirms before saving: no promoters, double bookings, a late end."""
+    found = []
+    if data.status == PLANNED and not data.promoters:
+        found.append(PlanWarning("no_promoters", "", ""))
+    return found + find_conflicts(data, exclude_id=exclude_id) + deadline_warnings(data, deadline)
 
 
 def warnings_signature(warnings: Sequence[PlanWarning]) -> str:
@@ -337,44 +373,6 @@ def month_grid(year: int, month: int, drives: Sequence[Drive], deadline: date | 
 def kecamatan_choices() -> list[Area]:
     """All kecamatan, by name."""
     return list(db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name)))
-
-
-def target_area_groups() -> list[tuple[Area, list[Area]]]:
-    """Each kecamatan with its active kelurahan, for the target picker."""
-    kelurahan = db.session.scalars(
-        select(Area).where(Area.level == "kelurahan", Area.active.is_(True)).order_by(Area.name)
-    )
-    by_parent: dict[int, list[Area]] = {}
-    for kel in kelurahan:
-        by_parent.setdefault(kel.parent_id, []).append(kel)
-    return [(kec, by_parent.get(kec.id, [])) for kec in kecamatan_choices()]
-
-
-def promoter_groups(include: Sequence[Promoter] = (), on: date | None = None) -> list[tuple[str, list[Promoter]]]:
-    """Active promoters grouped by the kelurahan they currently cover, for the participant picker."""
-    on = on or wib_today()
-    rows = db.session.execute(
-        select(Promoter, Area.code)
-        .outerjoin(
-            Assignment,
-            (Assignment.promoter_id == Promoter.id)
-            & (Assignment.start_date <= on)
-            & or_(Assignment.end_date.is_(None), Assignment.end_date > on),
-        )
-        .outerjoin(Area, Area.id == Assignment.area_id)
-        .where(or_(Promoter.active.is_(True), Promoter.id.in_([p.id for p in include])))
-        .order_by(Promoter.name)
-    ).all()
-    kelurahan_names = dict(db.session.execute(select(Area.code, Area.name).where(Area.level == "kelurahan")).all())
-    groups: dict[str, list[Promoter]] = {}
-    seen: set[int] = set()
-    for promoter, code in rows:
-        if promoter.id in seen:
-            continue
-        seen.add(promoter.id)
-        kel_code = ".".join(code.split(".")[:4]) if code else ""
-        groups.setdefault(kelurahan_names.get(kel_code, ""), []).append(promoter)
-    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
 
 
 def load_by_ids(model, ids: Sequence[int]) -> list:

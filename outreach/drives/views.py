@@ -28,15 +28,16 @@ from outreach.drives.services import (
     DriveData,
     can_view,
     create_drive,
-    deadline_warnings,
     drives_between,
     filter_drives,
-    find_conflicts,
     kecamatan_choices,
     load_by_ids,
     month_grid,
     month_window,
+    plan_warnings,
     promoters_in_areas,
+    starts_after_deadline,
+    survey_deadline,
     update_drive,
     visible_drives,
     warnings_signature,
@@ -51,6 +52,13 @@ from outreach.links.rollups import totals_by_link
 from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
 from outreach.participation.figures import drive_uplift
+from outreach.pickers.services import (
+    PickerState,
+    area_options,
+    area_options_by,
+    promoter_options,
+    promoter_options_by_ids,
+)
 from outreach.promoters.models import Promoter
 from outreach.security import no_referrer
 
@@ -123,9 +131,9 @@ def weekday_short(day: date) -> str:
     return format_date(day, "EEE")
 
 
-def spi_deadline() -> date | None:
-    """The last day (WIB) of the SPI survey from the SPI_DEADLINE setting, if set."""
-    return current_app.config.get("SPI_DEADLINE")
+def spi_deadline(on: date | None = None) -> date | None:
+    """The last day (WIB) of the SPI survey of a day's year (today's by default), if known."""
+    return survey_deadline(on or wib_today())
 
 
 def _filters() -> tuple[DriveFilterForm, dict]:
@@ -185,7 +193,7 @@ def calendar():
     form, values = _filters()
     start, end = month_window(year, month)
     drives = drives_between(filter_drives(visible_drives(current_user), **values), start, end)
-    weeks = month_grid(year, month, drives, deadline=spi_deadline())
+    weeks = month_grid(year, month, drives, deadline=spi_deadline(first))
     previous = date(year - (month == 1), (month - 2) % 12 + 1, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return render_template(
@@ -217,6 +225,7 @@ def _data_from(form: DriveForm) -> DriveData:
         opds=load_by_ids(Opd, form.opds.data),
         promoters=promoters,
         place_name=form.place_name.data or "",
+        place_note=form.place_note.data or "",
         latitude=form.latitude.data,
         longitude=form.longitude.data,
         cost=form.cost.data,
@@ -238,6 +247,7 @@ def _form_data(drive: Drive) -> dict:
         "promoters": [p.id for p in drive.promoters],
         "audience": drive.audience,
         "place_name": drive.place_name,
+        "place_note": drive.place_note,
         "latitude": drive.latitude,
         "longitude": drive.longitude,
         "cost": drive.cost,
@@ -247,20 +257,52 @@ def _form_data(drive: Drive) -> dict:
     }
 
 
+def _pickers(form: DriveForm) -> dict[str, PickerState]:
+    """The area and promoter pickers; a search pressed without JavaScript fills their results."""
+    area_q = request.form.get("areas_q", "") if request.method == "POST" else ""
+    promoter_q = request.form.get("promoters_q", "") if request.method == "POST" else ""
+    area_ids = [i for i in form.areas.data or [] if isinstance(i, int)]
+    promoter_ids = [i for i in form.promoters.data or [] if isinstance(i, int)]
+    within = load_by_ids(Area, area_ids)
+    return {
+        "areas": PickerState.of(area_options_by(area_ids), area_q, area_options(area_q)),
+        "promoters": PickerState.of(
+            promoter_options_by_ids(promoter_ids), promoter_q, promoter_options(promoter_q, within)
+        ),
+    }
+
+
+def _render_form(form: DriveForm, drive: Drive | None, warnings=(), status: int = 200):
+    return render_template(
+        "drives/form.html", form=form, drive=drive, warnings=warnings, pickers=_pickers(form)
+    ), status
+
+
 def _save(form: DriveForm, drive: Drive | None):
     """Validate, warn about double bookings until confirmed, then save; returns a response."""
-    form.load_choices(current_promoters=drive.promoters if drive else ())
-    template = "drives/form.html"
+    form.load_choices(current_promoters=drive.promoters if drive else (), current_areas=drive.areas if drive else ())
+    if request.method == "POST" and request.form.get("find"):
+        return _render_form(form, drive)  # a picker's search without JavaScript: show results, save nothing
     if not form.validate_on_submit():
-        return render_template(template, form=form, drive=drive, warnings=[]), 400 if request.method == "POST" else 200
+        return _render_form(form, drive, status=400 if request.method == "POST" else 200)
     data = _data_from(form)
-    warnings = find_conflicts(data, exclude_id=drive.id if drive else None) + deadline_warnings(data, spi_deadline())
+    deadline = spi_deadline(form.starts_at.data.date())
+    if starts_after_deadline(data, deadline):
+        form.starts_at.errors.append(
+            _(
+                "The SPI survey closes on %(date)s: people reached after that can no longer answer, so this drive"
+                " cannot raise participation. Choose a day on or before the deadline.",
+                date=format_date(deadline, "d MMM yyyy"),
+            )
+        )
+        return _render_form(form, drive, status=400)
+    warnings = plan_warnings(data, deadline, exclude_id=drive.id if drive else None)
     signature = warnings_signature(warnings)
     if warnings and not (form.confirm.data and form.acknowledged.data == signature):
         form.acknowledged.data = signature
         form.promoters.data = [p.id for p in data.promoters]
         form.add_area_promoters.data = False
-        return render_template(template, form=form, drive=drive, warnings=warnings)
+        return _render_form(form, drive, warnings)
     if drive is None:
         drive = create_drive(data, actor=current_user._get_current_object())
         message = _("Drive “%(title)s” planned.", title=drive.title)

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach.csvio import CsvError, ImportPreview, decode_upload
+from outreach.csvio import CsvError, ImportPreview, read_upload, too_big
 from outreach.extensions import db
 from outreach.imports.forms import ConfirmForm, UploadForm
 from outreach.imports.services import discard, find_pending, stash_upload
@@ -23,18 +23,29 @@ def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPre
     """Read the uploaded file, check it and show the preview (stashing it when it is clean)."""
     upload = form.file.data
     try:
-        text = decode_upload(upload.read(), filename=upload.filename)
-        preview = check(text)
+        # The size is known from the spooled upload, so an oversized file is refused before it is read.
+        upload.stream.seek(0, 2)
+        if error := too_big(upload.stream.tell()):
+            raise error
+        upload.stream.seek(0)
+        read = read_upload(upload.read(), filename=upload.filename, sheet=page.get("sheet"))
+        preview = check(read.text)
     except CsvError as exc:
         db.session.rollback()
         return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     confirm = None
     if preview.ok:
-        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", text)
+        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text)
         confirm = ConfirmForm(token=pending.token)
         db.session.commit()
     return render_template(
-        "imports/upload.html", form=form, page=page, preview=preview, confirm=confirm, filename=upload.filename
+        "imports/upload.html",
+        form=form,
+        page=page,
+        preview=preview,
+        confirm=confirm,
+        filename=upload.filename,
+        sheet=read.sheet,
     ), (200 if preview.ok else 422)
 
 

@@ -11,9 +11,11 @@ class UploadForm(FlaskForm):
     """Choose a CSV file to check (nothing is written yet)."""
 
     file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(_l("Choose a CSV file."))],
-        render_kw={"accept": ".csv,text/csv,text/plain"},
+        _l("CSV or Excel (.xlsx) file"),
+        validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))],
+        render_kw={
+            "accept": ".csv,.xlsx,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
     )
     submit = SubmitField(_l("Check file"))
 

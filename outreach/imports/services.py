@@ -5,7 +5,9 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
+from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.imports.models import PendingImport
 from outreach.models import utcnow
@@ -43,3 +45,13 @@ def find_pending(token: str, kind: str, user) -> PendingImport | None:
 def discard(pending: PendingImport) -> None:
     """Forget an upload once it is imported or abandoned."""
     db.session.delete(pending)
+
+
+def area_places(codes: list[str]) -> dict[str, str]:
+    """Where each area code is, as people say it ('RT 002 / RW 001, Sidodadi'), for the import preview."""
+    if not codes:
+        return {}
+    areas = db.session.scalars(
+        select(Area).where(Area.code.in_(codes)).options(selectinload(Area.parent).selectinload(Area.parent))
+    )
+    return {area.code: area.place for area in areas}

@@ -374,18 +374,16 @@ def _cut_marks(canvas: Canvas, cols: int, rows: int) -> None:
     canvas.setDash()
 
 
-def render_flyers(links: list[Link], layout: int = 1, title: str = "Selebaran SPI") -> bytes:
-    """A PDF of flyers for the links: `layout` 1 (A4 each), 4 (A6 cards) or 8 (small cards) per A4 page."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, not {layout!r}")
-    if not links:
-        raise ValueError("no links to print")
-    out = io.BytesIO()
+def _new_canvas(out: io.BytesIO, title: str) -> Canvas:
     canvas = Canvas(out, pagesize=A4, pageCompression=0)
     canvas.setTitle(title)
     canvas.setAuthor("Pemerintah Kota Bandar Lampung")
     canvas.setSubject("Ajakan mengisi Survei Penilaian Integritas (SPI) KPK")
-    shared = campaign()
+    return canvas
+
+
+def _draw_flyers(canvas: Canvas, links: list[Link], layout: int, shared: Campaign) -> None:
+    """The links' flyers from a fresh page on, `layout` per A4 page."""
     cols, rows = {1: (1, 1), 4: (2, 2), 8: (2, 4)}[layout]
     width, height = A4
     w, h = width / cols, height / rows
@@ -400,5 +398,68 @@ def render_flyers(links: list[Link], layout: int = 1, title: str = "Selebaran SP
         if layout != 1:
             _cut_marks(canvas, cols, rows)
         canvas.showPage()
+
+
+def _check(links: list[Link], layout: int) -> None:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, not {layout!r}")
+    if not links:
+        raise ValueError("no links to print")
+
+
+def render_flyers(links: list[Link], layout: int = 1, title: str = "Selebaran SPI") -> bytes:
+    """A PDF of flyers for the links: `layout` 1 (A4 each), 4 (A6 cards) or 8 (small cards) per A4 page."""
+    _check(links, layout)
+    out = io.BytesIO()
+    canvas = _new_canvas(out, title)
+    _draw_flyers(canvas, links, layout, campaign())
+    canvas.save()
+    return out.getvalue()
+
+
+@dataclass
+class FlyerGroup:
+    """The flyers of one kelurahan (or of units outside any kelurahan), in RT order."""
+
+    title: str
+    subtitle: str
+    code: str
+    links: list[Link]
+
+
+def _cover(canvas: Canvas, group: FlyerGroup, c: Campaign, layout: int) -> None:
+    """A cover sheet that says whose pile of flyers follows, so a batch can be split for handing out."""
+    width, height = A4
+    _header(canvas, c, 20 * mm, height - 20 * mm, width - 40 * mm, 30 * mm, (11, 16, 10))
+    canvas.setFillColor(DARK)
+    _centred(canvas, group.title, width / 2, height / 2 + 30 * mm, "Helvetica-Bold", 34, width - 40 * mm)
+    if group.subtitle:
+        _centred(canvas, group.subtitle, width / 2, height / 2 + 14 * mm, "Helvetica", 16, width - 40 * mm)
+    sheets = -(-len(group.links) // layout)
+    _centred(
+        canvas,
+        f"{len(group.links)} selebaran · {sheets} lembar A4",
+        width / 2,
+        height / 2 - 6 * mm,
+        "Helvetica",
+        14,
+        width - 40 * mm,
+    )
+    units = sorted({link.area.name for link in group.links if link.area is not None})
+    _centred_lines(canvas, ", ".join(units), width / 2, height / 2 - 22 * mm, width - 60 * mm, "Helvetica", 10)
+    canvas.setFillColor(MUTED)
+    _centred(canvas, "Lembar sampul: jangan dibagikan.", width / 2, 20 * mm, "Helvetica-Oblique", 9, width - 40 * mm)
+    canvas.showPage()
+
+
+def render_flyer_book(groups: list[FlyerGroup], layout: int = 4, title: str = "Selebaran SPI") -> bytes:
+    """One PDF: each group's cover sheet, then its flyers from a fresh page, groups in the order given."""
+    _check([link for g in groups for link in g.links], layout)
+    out = io.BytesIO()
+    canvas = _new_canvas(out, title)
+    shared = campaign()
+    for group in groups:
+        _cover(canvas, group, shared, layout)
+        _draw_flyers(canvas, group.links, layout, shared)
     canvas.save()
     return out.getvalue()

@@ -3,9 +3,9 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.inputs import bounded_int
@@ -60,9 +60,10 @@ class LinkForm(FlaskForm):
 
     target = SelectField(_l("Survey"), coerce=bounded_int)
     channel = SelectField(_l("Channel"), choices=options((c, CHANNEL_LABELS[c]) for c in CHANNELS))
-    promoter = SelectField(_l("Promoter"), coerce=bounded_int)
-    area = SelectField(_l("Area"), coerce=bounded_int)
-    opd = SelectField(_l("OPD"), coerce=bounded_int)
+    # Long lists: with JavaScript, static/js/picker.js makes them type-to-search; without, they stay plain selects.
+    promoter = SelectField(_l("Promoter"), coerce=bounded_int, render_kw={"data-local-picker": ""})
+    area = SelectField(_l("Area"), coerce=bounded_int, render_kw={"data-local-picker": ""})
+    opd = SelectField(_l("OPD"), coerce=bounded_int, render_kw={"data-local-picker": ""})
     label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Create link"))
 
@@ -92,7 +93,7 @@ class LinkFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Code, label or promoter"), validators=[Optional(), Length(max=60)])
-    scope = SelectField(_l("Area or OPD"), validators=[Optional()])
+    scope = SelectField(_l("Area or OPD"), validators=[Optional()], render_kw={"data-local-picker": ""})
     target = SelectField(_l("Survey"), coerce=bounded_int, validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
     drive = SelectField(_l("Drive"), coerce=bounded_int, validators=[Optional()])
@@ -110,8 +111,20 @@ class FlyerBatchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    scope = SelectField(_l("Links of"), validators=[DataRequired()])
+    scope = SelectField(_l("Links of"), validators=[DataRequired()], render_kw={"data-local-picker": ""})
     layout = SelectField(_l("Layout"), choices=options(LAYOUT_LABELS.items()), default="4")
+    bundle = SelectField(
+        _l("As"),
+        choices=options(
+            [
+                ("book", _l("One PDF, by kelurahan and RT, with a cover sheet per kelurahan")),
+                ("zip", _l("A ZIP with one PDF per kelurahan and a CSV index")),
+            ]
+        ),
+        default="book",
+    )
+    # Set by static/js/download-progress.js so the page can tell when the download has arrived.
+    ticket = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9]{8,40}$")])
 
 
 class ConfirmForm(FlaskForm):

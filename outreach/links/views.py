@@ -13,7 +13,8 @@ from outreach.auth.decorators import roles_required
 from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.extensions import db
 from outreach.links import choices, services
-from outreach.links.flyers import render_flyers
+from outreach.links.batches import flyer_groups, flyer_zip
+from outreach.links.flyers import render_flyer_book, render_flyers
 from outreach.links.forms import (
     AUDIENCE_LABELS,
     CHANNEL_LABELS,
@@ -285,10 +286,13 @@ def flyer(link_id: int):
     return _download(data, "application/pdf", f"flyer-{link.code}-{layout}.pdf")
 
 
+DOWNLOAD_COOKIE = "flyers_ready"
+
+
 @bp.route("/flyers")
 @roles_required(*EDITOR_ROLES)
 def flyers():
-    """All active links of a kelurahan, kecamatan or OPD in one PDF."""
+    """Every active printed link of a kelurahan, kecamatan or OPD: one PDF with covers, or a ZIP per kelurahan."""
     form = FlyerBatchForm(request.args)
     form.scope.choices = grouped_options(choices.scope_choices())
     if "scope" in request.args and form.validate():
@@ -300,11 +304,23 @@ def flyers():
         links = services.links_in_scope(scope, printed_only=True)
         if links:
             name = getattr(scope, "code", "batch").replace(".", "-")
-            data = render_flyers(links, int(form.layout.data), title=f"Selebaran SPI {scope.name}")
-            log.info("flyer batch for %r: %d links", scope, len(links))
-            return _download(data, "application/pdf", f"flyers-{name}-{form.layout.data}.pdf")
+            layout, title = int(form.layout.data), f"Selebaran SPI {scope.name}"
+            groups = flyer_groups(links)
+            if form.bundle.data == "zip":
+                response = _download(flyer_zip(groups, layout, title), "application/zip", f"flyers-{name}-{layout}.zip")
+            else:
+                response = _download(
+                    render_flyer_book(groups, layout, title), "application/pdf", f"flyers-{name}-{layout}.pdf"
+                )
+            log.info("flyer batch for %r: %d links in %d groups", scope, len(links), len(groups))
+            if form.ticket.data:
+                # Not secret: it only tells the page's progress note that this download has arrived.
+                response.set_cookie(
+                    DOWNLOAD_COOKIE, form.ticket.data, max_age=120, path=url_for("links.flyers"), samesite="Lax"
+                )
+            return response
         flash(_("There are no active links for print there yet (WhatsApp links are not printed)."), "error")
-    return render_template("links/flyers.html", form=form, **base_url_notice())
+    return render_template("links/flyers.html", form=form, cookie=DOWNLOAD_COOKIE, **base_url_notice())
 
 
 @bp.route("/mine")

@@ -58,10 +58,10 @@ class Row:
 def read_table(
     data: bytes, columns: dict[str, Sequence[str]], required: Iterable[str], filename: str | None = None
 ) -> list[Row]:
-    """Parse an uploaded CSV (UTF-8 with or without BOM, comma or semicolon) into rows.
+    """Parse an uploaded CSV (UTF-8 with or without BOM, comma or semicolon) or .xlsx workbook into rows.
 
     Args:
-        data: the uploaded bytes; filename: its name, when known (must end in .csv or .txt).
+        data: the uploaded bytes; filename: its name, when known (.csv, .txt or .xlsx).
         columns: canonical column name -> accepted header spellings (compared loosely).
         required: canonical names that must be present.
 
@@ -69,7 +69,7 @@ def read_table(
     """
     aliases = {csvio.normalise_column(a): name for name, spellings in columns.items() for a in (name, *spellings)}
     try:
-        table = csvio.parse_csv(csvio.decode_upload(data, filename), required=(), optional=list(aliases))
+        table = csvio.parse_csv(csvio.read_upload(data, filename).text, required=(), optional=list(aliases))
     except csvio.CsvError as exc:
         raise CsvError([Problem(None, None, exc.args[0] if exc.args else str(exc))]) from None
     names = [aliases.get(h) for h in table.header]

@@ -34,7 +34,9 @@ class CountForm(FlaskForm):
 class CountImportForm(FlaskForm):
     """Upload a CSV of respondent counts."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    file = FileField(
+        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
+    )
     source = StringField(
         _l("Source for rows without one"), default="laporan", validators=[DataRequired(), Length(max=60)]
     )
@@ -44,7 +46,9 @@ class CountImportForm(FlaskForm):
 class UploadForm(FlaskForm):
     """Upload a CSV of targets or baselines."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    file = FileField(
+        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
+    )
     submit = SubmitField(_l("Import"))
 
 

@@ -10,6 +10,7 @@ from outreach.areas.services import find_area_by_code
 from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from outreach.auth.services import find_user_by_email
 from outreach.inputs import bounded_int
+from outreach.pickers.services import UNIT_LEVELS, area_options, row_id
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
 ROLE_CHOICES = [
@@ -50,24 +51,47 @@ class PromoterForm(FlaskForm):
 
 
 class AreaCodeMixin:
-    """An area code field that must name an active area."""
+    """An area field that takes a code, or part of a name when JavaScript is off, and must name an active area."""
 
     def validate_area_code(self, field) -> None:
-        """Look the area up; keep it in `self.area`."""
+        """Look the area up by code, else by name with its parents; keep it in `self.area`."""
+        field.data = (field.data or "").strip()
         self.area = find_area_by_code(field.data)
+        if self.area is None:
+            self.area = self._area_by_name(field)
         if self.area is None:
             raise ValidationError(_l("Unknown area code %(code)s.", code=field.data))
         if not self.area.active:
             raise ValidationError(_l("Area %(code)s is not active.", code=field.data))
+
+    @staticmethod
+    def _area_by_name(field):
+        """The one area whose name (with parents) matches; several matches are listed so people can choose."""
+        matches = area_options(field.data, UNIT_LEVELS, value="code", limit=50)
+        typed = field.data.lower()
+        exact = [o for o in matches if typed in (o.text.lower(), o.text.rsplit(" › ", 1)[-1].lower())]
+        if len(exact) == 1 or len(matches) == 1:
+            field.data = (exact or matches)[0].value
+            return find_area_by_code(field.data)
+        if matches:
+            names = "; ".join(f"{o.text} ({o.value})" for o in matches[:5])
+            raise ValidationError(
+                _l(
+                    "Several areas match “%(text)s”: %(names)s. Type more of the name, or the code.",
+                    text=field.data,
+                    names=names,
+                )
+            )
+        return None
 
 
 class AssignForm(AreaCodeMixin, FlaskForm):
     """Assign a promoter to an area from a day."""
 
     area_code = StringField(
-        _l("Area code"),
-        validators=[DataRequired(), Length(max=40)],
-        render_kw={"placeholder": "18.71.01.1003", "list": "area-codes"},
+        _l("Area (name or code)"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"placeholder": _l("e.g. Sidodadi RT 002"), "autocomplete": "off"},
     )
     start_date = DateField(_l("From"), validators=[Optional()])
     submit = SubmitField(_l("Assign"))
@@ -77,10 +101,20 @@ class BulkAssignForm(AreaCodeMixin, FlaskForm):
     """Assign the promoters ticked in the list to one area."""
 
     area_code = StringField(
-        _l("Area code"), validators=[DataRequired(), Length(max=40)], render_kw={"placeholder": "18.71.01.1003"}
+        _l("Area (name or code)"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"placeholder": _l("e.g. Sidodadi RT 002"), "autocomplete": "off"},
     )
     start_date = DateField(_l("From"), validators=[Optional()])
     submit = SubmitField(_l("Assign selected"))
+
+
+class MoveAssignmentsForm(FlaskForm):
+    """Hand every current area of a promoter to another promoter (a new RT head, a transfer)."""
+
+    target = SelectField(_l("Promoter who takes over"), coerce=row_id, validate_choice=False)
+    submit = SubmitField(_l("Check the move"))
+    confirm = SubmitField(_l("Move the areas"))
 
 
 class EndAssignmentForm(FlaskForm):

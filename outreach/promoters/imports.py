@@ -23,6 +23,7 @@ from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
 from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
+from outreach.imports.template_files import ImportTemplate, TemplateColumn
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
 from outreach.promoters.services import current_clause
 
@@ -31,6 +32,28 @@ log = logging.getLogger(__name__)
 REQUIRED = ("name", "role", "phone")
 OPTIONAL = ("id", "opd_code", "area_codes", "active")
 EXPORT_HEADER = ("id", "name", "role", "phone", "opd_code", "area_codes", "active")
+TEMPLATE = ImportTemplate(
+    kind="promoters",
+    filename="templat-promotor",
+    sheet="Promotor",
+    columns=(
+        TemplateColumn("name", "nama", "Siti Rahmawati", "Wajib. Nama lengkap promotor."),
+        TemplateColumn("role", "peran", "pamong", "Wajib. pamong, linmas atau ketua RT (boleh ditulis rt)."),
+        TemplateColumn(
+            "phone", "telepon", "0812-3456-7890", "Wajib. Nomor HP Indonesia dalam bentuk apa pun (0812…, +62812…)."
+        ),
+        TemplateColumn("opd_code", "kode_opd", "", "Boleh kosong. Kode OPD seperti di halaman OPD, mis. kec-kedaton."),
+        TemplateColumn(
+            "area_codes",
+            "kode_wilayah",
+            "18.71.01.1003",
+            "Boleh kosong. Kode wilayah tugas (kelurahan, RW atau RT), beberapa dipisah |. "
+            "Kosong: penugasan yang ada tidak diubah.",
+        ),
+        TemplateColumn("active", "aktif", "Ya", "Boleh kosong (berarti Ya). Ya atau Tidak."),
+        TemplateColumn("id", "id", "", "Biarkan kosong untuk promotor baru; diisi oleh ekspor untuk memperbarui."),
+    ),
+)
 AREA_SEPARATOR = re.compile(r"[|,\s]+")
 NAME_LENGTH = column_length(Promoter.name)
 ROLE_WORDS = {"pamong": "pamong", "linmas": "linmas", "rt": "rt", "ketua rt": "rt", "ketua_rt": "rt"}
@@ -89,7 +112,7 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
     Raises CsvError when the file as a whole is unusable; row problems are in the preview.
     """
     today = today or date.today()
-    table = parse_csv(text, REQUIRED, OPTIONAL)
+    table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     lookups = _Lookups(today)
     preview = ImportPreview()
     phones_seen: dict[str, int] = {}

@@ -193,20 +193,80 @@ def bulk_assign(promoters: Iterable[Promoter], area: Area, start: date | None = 
     return added
 
 
-def assign_rt_heads(kelurahan: Area, choices: dict[int, Promoter], start: date | None = None, actor=None) -> int:
-    """Assign RT heads to the RTs of one kelurahan in one step: {rt area id: promoter}; returns new assignments."""
+def plan_rt_heads(kelurahan: Area, choices: dict[int, Promoter]) -> list[tuple[Area, Promoter]]:
+    """Check {rt area id: promoter} for one kelurahan and return (RT, promoter) pairs in RT order."""
     rts = {rt.id: rt for rt in rts_of_kelurahan(kelurahan)}
-    added = 0
+    planned = []
     for rt_id, promoter in choices.items():
         rt = rts.get(rt_id)
         if rt is None:
             raise PromoterError(_l("That area is not an RT of %(name)s.", name=kelurahan.name))
         if promoter.role != "rt":
             raise PromoterError(_l("%(name)s is not an RT head.", name=promoter.name))
+        planned.append((rt, promoter))
+    return sorted(planned, key=lambda pair: pair[0].code)
+
+
+def assign_rt_heads(kelurahan: Area, choices: dict[int, Promoter], start: date | None = None, actor=None) -> int:
+    """Assign RT heads to the RTs of one kelurahan in one step: {rt area id: promoter}; returns new assignments.
+
+    Besides each promoter's own history, the kelurahan gets one audit entry listing the whole step.
+    """
+    added = 0
+    done = []
+    for rt, promoter in plan_rt_heads(kelurahan, choices):
         before = len(promoter.assignments)
         assign_promoter(promoter, rt, start, actor=actor)
-        added += len(promoter.assignments) > before
+        if len(promoter.assignments) > before:
+            added += 1
+            done.append(f"{rt.code}={promoter.id}")
+    if done:
+        record_event(actor, "kelurahan.assign_rt_heads", kelurahan, {"rt_heads": [None, " ".join(done)]})
     return added
+
+
+@dataclass
+class AssignmentMove:
+    """Moving a promoter's current areas to another promoter: which areas move, which the other already has."""
+
+    source: Promoter
+    target: Promoter
+    moving: list[Assignment]
+    already: list[Area]
+
+
+def plan_move(source: Promoter, target: Promoter, on: date | None = None) -> AssignmentMove:
+    """Check a move of every current assignment of `source` to `target` (active, same role, not the same)."""
+    on = on or date.today()
+    if source.id == target.id:
+        raise PromoterError(_l("Choose another promoter to take over the areas."))
+    if not target.active:
+        raise PromoterError(_l("%(name)s is not active.", name=target.name))
+    if source.role != target.role:
+        raise PromoterError(
+            _l("%(name)s has another role; areas move only between promoters of the same role.", name=target.name)
+        )
+    moving = source.current_assignments(on)
+    if not moving:
+        raise PromoterError(_l("%(name)s has no current area to move.", name=source.name))
+    held = {a.area_id for a in target.current_assignments(on)}
+    return AssignmentMove(source, target, moving, [a.area for a in moving if a.area_id in held])
+
+
+def move_assignments(source: Promoter, target: Promoter, on: date | None = None, actor=None) -> AssignmentMove:
+    """End the source's current assignments on a day and start the same areas for the target, with one audit entry."""
+    on = on or date.today()
+    plan = plan_move(source, target, on)
+    held = {a.id for a in plan.already}
+    for assignment in plan.moving:
+        assignment.end_date = max(on, assignment.start_date)
+        if assignment.area_id not in held:
+            db.session.add(Assignment(promoter=target, area=assignment.area, start_date=on))
+    db.session.flush()
+    codes = " ".join(sorted(a.area.code for a in plan.moving))
+    record_event(actor, "promoter.move_assignments", source, {"areas": [codes, None], "moved_to": [None, target.id]})
+    log.info("moved %d assignments of promoter %s to %s", len(plan.moving), source.id, target.id)
+    return plan
 
 
 def rts_of_kelurahan(kelurahan: Area) -> list[Area]:

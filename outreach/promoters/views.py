@@ -26,15 +26,18 @@ from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.links.public_base import base_url_refusal
 from outreach.links.services import whatsapp_share_url
+from outreach.pickers.services import PickerState, promoter_options, promoter_options_by_ids
 from outreach.promoters.forms import (
     AssignForm,
     BulkAssignForm,
     EndAssignmentForm,
+    MoveAssignmentsForm,
     OpdAssignForm,
     PromoterForm,
     PromoterLoginForm,
 )
 from outreach.promoters.imports import EXPORT_HEADER, apply_promoter_import, export_rows, preview_promoter_import
+from outreach.promoters.imports import TEMPLATE as IMPORT_TEMPLATE
 from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
 from outreach.promoters.services import (
     PromoterError,
@@ -47,6 +50,9 @@ from outreach.promoters.services import (
     give_login,
     list_opd_choices,
     login_of,
+    move_assignments,
+    plan_move,
+    plan_rt_heads,
     promoter_query,
     promoters_by_ids,
     rt_head_candidates,
@@ -107,7 +113,10 @@ def index():
         kecamatan_list=list_kecamatan(),
         kelurahan_list=list_kelurahan(filters.kecamatan),
         opds=list_opd_choices(),
-        bulk_form=BulkAssignForm() if current_user.role in EDITOR_ROLES else None,
+        # Coverage's "assign a pamong" links here with the kelurahan already filled in.
+        bulk_form=BulkAssignForm(data={"area_code": request.args.get("area_code", "")[:120]})
+        if current_user.role in EDITOR_ROLES
+        else None,
         show_phone=current_user.role in EDITOR_ROLES,
     )
 
@@ -315,6 +324,45 @@ def bulk_assign_view():
     return redirect(back)
 
 
+@bp.route("/<int:promoter_id>/move", methods=["GET", "POST"])
+@roles_required(*EDITOR_ROLES)
+def move(promoter_id: int):
+    """Move every current area of a promoter to another one: choose, check the preview, confirm."""
+    source = db.get_or_404(Promoter, promoter_id)
+    form = MoveAssignmentsForm()
+    target = db.session.get(Promoter, form.target.data) if form.target.data and not form.target.errors else None
+    plan = None
+    if request.method == "POST" and not request.form.get("find"):
+        if not form.validate_on_submit() or target is None:
+            form.target.errors = [*form.target.errors, _("Choose the promoter who takes over.")]
+        else:
+            try:
+                if form.confirm.data:
+                    plan = move_assignments(source, target, actor=current_user._get_current_object())
+                    db.session.commit()
+                    flash(
+                        _(
+                            "%(count)d areas of %(source)s moved to %(target)s.",
+                            count=len(plan.moving),
+                            source=source.name,
+                            target=target.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("promoters.show", promoter_id=target.id))
+                plan = plan_move(source, target)
+            except PromoterError as exc:
+                db.session.rollback()
+                form.target.errors = [*form.target.errors, str(exc)]
+    query = request.form.get("target_q", "") if request.method == "POST" else ""
+    picker = PickerState.of(
+        promoter_options_by_ids([target.id]) if target else [], query, promoter_options(query) if query else []
+    )
+    return render_template(
+        "promoters/move.html", source=source, form=form, picker=picker, plan=plan
+    ), 400 if form.target.errors else 200
+
+
 @bp.route("/rt-heads/<int:kelurahan_id>", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
 def rt_heads(kelurahan_id: int):
@@ -324,6 +372,7 @@ def rt_heads(kelurahan_id: int):
         abort(404)
     rts = rts_of_kelurahan(kelurahan)
     candidates = {p.id: p for p in rt_head_candidates(kelurahan)}
+    planned = []
     if request.method == "POST":
         choices = {}
         for rt in rts:
@@ -333,20 +382,26 @@ def rt_heads(kelurahan_id: int):
                     abort(400)
                 choices[rt.id] = candidates[chosen]
         try:
-            added = assign_rt_heads(kelurahan, choices, actor=current_user)
+            planned = plan_rt_heads(kelurahan, choices)
+            if request.form.get("confirm"):
+                added = assign_rt_heads(kelurahan, choices, actor=current_user)
         except PromoterError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
-        db.session.commit()
-        flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
-        return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+        if request.form.get("confirm"):
+            db.session.commit()
+            flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
+            return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
+        if not planned:
+            flash(_("Choose an RT head for at least one RT."), "error")
     return render_template(
         "promoters/rt_heads.html",
         kelurahan=kelurahan,
         rts=rts,
         current=rt_heads_by_rt(kelurahan),
         candidates=list(candidates.values()),
+        planned=planned,
     )
 
 
@@ -357,13 +412,17 @@ def _import_page() -> dict:
         "done_url": url_for("promoters.index"),
         "endpoint": "promoters.import_promoters",
         "confirm_endpoint": "promoters.confirm_import",
-        "columns": "id; name; role; phone; opd_code; area_codes; active",
-        "example": "name;role;phone;opd_code;area_codes\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
-        "18.71.01.1003\nBudi Santoso;rt;0813 2222 3333;;18.71.01.1003.001.002",
+        "template_kind": IMPORT_TEMPLATE.kind,
+        "sheet": IMPORT_TEMPLATE.sheet,
+        "headers": {c.key: c.header for c in IMPORT_TEMPLATE.columns},
+        "columns": "; ".join(IMPORT_TEMPLATE.header()),
+        "example": "nama;peran;telepon;kode_opd;kode_wilayah\nSiti Rahmawati;pamong;0812-3456-7890;kec-kedaton;"
+        "18.71.01.1003\nBudi Santoso;ketua RT;0813 2222 3333;;18.71.01.1003.001.002",
         "help": _(
-            "role is pamong, linmas or rt; phones in any Indonesian format. area_codes (separated by | or "
-            "spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
-            "an export, or a known phone with the same name, update that promoter."
+            "peran is pamong, linmas or ketua RT; phones in any Indonesian format. kode_wilayah (separated by | "
+            "or spaces) become the current assignments; leave it empty to keep them. Rows with the id from "
+            "an export, or a known phone with the same name, update that promoter. English headers from an "
+            "export work too."
         ),
     }
 

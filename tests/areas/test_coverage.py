@@ -74,3 +74,56 @@ def test_coverage_exports_list_the_gaps(leadership_client, tree):
 def test_coverage_is_denied_to_promoters(promoter_client):
     assert promoter_client.get("/areas/coverage").status_code == 403
     assert promoter_client.get("/areas/coverage.csv").status_code == 403
+
+
+def _en(client):
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
+
+
+def test_kecamatan_gaps_count_each_kind_and_who_never_signed_in(db, tree):
+    from outreach.areas.coverage import kecamatan_gaps
+
+    first, second = kecamatan_gaps()
+    assert (first.area.code, first.without_pamong, first.without_linmas, first.rts_without_head) == (
+        "18.71.01",
+        0,
+        1,
+        5,
+    )
+    # Four active promoters with a current area in Kecamatan Uji 1, none of whom has signed in.
+    assert first.not_signed_in_total == 4 and first.gaps == 10
+    assert (second.without_pamong, second.without_linmas, second.rts_without_head, second.not_signed_in_total) == (
+        2,
+        2,
+        6,
+        0,
+    )
+
+
+def test_city_coverage_is_collapsed_by_kecamatan_with_an_action_for_each_gap(coordinator_client, tree):
+    _en(coordinator_client)
+    html = coordinator_client.get("/areas/coverage").get_data(as_text=True)
+    assert html.count('class="coverage-group"') == 3  # two kecamatan and the promoters without an area
+    assert " open>" not in html and "<table" not in html  # no long tables: everything is folded
+    assert html.count("10 gaps") == 2
+    assert "without linmas: <strong>1</strong>" in html
+    kel2 = tree["18.71.01.1002"]
+    assert f"/promoters/?unassigned=1&amp;role=linmas&amp;area_code={kel2.code}" in html
+    assert f"/promoters/rt-heads/{kel2.id}" in html and "Add RT heads (3 RTs without)" in html
+    assert html.count("/sign-in-link") == 4 and "Send a sign-in link" in html
+    assert "/areas/coverage.csv" in html  # export stays
+    # The assign link arrives with the kelurahan filled in.
+    promoters = coordinator_client.get(f"/promoters/?unassigned=1&role=linmas&area_code={kel2.code}")
+    assert f'value="{kel2.code}"' in promoters.get_data(as_text=True)
+
+
+def test_a_chosen_kecamatan_opens_its_group(coordinator_client, tree):
+    html = coordinator_client.get(f"/areas/coverage?kecamatan={tree['18.71.01'].id}").get_data(as_text=True)
+    assert html.count('<details class="coverage-group" open>') == 1
+
+
+def test_leadership_sees_the_gaps_without_action_buttons(leadership_client, tree):
+    _en(leadership_client)
+    html = leadership_client.get("/areas/coverage").get_data(as_text=True)
+    assert "10 gaps" in html and "/sign-in-link" not in html and "/promoters/rt-heads/" not in html

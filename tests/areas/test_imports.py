@@ -98,7 +98,8 @@ def test_bad_rows_are_reported_with_line_and_column_and_nothing_is_imported(
     response = upload(coordinator_client, csv_text)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(rf'<td class="num">{line}</td><td>{column or "—"}</td><td>[^<]*{message}', html), html
+    shown = {"kelurahan_code": "kode_kelurahan", "active": "aktif"}.get(column, column)
+    assert re.search(rf'<td class="num">{line}</td><td>{shown or "—"}</td><td>[^<]*{message}', html), html
     assert 'name="token"' not in html
     assert _areas(db) == before
 
@@ -106,11 +107,12 @@ def test_bad_rows_are_reported_with_line_and_column_and_nothing_is_imported(
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"rw,rt\n1,1\n", "a.csv", "tidak memiliki kolom kelurahan_code"),
+        (b"rw,rt\n1,1\n", "a.csv", "tidak memiliki kolom kode_kelurahan"),
         (b"kelurahan_code,rw,colour\nx,1,red\n", "a.csv", "Kolom tidak dikenal colour"),
         (b"PK\x03\x04\x14\x00\x06\x00", "rwrt.csv", "buku kerja Excel"),
         (b"\x00\x01\x02binary", "rwrt.csv", "data biner"),
-        (b"kelurahan_code,rw\n", "rwrt.xlsx", "bukan berkas CSV"),
+        (b"kelurahan_code,rw\n", "rwrt.xlsx", "bukan buku kerja Excel"),
+        (b"kelurahan_code,rw\n", "rwrt.ods", "bukan berkas CSV atau Excel"),
         (b"", "rwrt.csv", "kosong"),
     ],
 )
@@ -174,7 +176,7 @@ def test_a_name_longer_than_its_column_is_refused_in_the_preview_with_line_and_c
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert re.search(
-        r'<td class="num">3</td><td>name</td><td>[^<]*Terlalu panjang: 207 karakter, paling banyak 120', html
+        r'<td class="num">3</td><td>nama</td><td>[^<]*Terlalu panjang: 207 karakter, paling banyak 120', html
     )
     assert 'name="token"' not in html
     assert _areas(db) == before

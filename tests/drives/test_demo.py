@@ -26,6 +26,8 @@ def test_seed_demo_adds_past_done_and_future_planned_drives_once(runner, db):
     assert any(to_wib(d.starts_at).date() != to_wib(d.ends_at).date() for d in drives)  # one runs past midnight
     bus = next(d for d in drives if d.title == "Bus Roadshow KPK di Tugu Adipura")
     assert bus.latitude is not None and bus.promoters and bus.cost
+    assert bus.place_note.startswith("Bus parkir")  # the place says how to find it, coordinates are extra
+    assert any(d.place_note and d.latitude is None for d in drives)
     assert to_wib(bus.starts_at).date() < wib_today()
 
     again = runner.invoke(args=["seed-demo"])

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.drives.models import Drive
+from outreach.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
 from tests.drives.helpers import make_drive
@@ -16,8 +17,17 @@ def _count(db) -> int:
     return db.session.scalar(select(func.count()).select_from(Drive))
 
 
+def _crew(tree) -> str:
+    """The id of a promoter for the plan, so a plain save is not held up by the no-promoter warning."""
+    if "crew" not in tree:
+        tree["crew"] = factories.PromoterFactory(name="Tim Sosialisasi")
+        db.session.commit()
+    return str(tree["crew"].id)
+
+
 def _form(tree, **overrides) -> dict:
     data = {
+        "promoters": [_crew(tree)],
         "kind": "door_to_door",
         "title": "Door-to-door RT Surabaya",
         "starts_at": "2026-10-05T15:30",
@@ -109,7 +119,8 @@ def test_coordinator_plans_a_drive_with_wib_times(coordinator_client, tree, db):
     promoter = factories.AssignmentFactory(area=tree["surabaya"]).promoter
     db.session.commit()
     form_page = coordinator_client.get("/drives/new")
-    assert form_page.status_code == 200 and promoter.name in form_page.get_data(as_text=True)
+    # The form no longer lists every promoter: they are searched (tests/pickers).
+    assert form_page.status_code == 200 and promoter.name not in form_page.get_data(as_text=True)
     response = coordinator_client.post(
         "/drives/new",
         data=_form(tree, promoters=[str(promoter.id)], cost="Rp 1.250.000", latitude="-5.38", longitude="105.25"),
@@ -130,7 +141,7 @@ def test_add_area_promoters_books_everyone_assigned_there(coordinator_client, tr
     inside = [factories.AssignmentFactory(area=tree["surabaya"]).promoter for _ in range(3)]
     factories.AssignmentFactory(area=tree["pelita"])
     db.session.commit()
-    response = coordinator_client.post("/drives/new", data=_form(tree, add_area_promoters="y"))
+    response = coordinator_client.post("/drives/new", data=_form(tree, promoters=[], add_area_promoters="y"))
     assert response.status_code == 302
     assert {p.id for p in db.session.scalars(select(Drive)).one().promoters} == {p.id for p in inside}
 
@@ -182,7 +193,7 @@ def test_double_booking_warns_and_saves_only_after_confirming(coordinator_client
     assert saved.status_code == 302 and _count(db) == 2
 
 
-def test_deadline_setting_warns_about_late_drives(app, coordinator_client, tree, db, monkeypatch):
+def test_a_drive_starting_after_the_spi_deadline_is_refused(app, coordinator_client, tree, db, monkeypatch):
     from datetime import date
 
     monkeypatch.setitem(app.config, "SPI_DEADLINE", date(2026, 10, 31))
@@ -193,13 +204,75 @@ def test_deadline_setting_warns_about_late_drives(app, coordinator_client, tree,
         data=_form(tree, title="Malam terakhir", starts_at="2026-10-31T19:00", ends_at="2026-10-31T23:30"),
     )
     assert on_time.status_code == 302
-    late = coordinator_client.post(
+    late_form = _form(tree, areas=[str(tree["pelita"].id)], starts_at="2026-11-01T08:00", ends_at="2026-11-01T10:00")
+    late = coordinator_client.post("/drives/new", data=late_form)
+    html = late.get_data(as_text=True)
+    assert late.status_code == 400 and _count(db) == 1
+    assert "The SPI survey closes on 31 Oct 2026" in html and "cannot raise participation" in html
+    # No confirmation gets it through.
+    assert coordinator_client.post("/drives/new", data=dict(late_form, confirm="Save anyway")).status_code == 400
+    assert _count(db) == 1
+    # A drive that starts on the last evening and runs past midnight is warned about, not refused.
+    spans = coordinator_client.post(
         "/drives/new",
-        data=_form(tree, areas=[str(tree["pelita"].id)], starts_at="2026-11-01T08:00", ends_at="2026-11-01T10:00"),
+        data=_form(tree, areas=[str(tree["pelita"].id)], starts_at="2026-10-31T22:00", ends_at="2026-11-01T01:00"),
     )
-    assert late.status_code == 200 and "ends after the SPI deadline (2026-10-31 WIB)" in late.get_data(as_text=True)
+    assert spans.status_code == 200 and "ends after the SPI deadline (2026-10-31 WIB)" in spans.get_data(as_text=True)
     calendar = coordinator_client.get("/drives/calendar?year=2026&month=10").get_data(as_text=True)
     assert "SPI deadline" in calendar and "Malam terakhir" in calendar
+
+
+def test_the_survey_rounds_deadline_refuses_a_later_drive(app, coordinator_client, tree, db):
+    from datetime import date
+
+    from outreach.participation.models import SurveyRound
+
+    db.session.add(SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 10, 15)))
+    db.session.commit()
+    late = coordinator_client.post(
+        "/drives/new", data=_form(tree, starts_at="2026-10-20T08:00", ends_at="2026-10-20T10:00")
+    )
+    assert late.status_code == 400 and "15 Okt 2026" in late.get_data(as_text=True) and _count(db) == 0
+
+
+def test_a_drive_without_promoters_is_saved_only_once_confirmed(coordinator_client, tree, db):
+    with coordinator_client.session_transaction() as sess:
+        sess["lang"] = "en"
+    form = _form(tree, promoters=[])
+    first = coordinator_client.post("/drives/new", data=form)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and _count(db) == 0
+    assert "No promoter takes part yet" in html
+    signature = html.split('name="acknowledged" type="hidden" value="', 1)[1].split('"', 1)[0]
+    saved = coordinator_client.post("/drives/new", data=dict(form, acknowledged=signature, confirm="Save anyway"))
+    assert saved.status_code == 302 and _count(db) == 1
+
+
+def test_a_second_drive_in_the_same_unit_on_the_same_day_is_a_warning(coordinator_client, tree, db):
+    with coordinator_client.session_transaction() as sess:
+        sess["lang"] = "en"
+    make_drive("2026-10-05 08:00", "2026-10-05 10:00", [tree["surabaya"]], title="Pagi Surabaya")
+    db.session.commit()
+    evening = coordinator_client.post("/drives/new", data=_form(tree))  # 15:30–18:00, hours apart
+    assert evening.status_code == 200 and _count(db) == 1
+    assert "Kelurahan Surabaya already has “Pagi Surabaya” on the same day" in evening.get_data(as_text=True)
+    next_day = coordinator_client.post(
+        "/drives/new", data=_form(tree, starts_at="2026-10-06T15:30", ends_at="2026-10-06T18:00")
+    )
+    assert next_day.status_code == 302 and _count(db) == 2
+
+
+def test_the_place_is_a_name_and_a_note_with_coordinates_optional(coordinator_client, tree, db):
+    response = coordinator_client.post(
+        "/drives/new", data=_form(tree, place_name="Balai Kelurahan", place_note="Sebelah Masjid Al-Ikhlas")
+    )
+    assert response.status_code == 302
+    drive = db.session.scalar(select(Drive))
+    assert (drive.place_name, drive.place_note, drive.latitude) == ("Balai Kelurahan", "Sebelah Masjid Al-Ikhlas", None)
+    page = coordinator_client.get(f"/drives/{drive.id}").get_data(as_text=True)
+    assert "Sebelah Masjid Al-Ikhlas" in page
+    form_page = coordinator_client.get(f"/drives/{drive.id}/edit").get_data(as_text=True)
+    assert '<details class="coordinates">' in form_page  # closed: coordinates are for those who have them
 
 
 def test_editing_marks_a_drive_done_with_attendance(coordinator_client, tree, db):

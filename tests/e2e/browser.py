@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
 from outreach.extensions import db
@@ -125,14 +125,27 @@ def sign_out(page: Page) -> None:
         page.click("nav form[action$='/auth/logout'] button")
 
 
-def plan_drive(page: Page, title: str, starts: str, ends: str, area_id: int, kind: str = "door_to_door") -> None:
-    """From the drives list, plan a drive for one area with its assigned promoters (times 'YYYY-MM-DDTHH:MM' WIB)."""
+def pick(page: Page, label: str, typed: str, option: str) -> None:
+    """In a search picker, type part of a name and tap the option that holds `option`."""
+    box = page.get_by_role("combobox", name=label)
+    # A single-choice box with a value keeps its text input off screen until focused, so focus it, not click.
+    box.focus()
+    box.press_sequentially(typed, delay=40)
+    page.locator(".ts-dropdown [role='option']").filter(has_text=option).first.click()
+    expect(page.locator(".ts-control .item").filter(has_text=option).first).to_be_visible()
+
+
+def plan_drive(page: Page, title: str, starts: str, ends: str, area: str, kind: str = "door_to_door") -> None:
+    """From the drives list, plan a drive for one kelurahan (typed by name) with its assigned promoters.
+
+    Times are 'YYYY-MM-DDTHH:MM' WIB.
+    """
     page.get_by_role("button", name="Jadwalkan kegiatan").click()
     page.get_by_label("Jenis").select_option(kind)
     page.get_by_label("Judul").fill(title)
     page.get_by_label("Mulai (WIB)").fill(starts)
     page.get_by_label("Selesai (WIB)").fill(ends)
-    page.get_by_label("Kelurahan sasaran atau seluruh kecamatan").select_option(str(area_id))
+    pick(page, "Kelurahan sasaran atau seluruh kecamatan", area[:4].lower(), area)
     page.get_by_label("Sertakan juga semua promotor aktif").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Simpan kegiatan").click()

@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from outreach.areas.models import Area
 from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.drives.models import Drive
 from outreach.drives.timezone import wib_to_utc, wib_today
 from outreach.extensions import db
 from tests import factories
-from tests.e2e.browser import horizontal_overflow, make_user, plan_drive, sign_in
+from tests.e2e.browser import horizontal_overflow, make_user, pick, plan_drive, shoot, sign_in
 
 
 def next_month_day(day: int) -> date:
@@ -44,7 +45,7 @@ def test_coordinator_plans_a_drive_in_wib_and_finds_it_in_the_month_calendar(pag
         "Bus Roadshow KPK di Pasar Koga",
         f"{day.isoformat()}T06:30",
         f"{day.isoformat()}T09:00",
-        area_id=kedaton["surabaya"].id,
+        area="Surabaya",
         kind="roadshow_bus",
     )
 
@@ -118,3 +119,55 @@ def test_promoter_on_a_phone_sees_only_their_own_drives_and_home(phone, kedaton)
 
     assert phone.goto(f"/drives/{other.id}").status == 403
     assert phone.goto("/drives/new").status == 403
+
+
+def test_on_a_phone_a_coordinator_plans_a_drive_by_typing_names_then_prints_its_flyers(
+    phone, kedaton, target, spi_round, tmp_path
+):
+    sidodadi = db.session.scalars(select(Area).where(Area.name == "Sidodadi")).one()
+    for name, area in (("Budi Santoso", sidodadi), ("Rina Marlina", sidodadi), ("Rudi Hartono", kedaton["surabaya"])):
+        factories.AssignmentFactory(promoter__name=name, area=area, start_date=date(2026, 1, 1))
+    db.session.commit()
+    sign_in(phone, make_user(COORDINATOR).email)
+    phone.goto("/drives/new")
+    day = wib_today() + timedelta(days=5)
+    phone.get_by_label("Jenis").select_option("door_to_door")
+    phone.get_by_label("Judul").fill("Sosialisasi SPI Sidodadi dan Surabaya")
+    phone.get_by_label("Mulai (WIB)").fill(f"{day}T15:30")
+    phone.get_by_label("Selesai (WIB)").fill(f"{day}T18:00")
+    pick(phone, "Kelurahan sasaran atau seluruh kecamatan", "sidod", "Kedaton › Sidodadi")
+    pick(phone, "Kelurahan sasaran atau seluruh kecamatan", "surab", "Kedaton › Surabaya")
+    phone.get_by_label("Tempat", exact=True).fill("Balai Kelurahan Sidodadi")
+    # Promoters are searched within the chosen kelurahan, by part of a name.
+    pick(phone, "Promotor yang ikut", "siti", "Siti Rahmawati")
+    box = phone.get_by_role("combobox", name="Promotor yang ikut")
+    box.click()
+    box.press_sequentially("bu", delay=40)
+    found = phone.locator(".ts-dropdown [role='option']").filter(has_text="Budi Santoso")
+    expect(found).to_contain_text("Pamong · Sidodadi")
+    shoot(phone, "drive-plan-promoter-search-phone")
+    pick(phone, "Promotor yang ikut", "di", "Budi Santoso")
+    pick(phone, "Promotor yang ikut", "marl", "Rina Marlina")
+    assert horizontal_overflow(phone) == 0
+    shoot(phone, "drive-plan-pickers-phone")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Simpan kegiatan").click()
+    expect(phone.get_by_role("status")).to_contain_text("sudah dijadwalkan")
+    db.session.expire_all()
+    drive = db.session.scalars(select(Drive)).one()
+    assert sorted(a.name for a in drive.areas) == ["Sidodadi", "Surabaya"]
+    assert sorted(p.name for p in drive.promoters) == ["Budi Santoso", "Rina Marlina", "Siti Rahmawati"]
+
+    form = phone.locator(f"form[action$='/drives/{drive.id}/links']")
+    form.get_by_label("Survei").select_option(label="SPI 2026 eksternal")
+    form.get_by_label("WhatsApp").uncheck()
+    with phone.expect_navigation():
+        form.get_by_role("button", name="Buat tautan").click()
+    expect(phone.get_by_role("status")).to_contain_text("3 tautan dibuat")  # one flyer link per promoter
+    shoot(phone, "drive-links-phone")
+    with phone.expect_download() as download_info:
+        phone.get_by_role("button", name="Selebaran, 4 per halaman (PDF)").click()
+    pdf = tmp_path / "flyers.pdf"
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert phone.problems.take() == []

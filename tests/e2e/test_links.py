@@ -24,6 +24,7 @@ from tests.e2e.browser import (
     needs_qr_tools,
     new_context,
     open_like_a_phone,
+    pick,
     sign_in,
     watched_page,
 )
@@ -52,9 +53,10 @@ def test_kelurahan_links_made_on_the_links_page_print_as_one_batch_and_leadershi
     assert len(codes) == 3
 
     page.get_by_role("button", name="Cetak selebaran sekaligus").click()
-    page.get_by_label("Tautan milik").select_option(label="Surabaya")
+    pick(page, "Tautan milik", "sura", "Surabaya")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Unduh PDF").click()
+        page.get_by_role("button", name="Unduh", exact=True).click()
+    expect(page.get_by_text("Selesai: berkasnya ada di folder unduhan Anda.")).to_be_visible()
     pdf = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")

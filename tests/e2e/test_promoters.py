@@ -27,6 +27,7 @@ from tests.e2e.browser import (
     needs_qr_tools,
     new_context,
     open_like_a_phone,
+    pick,
     plan_drive,
     sign_in,
     watched_page,
@@ -57,7 +58,7 @@ def rajabasa(db, target):
 
 def upload(page: Page, name: str, text: str) -> None:
     """Choose a CSV file on the import page and have it checked."""
-    page.get_by_label("Berkas CSV").set_input_files(
+    page.get_by_label("Berkas CSV atau Excel (.xlsx)").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
     )
     with page.expect_navigation():
@@ -74,7 +75,7 @@ def import_promoters(page: Page) -> None:
     problem = page.locator("table.problems tbody tr")
     expect(problem).to_have_count(1)
     expect(problem.locator("td").nth(0)).to_have_text("3")
-    expect(problem.locator("td").nth(1)).to_have_text("phone")
+    expect(problem.locator("td").nth(1)).to_have_text("telepon")
     expect(page.get_by_role("button", name="Impor sekarang")).to_have_count(0)
     assert db.session.scalar(select(Promoter).where(Promoter.name == "Rina Marpaung")) is None
     assert all("422" in p for p in page.problems.take())
@@ -96,18 +97,18 @@ def assign_to_surabaya(page: Page) -> None:
     expect(page.locator("main table tbody tr")).to_have_count(3)
     for name in NEW_PROMOTERS:
         page.get_by_label(f"Pilih {name}").check()
-    page.get_by_label("Kode wilayah").fill("18.71.01.1004")
+    pick(page, "Wilayah (nama atau kode)", "surab", "Kedaton › Surabaya")
     with page.expect_navigation():
         page.get_by_role("button", name="Tugaskan yang dipilih").click()
     expect(page.get_by_role("status")).to_contain_text("3 promotor ditugaskan ke Kelurahan Surabaya")
     expect(page.locator("main table tbody")).to_contain_text("Tidak ada promotor")
 
 
-def plan_the_drive(page: Page, surabaya_id: int) -> Drive:
+def plan_the_drive(page: Page) -> Drive:
     """Plan a door-to-door drive in Surabaya next week; its team is every promoter assigned there."""
     page.get_by_role("navigation", name="Utama").get_by_role("link", name="Kegiatan").click()
     day = wib_today() + timedelta(days=7)
-    plan_drive(page, DRIVE_TITLE, f"{day}T15:30", f"{day}T18:00", area_id=surabaya_id)
+    plan_drive(page, DRIVE_TITLE, f"{day}T15:30", f"{day}T18:00", area="Surabaya")
     expect(page.get_by_role("status")).to_contain_text("sudah dijadwalkan")
     expect(page.get_by_role("heading", level=1)).to_have_text(DRIVE_TITLE)
     team = page.locator("main table tbody")
@@ -168,7 +169,7 @@ def test_coordinator_journey_from_promoter_csv_to_a_flyer_scan_on_the_leadership
     sign_in(page, make_user(COORDINATOR).email)
     import_promoters(page)
     assign_to_surabaya(page)
-    drive = plan_the_drive(page, kedaton["surabaya"].id)
+    drive = plan_the_drive(page)
     codes = generate_flyer_links(page, drive)
     pdf = download_flyer_batch(page, drive, tmp_path)
     assert page.problems.take() == []

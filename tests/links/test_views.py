@@ -220,7 +220,7 @@ def test_batch_flyers_for_a_kecamatan_hold_every_active_printed_link(coordinator
     response = coordinator_client.get(f"/links/flyers?scope=area:{kec.id}&layout={layout}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pages = render_pdf(response.data, tmp_path, dpi=150)
-    assert len(pages) == 2
+    assert len(pages) == 3  # the kelurahan's cover sheet, then its flyers
     decoded = [text for page in pages for text in decode_qr_codes(page)]
     assert sorted(decoded) == sorted(f"https://spi.example.test/s/{link.code}?q=1" for link in links)
     assert follow_scan(client, decoded[0]).status_code == 302

@@ -132,7 +132,8 @@ def test_each_bad_row_is_reported_with_line_column_and_reason(
     response = upload(coordinator_client, HEADER + rows)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(rf'<td class="num">{line}</td><td>{column or "—"}</td><td>[^<]*{message}', html), html
+    shown = {"area_codes": "kode_wilayah", "phone": "telepon", "name": "nama", "role": "peran", "opd_code": "kode_opd"}
+    assert re.search(rf'<td class="num">{line}</td><td>{shown.get(column, "—")}</td><td>[^<]*{message}', html), html
     assert 'name="token"' not in html
     assert _snapshot(db) == before
 
@@ -154,12 +155,13 @@ def test_unknown_id_is_refused(coordinator_client, db, tree):
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"nama,telepon\nSiti,0812\n", "p.csv", "tidak memiliki kolom name, role, phone"),
+        (b"nama,telepon\nSiti,0812\n", "p.csv", "tidak memiliki kolom peran"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "p.csv", "buku kerja Excel"),
         (b"\x89PNG\r\n\x1a\n", "p.csv", "gambar PNG"),
         (b"name,role\x00,phone", "p.csv", "data biner"),
         (b"name,role,phone\nS\xe9ti,rt,0812\n", "p.csv", "Baris 2 bukan teks UTF-8"),
-        (GOOD.encode(), "promotor.xlsx", "promotor.xlsx bukan berkas CSV"),
+        (GOOD.encode(), "promotor.xlsx", "bukan buku kerja Excel"),
+        (GOOD.encode(), "promotor.xls", "promotor.xls bukan berkas CSV atau Excel (.xlsx)"),
     ],
 )
 def test_unusable_files_are_refused_with_a_clear_message(coordinator_client, db, tree, content, filename, message):
@@ -231,7 +233,7 @@ def test_a_name_longer_than_its_column_is_refused_in_the_preview_with_line_and_c
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert re.search(
-        r'<td class="num">3</td><td>name</td><td>[^<]*Terlalu panjang: 121 karakter, paling banyak 120', html
+        r'<td class="num">3</td><td>nama</td><td>[^<]*Terlalu panjang: 121 karakter, paling banyak 120', html
     )
     assert 'name="token"' not in html
     assert _snapshot(db) == before

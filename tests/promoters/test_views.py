@@ -190,9 +190,57 @@ def test_rt_heads_of_a_kelurahan_are_assigned_in_one_step(coordinator_client, db
     assert "Ketua 0" in page and "Bukan Ketua" not in page
     rt1, rt2 = tree["18.71.01.1001.001.001"], tree["18.71.01.1001.001.002"]
     choices = {f"rt_{rt1.id}": heads[0].id, f"rt_{rt2.id}": heads[1].id}
-    coordinator_client.post(f"/promoters/rt-heads/{kel.id}", data=choices)
+    # First a preview that writes nothing, then the confirmation.
+    preview = coordinator_client.post(f"/promoters/rt-heads/{kel.id}", data=choices).get_data(as_text=True)
+    assert "RT 001 ← Ketua 0" in preview and "RT 002 ← Ketua 1" in preview
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
+    coordinator_client.post(f"/promoters/rt-heads/{kel.id}", data=dict(choices, confirm="1"))
     got = dict(db.session.execute(select(Assignment.area_id, Assignment.promoter_id)).all())
     assert got == {rt1.id: heads[0].id, rt2.id: heads[1].id}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "kelurahan.assign_rt_heads"))
+    assert event.object_id == kel.id
+    assert event.changes["rt_heads"][1] == f"{rt1.code}={heads[0].id} {rt2.code}={heads[1].id}"
+
+
+def test_a_promoters_areas_move_to_another_in_one_step_with_a_preview(coordinator_client, db, tree):
+    old = AssignmentFactory(area=tree["18.71.01.1001.001.001"], promoter__role="rt", promoter__name="Ketua Lama")
+    AssignmentFactory(area=tree["18.71.01.1001.001.002"], promoter=old.promoter)
+    new = PromoterFactory(role="rt", name="Ketua Baru")
+    pamong = PromoterFactory(role="pamong", name="Pamong Lain")
+    db.session.commit()
+    source = old.promoter
+    url = f"/promoters/{source.id}/move"
+    page = coordinator_client.get(url).get_data(as_text=True)
+    assert 'name="target_q"' in page and "js/picker.js" in page
+    found = coordinator_client.post(url, data={"target_q": "baru", "find": "target"}).get_data(as_text=True)
+    assert f'type="radio" name="target" value="{new.id}"' in found
+    preview = coordinator_client.post(url, data={"target": new.id})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "2 wilayah dipindahkan dari Ketua Lama ke Ketua Baru" in html
+    assert len(source.current_assignments()) == 2
+    refused = coordinator_client.post(url, data={"target": pamong.id, "confirm": "y"})
+    assert refused.status_code == 400 and "peran lain" in refused.get_data(as_text=True)
+    done = coordinator_client.post(url, data={"target": new.id, "confirm": "y"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/promoters/{new.id}")
+    db.session.expire_all()
+    assert source.current_assignments() == []
+    assert sorted(a.area.code for a in new.current_assignments()) == [
+        "18.71.01.1001.001.001",
+        "18.71.01.1001.001.002",
+    ]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promoter.move_assignments"))
+    assert event.object_id == source.id and event.changes["moved_to"] == [None, new.id]
+
+
+@pytest.mark.parametrize("fixture", ["promoter_client", "leadership_client"])
+def test_moving_areas_is_denied_to_promoters_and_leadership(request, fixture, db, tree):
+    promoter = AssignmentFactory(area=tree["18.71.01.1001"]).promoter
+    other = PromoterFactory()
+    db.session.commit()
+    client = request.getfixturevalue(fixture)
+    assert client.get(f"/promoters/{promoter.id}/move").status_code == 403
+    assert client.post(f"/promoters/{promoter.id}/move", data={"target": other.id, "confirm": "y"}).status_code == 403
+    assert len(promoter.current_assignments()) == 1
 
 
 def test_promoter_is_given_a_login_that_sees_only_their_own_page(coordinator_client, client, db):

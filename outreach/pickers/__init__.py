@@ -1,0 +1,1 @@
+"""Search pickers for areas and promoters: server-rendered search without JavaScript, JSON with it."""
