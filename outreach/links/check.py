@@ -8,6 +8,7 @@ issued it; never a promoter's name or phone. It records nothing and logs nothing
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.codes import read_typed_code
+from outreach.links.destinations import closing_day, destination_on, opening_day
 from outreach.links.models import Link
 from outreach.links.scanning import host_allowed
 
@@ -64,6 +66,10 @@ class LinkCheck:
     problem: str | None = None
     chars: str = ""
     shortener: bool = False
+    # Where a visit goes today: 'survey' (the target's own address) or a destination rule's kind, and
+    # for our own pages the day the survey opens ('opening') or closed ('closed').
+    leads: str = "survey"
+    leads_on: date | None = None
 
 
 def check_pasted(raw: str, base_url: str, allowlist: tuple[str, ...] | list[str]) -> LinkCheck:
@@ -105,16 +111,24 @@ def check_code(raw: str) -> LinkCheck:
     )
     if link is None:
         return LinkCheck("unknown", code=typed.code)
-    if not link.active:
+    today = destination_on(link) if link.active and link.target.active else None
+    if today is None or today.kind == "none":
         # A scan of it answers 410 and nothing more: neither does the check.
         return LinkCheck("inactive", code=typed.code)
+    leads_on = None
+    if today.kind == "opening":
+        leads_on = opening_day(today.rule)
+    elif today.kind == "closed":
+        leads_on = closing_day(today.rule)
     return LinkCheck(
         "official",
         code=link.code,
-        survey=link.target.name,
-        destination=urlsplit(link.target.url).hostname,
+        survey=today.survey,
+        destination=today.host,
         role=link.promoter.role if link.promoter else None,
         issuer=link.opd.name if link.opd else _kelurahan_text(link.area),
+        leads=today.kind,
+        leads_on=leads_on,
     )
 
 
