@@ -120,6 +120,22 @@ class Scan(db.Model):
         return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
 
 
+class ScanJournalMark(db.Model):
+    """How many bytes of one scan journal file are already copied into `scan` (`outreach.links.journal`).
+
+    Moved in the same transaction as the copied rows, so a file is replayed from here after any crash.
+    """
+
+    __tablename__ = "scan_journal_mark"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ScanJournalMark {self.name} {self.offset}>"
+
+
 class VisitorSalt(TimestampMixin, db.Model):
     """The random salt of one WIB day's visitor hashes, deleted once the day is over (`outreach.links.salts`)."""
 

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
+from outreach.links.journal import ScanJournal
 from outreach.links.models import SOURCES, DestinationRule, Link, Scan, SurveyTarget
 from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
@@ -386,6 +387,7 @@ class Scanner:
         self.store = ScanStore(app)
         self.limit = ScanLimit(app)
         self.salts = DailySalts(app)
+        self.journal = ScanJournal(app.config)
 
     def link(self, code: str) -> ScanLink | None:
         """The link behind a normalised code with its target's destination rules, or None when there is none."""
@@ -445,12 +447,75 @@ class Scanner:
             "source": request_meta.source,
             "rule_id": rule_id,
         }
+        return self.keep(values)
+
+    def keep(self, values: dict) -> bool:
+        """Keep one visit: in the journal or the database (SCAN_RECORDING says which first, the other
+        is the fallback). False, with an ERROR line, when neither could: the visit is lost."""
+        url = self.store.engine.url
+        self.journal.start(url)
+        if self.config.get("SCAN_RECORDING") == "journal":
+            if self._to_journal(values) or self._to_database(values):
+                return True
+        elif self._to_database(values) or self._to_journal(values):
+            return True
+        self.journal.health.lost += 1
+        self.journal.health.lost_at = time.monotonic()
+        log.error("a visit of link %s was lost: neither the database nor the scan journal kept it", values["link_id"])
+        return False
+
+    def _to_database(self, values: dict) -> bool:
         try:
             self.store.add(values)
         except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
-            log.exception("could not record a scan of link %s", link.id)
+            self.journal.health.database_failed_at = time.monotonic()
+            log.exception("could not record a scan of link %s in the database", values["link_id"])
             return False
         return True
+
+    def _to_journal(self, values: dict) -> bool:
+        try:
+            self.journal.append(values)
+        except OSError as exc:  # JournalError, or the directory cannot be made
+            self.journal.health.journal_failed_at = time.monotonic()
+            log.error("could not keep a scan of link %s in the scan journal: %s", values["link_id"], exc)
+            return False
+        return True
+
+    def drain(self) -> int:
+        """Copy the journal (this process's file and those of finished processes) into the database now."""
+        return self.journal.drain(self.store.engine.url)
+
+    def health(self) -> dict:
+        """How recording goes, for /healthz: 'ok', 'degraded' (visits kept but waiting, or the journal cannot
+        take more) or 'failing' (this process lost a visit in the last 5 minutes), and why."""
+        recent, now, health = 300.0, time.monotonic(), self.journal.health
+        problems = []
+        if health.journal_failed_at and now - health.journal_failed_at < recent:
+            problems.append("journal_write_failed")
+        if health.database_failed_at and now - health.database_failed_at < recent:
+            problems.append("database_write_failed")
+        if health.drain_failures:
+            problems.append("journal_drain_failing")
+        free = _free_bytes(self.journal.directory)
+        if free is not None and free < self.config["SCAN_JOURNAL_MIN_FREE_BYTES"]:
+            problems.append("journal_disk_full")
+        backlog = None
+        try:
+            backlog, oldest = self.journal.backlog(self.store.engine.url)
+        except Exception:  # noqa: BLE001 - the database cannot say what is copied
+            problems.append("journal_backlog_unknown")
+        else:
+            if oldest is not None and (utcnow() - oldest).total_seconds() > self.config["SCAN_JOURNAL_STALE_SECONDS"]:
+                problems.append("journal_backlog")
+        lost = health.lost_at and now - health.lost_at < recent
+        return {
+            "recording": "failing" if lost else "degraded" if problems else "ok",
+            "problems": problems,
+            "journal_backlog_bytes": backlog,
+            "journal_free_bytes": free,
+            "visits_lost": health.lost,
+        }
 
     def scan(self, raw_code: str, request_meta: RequestMeta) -> ScanResult:
         """Resolve a code and record the scan (see `scan_code`)."""
@@ -479,6 +544,21 @@ class Scanner:
             over_limit = not self.limit.within(f"{link.id}:{visitor}")
             self.record(link, request_meta, now, over_limit, visitor, rule_id)
         return ScanResult("redirect", url)
+
+
+def _free_bytes(directory) -> int | None:
+    """Free bytes for an unprivileged writer on the journal's file system (None: the journal is off)."""
+    if directory is None:
+        return None
+    for path in (directory, *directory.parents):
+        try:
+            stat = os.statvfs(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return 0
+        return stat.f_bavail * stat.f_frsize
+    return 0
 
 
 def scanner(app: Flask) -> Scanner:
