@@ -240,8 +240,10 @@ class ScanJournal:
 
     def start(self, url) -> None:
         """Start this process's drainer thread once (after a fork too); no thread when the interval is 0."""
+        if self._thread_pid == os.getpid():  # the common case, first: this runs on every scan
+            return
         interval = self.config.get("SCAN_JOURNAL_DRAIN_SECONDS", 0)
-        if not interval or self.directory is None or self._thread_pid == os.getpid():
+        if not interval or self.directory is None:
             return
         with self._lock:
             if self._thread_pid == os.getpid():
