@@ -250,12 +250,27 @@ class ScanJournal:
                 return
             self._thread_pid = os.getpid()
         threading.Thread(target=self._run, args=(url, interval), name="scan-journal-drainer", daemon=True).start()
-        atexit.register(self.drain_logged, url)  # a worker that stops in order leaves nothing behind
+        atexit.register(self.finish, url)
 
     def _run(self, url, interval: float) -> None:
         while True:
             time.sleep(interval)
             self.drain_logged(url)
+
+    def finish(self, url) -> None:
+        """At a process's orderly end: drain its file and, once it is all copied, remove it and its mark."""
+        self.drain_logged(url)
+        with self._lock:
+            own = self._own
+            if own is None or own.pid != os.getpid() or own.drained < own.written:
+                return
+            self._own = None
+            try:
+                os.unlink(own.path)
+                os.close(own.fd)
+                _forget(self.engine(url), own.path.name)
+            except Exception:  # noqa: BLE001 - a drainer of another process removes it later
+                log.warning("could not remove the drained scan journal %s", own.path.name, exc_info=True)
 
     def drain_logged(self, url) -> int:
         """`drain`, with a failure logged (at most once a minute while it lasts) and kept for /healthz."""

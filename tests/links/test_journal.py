@@ -309,3 +309,12 @@ def test_drain_journal_command_copies_what_finished_processes_left(app, db, link
     result = runner.invoke(args=["links", "drain-journal"])
     assert result.exit_code == 0, result.output
     assert "12 visits copied" in result.output and rows(db) == 12
+
+
+def test_a_process_that_stops_in_order_leaves_no_journal_behind(app, db, link):
+    keeper = scanner(app)
+    keeper.journal.append(values(link.id))
+    path = keeper.journal._own.path
+    keeper.journal.finish(keeper.store.engine.url)
+    assert rows(db) == 1 and not path.exists()
+    assert db.session.scalar(select(func.count()).select_from(ScanJournalMark)) == 0
