@@ -318,3 +318,11 @@ def test_a_process_that_stops_in_order_leaves_no_journal_behind(app, db, link):
     keeper.journal.finish(keeper.store.engine.url)
     assert rows(db) == 1 and not path.exists()
     assert db.session.scalar(select(func.count()).select_from(ScanJournalMark)) == 0
+
+
+def test_the_journal_holds_no_address_and_no_user_agent(app, client, db, link, journal_first):
+    client.get("/s/ABC234?q=1", headers={"User-Agent": PHONE}, environ_base={"REMOTE_ADDR": "198.51.100.77"})
+    [path] = Path(app.config["SCAN_JOURNAL_DIR"]).glob("*.journal")
+    text = path.read_text()
+    assert text.count("\n") == 1
+    assert "198.51.100.77" not in text and "SM-A145F" not in text and "Android" not in text
