@@ -9,6 +9,7 @@ Without --database-url it uses a fresh SQLite file. Installs Debian `wrk` when m
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,19 @@ from bench.harness import (
 )
 
 UA_SAMPLE = "SM-A145F"
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by a gunicorn master's worker processes."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -48,15 +62,17 @@ def main() -> None:
         "scan": start_gunicorn("wsgi:app", ports["scan"], *logs["scan"], env),
     }
     rates: dict[str, list[float]] = {"bare": [], "scan": []}
+    cpu: dict[str, list[float]] = {"bare": [], "scan": []}  # CPU µs of the app's workers per request
     try:
         for name in ("bare", "scan"):
             run_wrk(wrk, f"http://127.0.0.1:{ports[name]}/s/{code}?q=1", 2, args.connections)  # warm-up
         for round_no in range(args.rounds):
             # Every other round runs the scan app first, so load that drifts during a round favours neither.
             for name in ("bare", "scan") if round_no % 2 == 0 else ("scan", "bare"):
-                rates[name].append(
-                    run_wrk(wrk, f"http://127.0.0.1:{ports[name]}/s/{code}?q=1", args.duration, args.connections)
-                )
+                before = workers_cpu(procs[name].pid)
+                rate = run_wrk(wrk, f"http://127.0.0.1:{ports[name]}/s/{code}?q=1", args.duration, args.connections)
+                rates[name].append(rate)
+                cpu[name].append((workers_cpu(procs[name].pid) - before) / (rate * args.duration) * 1e6)
     finally:
         for proc in procs.values():
             stop(proc)
@@ -82,6 +98,12 @@ def main() -> None:
     print(f"scan endpoint : {scan:8.0f} req/s  (runs: {', '.join(f'{r:.0f}' for r in rates['scan'])})")
     print(f"ratio scan/bare: {ratio:.2f} (median of per-round ratios; target >= 0.90)")
     print(f"per-round ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+    # CPU time per request hardly moves with the other load on the machine, unlike requests per second.
+    bare_cpu, scan_cpu = statistics.median(cpu["bare"]), statistics.median(cpu["scan"])
+    print(
+        f"worker CPU per request: bare {bare_cpu:.0f} µs, scan {scan_cpu:.0f} µs; "
+        f"ratio bare/scan {bare_cpu / scan_cpu:.2f} (the database server's CPU not included)"
+    )
     print(f"302s served by the scan app: {served}; scan rows: {rows}; {'equal' if served == rows else 'MISMATCH'}")
     print(f"client address or user agent in logs: {', '.join(leaks) if leaks else 'none'}")
     ok = ratio >= 0.9 and served == rows and not leaks

@@ -42,7 +42,9 @@ SUFFIX = ".journal"
 BATCH_BYTES = 1 << 20
 # The owner starts a new file once its file is drained and longer than this.
 ROTATE_BYTES = 4 << 20
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NULL = "\\N"
+COPY_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source", "rule_id")
+_COPY = f"COPY scan ({', '.join(COPY_COLUMNS)}) FROM STDIN"
 _scan, _mark, _rollup = Scan.__table__, ScanJournalMark.__table__, ScanRollupMark.__table__
 
 
@@ -51,27 +53,30 @@ class JournalError(OSError):
 
 
 def encode(values: dict) -> bytes:
-    """One visit as one journal line (tab-separated; the time in microseconds since 1970, UTC)."""
-    moment = values["created_at"] - _EPOCH
-    micros = (moment.days * 86_400 + moment.seconds) * 1_000_000 + moment.microseconds
+    """One visit as one journal line: the columns of COPY_COLUMNS in PostgreSQL's COPY text format
+    (tab-separated, \\N for NULL, the time in ISO 8601 UTC), so PostgreSQL takes a batch as it is."""
     rule = values["rule_id"]
     return (
-        f"{values['link_id']}\t{micros}\t{values['visitor_hash']}\t{values['device_class']}\t"
-        f"{1 if values['is_bot'] else 0}\t{values['source']}\t{'' if rule is None else rule}\n"
+        f"{values['link_id']}\t{values['created_at'].isoformat(timespec='microseconds')}\t"
+        f"{values['visitor_hash']}\t{values['device_class']}\t{1 if values['is_bot'] else 0}\t"
+        f"{values['source']}\t{NULL if rule is None else rule}\n"
     ).encode()
 
 
 def decode(line: bytes) -> dict:
     """The visit of one journal line (ValueError when it is not one)."""
-    link_id, micros, visitor, device, bot, source, rule = line.decode().split("\t")
+    link_id, created_at, visitor, device, bot, source, rule = line.decode().split("\t")
+    moment = datetime.fromisoformat(created_at)
+    if moment.utcoffset() != timedelta(0):
+        raise ValueError(f"not a UTC time: {created_at}")
     return {
         "link_id": int(link_id),
-        "created_at": _EPOCH + timedelta(microseconds=int(micros)),
+        "created_at": moment,
         "visitor_hash": visitor,
         "device_class": device,
         "is_bot": bot == "1",
         "source": source,
-        "rule_id": int(rule) if rule else None,
+        "rule_id": None if rule == NULL else int(rule),
     }
 
 
@@ -346,15 +351,17 @@ def _drain_file(engine: Engine, path: Path, until: int) -> tuple[int, int]:
         end = data.rfind(b"\n") + 1
         if end == 0:
             return offset, 0
-        rows = []
-        for line in data[:end].split(b"\n")[:-1]:
-            try:
-                rows.append(decode(line))
-            except ValueError:
-                log.error("scan journal %s: an unreadable line at byte %d was skipped", name, offset)
-        rows = _insert(conn, name, rows)
-        if rows:
-            oldest = min(row["created_at"] for row in rows)
+        stored, oldest = _copy(conn, data[:end])
+        if stored is None:  # not PostgreSQL, or it refused the batch: row by row
+            rows = []
+            for line in data[:end].split(b"\n")[:-1]:
+                try:
+                    rows.append(decode(line))
+                except ValueError:
+                    log.error("scan journal %s: an unreadable line at byte %d was skipped", name, offset)
+            rows = _insert(conn, name, rows)
+            stored, oldest = len(rows), min((row["created_at"] for row in rows), default=None)
+        if oldest is not None:
             # Visits older than the rollups' cut would be missed by the next refresh: move the cut back.
             conn.execute(
                 update(_rollup)
@@ -364,7 +371,32 @@ def _drain_file(engine: Engine, path: Path, until: int) -> tuple[int, int]:
         conn.execute(
             update(_mark).where(_mark.c.name == name).values(offset=offset + end, updated_at=datetime.now(UTC))
         )
-    return offset + end, len(rows)
+    return offset + end, stored
+
+
+def _copy(conn, lines: bytes) -> tuple[int | None, datetime | None]:
+    """On PostgreSQL with psycopg: the lines as they are, in one COPY (no Python work per visit).
+
+    Returns the visits stored and the oldest one's time; (None, None) when this is another database or
+    PostgreSQL refused the batch for its data (then they go row by row, skipping what it refuses).
+    """
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return None, None
+    from psycopg import DataError as PgDataError
+    from psycopg import IntegrityError as PgIntegrityError
+
+    split = lines.split(b"\n")[:-1]
+    try:
+        oldest = min(datetime.fromisoformat(line.split(b"\t", 2)[1].decode()) for line in split)
+    except (ValueError, IndexError):  # an unreadable line: the row-by-row path names and skips it
+        return None, None
+    try:
+        with conn.begin_nested():
+            with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(_COPY) as copy:
+                copy.write(lines)
+    except (PgIntegrityError, PgDataError):
+        return None, None
+    return len(split), oldest
 
 
 def _insert(conn, name: str, rows: list[dict]) -> list[dict]:

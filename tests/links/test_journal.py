@@ -76,16 +76,14 @@ def test_a_drain_that_fails_before_its_commit_leaves_the_lines_for_the_next_one(
     keeper = scanner(app)
     for _ in range(5):
         keeper.journal.append(values(link.id))
-    real = journal_module._insert
 
-    def insert_then_crash(conn, name, batch):
-        real(conn, name, batch)
-        raise OperationalError("INSERT", {}, Exception("the machine lost power"))
+    def crash_before_the_mark_moves(*args):  # the rows are in, the commit never comes
+        raise OperationalError("UPDATE", {}, Exception("the machine lost power"))
 
-    monkeypatch.setattr(journal_module, "_insert", insert_then_crash)
+    monkeypatch.setattr(journal_module, "update", crash_before_the_mark_moves)
     with pytest.raises(OperationalError):
         keeper.drain()
-    monkeypatch.setattr(journal_module, "_insert", real)
+    monkeypatch.undo()
     db.session.rollback()
     assert rows(db) == 0
     assert keeper.drain() == 5
@@ -223,10 +221,10 @@ def test_while_the_database_refuses_the_drain_the_backlog_is_reported_and_then_c
     for _ in range(4):
         client.get("/s/ABC234", headers={"User-Agent": PHONE})
 
-    def refuse(conn, name, batch):
+    def refuse(engine, path, until):
         raise OperationalError("INSERT", {}, Exception("could not extend file: No space left on device"))
 
-    monkeypatch.setattr(journal_module, "_insert", refuse)
+    monkeypatch.setattr(journal_module, "_drain_file", refuse)
     monkeypatch.setitem(app.config, "SCAN_JOURNAL_STALE_SECONDS", 0)
     assert journal_first.journal.drain_logged(journal_first.store.engine.url) == 0
     assert "could not copy the scan journal into the database" in caplog.text
