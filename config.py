@@ -58,6 +58,19 @@ class Config:
     # Raw scans older than this many days are deleted by `flask scans purge`, after folding them into
     # the daily rollups (dashboards do not change). SPI rounds are yearly: keep a round and a bit.
     SCAN_RETENTION_DAYS = int(os.environ.get("SCAN_RETENTION_DAYS", "400"))
+    # How a scan is recorded (outreach.links.journal): "journal" appends it to the process's journal file
+    # (a microsecond; the kernel keeps it through a crash of the process) and a drainer copies it into the
+    # database within SCAN_JOURNAL_DRAIN_SECONDS; "direct" inserts it before the 302 leaves and keeps it
+    # in the journal only when the database refuses. Either way, when one fails the other is tried.
+    SCAN_RECORDING = os.environ.get("SCAN_RECORDING", "journal")
+    SCAN_JOURNAL_DIR = os.environ.get("SCAN_JOURNAL_DIR", str(INSTANCE_DIR / "scan-journal"))
+    # Per process: beyond this many bytes not yet copied (about 90 bytes a visit) the journal refuses.
+    SCAN_JOURNAL_MAX_BYTES = int(os.environ.get("SCAN_JOURNAL_MAX_BYTES", str(64 << 20)))
+    SCAN_JOURNAL_DRAIN_SECONDS = float(os.environ.get("SCAN_JOURNAL_DRAIN_SECONDS", "1"))
+    # /healthz says "degraded" when a visit has waited in the journal longer than this, or the journal's
+    # disk has less free space than SCAN_JOURNAL_MIN_FREE_BYTES.
+    SCAN_JOURNAL_STALE_SECONDS = float(os.environ.get("SCAN_JOURNAL_STALE_SECONDS", "30"))
+    SCAN_JOURNAL_MIN_FREE_BYTES = int(os.environ.get("SCAN_JOURNAL_MIN_FREE_BYTES", str(16 << 20)))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -156,6 +169,11 @@ class TestConfig(Config):
     )
     PUBLIC_BASE_URL = "https://spi.example.test"
     SCAN_LINK_CACHE_SECONDS = 0
+    # Tests read a scan right after its request: inserted at once, the journal only as the fallback,
+    # drained when a test says so.
+    SCAN_RECORDING = "direct"
+    SCAN_JOURNAL_DIR = str(Path(tempfile.mkdtemp(prefix="outreach-test-journal-")))
+    SCAN_JOURNAL_DRAIN_SECONDS = 0
 
 
 class ProdConfig(Config):

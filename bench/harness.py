@@ -1,5 +1,6 @@
 """Pieces shared by the scan benchmarks: wrk, a migrated database with one link, gunicorn on loopback."""
 
+import json
 import os
 import re
 import secrets
@@ -8,7 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,8 +127,9 @@ def run_wrk(wrk: str, url: str, duration: int, connections: int) -> float:
 
 
 def app_env(url: str) -> dict:
-    """Environment of a production-like app process on the bench database."""
+    """Environment of a production-like app process on the bench database, with a fresh scan journal."""
     return {
+        "SCAN_JOURNAL_DIR": tempfile.mkdtemp(prefix="outreach-bench-journal-"),
         **os.environ,
         "OUTREACH_ENV": "production",
         "SECRET_KEY": BENCH_SECRET,
@@ -134,6 +138,22 @@ def app_env(url: str) -> dict:
         "FORCE_HTTPS": "0",
         "PYTHONPATH": str(ROOT),
     }
+
+
+def wait_drained(base_url: str, timeout: float = 30) -> None:
+    """Wait until /healthz says no visit waits in the scan journal (so counting rows counts every scan)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base_url}/healthz", timeout=5) as answer:
+            if not json.load(answer)["scans"]["journal_backlog_bytes"]:
+                return
+        time.sleep(0.2)
+    sys.exit(f"the scan journal was not drained within {timeout:.0f}s")
+
+
+def drain_journal(env: dict) -> None:
+    """Copy what stopped or killed workers left in the scan journal (`flask links drain-journal`)."""
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "links", "drain-journal"], cwd=ROOT, env=env, check=True)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -38,12 +38,14 @@ from bench.harness import (
     ROOT,
     app_env,
     count_scans,
+    drain_journal,
     ensure_wrk,
     free_port,
     prepare_database,
     run_wrk,
     start_gunicorn,
     stop,
+    wait_drained,
     wait_until_serving,
 )
 
@@ -115,6 +117,7 @@ def run_database(wrk: str, url: str, work: Path, args) -> FaultRun:
         wait_until_serving(wrk, f"{base}/s/UNKNOWN9", logs["scan"][0], args.workers)  # 404s: no scans
         run_wrk(wrk, f"{base}/s/{code}", 2, args.connections)  # warm the scan path (its scans are subtracted)
         time.sleep(1)  # the scans wrk abandoned when it stopped are still being answered
+        wait_drained(base)
         rows_before = count_scans(url)
         served_before = sum(1 for line in logs["scan"][0].read_text().splitlines() if line.startswith("302 /s/"))
         victim = worker_pids(scan.pid)[0]
@@ -141,6 +144,7 @@ def run_database(wrk: str, url: str, work: Path, args) -> FaultRun:
         killer.join()
     finally:
         stop(scan)
+    drain_journal(env)
     result = dict(pair.split("=") for pair in re.search(r"RESULT (.*)", out).group(1).split())
     result = {key: int(value) for key, value in result.items()}
     errors = sum(result[key] for key in ("connect", "read", "write"))

@@ -98,4 +98,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         phone=format_phone, date_id=date_id, datetime_wib=datetime_wib, numberformat=number, decimal=decimal
     )
-    app.jinja_env.globals.update(promoter_role_label=promoter_role_label, user_role_label=user_role_label)
+    app.jinja_env.globals.update(
+        promoter_role_label=promoter_role_label, user_role_label=user_role_label, day_label=day_label
+    )

@@ -2,6 +2,7 @@
 
 import contextvars
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,7 +13,9 @@ from outreach import create_app
 from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db as _db
 from outreach.extensions import limiter
+from outreach.links.journal import JournalHealth
 from outreach.links.scan_limit import local_windows
+from outreach.links.scanning import scanner
 from tests import factories
 
 
@@ -45,9 +48,20 @@ def app():
 
 @pytest.fixture(autouse=True)
 def db(app):
-    """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset."""
+    """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset;
+    the scan journal emptied."""
     yield _db
     empty_tables()
+    empty_journal(app)
+
+
+def empty_journal(app) -> None:
+    """Forget this process's scan journal file and remove every journal file (a test's visits stay its own)."""
+    journal = scanner(app).journal
+    journal.close()
+    journal.health = JournalHealth()
+    for path in Path(app.config["SCAN_JOURNAL_DIR"]).glob("*"):
+        path.unlink()
 
 
 def empty_tables() -> None:

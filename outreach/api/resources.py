@@ -12,8 +12,9 @@ from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.drives.services import can_view, filter_drives, visible_drives
 from outreach.extensions import db
+from outreach.links import destinations
 from outreach.links import services as links
-from outreach.links.models import Link, SurveyTarget
+from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.links.rollups import daily_series, totals_for
 from outreach.links.summaries import scan_summary
 from outreach.participation.csvfile import CsvError
@@ -212,6 +213,47 @@ def create_survey_target(data):
         unprocessable(error)
     db.session.commit()
     return target
+
+
+@links_bp.route(f"/survey-targets/<{ID}:target_id>/rules", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@links_bp.response(200, s.DestinationRuleSchema(many=True))
+def destination_rules(target_id: int):
+    """A survey target's destination rules by date (WIB days), earliest first."""
+    return destinations.target_rules(_get(SurveyTarget, target_id))
+
+
+@links_bp.route(f"/survey-targets/<{ID}:target_id>/rules", methods=["POST"])
+@roles_required(ADMIN)
+@links_bp.arguments(s.DestinationRuleIn)
+@links_bp.response(201, s.DestinationRuleSchema)
+def create_destination_rule(data, target_id: int):
+    """Add a destination rule (admin): an information page before the survey opens ('opening', needs
+    ends_on), a thank-you page after it ('closed', needs starts_on), another survey target ('target')
+    or another allowlisted https address ('url') from starts_on on. Rules of a target never overlap."""
+    target = _get(SurveyTarget, target_id)
+    next_target = _get(SurveyTarget, data["next_target_id"], "next_target_id") if data["next_target_id"] else None
+    try:
+        rule = destinations.create_rule(
+            target, data["kind"], data["starts_on"], data["ends_on"], next_target, data["url"], actor=current_user
+        )
+    except links.LinkError as error:
+        db.session.rollback()
+        unprocessable(error)
+    db.session.commit()
+    return rule
+
+
+@links_bp.route(f"/survey-targets/<{ID}:target_id>/rules/<{ID}:rule_id>", methods=["DELETE"])
+@roles_required(ADMIN)
+@links_bp.response(204)
+def delete_destination_rule(target_id: int, rule_id: int):
+    """Remove a destination rule (admin); visits it sent keep its id."""
+    rule = _get(DestinationRule, rule_id)
+    if rule.target_id != target_id:
+        abort(404)
+    destinations.delete_rule(rule, actor=current_user)
+    db.session.commit()
 
 
 def _link_out(link: Link) -> dict:

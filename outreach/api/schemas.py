@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
 from outreach.auth.models import EDITOR_ROLES, PROMOTER
-from outreach.links.models import AUDIENCES, CHANNELS
+from outreach.links.models import AUDIENCES, CHANNELS, RULE_KINDS
 from outreach.links.summaries import DIMENSIONS
 from outreach.participation.figures import COMPARISON_MODES
 from outreach.participation.models import COUNT_KINDS
@@ -108,6 +108,26 @@ class SurveyTargetIn(Input):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
     url = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DestinationRuleSchema(ma.Schema):
+    """A survey target's destination rule and where it leads (our own page, or an https address)."""
+
+    id = fields.Integer(required=True)
+    target_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": ", ".join(RULE_KINDS)})
+    starts_on = fields.Date(allow_none=True, required=True, metadata={"description": "First WIB day (null: always)"})
+    ends_on = fields.Date(allow_none=True, required=True, metadata={"description": "Last WIB day (null: no end)"})
+    next_target_id = fields.Integer(allow_none=True, required=True)
+    url = fields.String(required=True, metadata={"description": "The address of a 'url' rule, else empty"})
+
+
+class DestinationRuleIn(Input):
+    kind = fields.String(required=True, validate=validate.OneOf(RULE_KINDS))
+    starts_on = fields.Date(load_default=None, allow_none=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    next_target_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    url = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class LinkSchema(ma.Schema):

@@ -8,6 +8,7 @@ issued it; never a promoter's name or phone. It records nothing and logs nothing
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -17,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from outreach.areas.models import Area
 from outreach.extensions import db
 from outreach.links.codes import read_typed_code
+from outreach.links.destinations import closing_day, destination_on, opening_day
 from outreach.links.models import Link
 from outreach.links.scanning import host_allowed, url_allowed
 
@@ -65,6 +67,10 @@ class LinkCheck:
     problem: str | None = None
     chars: str = ""
     shortener: bool = False
+    # Where a visit goes today: 'survey' (the target's own address) or a destination rule's kind, and
+    # for our own pages the day the survey opens ('opening') or closed ('closed').
+    leads: str = "survey"
+    leads_on: date | None = None
 
 
 def check_pasted(raw: str, base_url: str, allowlist: tuple[str, ...] | list[str]) -> LinkCheck:
@@ -112,16 +118,28 @@ def check_code(raw: str, allowlist: tuple[str, ...] | list[str] | None = None) -
         return LinkCheck("unknown", code=typed.code)
     if allowlist is None:
         allowlist = current_app.config["SURVEY_HOST_ALLOWLIST"]
-    if not (link.active and link.target.active and url_allowed(link.target.url, tuple(allowlist))):
+    today = destination_on(link) if link.active and link.target.active else None
+    if (
+        today is None
+        or today.kind == "none"  # a rule for today leads to a survey switched off or no longer allowed
+        or (today.kind == "survey" and not url_allowed(link.target.url, tuple(allowlist)))
+    ):
         # A scan of it answers 410 and nothing more: neither does the check.
         return LinkCheck("inactive", code=typed.code)
+    leads_on = None
+    if today.kind == "opening":
+        leads_on = opening_day(today.rule)
+    elif today.kind == "closed":
+        leads_on = closing_day(today.rule)
     return LinkCheck(
         "official",
         code=link.code,
-        survey=link.target.name,
-        destination=urlsplit(link.target.url).hostname,
+        survey=today.survey,
+        destination=today.host,
         role=link.promoter.role if link.promoter else None,
         issuer=link.opd.name if link.opd else _kelurahan_text(link.area),
+        leads=today.kind,
+        leads_on=leads_on,
     )
 
 

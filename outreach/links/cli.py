@@ -60,6 +60,20 @@ def purge_salts_command() -> None:
     click.echo(f"destroyed the visitor salts of {deleted} day(s) before {today.isoformat()}")
 
 
+@links_cli.command("drain-journal")
+def drain_journal_command() -> None:
+    """Copy the scan journals of finished processes (and any left after a crash) into the database now."""
+    from flask import current_app
+
+    from outreach.links.scanning import scanner
+
+    try:
+        copied = scanner(current_app._get_current_object()).drain()
+    except Exception as exc:  # noqa: BLE001 - say why, leave the journal as it is
+        raise click.ClickException(f"the journal stays as it is: {exc}") from exc
+    click.echo(f"{copied} visits copied from the scan journal")
+
+
 scans_cli = AppGroup("scans", help="Recorded scans.")
 
 

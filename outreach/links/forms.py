@@ -3,13 +3,22 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, URLField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.inputs import bounded_int
-from outreach.links.models import AUDIENCES, CHANNELS
+from outreach.links.models import AUDIENCES, CHANNELS, RULE_KINDS
 from outreach.links.services import survey_url_problem
 
 CHANNEL_LABELS = {
@@ -20,6 +29,12 @@ CHANNEL_LABELS = {
     "other": _l("Other"),
 }
 AUDIENCE_LABELS = {"eksternal": _l("External (service users)"), "internal": _l("Internal (employees)")}
+RULE_KIND_LABELS = {
+    "opening": _l("Information page: the survey is not open yet"),
+    "closed": _l("Thank-you page: the survey is over"),
+    "target": _l("Another survey target (for example next year's survey)"),
+    "url": _l("Another survey address"),
+}
 LAYOUT_LABELS = {"1": _l("1 per A4 page"), "4": _l("4 per A4 page (cut)"), "8": _l("8 per A4 page (cut)")}
 
 
@@ -53,6 +68,17 @@ class SurveyTargetForm(FlaskForm):
         problem = survey_url_problem(field.data or "", current_app.config["SURVEY_HOST_ALLOWLIST"])
         if problem:
             raise ValidationError(_l("The address %(problem)s.", problem=problem))
+
+
+class DestinationRuleForm(FlaskForm):
+    """A destination rule of a survey target: from which WIB day to which, where its links lead."""
+
+    kind = SelectField(_l("Leads to"), choices=options((k, RULE_KIND_LABELS[k]) for k in RULE_KINDS))
+    starts_on = DateField(_l("From (WIB day; empty: from the start)"), validators=[Optional()])
+    ends_on = DateField(_l("Until (WIB day, included; empty: no end)"), validators=[Optional()])
+    next_target = SelectField(_l("Survey target (for another survey target)"), coerce=int, validators=[Optional()])
+    url = URLField(_l("Address (for another survey address, https)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Add rule"))
 
 
 class LinkForm(FlaskForm):

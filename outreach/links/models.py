@@ -18,6 +18,10 @@ PRINTED_CHANNELS = tuple(channel for channel in CHANNELS if channel != "whatsapp
 # How a visitor reached a link: 'qr' when the URL carries the QR marker, 'typed' when the code was typed
 # on the public page (/kode), 'direct' otherwise. Each source has a `<source>_scans` rollup column.
 SOURCES = ("qr", "direct", "typed")
+# Where a survey target's links lead between two WIB days instead of its own address
+# (`outreach.links.destinations`): our page saying when the survey opens, our thank-you page after the
+# deadline, another survey target (next year's survey) or another allowlisted address.
+RULE_KINDS = ("opening", "closed", "target", "url")
 DEVICE_CLASSES = ("mobile", "tablet", "desktop", "other")
 
 
@@ -34,6 +38,32 @@ class SurveyTarget(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<SurveyTarget {self.id} {self.audience} {self.url}>"
+
+
+class DestinationRule(TimestampMixin, db.Model):
+    """From `starts_on` to `ends_on` (WIB days, both included; None is open-ended) the target's links lead elsewhere.
+
+    `kind` is one of RULE_KINDS; `next_target` is the survey a 'target' rule leads to and `url` the
+    address of a 'url' rule. The rules of one target never overlap, so a day picks at most one.
+    """
+
+    __tablename__ = "destination_rule"
+    # Visits keep a rule's id after it is removed: SQLite must never hand that id to a new rule.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("survey_target.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    next_target_id: Mapped[int | None] = mapped_column(ForeignKey("survey_target.id"))
+    url: Mapped[str] = mapped_column(String(500), default="")
+
+    target: Mapped[SurveyTarget] = relationship(foreign_keys=[target_id])
+    next_target: Mapped[SurveyTarget | None] = relationship(foreign_keys=[next_target_id])
+
+    def __repr__(self) -> str:
+        return f"<DestinationRule {self.id} target={self.target_id} {self.kind} {self.starts_on}..{self.ends_on}>"
 
 
 class Link(db.Model):
@@ -81,9 +111,29 @@ class Scan(db.Model):
     device_class: Mapped[str] = mapped_column(String(8))
     is_bot: Mapped[bool]
     source: Mapped[str] = mapped_column(String(8))
+    # The destination rule the visitor was sent by (NULL: the target's own address). No foreign key:
+    # a visit keeps the id of the rule it followed after the rule is removed (the audit log keeps
+    # what the rule was).
+    rule_id: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
+
+
+class ScanJournalMark(db.Model):
+    """How many bytes of one scan journal file are already copied into `scan` (`outreach.links.journal`).
+
+    Moved in the same transaction as the copied rows, so a file is replayed from here after any crash.
+    """
+
+    __tablename__ = "scan_journal_mark"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ScanJournalMark {self.name} {self.offset}>"
 
 
 class VisitorSalt(TimestampMixin, db.Model):

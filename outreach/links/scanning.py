@@ -25,9 +25,11 @@ from sqlalchemy.dialects import postgresql
 
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
-from outreach.links.models import SOURCES, Link, Scan, SurveyTarget
+from outreach.links.journal import ScanJournal
+from outreach.links.models import SOURCES, DestinationRule, Link, Scan, SurveyTarget
 from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
+from outreach.links.schedule import Phase, make_phase, phase_on
 from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
@@ -44,11 +46,23 @@ def host_allowed(host: str, allowlist: tuple[str, ...] | list[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ScanLink:
-    """What the scan endpoint needs to know about a code: the link id, whether it counts, where to go."""
+    """What the scan endpoint needs to know about a code: the link id, whether it counts, where to go.
+
+    `phases` are its target's destination rules (`outreach.links.destinations`), held in the cached
+    entry so that choosing today's destination is a comparison of dates, not a query.
+    """
 
     id: int
     active: bool
     url: str
+    phases: tuple[Phase, ...] = ()
+
+    def destination(self, day: date) -> tuple[int | None, str | None]:
+        """The rule id (None: the target's own address) and address of a visit on a WIB day."""
+        if not self.phases:
+            return None, self.url
+        phase = phase_on(self.phases, day)
+        return (None, self.url) if phase is None else (phase.rule_id, phase.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +76,30 @@ class RequestMeta:
     source: str = "direct"  # one of models.SOURCES: "qr" when the URL carries the QR marker
 
 
-_link, _target = Link.__table__, SurveyTarget.__table__
+_link, _target, _rule = Link.__table__, SurveyTarget.__table__, DestinationRule.__table__
+_next = _target.alias("next_target")
+# One round trip per code: the link, its target and one row per destination rule of the target.
 _RESOLVE = (
-    select(_link.c.id, _link.c.active, _target.c.url, _target.c.active)
+    select(
+        _link.c.id,
+        _link.c.active,
+        _target.c.url,
+        _target.c.active,
+        _rule.c.id,
+        _rule.c.kind,
+        _rule.c.starts_on,
+        _rule.c.ends_on,
+        _rule.c.url,
+        _next.c.url,
+        _next.c.active,
+    )
+    .select_from(_link)
     .join(_target, _target.c.id == _link.c.target_id)
+    .outerjoin(_rule, _rule.c.target_id == _target.c.id)
+    .outerjoin(_next, _next.c.id == _rule.c.next_target_id)
     .where(_link.c.code == bindparam("code"))
 )
-_SCAN_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source")
+_SCAN_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source", "rule_id")
 # inline(): no RETURNING of the new id, which nothing reads.
 _INSERT_SCAN = Scan.__table__.insert().inline().values({name: bindparam(name) for name in _SCAN_COLUMNS})
 _PG_INSERT_NAME = b"outreach_scan_insert"
@@ -94,6 +125,8 @@ class _ScanStatements:
         # Parameters in the order the driver wants them (positional) or by name, with their processors.
         names = insert.positiontup if self.positional else _SCAN_COLUMNS
         self.insert_params = tuple((name, processors[name]) for name in names)
+        # The drivers' raw rows hold dates as SQLite stores them (text): SQLAlchemy's processors read them.
+        self.date_result = _rule.c.starts_on.type.dialect_impl(dialect).result_processor(dialect, None)
         self.libpq = dialect.name == "postgresql" and dialect.driver == "psycopg"
         if self.libpq:
             numbered = _INSERT_SCAN.compile(dialect=postgresql.psycopg.dialect(paramstyle="numeric_dollar"))
@@ -102,9 +135,13 @@ class _ScanStatements:
                 (name, processors[name], _PG_TEXT[_python_type(table.c[name].type)]) for name in numbered.positiontup
             )
 
-    def find(self, cursor, code: str):
+    def find(self, cursor, code: str) -> list:
         cursor.execute(self.resolve_sql, (code,) if self.positional else {"code": code})
-        return cursor.fetchone()
+        rows = cursor.fetchall()
+        if self.date_result is None or not rows or rows[0][4] is None:
+            return rows
+        convert = self.date_result
+        return [(*row[:6], convert(row[6]), convert(row[7]), *row[8:]) for row in rows]
 
     def add(self, cursor, values: dict) -> None:
         converted = [(name, p(values[name]) if p else values[name]) for name, p in self.insert_params]
@@ -115,7 +152,10 @@ class _ScanStatements:
         _check(pgconn.prepare(_PG_INSERT_NAME, self.libpq_insert_sql))
 
     def add_prepared(self, pgconn, values: dict) -> None:
-        params = [text(p(values[name]) if p else values[name]) for name, p, text in self.libpq_params]
+        params = [
+            None if (value := p(values[name]) if p else values[name]) is None else text(value)
+            for name, p, text in self.libpq_params
+        ]
         _check(pgconn.exec_prepared(_PG_INSERT_NAME, params))
 
 
@@ -187,7 +227,7 @@ class _Connection:
             except OSError:
                 log.warning("cannot open %s-scanlock; scan inserts wait on SQLite's own busy handler", path)
 
-    def find(self, code: str):
+    def find(self, code: str) -> list:
         return self.statements.find(self.cursor, code)
 
     def add(self, values: dict) -> None:
@@ -274,8 +314,8 @@ class ScanStore:
         if self._engine is not None:
             self._engine.dispose()
 
-    def find(self, code: str):
-        """The row of `code` (link id, link active, target URL, target active), or None."""
+    def find(self, code: str) -> list:
+        """The rows of `code` (link id, link active, target URL, target active, then a rule's columns), or []."""
         try:
             return self.connection().find(code)
         except Exception:  # noqa: BLE001 - the drivers' error types differ; a read is safe to retry
@@ -359,17 +399,32 @@ class Scanner:
         self.store = ScanStore(app)
         self.limit = ScanLimit(app)
         self.salts = DailySalts(app)
+        self.journal = ScanJournal(app.config)
 
     def link(self, code: str) -> ScanLink | None:
-        """The link behind a normalised code, or None when there is none."""
-        row = self.store.find(code)
-        if row is None:
+        """The link behind a normalised code with its target's destination rules, or None when there is none."""
+        rows = self.store.find(code)
+        if not rows:
             return None
-        link_id, link_active, url, target_active = row
-        allowed = _url_allowed(url, self.config["SURVEY_HOST_ALLOWLIST"])
+        link_id, link_active, url, target_active = rows[0][:4]
+        allowlist = self.config["SURVEY_HOST_ALLOWLIST"]
+        allowed = _url_allowed(url, allowlist)
         if not allowed:
             log.error("link %s points to a URL that is not (or no longer) allowed; not redirecting", link_id)
-        return ScanLink(link_id, bool(link_active and target_active and allowed), url)
+        phases = tuple(
+            make_phase(
+                rule_id,
+                kind,
+                starts_on,
+                ends_on,
+                code,
+                rule_url if kind == "url" else next_url if next_active else None,
+                lambda address: _url_allowed(address, allowlist),
+            )
+            for _i, _a, _u, _t, rule_id, kind, starts_on, ends_on, rule_url, next_url, next_active in rows
+            if rule_id is not None
+        )
+        return ScanLink(link_id, bool(link_active and target_active and allowed), url, phases)
 
     def visitor(self, request_meta: RequestMeta, now: datetime) -> str:
         """The visitor hash of a request at `now`: its address and user agent under that WIB day's salt."""
@@ -382,10 +437,12 @@ class Scanner:
         now: datetime | None = None,
         over_limit: bool = False,
         visitor: str | None = None,
+        rule_id: int | None = None,
     ) -> bool:
         """Store one scan of an active link (see `record_scan`); True when stored.
 
-        `visitor` is the request's visitor hash when the caller has it already (`scan` does).
+        `visitor` is the request's visitor hash when the caller has it already (`scan` does);
+        `rule_id` the destination rule the visitor was sent by (None: the target's own address).
         """
         if request_meta.method == "HEAD" or is_prefetch(request_meta):
             return False
@@ -400,13 +457,77 @@ class Scanner:
             "device_class": device_class,
             "is_bot": is_bot or over_limit,
             "source": request_meta.source,
+            "rule_id": rule_id,
         }
+        return self.keep(values)
+
+    def keep(self, values: dict) -> bool:
+        """Keep one visit: in the journal or the database (SCAN_RECORDING says which first, the other
+        is the fallback). False, with an ERROR line, when neither could: the visit is lost."""
+        url = self.store.engine.url
+        self.journal.start(url)
+        if self.config.get("SCAN_RECORDING") == "journal":
+            if self._to_journal(values) or self._to_database(values):
+                return True
+        elif self._to_database(values) or self._to_journal(values):
+            return True
+        self.journal.health.lost += 1
+        self.journal.health.lost_at = time.monotonic()
+        log.error("a visit of link %s was lost: neither the database nor the scan journal kept it", values["link_id"])
+        return False
+
+    def _to_database(self, values: dict) -> bool:
         try:
             self.store.add(values)
         except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
-            log.exception("could not record a scan of link %s", link.id)
+            self.journal.health.database_failed_at = time.monotonic()
+            log.exception("could not record a scan of link %s in the database", values["link_id"])
             return False
         return True
+
+    def _to_journal(self, values: dict) -> bool:
+        try:
+            self.journal.append(values)
+        except OSError as exc:  # JournalError, or the directory cannot be made
+            self.journal.health.journal_failed_at = time.monotonic()
+            log.error("could not keep a scan of link %s in the scan journal: %s", values["link_id"], exc)
+            return False
+        return True
+
+    def drain(self) -> int:
+        """Copy the journal (this process's file and those of finished processes) into the database now."""
+        return self.journal.drain(self.store.engine.url)
+
+    def health(self) -> dict:
+        """How recording goes, for /healthz: 'ok', 'degraded' (visits kept but waiting, or the journal cannot
+        take more) or 'failing' (this process lost a visit in the last 5 minutes), and why."""
+        recent, now, health = 300.0, time.monotonic(), self.journal.health
+        problems = []
+        if health.journal_failed_at and now - health.journal_failed_at < recent:
+            problems.append("journal_write_failed")
+        if health.database_failed_at and now - health.database_failed_at < recent:
+            problems.append("database_write_failed")
+        if health.drain_failures:
+            problems.append("journal_drain_failing")
+        free = _free_bytes(self.journal.directory)
+        if free is not None and free < self.config["SCAN_JOURNAL_MIN_FREE_BYTES"]:
+            problems.append("journal_disk_full")
+        backlog = None
+        try:
+            backlog, oldest = self.journal.backlog(self.store.engine.url)
+        except Exception:  # noqa: BLE001 - the database cannot say what is copied
+            problems.append("journal_backlog_unknown")
+        else:
+            if oldest is not None and (utcnow() - oldest).total_seconds() > self.config["SCAN_JOURNAL_STALE_SECONDS"]:
+                problems.append("journal_backlog")
+        lost = health.lost_at and now - health.lost_at < recent
+        return {
+            "recording": "failing" if lost else "degraded" if problems else "ok",
+            "problems": problems,
+            "journal_backlog_bytes": backlog,
+            "journal_free_bytes": free,
+            "visits_lost": health.lost,
+        }
 
     def scan(self, raw_code: str, request_meta: RequestMeta) -> ScanResult:
         """Resolve a code and record the scan (see `scan_code`)."""
@@ -423,14 +544,33 @@ class Scanner:
                 _remember(code, link, ttl)
         if not link.active:
             return _INACTIVE
+        now = utcnow()
+        day = wib_day(now)
+        rule_id, url = link.destination(day)
+        if url is None:  # today's rule leads nowhere allowed: answered as a switched-off link
+            return _INACTIVE
         if is_prefetch(request_meta):
             return _DECLINED
         if request_meta.method != "HEAD":  # a HEAD request is not a scan: nothing to count or store
-            now = utcnow()
-            visitor = self.visitor(request_meta, now)
+            visitor = visitor_hash(request_meta.ip, request_meta.user_agent, self.salts.key(day))
             over_limit = not self.limit.within(f"{link.id}:{visitor}")
-            self.record(link, request_meta, now, over_limit, visitor)
-        return ScanResult("redirect", link.url)
+            self.record(link, request_meta, now, over_limit, visitor, rule_id)
+        return ScanResult("redirect", url)
+
+
+def _free_bytes(directory) -> int | None:
+    """Free bytes for an unprivileged writer on the journal's file system (None: the journal is off)."""
+    if directory is None:
+        return None
+    for path in (directory, *directory.parents):
+        try:
+            stat = os.statvfs(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return 0
+        return stat.f_bavail * stat.f_frsize
+    return 0
 
 
 def scanner(app: Flask) -> Scanner:

@@ -12,14 +12,16 @@ from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.extensions import db
-from outreach.links import choices, services
+from outreach.links import choices, destinations, services
 from outreach.links.batches import flyer_groups, flyer_zip
 from outreach.links.flyers import render_flyer_book, render_flyers
 from outreach.links.forms import (
     AUDIENCE_LABELS,
     CHANNEL_LABELS,
+    RULE_KIND_LABELS,
     BulkLinkForm,
     ConfirmForm,
+    DestinationRuleForm,
     FlyerBatchForm,
     LinkFilterForm,
     LinkForm,
@@ -27,7 +29,7 @@ from outreach.links.forms import (
     grouped_options,
     options,
 )
-from outreach.links.models import Link, SurveyTarget
+from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
@@ -46,6 +48,12 @@ VIEWER_ROLES = (*STAFF_ROLES, PROMOTER)
 def channel_label(channel: str) -> str:
     """Human label of a link channel in the current language."""
     return str(CHANNEL_LABELS.get(channel, channel))
+
+
+@bp.app_template_global()
+def rule_kind_label(kind: str) -> str:
+    """Human label of a destination rule's kind in the current language."""
+    return str(RULE_KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_global()
@@ -198,9 +206,12 @@ def bulk():
 def detail(link_id: int):
     """One link: QR, downloads, WhatsApp message and the last two weeks of scans."""
     link = _visible_link(link_id)
+    rules = destinations.target_rules(link.target)
     return render_template(
         "links/detail.html",
         link=link,
+        rules=rules,
+        today=destinations.destination_on(link, rules=rules),
         share=services.share_of(link),
         totals=totals_by_link([link.id]).get(link.id, ScanTotals()),
         series=daily_series(link.id),
@@ -382,4 +393,67 @@ def target_edit(target_id: int):
             db.session.commit()
             flash(_("Survey target saved."), "success")
             return redirect(url_for("links.targets"))
-    return render_template("links/target_form.html", form=form, target=target)
+    return _target_page(target, form, _rule_form(target))
+
+
+def _rule_form(target: SurveyTarget) -> DestinationRuleForm:
+    form = DestinationRuleForm(prefix="rule")
+    others = [t for t in services.list_targets(active_only=True) if t.id != target.id]
+    form.next_target.choices = options([(0, _("Choose a survey target")), *((t.id, t.name) for t in others)])
+    return form
+
+
+def _target_page(target: SurveyTarget, form: SurveyTargetForm, rule_form: DestinationRuleForm) -> str:
+    return render_template(
+        "links/target_form.html",
+        form=form,
+        target=target,
+        rules=destinations.target_rules(target),
+        rule_form=rule_form,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/targets/<int:target_id>/rules", methods=["POST"])
+@roles_required(ADMIN)
+def rule_create(target_id: int):
+    """Add a destination rule: from a WIB day to another, the target's links lead to another page or survey."""
+    target = db.get_or_404(SurveyTarget, target_id)
+    rule_form = _rule_form(target)
+    if rule_form.validate_on_submit():
+        try:
+            destinations.create_rule(
+                target,
+                rule_form.kind.data,
+                rule_form.starts_on.data,
+                rule_form.ends_on.data,
+                db.session.get(SurveyTarget, rule_form.next_target.data) if rule_form.next_target.data else None,
+                rule_form.url.data or "",
+                actor=current_user,
+            )
+        except services.LinkError as exc:
+            db.session.rollback()
+            field, _sep, message = str(exc).partition(": ")
+            getattr(rule_form, {"next_target_id": "next_target"}.get(field, field), rule_form.kind).errors.append(
+                message
+            )
+        else:
+            db.session.commit()
+            flash(_("Rule added: the links of %(name)s follow it within seconds.", name=target.name), "success")
+            return redirect(url_for("links.target_edit", target_id=target.id))
+    return _target_page(target, SurveyTargetForm(obj=target), rule_form), 422
+
+
+@bp.route("/targets/<int:target_id>/rules/<int:rule_id>/delete", methods=["POST"])
+@roles_required(ADMIN)
+def rule_delete(target_id: int, rule_id: int):
+    """Remove a destination rule (visits it sent keep its id)."""
+    rule = db.get_or_404(DestinationRule, rule_id)
+    if rule.target_id != target_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    destinations.delete_rule(rule, actor=current_user)
+    db.session.commit()
+    flash(_("Rule removed."), "success")
+    return redirect(url_for("links.target_edit", target_id=target_id))

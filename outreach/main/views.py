@@ -12,6 +12,7 @@ from outreach.drives.timezone import wib_today
 from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.links.public_base import base_url_notice
+from outreach.links.scanning import scanner
 from outreach.links.services import promoter_links, share_of
 from outreach.main.services import staff_overview
 from outreach.participation.rankings import own_weeks
@@ -54,13 +55,20 @@ def promoter_home():
 @bp.route("/healthz")
 @public
 def healthz():
-    """200 when the database answers, 503 when it does not (for load balancers)."""
+    """200 when the database answers and visits are kept, 503 when it does not or visits were lost.
+
+    `scans.recording` is 'degraded' (still 200: visitors reach the survey and their visits are kept
+    in the journal, but they wait, or the journal's disk is nearly full) or 'failing' (503: this
+    process lost a visit in the last five minutes), with `scans.problems` saying why.
+    """
+    scans = scanner(current_app._get_current_object()).health()
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any database failure means unhealthy
         db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        return jsonify(status="error", database="unreachable", scans=scans), 503
+    status = {"ok": "ok", "degraded": "degraded"}.get(scans["recording"], "error")
+    return jsonify(status=status, database="ok", scans=scans), 503 if status == "error" else 200
 
 
 @bp.route("/lang", methods=["POST"])

@@ -17,6 +17,7 @@ from outreach.areas.models import Area
 from outreach.auth.decorators import public
 from outreach.extensions import db, limiter
 from outreach.links import check as link_check
+from outreach.links import destinations
 from outreach.links.check import LinkCheck
 from outreach.links.codes import EXCLUDED, MAX_LENGTH, MIN_LENGTH, read_typed_code
 from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers, request_meta
@@ -145,6 +146,24 @@ def check_code(code: str):
     form = CheckForm(meta={"csrf": False})
     form.tautan.data = code[:40]
     return _check_page(form, link_check.check_code(code[:40]))
+
+
+@bp.route("/jadwal/<int:rule_id>/<code>")
+@public
+def schedule(rule_id: int, code: str):
+    """Our page a tautan survei leads to before the survey opens (when it opens) or after its deadline (thanks)."""
+    found = destinations.schedule_page_rule(rule_id, code[:16])
+    if found is None:
+        abort(404)
+    rule, link = found
+    html = render_template(
+        "public/schedule.html",
+        rule=rule,
+        opens_on=destinations.opening_day(rule),
+        closed_on=destinations.closing_day(rule),
+        code=link.code,
+    )
+    return Response(html, mimetype="text/html", headers=NO_CACHE)
 
 
 def _cached_board(key: str, render) -> Response:

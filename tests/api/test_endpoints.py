@@ -391,3 +391,44 @@ def test_too_many_calls_get_429_problem(app, client, as_role):
         limiter.reset()
     assert statuses[:2] == [200, 200]
     assert_problem(last, 429)
+
+
+def test_admin_manages_a_targets_destination_rules_and_others_only_read_them(client, as_role):
+    target = factories.SurveyTargetFactory()
+    next_year = factories.SurveyTargetFactory(name="SPI 2027", url="https://spi.kpk.go.id/2027")
+    _a, admin = as_role("admin")
+    _c, coordinator = as_role("coordinator")
+    _p, promoter = as_role("promoter")
+    rules = f"/api/v1/survey-targets/{target.id}/rules"
+    body = {"kind": "target", "starts_on": "2027-07-01", "next_target_id": next_year.id}
+    assert_problem(client.post(rules, headers=coordinator, json=body), 403)
+    made = client.post(rules, headers=admin, json=body)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert made.json | {"id": 0} == {
+        "id": 0,
+        "target_id": target.id,
+        "kind": "target",
+        "starts_on": "2027-07-01",
+        "ends_on": None,
+        "next_target_id": next_year.id,
+        "url": "",
+    }
+    opening = client.post(rules, headers=admin, json={"kind": "opening", "ends_on": "2026-08-31"})
+    assert opening.status_code == 201
+    assert [r["kind"] for r in client.get(rules, headers=coordinator).json] == ["opening", "target"]
+    assert_problem(client.get(rules, headers=promoter), 403)
+    overlap = assert_problem(client.post(rules, headers=admin, json={"kind": "closed", "starts_on": "2027-07-05"}), 422)
+    assert overlap["errors"][0]["field"] == "starts_on"
+    foreign = assert_problem(
+        client.post(
+            rules, headers=admin, json={"kind": "url", "starts_on": "2026-01-01", "url": "https://evil.example/"}
+        ),
+        422,
+    )
+    assert foreign["errors"][0]["field"] == "url"
+    assert_problem(client.delete(f"{rules}/{made.json['id']}", headers=coordinator), 403)
+    assert client.delete(f"{rules}/{made.json['id']}", headers=admin).status_code == 204
+    assert_problem(
+        client.delete(f"/api/v1/survey-targets/{next_year.id}/rules/{opening.json['id']}", headers=admin), 404
+    )
+    assert [r["kind"] for r in client.get(rules, headers=admin).json] == ["opening"]

@@ -171,3 +171,20 @@ def test_on_a_phone_a_coordinator_plans_a_drive_by_typing_names_then_prints_its_
     download_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert phone.problems.take() == []
+
+
+def test_pressing_enter_in_a_text_box_saves_the_drive_rather_than_searching(page, kedaton, spi_round):
+    # The form also has search buttons for browsers without JavaScript; Enter must not press one.
+    sign_in(page, make_user(COORDINATOR).email)
+    page.goto("/drives/new")
+    day = wib_today() + timedelta(days=3)
+    page.get_by_label("Judul").fill("Sosialisasi SPI di Surabaya")
+    page.get_by_label("Mulai (WIB)").fill(f"{day}T09:00")
+    page.get_by_label("Selesai (WIB)").fill(f"{day}T11:00")
+    pick(page, "Kelurahan sasaran atau seluruh kecamatan", "surab", "Kedaton › Surabaya")
+    pick(page, "Promotor yang ikut", "siti", "Siti Rahmawati")
+    with page.expect_navigation():
+        page.get_by_label("Judul").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("sudah dijadwalkan")
+    db.session.expire_all()
+    assert db.session.scalars(select(Drive.title)).all() == ["Sosialisasi SPI di Surabaya"]

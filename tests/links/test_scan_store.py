@@ -119,16 +119,21 @@ def test_a_remembered_link_is_recorded_after_the_connection_dropped(app, client,
     assert _rows(db) == 2
 
 
-def test_an_insert_refused_by_the_database_is_logged_not_retried(app, db, link, caplog):
+def test_an_insert_refused_by_the_database_is_logged_kept_in_the_journal_and_skipped_by_its_drain(
+    app, db, link, caplog
+):
     caplog.set_level(logging.ERROR)
     store = scanner(app).store
     before = store.connection()
-    assert scanner(app).record(ScanLink(10**9, True, TARGET), META) is False  # no such link: foreign key
+    assert scanner(app).record(ScanLink(10**9, True, TARGET), META) is True  # no such link: foreign key
     assert "could not record a scan of link 1000000000" in caplog.text
     assert _rows(db) == 0
     assert store.connection() is not before  # a failed connection is not used again
     assert scanner(app).record(ScanLink(link.id, True, TARGET), META) is True
     assert _rows(db) == 1
+    assert scanner(app).drain() == 0  # the refused visit does not block the journal
+    assert "refused a visit of link 1000000000; it was skipped" in caplog.text
+    assert scanner(app).health()["journal_backlog_bytes"] == 0
 
 
 def test_scans_are_recorded_when_the_sqlite_writers_lock_file_cannot_be_opened(app, db, link, monkeypatch, caplog):

@@ -84,7 +84,8 @@ def test_promoter_home_is_a_share_screen_of_their_own_active_links(promoter_clie
 def test_healthz_reports_database_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json["status"] == "ok" and response.json["database"] == "ok"
+    assert response.json["scans"]["recording"] == "ok" and response.json["scans"]["problems"] == []
 
 
 def test_healthz_reports_unreachable_database_with_503(tmp_path):
