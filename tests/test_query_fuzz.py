@@ -5,6 +5,7 @@ overrides and plain junk, sent in the parameters the pages read. A sweep sends e
 every parameter of every page at once; Hypothesis then mixes parameters and values at random.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -56,13 +57,14 @@ def pages(app, db):
         "code": "18.71.01",
         "table": "opd-internal",
         "token": "x",
+        "rule_id": 1,
     }
     staff, public = [], []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(("/api", "/static", "/s/")):
             continue
         if rule.endpoint in ("auth.login", "main.healthz", "drives.feed_ics") or rule.endpoint.startswith("public."):
-            public.append(rule.rule.replace("<", "{").replace(">", "}").format(**values))
+            public.append(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).format(**values))
         else:
             path = rule.rule
             for name, value in values.items():
