@@ -127,6 +127,7 @@ def sign_out(page: Page) -> None:
 
 def pick(page: Page, label: str, typed: str, option: str) -> None:
     """In a search picker, type part of a name and tap the option that holds `option`."""
+    page.wait_for_load_state()  # the picker script runs deferred: before it, the combobox is the plain select
     box = page.get_by_role("combobox", name=label)
     # A single-choice box with a value keeps its text input off screen until focused, so focus it, not click.
     box.focus()
@@ -140,7 +141,8 @@ def plan_drive(page: Page, title: str, starts: str, ends: str, area: str, kind: 
 
     Times are 'YYYY-MM-DDTHH:MM' WIB.
     """
-    page.get_by_role("button", name="Jadwalkan kegiatan").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Jadwalkan kegiatan").click()
     page.get_by_label("Jenis").select_option(kind)
     page.get_by_label("Judul").fill(title)
     page.get_by_label("Mulai (WIB)").fill(starts)

@@ -52,7 +52,8 @@ def test_kelurahan_links_made_on_the_links_page_print_as_one_batch_and_leadershi
     codes = set(db.session.scalars(select(Link.code)))
     assert len(codes) == 3
 
-    page.get_by_role("button", name="Cetak selebaran sekaligus").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cetak selebaran sekaligus").click()
     pick(page, "Tautan milik", "sura", "Surabaya")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Unduh", exact=True).click()
