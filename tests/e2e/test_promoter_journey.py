@@ -21,6 +21,7 @@ from outreach.models import utcnow
 from tests import factories
 from tests.e2e.browser import (
     PUBLIC_HOST,
+    VIEWPORTS,
     axe_violations,
     describe,
     horizontal_overflow,
@@ -59,35 +60,43 @@ def send_sign_in_link(page, promoter) -> str:
     return found.group(1)
 
 
-def test_promoter_opens_a_sign_in_link_and_shares_on_whatsapp_in_two_taps(page, phone, kedaton, promoter_link):
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_promoter_opens_a_sign_in_link_and_shares_on_whatsapp_in_two_taps(
+    page, browser, live_server, kedaton, promoter_link, viewport
+):
     path = send_sign_in_link(page, kedaton["pamong"])
+    size = VIEWPORTS[viewport]
+    context = new_context(browser, live_server, viewport=size)
+    try:
+        promoter = watched_page(context)
+        promoter.goto(path)
+        shoot(promoter, f"sign-in-link-{viewport}")
+        opened = []
+        context.route("https://wa.me/**", lambda route: opened.append(route.request.url) or route.fulfill(body="ok"))
+        with promoter.expect_navigation():
+            promoter.get_by_role("button", name="Masuk").click()  # tap 1
+        expect(promoter.get_by_role("heading", name="Bagikan survei")).to_be_visible()
+        share = promoter.get_by_role("button", name="Bagikan ke WhatsApp")
+        box = share.bounding_box()
+        assert box["y"] + box["height"] <= size["height"], "the share button is below the first screen"
+        assert horizontal_overflow(promoter) <= 0
+        shoot(promoter, f"promoter-home-{viewport}")
+        with context.expect_page() as popup:
+            share.click()  # tap 2
+        popup.value.wait_for_load_state()
+        assert len(opened) == 1
+        sent = urlsplit(opened[0])
+        assert (sent.netloc, sent.path) == ("wa.me", "/")
+        assert parse_qs(sent.query)["text"][0].endswith(f"{PUBLIC_HOST}/s/{promoter_link.code}")
+        assert promoter.problems.take() == []
 
-    phone.goto(path)
-    shoot(phone, "sign-in-link-phone")
-    opened = []
-    phone.context.route("https://wa.me/**", lambda route: opened.append(route.request.url) or route.fulfill(body="ok"))
-    with phone.expect_navigation():
-        phone.get_by_role("button", name="Masuk").tap()  # tap 1
-    expect(phone.get_by_role("heading", name="Bagikan survei")).to_be_visible()
-    share = phone.get_by_role("button", name="Bagikan ke WhatsApp")
-    box = share.bounding_box()
-    assert box["y"] + box["height"] <= 740, "the share button is below the first screen"
-    assert horizontal_overflow(phone) <= 0
-    shoot(phone, "promoter-home-phone")
-    with phone.context.expect_page() as popup:
-        share.tap()  # tap 2
-    popup.value.wait_for_load_state()
-    assert len(opened) == 1
-    sent = urlsplit(opened[0])
-    assert (sent.netloc, sent.path) == ("wa.me", "/")
-    assert parse_qs(sent.query)["text"][0].endswith(f"{PUBLIC_HOST}/s/{promoter_link.code}")
-    assert phone.problems.take() == []
-
-    # The link is spent: opening it again says so and shows the way forward.
-    again = watched_page(phone.context)
-    again.goto(path)
-    expect(again.get_by_role("alert")).to_contain_text("sudah dipakai")
-    expect(again.get_by_role("button", name="Masuk dengan kata sandi")).to_be_visible()
+        # The link is spent: opening it again says so and shows the way forward.
+        again = watched_page(context)
+        again.goto(path)
+        expect(again.get_by_role("alert")).to_contain_text("sudah dipakai")
+        expect(again.get_by_role("button", name="Masuk dengan kata sandi")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_an_expired_sign_in_link_is_refused_with_a_way_forward(page, phone, kedaton, promoter_link):
