@@ -154,12 +154,11 @@ def seed_demo_command() -> None:
     click.echo("demo logins (email  password):")
     for role, (email, password) in DEMO_LOGINS.items():
         click.echo(f"  {role:<11} {email}  {password}")
-    path = demo_sign_in_link()
+    url = demo_sign_in_link()
     db.session.commit()
     hours = current_app.config["SIGN_IN_LINK_HOURS"]
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     click.echo(f"the demo promoter's one-time sign-in link (works once, for {hours} hours; open it on a phone):")
-    click.echo(f"  {base}{path}")
+    click.echo(f"  {url}")
 
 
 def register(app: Flask) -> None:

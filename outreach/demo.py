@@ -198,12 +198,12 @@ def _seed_locked_login() -> int:
 
 
 def demo_sign_in_link() -> str:
-    """A fresh one-time sign-in link for the demo promoter, made by the demo coordinator (path only)."""
-    from outreach.auth.services import create_sign_in_link
+    """A fresh one-time sign-in link for the demo promoter, made by the demo coordinator."""
+    from outreach.auth.services import create_sign_in_link, sign_in_url
 
     promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0])
     coordinator = find_user_by_email(DEMO_LOGINS[COORDINATOR][0])
-    return "/auth/masuk/" + create_sign_in_link(promoter, actor=coordinator)
+    return sign_in_url(create_sign_in_link(promoter, actor=coordinator))
 
 
 def seed_demo() -> dict[str, int]:

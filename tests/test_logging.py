@@ -51,17 +51,22 @@ def test_app_logs_of_sign_ins_lockouts_and_limits_hold_no_address_or_agent(app, 
         assert secret not in messages
 
 
-def test_werkzeug_request_log_omits_the_client_address(app, caplog):
+def _werkzeug_lines(app, caplog, path: str, status: int) -> list[str]:
+    """The werkzeug development server's log lines for one request to `path` (which must answer `status`)."""
     caplog.set_level(logging.INFO, logger="werkzeug")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
     try:
-        assert _get(server.server_port, "/healthz") == 200
+        assert _get(server.server_port, path) == status
     finally:
         server.shutdown()
         thread.join()
-    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    return [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+
+
+def test_werkzeug_request_log_omits_the_client_address(app, caplog):
+    lines = _werkzeug_lines(app, caplog, "/healthz", 200)
     assert any("GET /healthz" in line for line in lines), lines
     for line in lines:
         assert "127.0.0.9" not in line and "ProbeAgent" not in line and FORWARDED not in line
@@ -123,16 +128,7 @@ def test_gunicorn_access_log_omits_the_token_of_a_sign_in_link(tmp_path):
 
 
 def test_werkzeug_request_log_omits_the_token_of_a_sign_in_link(app, caplog):
-    caplog.set_level(logging.INFO, logger="werkzeug")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    try:
-        assert _get(server.server_port, "/auth/masuk/RahasiaTokenMasuk-123_x") == 404
-    finally:
-        server.shutdown()
-        thread.join()
-    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    lines = _werkzeug_lines(app, caplog, "/auth/masuk/RahasiaTokenMasuk-123_x", 404)
     assert any("GET /auth/masuk/- " in line for line in lines), lines
     assert not any("RahasiaTokenMasuk" in line for line in lines), lines
 

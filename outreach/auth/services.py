@@ -210,6 +210,14 @@ def create_sign_in_link(user: User, actor: User, now: datetime | None = None) ->
     return token
 
 
+def sign_in_url(token: str) -> str:
+    """The address a sign-in link carries: PUBLIC_BASE_URL and the sign-in route (`auth.sign_in_link`).
+
+    Written out rather than built with url_for, so the CLI can print one without a request.
+    """
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/auth/masuk/{token}"
+
+
 def sign_in_link_state(token: str, now: datetime | None = None) -> tuple[SignInLink | None, str]:
     """The link a token belongs to and its state ('usable', 'used', 'revoked', 'expired' or 'unknown')."""
     link = db.session.scalar(select(SignInLink).where(SignInLink.token_hash == _token_hash(token)))

@@ -18,6 +18,7 @@ from outreach.auth.services import (
     end_sessions,
     list_users,
     sign_in_link_state,
+    sign_in_url,
     sign_out,
     unlock_user,
     use_sign_in_link,
@@ -211,7 +212,7 @@ def reset_link(user_id: int):
         return redirect(url_for("auth.users"))
     db.session.commit()
     no_referrer()
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.sign_in_link", token=token)
+    url = sign_in_url(token)
     html = render_template("auth/reset_link.html", user=user, url=url, hours=_link_hours())
     return html, 200, {"Cache-Control": "no-store"}
 

@@ -19,6 +19,7 @@ from outreach.auth.services import (
     promoter_login,
     revoke_sign_in_links,
     sign_in_message,
+    sign_in_url,
 )
 from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit, limiter
@@ -476,8 +477,7 @@ def send_sign_in_link(promoter_id: int):
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     db.session.commit()
     no_referrer()
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    url = base + url_for("auth.sign_in_link", token=token)
+    url = sign_in_url(token)
     hours = current_app.config["SIGN_IN_LINK_HOURS"]
     message = sign_in_message(promoter.name, url, hours)
     html = render_template(
