@@ -9,8 +9,8 @@ from flask import Flask
 from flask_babel import format_datetime, format_number, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 
+from outreach.metrics.cache import per_request
 from outreach.promoters.services import format_phone
-from outreach.request_cache import per_request
 
 PROMOTER_ROLE_LABELS = {"pamong": _l("Pamong"), "linmas": _l("Linmas"), "rt": _l("RT head")}
 USER_ROLE_LABELS = {

@@ -9,8 +9,8 @@ from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
 from outreach.auth.models import EDITOR_ROLES, PROMOTER
 from outreach.links.models import AUDIENCES, CHANNELS, RULE_KINDS
-from outreach.links.summaries import DIMENSIONS
-from outreach.participation.figures import COMPARISON_MODES
+from outreach.metrics.figures import COMPARISON_MODES
+from outreach.metrics.scans import DIMENSIONS
 from outreach.participation.models import COUNT_KINDS
 from outreach.promoters.models import PROMOTER_ROLES
 
@@ -192,6 +192,7 @@ class TotalsSchema(ma.Schema):
     unique_visitors = fields.Integer(required=True)
     bot_scans = fields.Integer(required=True)
     qr_scans = fields.Integer(required=True)
+    typed_scans = fields.Integer(required=True)
     direct_scans = fields.Integer(required=True)
     human_scans = fields.Integer(required=True)
 

@@ -28,7 +28,7 @@ from outreach.drives.models import (
 )
 from outreach.drives.timezone import wib_day_start, wib_days, wib_today
 from outreach.extensions import db
-from outreach.participation.services import current_round
+from outreach.metrics.figures import current_round
 from outreach.promoters.models import Assignment, Promoter
 
 log = logging.getLogger(__name__)

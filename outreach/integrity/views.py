@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from outreach.auth.decorators import roles_required
 from outreach.auth.models import ADMIN, COORDINATOR
-from outreach.integrity.services import KINDS, Thresholds, integrity_report, wib
+from outreach.metrics.integrity import KINDS, Thresholds, integrity_report, wib
 
 bp = Blueprint("integrity", __name__)
 

@@ -26,8 +26,8 @@ from reportlab.pdfgen.canvas import Canvas
 from outreach.links.models import Link
 from outreach.links.qr import qr_matrix
 from outreach.links.services import area_text, qr_url, short_url
+from outreach.metrics.figures import current_round
 from outreach.participation.days import wib_today
-from outreach.participation.services import current_round
 
 LAYOUTS = (1, 4, 8)
 BLUE = HexColor("#0b4f96")

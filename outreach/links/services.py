@@ -13,7 +13,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
-from outreach.areas.models import Area, Opd
+from outreach.areas.models import Area, Opd, area_scope_condition
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.links.codes import MAX_LENGTH, MIN_LENGTH, generate_code, normalise_code
@@ -157,11 +157,6 @@ def set_link_active(link: Link, active: bool, actor=None) -> Link:
         link.active = active
         log.info("link %s active=%s", link.id, active)
     return link
-
-
-def area_scope_condition(column, area: Area):
-    """SQL condition: `column` (an Area row) is `area` or lies below it (codes extend the parent's code)."""
-    return or_(column.code == area.code, column.code.startswith(area.code + "."))
 
 
 def _current_promoters_query(on: date | None = None) -> Select:

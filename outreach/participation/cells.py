@@ -5,8 +5,8 @@ from urllib.parse import quote
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from outreach.metrics.cache import per_request
 from outreach.participation.charts import unit_sparkline
-from outreach.request_cache import per_request
 from outreach.templating import decimal, number
 
 MISSING = Markup('<span class="muted">–</span>')

@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from outreach.request_cache import per_request
+from outreach.metrics.cache import per_request
 from outreach.templating import day_label
 
 WIDTH, HEIGHT = 800, 260

@@ -18,6 +18,7 @@ from outreach.areas.models import Area, Opd
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import wib_days
 from outreach.extensions import db
+from outreach.metrics import refresh
 from outreach.participation.days import day_range
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 
@@ -138,4 +139,5 @@ def seed_participation() -> int:
             )
     db.session.add_all(rows)
     db.session.flush()
+    refresh.respondents()
     return added + len(rows)

@@ -4,8 +4,8 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
+from outreach.metrics.figures import Figures, Period, UpliftReport
 from outreach.participation.csvfile import write_table
-from outreach.participation.figures import Figures, Period, UpliftReport
 
 
 def _round(value: float | None, digits: int = 3):

@@ -164,7 +164,7 @@ class RespondentCount(UnitMixin, TimestampMixin, db.Model):
 class RespondentTotal(db.Model):
     """Running totals of the respondent counts of one unit and audience (every source), per WIB day.
 
-    Dense (see `outreach.running_totals`): a row for every day from the unit's first count to the
+    Dense (see `outreach.metrics.running_totals`): a row for every day from the unit's first count to the
     last day any unit has a count, so the dashboard sums any window with two lookups per unit
     instead of reading every count. Kept by `participation.totals` whenever counts are written.
     """

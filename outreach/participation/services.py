@@ -13,6 +13,8 @@ from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.inputs import INT_MAX
+from outreach.metrics import refresh
+from outreach.metrics.figures import unit_label
 from outreach.participation.csvfile import CsvError, Problem, Row, read_table
 from outreach.participation.days import WIB, wib_day, wib_today
 from outreach.participation.models import (
@@ -87,11 +89,6 @@ class ImportResult:
     def rows(self) -> int:
         """Rows read from the input."""
         return self.added + self.updated + self.unchanged
-
-
-def unit_label(unit: Unit) -> str:
-    """A readable name for an area or OPD, e.g. 'Kelurahan Surabaya' or 'Dinas Kesehatan'."""
-    return unit.label if isinstance(unit, Area) else unit.name
 
 
 def units_by_code() -> dict[str, Unit]:
@@ -286,11 +283,14 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
         plans.append((key, daily, existing, kind))
     if problems:
         raise CsvError(sorted(problems, key=lambda p: p.line))
+    written: list[date] = []
     for key, daily, existing, kind in plans:
         items = by_series[key]
         for day, increment in daily.items():
             item = items.get(day)
             row = existing.get(day)
+            if row is None or row.daily != increment or (item is not None and row.reported != item.value):
+                written.append(day)
             if row is None:
                 db.session.add(
                     RespondentCount(
@@ -317,6 +317,12 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
                 result.updated += changed
                 result.unchanged += not changed
     db.session.flush()
+    if written:
+        refresh.respondent_counts_written(
+            (i.unit.id for i in inputs if isinstance(i.unit, Area)),
+            (i.unit.id for i in inputs if isinstance(i.unit, Opd)),
+            min(written),
+        )
     record_event(
         actor,
         "respondent_count.import",
@@ -454,17 +460,6 @@ def set_target(round_: SurveyRound, unit: Unit, audience: str, target: int, acto
     db.session.flush()
     record_event(actor, "participation_target.set", row, {"target": [before, target], "unit": unit.code})
     return row
-
-
-def current_round(today: date | None = None) -> SurveyRound | None:
-    """The round running today, else the latest that has started, else the next one."""
-    today = today or wib_today()
-    started = db.session.scalar(
-        select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
-    )
-    if started is not None:
-        return started
-    return db.session.scalar(select(SurveyRound).order_by(SurveyRound.starts_on))
 
 
 def recent_counts(limit: int = 50) -> list[RespondentCount]:

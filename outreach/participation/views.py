@@ -13,13 +13,12 @@ from outreach.auth.decorators import roles_required
 from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
-from outreach.participation import cells, charts, exports
-from outreach.participation.csvfile import CsvError
-from outreach.participation.figures import (
+from outreach.metrics.figures import (
     FOLLOW_DAYS,
     area_rows,
     city_daily,
     city_figures,
+    current_round,
     drive_markers,
     drive_treated,
     drive_window,
@@ -30,6 +29,10 @@ from outreach.participation.figures import (
     uplift_report,
     with_moving_average,
 )
+from outreach.metrics.rankings import drive_ranking, promoter_ranking
+from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
+from outreach.participation import cells, charts, exports
+from outreach.participation.csvfile import CsvError
 from outreach.participation.forms import (
     CountForm,
     CountImportForm,
@@ -40,12 +43,9 @@ from outreach.participation.forms import (
     unit_choices,
 )
 from outreach.participation.models import AUDIENCES
-from outreach.participation.rankings import drive_ranking, promoter_ranking
-from outreach.participation.series import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
-    current_round,
     import_baselines,
     import_counts,
     import_targets,

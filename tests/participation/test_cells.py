@@ -6,8 +6,8 @@ import pytest
 from flask_babel import refresh
 
 from outreach.areas.models import Area
+from outreach.metrics.figures import Figures, Period
 from outreach.participation.cells import figures_row
-from outreach.participation.figures import Figures, Period
 from outreach.participation.models import SurveyRound
 
 

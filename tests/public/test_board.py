@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from outreach.metrics.board import board
 from outreach.participation.days import wib_today
 from outreach.participation.models import SurveyRound, Target
-from outreach.public.board import board
 from tests.factories import AreaFactory, LinkFactory, PromoterFactory
 from tests.participation.conftest import add_daily
 

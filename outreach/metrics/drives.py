@@ -10,14 +10,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 
-from outreach.areas.models import Area
+from outreach.areas.models import Area, area_scope_condition
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import ScanTotals, totals_by_day
-from outreach.links.services import area_scope_condition
-from outreach.participation.figures import drive_units, drive_window, with_moving_average
+from outreach.metrics.figures import drive_units, drive_window, with_moving_average
+from outreach.metrics.scans import ScanTotals, totals_by_day
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
-from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
-from outreach.links.rollups import (
+from outreach.metrics import running_totals
+from outreach.metrics.cache import per_request
+from outreach.metrics.running_totals import add_into, lookup_days
+from outreach.metrics.scans import (
     days_since,
     level_row_filters,
     level_row_params,
@@ -30,8 +32,6 @@ from outreach.links.rollups import (
 )
 from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.request_cache import per_request
-from outreach.running_totals import add_into, lookup_days
 
 Unit = Area | Opd
 Series = dict[Unit, dict[date, int]]

@@ -18,8 +18,8 @@ from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.links.rollups import daily_scan_rows, totals_for, wib_day_expr, wib_day_start
 from outreach.links.scanning import WIB, wib_day
+from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr, wib_day_start
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 
