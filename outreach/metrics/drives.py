@@ -1,8 +1,8 @@
 """A drive's report: scans in the window before it, during it and in the days after, from the scan rollups.
 
-The post window is the uplift page's (`participation.figures.drive_window`: the drive's WIB days and
+The post window is the uplift page's (`metrics.figures.drive_window`: the drive's WIB days and
 FOLLOW_DAYS after), split into "during" and "after"; the before window has the same length and ends the
-day before the drive. All figures come from `links.rollups.totals_by_day` (SQL sums per day over the daily rollup).
+day before the drive. All figures come from `metrics.scans.totals_by_day` (SQL sums per day over the daily rollup).
 """
 
 from dataclasses import dataclass

@@ -326,7 +326,7 @@ _TOTALS = select(
 @cache
 def _respondent_rows(by_audience: bool, by_parent: bool, tag: str) -> Subquery:
     """`RespondentSeries.level_rows()` of one shape, built once: the level's rows kept by
-    `participation.totals` (`respondent_level_daily`)."""
+    `metrics.respondent_totals` (`respondent_level_daily`)."""
     table = RespondentLevelDaily
     query = select(table.unit_id, table.audience, table.day, table.n).where(
         *level_row_filters(table, tag, by_audience, by_parent)
