@@ -189,6 +189,8 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
         ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
     )
     rows = db.session.execute(insert).rowcount
+    if rows < 0:  # psycopg reports no row count for INSERT ... SELECT
+        rows = db.session.scalar(select(func.count()).select_from(ScanDaily).where(ScanDaily.day >= from_day))
     _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
