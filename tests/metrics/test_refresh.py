@@ -188,3 +188,53 @@ def test_two_processes_refreshing_at_once_neither_double_count_nor_deadlock(raw_
     assert db.session.scalar(select(func.sum(RespondentTotal.total)).where(RespondentTotal.day == last)) == counts
     city = select(func.sum(RespondentLevelDaily.n)).where(RespondentLevelDaily.level == "kota")
     assert db.session.scalar(city) == counts
+
+
+def test_counts_written_while_another_process_rebuilds_end_up_in_the_totals(raw_rows, tree, db, tmp_path):
+    """One process records counts through the service (which refreshes its units) while another
+    rebuilds every derived table over and over: afterwards the tables equal a rebuild and hold every count."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, "OUTREACH_ENV": "development", "SCAN_JOURNAL_DIR": str(tmp_path)}
+    start = time.time() + 4
+    writer = "\n".join(
+        [
+            "from datetime import date",
+            "from sqlalchemy import select",
+            "from wsgi import app",
+            "from outreach.areas.models import Area",
+            "from outreach.extensions import db",
+            "from outreach.participation.services import record_count",
+            _wait_until(start),
+            "with app.app_context():",
+            f"    unit = db.session.scalar(select(Area).where(Area.id == {tree['b2'].id}))",
+            "    for day in range(1, 21):",
+            "        record_count(date(2026, 11, day), unit, 'eksternal', 'daily', day, 'KPK')",
+            "        db.session.commit()",
+            "print('done')",
+        ]
+    )
+    rebuilder = "\n".join(
+        [
+            "from wsgi import app",
+            "from outreach.metrics import refresh",
+            _wait_until(start),
+            "with app.app_context():",
+            "    for _ in range(6):",
+            "        refresh.rebuild_all()",
+            "print('done')",
+        ]
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for script in (writer, rebuilder)
+    ]
+    outputs = [proc.communicate(timeout=180)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    check = subprocess.run(
+        [FLASK, "--app", "wsgi", "metrics", "refresh", "--check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    db.session.expire_all()
+    last = db.session.scalar(select(func.max(RespondentTotal.day)))
+    b2 = select(RespondentTotal.total).where(RespondentTotal.area_id == tree["b2"].id, RespondentTotal.day == last)
+    assert db.session.scalar(b2) == sum(range(1, 21))
