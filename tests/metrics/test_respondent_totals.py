@@ -2,21 +2,21 @@
 write counts (and move areas) refresh them explicitly, in the same transaction."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
 from outreach.areas.models import Area
-from outreach.areas.services import move_area
+from outreach.areas.services import AreaError, move_area
 from outreach.extensions import db as _db
-from outreach.links.models import CITY_UNIT
+from outreach.links.models import CITY_UNIT, ScanLevelDaily
 from outreach.metrics import refresh
 from outreach.metrics.respondent_totals import rebuild_levels, rebuild_totals
 from outreach.metrics.respondents import RespondentSeries
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.participation.services import import_counts, record_count
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, LinkFactory, ScanFactory
 from tests.participation.conftest import add_daily
 
 D = date(2026, 9, 1)
@@ -251,6 +251,28 @@ def test_a_kelurahan_moved_to_another_kecamatan_takes_its_counts_along(level_cou
     assert stored_levels() == expected_levels()
     moved = {r for r in stored_levels() if r[0] == "kelurahan" and r[1] == level_counts["a1"].id}
     assert moved and {r[2] for r in moved} == {level_counts["kec_b"].id}
+
+
+def test_a_moved_area_takes_its_scans_along_and_the_check_stays_equal(level_counts, db, runner):
+    link = LinkFactory(area=level_counts["a1"])
+    ScanFactory(link_id=link.id, created_at=datetime(2026, 9, 2, 3, 0, tzinfo=UTC))
+    db.session.commit()
+    runner.invoke(args=["links", "refresh-rollups"])
+    kecamatan = select(ScanLevelDaily.unit_id).where(
+        ScanLevelDaily.level == "kecamatan", ScanLevelDaily.human_scans > 0
+    )
+    assert set(db.session.scalars(kecamatan)) == {level_counts["kec_a"].id}
+    move_area(level_counts["a1"], level_counts["kec_b"], actor=None)
+    db.session.commit()
+    assert set(db.session.scalars(kecamatan)) == {level_counts["kec_b"].id}
+    result = runner.invoke(args=["metrics", "refresh", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_area_cannot_be_moved_under_a_unit_of_the_wrong_level(level_counts, db):
+    with pytest.raises(AreaError):
+        move_area(level_counts["a1"], level_counts["a2"])
+    assert level_counts["a1"].parent_id == level_counts["kec_a"].id
 
 
 def test_a_rolled_back_write_leaves_the_level_rows_as_they_were(level_counts, db):
