@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -253,11 +252,6 @@ def test_every_figure_matches_its_golden(app):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: seeding the demo a second time in the same process (after emptying the tables) gives other "
-    "link codes and other visit counts; a fresh process always gives the goldens",
-)
 def test_seeding_the_demo_twice_gives_the_same_pages(app):
     first = _fetch_all(app)
     empty_tables()
