@@ -253,9 +253,9 @@ def test_every_figure_matches_its_golden(app):
         path = _golden_path(name)
         want = path.read_bytes().decode("utf-8") if path.exists() else ""
         if text != want:
-            diffs.append(_known_cause(name, text, want))
             diffs.append(
-                "".join(
+                _known_cause(name, text, want)
+                + "".join(
                     difflib.unified_diff(
                         want.splitlines(True),
                         text.splitlines(True),
