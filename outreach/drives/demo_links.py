@@ -14,6 +14,7 @@ from outreach.drives.links import default_channels, default_target, generate_dri
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import to_wib, wib_days
 from outreach.extensions import db
+from outreach.links.codes import ALPHABET
 from outreach.links.demo import scans_on_day
 from outreach.links.models import Link, Scan
 from outreach.metrics.scans import refresh_scan_rollups
@@ -48,6 +49,7 @@ def _drive_scans(rng: random.Random, drive: Drive, link: Link, secret: str) -> l
 def seed_drive_links(secret: str) -> dict[str, int]:
     """Links for every demo drive that has none yet (not the cancelled ones), and scans for the past ones."""
     rng = random.Random(66)
+    code_rng = random.Random(67)
     counts = {"drive_links": 0, "drive_scans": 0}
     with_links = set(db.session.scalars(select(Link.drive_id).where(Link.drive_id.is_not(None)).distinct()))
     drives = db.session.scalars(select(Drive).where(Drive.status != CANCELLED).order_by(Drive.starts_at, Drive.id))
@@ -60,6 +62,9 @@ def seed_drive_links(secret: str) -> dict[str, int]:
         result = generate_drive_links(drive, target, default_channels(drive))
         counts["drive_links"] += len(result.created)
         for link in result.created:
+            # Drive links get random codes in production; the demo's come from its seeded generator so every
+            # seed gives the same codes (and the same figures, which the golden tests freeze).
+            link.code = "".join(code_rng.choice(ALPHABET) for _ in range(6))
             # Printed and shared a few days ahead of the drive.
             link.created_at = min(now, drive.starts_at - timedelta(days=3))
             if drive.starts_at < now:
