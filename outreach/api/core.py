@@ -3,6 +3,7 @@
 import http
 import re
 from functools import cached_property
+from typing import NoReturn
 
 import marshmallow as ma
 from apispec import BasePlugin
@@ -82,7 +83,7 @@ def validation_errors(data: dict) -> list[dict]:
     return items
 
 
-def unprocessable(error: Exception, location: str = "json"):
+def unprocessable(error: Exception, location: str = "json") -> NoReturn:
     """Abort with 422 for a service's refusal, naming the field when the message starts with one."""
     text = str(error)
     match = _FIELD_MESSAGE.match(text)
