@@ -23,6 +23,7 @@ from outreach.participation.models import RespondentCount, Target
 from outreach.participation.services import CountError, current_round, import_counts, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
+from outreach.uow import unit_of_work
 
 areas_bp = make_blueprint("api_areas", "Areas (kota, kecamatan, kelurahan, RW, RT) and OPDs")
 promoters_bp = make_blueprint("api_promoters", "Promoters and their area assignments")
@@ -165,11 +166,10 @@ def assign(data, promoter_id: int):
     found = _get(Promoter, promoter_id)
     area_row = _get(Area, data["area_id"], "area_id")
     try:
-        assignment = promoters.assign_promoter(found, area_row, data["start_date"], actor=current_user)
+        with unit_of_work():
+            assignment = promoters.assign_promoter(found, area_row, data["start_date"], actor=current_user)
     except promoters.PromoterError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return assignment
 
 
@@ -181,11 +181,10 @@ def end_assignment(data, assignment_id: int):
     """End an assignment on a day (today by default); it stays in the history."""
     assignment = _get(Assignment, assignment_id)
     try:
-        promoters.unassign_promoter(assignment, data["end_date"], actor=current_user)
+        with unit_of_work():
+            promoters.unassign_promoter(assignment, data["end_date"], actor=current_user)
     except promoters.PromoterError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return assignment
 
 
@@ -207,11 +206,10 @@ def survey_targets():
 def create_survey_target(data):
     """Add a survey target (admin); its URL must be on the survey host allowlist."""
     try:
-        target = links.create_target(data["name"], data["audience"], data["url"], actor=current_user)
+        with unit_of_work():
+            target = links.create_target(data["name"], data["audience"], data["url"], actor=current_user)
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return target
 
 
@@ -234,13 +232,12 @@ def create_destination_rule(data, target_id: int):
     target = _get(SurveyTarget, target_id)
     next_target = _get(SurveyTarget, data["next_target_id"], "next_target_id") if data["next_target_id"] else None
     try:
-        rule = destinations.create_rule(
-            target, data["kind"], data["starts_on"], data["ends_on"], next_target, data["url"], actor=current_user
-        )
+        with unit_of_work():
+            rule = destinations.create_rule(
+                target, data["kind"], data["starts_on"], data["ends_on"], next_target, data["url"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return rule
 
 
@@ -297,11 +294,12 @@ def create_link(data):
     owner = _get(Promoter, data["promoter_id"], "promoter_id") if data["promoter_id"] else None
     opd_row = _get(Opd, data["opd_id"], "opd_id") if data["opd_id"] else None
     try:
-        link = links.create_link(target, area_row, data["channel"], owner, opd_row, data["label"], actor=current_user)
+        with unit_of_work():
+            link = links.create_link(
+                target, area_row, data["channel"], owner, opd_row, data["label"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return _link_out(link)
 
 
@@ -314,13 +312,12 @@ def bulk_links(data):
     target = _get(SurveyTarget, data["target_id"], "target_id")
     scope = _get(Area, data["area_id"], "area_id") if data["area_id"] else _get(Opd, data["opd_id"], "opd_id")
     try:
-        result = links.bulk_create_links(
-            target, scope, list(dict.fromkeys(data["channels"])), data["label"], actor=current_user
-        )
+        with unit_of_work():
+            result = links.bulk_create_links(
+                target, scope, list(dict.fromkeys(data["channels"])), data["label"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return {"created": [_link_out(link) for link in result.created], "skipped": result.skipped}
 
 
@@ -425,13 +422,12 @@ def create_count(data):
     if unit is None:
         abort(_field_problem("unit", f"unknown unit code {data['unit']!r}"))
     try:
-        result = record_count(
-            data["day"], unit, data["audience"], data["kind"], data["count"], data["source"], current_user
-        )
+        with unit_of_work():
+            result = record_count(
+                data["day"], unit, data["audience"], data["kind"], data["count"], data["source"], current_user
+            )
     except CountError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return result
 
 

@@ -38,6 +38,7 @@ from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.promoters.models import PROMOTER_ROLES
 from outreach.promoters.services import assignments_in
+from outreach.uow import unit_of_work
 
 bp = Blueprint("areas", __name__)
 
@@ -95,12 +96,11 @@ def create(area_id: int):
         flash(_("Give a number from 1 to 999."), "error")
         return redirect(url_for("areas.show", area_id=parent.id))
     try:
-        unit = create_subunit(parent, form.number.data, actor=current_user, label=form.label.data or "")
+        with unit_of_work():
+            unit = create_subunit(parent, form.number.data, actor=current_user, label=form.label.data or "")
     except AreaError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("areas.show", area_id=parent.id))
-    db.session.commit()
     flash(_("%(unit)s added.", unit=unit.name), "success")
     return redirect(url_for("areas.show", area_id=parent.id))
 
@@ -224,18 +224,17 @@ def opd_create():
     form = _opd_form()
     if form.validate_on_submit():
         try:
-            opd = create_opd(
-                form.code.data,
-                form.name.data,
-                form.kind.data,
-                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
-                actor=current_user,
-            )
+            with unit_of_work():
+                opd = create_opd(
+                    form.code.data,
+                    form.name.data,
+                    form.kind.data,
+                    db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                    actor=current_user,
+                )
         except AreaError as exc:
-            db.session.rollback()
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("%(name)s added.", name=opd.name), "success")
             return redirect(url_for("areas.opds"))
     return render_template("areas/opd_form.html", form=form, opd=None), 400 if form.errors else 200
@@ -249,19 +248,18 @@ def opd_edit(opd_id: int):
     form = _opd_form(opd)
     if form.validate_on_submit():
         try:
-            update_opd(
-                opd,
-                form.code.data,
-                form.name.data,
-                form.kind.data,
-                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
-                actor=current_user,
-            )
+            with unit_of_work():
+                update_opd(
+                    opd,
+                    form.code.data,
+                    form.name.data,
+                    form.kind.data,
+                    db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                    actor=current_user,
+                )
         except AreaError as exc:
-            db.session.rollback()
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("areas.opds"))
     return render_template("areas/opd_form.html", form=form, opd=opd), 400 if form.errors else 200

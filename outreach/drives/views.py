@@ -61,6 +61,7 @@ from outreach.pickers.services import (
 )
 from outreach.promoters.models import Promoter
 from outreach.security import no_referrer
+from outreach.uow import unit_of_work
 
 bp = Blueprint("drives", __name__)
 PER_PAGE = 40
@@ -376,14 +377,13 @@ def generate_links(drive_id: int):
     if not form.validate_on_submit():
         return _render_show(drive, form, 400)
     try:
-        result = generate_drive_links(
-            drive, db.get_or_404(SurveyTarget, form.target.data), form.channels.data, actor=current_user
-        )
+        with unit_of_work():
+            result = generate_drive_links(
+                drive, db.get_or_404(SurveyTarget, form.target.data), form.channels.data, actor=current_user
+            )
     except LinkError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("drives.show", drive_id=drive.id))
-    db.session.commit()
     flash(
         _(
             "%(created)d links created, %(skipped)d skipped (the promoter already has one).",

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from outreach.extensions import db
+from outreach.uow import unit_of_work
 
 links_cli = AppGroup("links", help="Tracked survey links.")
 
@@ -87,11 +88,10 @@ def purge_command(days: int | None) -> None:
 
     days = days or current_app.config["SCAN_RETENTION_DAYS"]
     try:
-        result = purge_old_scans(days)
+        with unit_of_work():
+            result = purge_old_scans(days)
     except RetentionError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(
         f"deleted {result.deleted} scans before {result.before.isoformat()} "
         f"({result.link_days} link-days, kept in the rollups)"

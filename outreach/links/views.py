@@ -36,6 +36,7 @@ from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, tot
 from outreach.participation.days import wib_today
 from outreach.participation.rankings import own_weeks
 from outreach.promoters.models import Promoter
+from outreach.uow import unit_of_work
 
 bp = Blueprint("links", __name__)
 log = logging.getLogger(__name__)
@@ -146,20 +147,19 @@ def create():
             form.area.errors.append(_("This promoter has no current area; choose one."))
         else:
             try:
-                link = services.create_link(
-                    db.get_or_404(SurveyTarget, form.target.data),
-                    area,
-                    form.channel.data,
-                    promoter=promoter,
-                    opd=db.session.get(Opd, form.opd.data) if form.opd.data else None,
-                    label=form.label.data or "",
-                    actor=current_user,
-                )
+                with unit_of_work():
+                    link = services.create_link(
+                        db.get_or_404(SurveyTarget, form.target.data),
+                        area,
+                        form.channel.data,
+                        promoter=promoter,
+                        opd=db.session.get(Opd, form.opd.data) if form.opd.data else None,
+                        label=form.label.data or "",
+                        actor=current_user,
+                    )
             except services.LinkError as exc:
-                db.session.rollback()
                 flash(str(exc), "error")
             else:
-                db.session.commit()
                 flash(_("Link %(code)s created.", code=link.code), "success")
                 return redirect(url_for("links.detail", link_id=link.id))
     return render_template("links/form.html", form=form)
@@ -177,18 +177,17 @@ def bulk():
         if scope is None:
             abort(400)
         try:
-            result = services.bulk_create_links(
-                db.get_or_404(SurveyTarget, form.target.data),
-                scope,
-                form.channels.data,
-                label=form.label.data or "",
-                actor=current_user,
-            )
+            with unit_of_work():
+                result = services.bulk_create_links(
+                    db.get_or_404(SurveyTarget, form.target.data),
+                    scope,
+                    form.channels.data,
+                    label=form.label.data or "",
+                    actor=current_user,
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(
                 _(
                     "%(created)d links created, %(skipped)d skipped (the promoter already has one).",
@@ -364,12 +363,11 @@ def target_create():
     form = SurveyTargetForm()
     if form.validate_on_submit():
         try:
-            services.create_target(form.name.data, form.audience.data, form.url.data, actor=current_user)
+            with unit_of_work():
+                services.create_target(form.name.data, form.audience.data, form.url.data, actor=current_user)
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Survey target saved."), "success")
             return redirect(url_for("links.targets"))
     return render_template("links/target_form.html", form=form, target=None)
@@ -383,14 +381,13 @@ def target_edit(target_id: int):
     form = SurveyTargetForm(obj=target)
     if form.validate_on_submit():
         try:
-            services.update_target(
-                target, form.name.data, form.audience.data, form.url.data, form.active.data, actor=current_user
-            )
+            with unit_of_work():
+                services.update_target(
+                    target, form.name.data, form.audience.data, form.url.data, form.active.data, actor=current_user
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Survey target saved."), "success")
             return redirect(url_for("links.targets"))
     return _target_page(target, form, _rule_form(target))
@@ -422,23 +419,22 @@ def rule_create(target_id: int):
     rule_form = _rule_form(target)
     if rule_form.validate_on_submit():
         try:
-            destinations.create_rule(
-                target,
-                rule_form.kind.data,
-                rule_form.starts_on.data,
-                rule_form.ends_on.data,
-                db.session.get(SurveyTarget, rule_form.next_target.data) if rule_form.next_target.data else None,
-                rule_form.url.data or "",
-                actor=current_user,
-            )
+            with unit_of_work():
+                destinations.create_rule(
+                    target,
+                    rule_form.kind.data,
+                    rule_form.starts_on.data,
+                    rule_form.ends_on.data,
+                    db.session.get(SurveyTarget, rule_form.next_target.data) if rule_form.next_target.data else None,
+                    rule_form.url.data or "",
+                    actor=current_user,
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             field, _sep, message = str(exc).partition(": ")
             getattr(rule_form, {"next_target_id": "next_target"}.get(field, field), rule_form.kind).errors.append(
                 message
             )
         else:
-            db.session.commit()
             flash(_("Rule added: the links of %(name)s follow it within seconds.", name=target.name), "success")
             return redirect(url_for("links.target_edit", target_id=target.id))
     return _target_page(target, SurveyTargetForm(obj=target), rule_form), 422

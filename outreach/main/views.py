@@ -18,6 +18,7 @@ from outreach.main.services import staff_overview
 from outreach.participation.rankings import own_weeks
 from outreach.public.forms import CodeForm
 from outreach.security import is_safe_next, survey_form_action
+from outreach.uow import unit_of_work
 
 bp = Blueprint("main", __name__)
 
@@ -63,9 +64,9 @@ def healthz():
     """
     scans = scanner(current_app._get_current_object()).health()
     try:
-        db.session.execute(text("SELECT 1"))
+        with unit_of_work():
+            db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any database failure means unhealthy
-        db.session.rollback()
         return jsonify(status="error", database="unreachable", scans=scans), 503
     status = {"ok": "ok", "degraded": "degraded"}.get(scans["recording"], "error")
     return jsonify(status=status, database="ok", scans=scans), 503 if status == "error" else 200

@@ -54,6 +54,7 @@ from outreach.participation.services import (
     save_round,
     units_by_code,
 )
+from outreach.uow import unit_of_work
 
 bp = Blueprint("participation", __name__)
 bp.add_app_template_global(charts.unit_sparkline, "unit_sparkline")
@@ -260,14 +261,19 @@ def add_count():
     if form.validate_on_submit():
         unit = units_by_code().get(form.unit.data.lower())
         try:
-            record_count(
-                form.day.data, unit, form.audience.data, form.kind.data, form.count.data, form.source.data, current_user
-            )
+            with unit_of_work():
+                record_count(
+                    form.day.data,
+                    unit,
+                    form.audience.data,
+                    form.kind.data,
+                    form.count.data,
+                    form.source.data,
+                    current_user,
+                )
         except CountError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Count saved."), "success")
             return redirect(url_for("participation.counts"))
     return render_template(

@@ -1,7 +1,7 @@
 """Demo links for the demo drives, made by the same service as the drive page's button, and their scans.
 
 Past drives get scans during the drive and fading over the days after it, so each drive report shows
-an effect on top of the area's everyday scans (outreach.links.demo). A drive that already has links is
+an effect on top of the area's everyday scans (outreach.demo.links). A drive that already has links is
 left alone, so a second run adds nothing.
 """
 
@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from outreach.demo.links import scans_on_day
 from outreach.drives.links import default_channels, default_target, generate_drive_links
 from outreach.drives.models import CANCELLED, Drive
 from outreach.drives.timezone import to_wib, wib_days
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.demo import scans_on_day
 from outreach.links.models import Link, Scan
 from outreach.links.rollups import refresh_scan_rollups
 from outreach.models import utcnow

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from outreach.areas.models import Area
+from outreach.demo.links import OTHERS, PHONES, demo_day_key
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.demo import OTHERS, PHONES, demo_day_key
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
 from outreach.links.scanning import WIB, wib_day
