@@ -231,7 +231,7 @@ def page_url(app, name: str) -> str:
 
 def login(app):
     """A test client signed in as the demo coordinator."""
-    from outreach.auth.models import COORDINATOR
+    from outreach.campaign import COORDINATOR
     from outreach.demo import DEMO_LOGINS
 
     client = app.test_client()

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import create_user, find_user_by_email, lock_account
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.drives.demo import seed_demo_drives
 from outreach.drives.demo_links import seed_drive_links
 from outreach.extensions import db

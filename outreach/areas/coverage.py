@@ -9,8 +9,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from outreach.areas.models import Area
 from outreach.auth.models import User
+from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
 
 

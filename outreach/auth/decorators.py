@@ -9,7 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from outreach.auth.models import ROLES
+from outreach.campaign import ROLES
 
 PUBLIC = "public"
 

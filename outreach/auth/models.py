@@ -13,11 +13,6 @@ from outreach.extensions import db
 from outreach.models import TimestampMixin, UTCDateTime
 from outreach.promoters.models import Promoter
 
-ADMIN, COORDINATOR, LEADERSHIP, PROMOTER = "admin", "coordinator", "leadership", "promoter"
-ROLES = (ADMIN, COORDINATOR, LEADERSHIP, PROMOTER)
-STAFF_ROLES = (ADMIN, COORDINATOR, LEADERSHIP)
-EDITOR_ROLES = (ADMIN, COORDINATOR)
-
 
 class User(UserMixin, TimestampMixin, db.Model):
     """A login; a promoter login is tied to its Promoter record."""

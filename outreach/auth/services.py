@@ -11,9 +11,10 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.audit.services import record_event
-from outreach.auth.models import PROMOTER, ROLES, SignInLink, User
+from outreach.auth.models import SignInLink, User
 from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from outreach.auth.throttle import clear_client_locks, client_failed, client_record, client_succeeded, current_client
+from outreach.campaign import PROMOTER, ROLES
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter

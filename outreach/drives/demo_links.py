@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from outreach.clock import to_wib, wib_days
 from outreach.drives.links import default_channels, default_target, generate_drive_links
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import to_wib, wib_days
 from outreach.extensions import db
 from outreach.links.demo import scans_on_day
 from outreach.links.models import Link, Scan

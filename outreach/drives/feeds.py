@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from outreach.audit.services import record_event
 from outreach.auth.models import User
-from outreach.drives.labels import audience_label, kind_label
+from outreach.campaign import audience_label
+from outreach.drives.labels import kind_label
 from outreach.drives.models import CANCELLED, CalendarFeed, Drive
 from outreach.drives.services import visible_drives
 from outreach.extensions import db

@@ -23,12 +23,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from outreach.areas.models import Area, Opd
-from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
+from outreach.campaign import AUDIENCE_LABELS, CHANNEL_LABELS, CHANNELS
+from outreach.drives.labels import KIND_LABELS, STATUS_LABELS
 from outreach.drives.models import DONE, TARGET_LEVELS
 from outreach.extensions import db
 from outreach.inputs import bounded_int
-from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
-from outreach.links.models import CHANNELS
+from outreach.links.forms import MultiCheckboxField, options
 from outreach.pickers.services import row_id
 from outreach.promoters.models import Promoter
 

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import record_event
+from outreach.campaign import CHANNELS
+from outreach.clock import to_wib
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import to_wib
 from outreach.extensions import db
-from outreach.links.models import CHANNELS, Link, SurveyTarget
+from outreach.links.models import Link, SurveyTarget
 from outreach.links.services import BulkResult, LinkError, create_link
 from outreach.promoters.models import Promoter
 

@@ -12,7 +12,6 @@ from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
 
 DRIVE_KINDS = ("roadshow_bus", "door_to_door", "opd_session", "public_event", "whatsapp_broadcast")
-AUDIENCES = ("eksternal", "internal")
 PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
 STATUSES = (PLANNED, DONE, CANCELLED)
 # A drive may target a whole kecamatan or some of its kelurahan.

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Integer, and_, cast, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
+from outreach.clock import WIB, wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.links.rollups import daily_scan_rows, totals_for, wib_day_expr, wib_day_start
-from outreach.links.scanning import WIB, wib_day
+from outreach.links.rollups import daily_scan_rows, totals_for, wib_day_expr
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 

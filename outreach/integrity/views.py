@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import ADMIN, COORDINATOR
+from outreach.campaign import ADMIN, COORDINATOR
 from outreach.integrity.services import KINDS, Thresholds, integrity_report, wib
 
 bp = Blueprint("integrity", __name__)

@@ -50,8 +50,8 @@ def refresh_rollups_command(full: bool) -> None:
 @links_cli.command("purge-salts")
 def purge_salts_command() -> None:
     """Destroy the visitor-hash salts of past WIB days (run it from cron just after midnight WIB)."""
+    from outreach.clock import wib_day
     from outreach.links.salts import purge_past_salts
-    from outreach.links.scanning import wib_day
     from outreach.models import utcnow
 
     today = wib_day(utcnow())

@@ -14,11 +14,11 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, wib_day
 from outreach.links.services import current_promoters_in
 from outreach.links.visitors import classify_user_agent, day_key, visitor_hash
 from outreach.models import utcnow

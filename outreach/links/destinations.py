@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.audit.services import record_event
 from outreach.extensions import db
 from outreach.links.models import RULE_KINDS, DestinationRule, Link, SurveyTarget
 from outreach.links.schedule import Phase, make_phase, phase_on
 from outreach.links.services import LinkError, host_allowed, survey_url_problem
-from outreach.participation.days import wib_today
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class Destination:
 def destination_on(link: Link, day: date | None = None, rules: list[DestinationRule] | None = None) -> Destination:
     """Where a visit of `link` goes on a WIB day (today by default), exactly as the scan path chooses."""
     rules = target_rules(link.target) if rules is None else rules
-    phase = phase_on(phases(rules, link.code), day or wib_today())
+    phase = phase_on(phases(rules, link.code), day or clock.today())
     if phase is None:
         return Destination("survey", link.target.url, survey=link.target.name)
     rule = next(rule for rule in rules if rule.id == phase.rule_id)

@@ -26,13 +26,14 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
+from outreach import clock
 from outreach.links.models import Scan, ScanJournalMark, ScanRollupMark
 
 log = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ class ScanJournal:
 
 
 def _insert_marks(conn, name: str) -> None:
-    values = {"name": name, "offset": 0, "updated_at": datetime.now(UTC)}
+    values = {"name": name, "offset": 0, "updated_at": clock.now()}
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
     conn.execute(dialect.insert(_mark).values(values).on_conflict_do_nothing(index_elements=["name"]))
 
@@ -368,9 +369,7 @@ def _drain_file(engine: Engine, path: Path, until: int) -> tuple[int, int]:
                 .where(_rollup.c.id == 1, _rollup.c.refreshed_until > oldest)
                 .values(refreshed_until=oldest)
             )
-        conn.execute(
-            update(_mark).where(_mark.c.name == name).values(offset=offset + end, updated_at=datetime.now(UTC))
-        )
+        conn.execute(update(_mark).where(_mark.c.name == name).values(offset=offset + end, updated_at=clock.now()))
     return offset + end, stored
 
 

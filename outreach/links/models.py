@@ -11,13 +11,6 @@ from outreach.extensions import db
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
 
-AUDIENCES = ("eksternal", "internal")
-CHANNELS = ("flyer", "whatsapp", "banner", "bus", "other")
-# Batches of printed flyers leave out WhatsApp links: a scan of paper must not count as a WhatsApp share.
-PRINTED_CHANNELS = tuple(channel for channel in CHANNELS if channel != "whatsapp")
-# How a visitor reached a link: 'qr' when the URL carries the QR marker, 'typed' when the code was typed
-# on the public page (/kode), 'direct' otherwise. Each source has a `<source>_scans` rollup column.
-SOURCES = ("qr", "direct", "typed")
 # Where a survey target's links lead between two WIB days instead of its own address
 # (`outreach.links.destinations`): our page saying when the survey opens, our thank-you page after the
 # deadline, another survey target (next year's survey) or another allowlisted address.

@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Scan, ScanDaily
-from outreach.links.rollups import COUNT_COLUMNS, _aggregate, refresh_scan_rollups, wib_day_start
-from outreach.links.scanning import wib_day
+from outreach.links.rollups import COUNT_COLUMNS, _aggregate, refresh_scan_rollups
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from psycopg.errors import error_from_result
@@ -23,10 +22,12 @@ from psycopg.pq import ExecStatus
 from sqlalchemy import Engine, NullPool, bindparam, create_engine, select
 from sqlalchemy.dialects import postgresql
 
+from outreach.campaign import SOURCES
+from outreach.clock import wib_day
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.journal import ScanJournal
-from outreach.links.models import SOURCES, DestinationRule, Link, Scan, SurveyTarget
+from outreach.links.models import DestinationRule, Link, Scan, SurveyTarget
 from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
 from outreach.links.schedule import Phase, make_phase, phase_on
@@ -34,8 +35,6 @@ from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def host_allowed(host: str, allowlist: tuple[str, ...] | list[str]) -> bool:
@@ -73,7 +72,7 @@ class RequestMeta:
     ip: str
     user_agent: str
     purpose: str = ""
-    source: str = "direct"  # one of models.SOURCES: "qr" when the URL carries the QR marker
+    source: str = "direct"  # one of campaign.SOURCES: "qr" when the URL carries the QR marker
 
 
 _link, _target, _rule = Link.__table__, SurveyTarget.__table__, DestinationRule.__table__
@@ -356,11 +355,6 @@ def is_prefetch(meta: RequestMeta) -> bool:
     """True for browser prefetch/prerender/preview requests, which are not visits."""
     purpose = meta.purpose.lower()
     return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
-
-
-def wib_day(moment: datetime) -> date:
-    """The calendar day in Bandar Lampung (WIB, UTC+7) of a UTC moment."""
-    return moment.astimezone(WIB).date()
 
 
 @dataclass(frozen=True, slots=True)

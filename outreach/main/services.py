@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from outreach.areas.models import Area, Opd
+from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import PROMOTER_ROLES, Promoter
+from outreach.promoters.models import Promoter
 
 
 def staff_overview() -> dict:

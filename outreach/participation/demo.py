@@ -15,10 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import day_range, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_days
 from outreach.extensions import db
-from outreach.participation.days import day_range
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 
 ROUND = {"year": 2026, "name": "SPI 2026", "starts_on": date(2026, 9, 1), "deadline": date(2026, 12, 11)}

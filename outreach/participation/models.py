@@ -14,7 +14,6 @@ from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 
-AUDIENCES = ("eksternal", "internal")
 COUNT_KINDS = ("daily", "cumulative")
 # Respondent counts are reported for the city, a kecamatan or a kelurahan, not per RW/RT.
 COUNT_LEVELS = ("kota", "kecamatan", "kelurahan")

@@ -9,21 +9,15 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
+from outreach.campaign import AUDIENCES
+from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.inputs import INT_MAX
 from outreach.participation.csvfile import CsvError, Problem, Row, read_table
-from outreach.participation.days import WIB, wib_day, wib_today
-from outreach.participation.models import (
-    AUDIENCES,
-    COUNT_KINDS,
-    COUNT_LEVELS,
-    Baseline,
-    RespondentCount,
-    SurveyRound,
-    Target,
-)
+from outreach.participation.models import COUNT_KINDS, COUNT_LEVELS, Baseline, RespondentCount, SurveyRound, Target
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +330,7 @@ def import_counts(
 ) -> ImportResult:
     """Import a counts CSV all or nothing; raise CsvError with every problem found."""
     rows = read_table(data, COUNT_COLUMNS, required=("date", "unit", "audience", "count"), filename=filename)
-    inputs = parse_count_rows(rows, default_source, today or wib_today())
+    inputs = parse_count_rows(rows, default_source, today or clock.today())
     return save_counts(inputs, actor)
 
 
@@ -458,7 +452,7 @@ def set_target(round_: SurveyRound, unit: Unit, audience: str, target: int, acto
 
 def current_round(today: date | None = None) -> SurveyRound | None:
     """The round running today, else the latest that has started, else the next one."""
-    today = today or wib_today()
+    today = today or clock.today()
     started = db.session.scalar(
         select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
     )

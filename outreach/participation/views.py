@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.campaign import AUDIENCES, EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
 from outreach.participation import cells, charts, exports
@@ -39,7 +39,6 @@ from outreach.participation.forms import (
     UploadForm,
     unit_choices,
 )
-from outreach.participation.models import AUDIENCES
 from outreach.participation.rankings import drive_ranking, promoter_ranking
 from outreach.participation.series import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation.services import (

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, request
 
 from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import EDITOR_ROLES
+from outreach.campaign import EDITOR_ROLES
 from outreach.drives.services import load_by_ids
 from outreach.pickers.services import TARGET_LEVELS, UNIT_LEVELS, area_options, promoter_options, row_ids
 

@@ -17,14 +17,16 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.models import AuditEvent
 from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
+from outreach.campaign import PROMOTER_ROLES
 from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
 
     Raises CsvError when the file as a whole is unusable; row problems are in the preview.
     """
-    today = today or date.today()
+    today = today or clock.today()
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     lookups = _Lookups(today)
     preview = ImportPreview()
@@ -236,7 +238,7 @@ def apply_promoter_import(preview: ImportPreview, actor=None, filename: str = ""
     """Write a clean preview with bulk statements (the caller commits, or rolls back on any error)."""
     if not preview.ok:
         raise ValueError("an import with problems cannot be applied")
-    today = today or date.today()
+    today = today or clock.today()
     lookups: _Lookups = preview.context["lookups"]
     user_id = getattr(actor, "id", None)
     fields = ("name", "role", "phone", "opd_id", "active")

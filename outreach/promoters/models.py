@@ -5,11 +5,10 @@ from datetime import date
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.extensions import db
 from outreach.models import TimestampMixin
-
-PROMOTER_ROLES = ("pamong", "linmas", "rt")
 
 
 class Promoter(TimestampMixin, db.Model):
@@ -32,7 +31,7 @@ class Promoter(TimestampMixin, db.Model):
 
     def current_assignments(self, on: date | None = None) -> list["Assignment"]:
         """Assignments in force on a day (today by default)."""
-        on = on or date.today()
+        on = on or clock.today()
         return [a for a in self.assignments if a.is_current(on)]
 
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from outreach.areas.models import Area
+from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.demo import OTHERS, PHONES, demo_day_key
 from outreach.links.models import Link, Scan, SurveyTarget
 from outreach.links.rollups import refresh_scan_rollups
-from outreach.links.scanning import WIB, wib_day
 from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
