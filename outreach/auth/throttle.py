@@ -18,11 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach.extensions import db
+from outreach.extensions import Model, db
 from outreach.models import UTCDateTime, utcnow
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Wrong passwords for one account from one client (a keyed hash of its address), and its lock."""
 
     __tablename__ = "login_failure"

@@ -51,12 +51,7 @@ def _check_rule(
     if kind != "opening" and starts_on is None:
         raise LinkError("starts_on: this rule needs the first day it applies")
     if kind == "target":
-        if next_target is None:
-            raise LinkError("next_target_id: choose the survey target the links lead to")
-        if next_target.id == target.id:
-            raise LinkError("next_target_id: must be another survey target")
-        if not next_target.active:
-            raise LinkError(f"next_target_id: {next_target.name} is not active")
+        _check_next_target(target, next_target)
     if kind == "url":
         problem = survey_url_problem(url, current_app.config["SURVEY_HOST_ALLOWLIST"])
         if problem:
@@ -64,6 +59,16 @@ def _check_rule(
     for other in target_rules(target):
         if _overlaps(starts_on, ends_on, other.starts_on, other.ends_on):
             raise LinkError(f"starts_on: overlaps rule {other.id} ({_days_text(other)}); rules must not overlap")
+
+
+def _check_next_target(target: SurveyTarget, next_target: SurveyTarget | None) -> None:
+    """A rule that leads to another survey target needs an active one other than its own."""
+    if next_target is None:
+        raise LinkError("next_target_id: choose the survey target the links lead to")
+    if next_target.id == target.id:
+        raise LinkError("next_target_id: must be another survey target")
+    if not next_target.active:
+        raise LinkError(f"next_target_id: {next_target.name} is not active")
 
 
 def _days_text(rule: DestinationRule) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
 from outreach.auth.models import User
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
 
@@ -18,7 +18,7 @@ RULE_KINDS = ("opening", "closed", "target", "url")
 DEVICE_CLASSES = ("mobile", "tablet", "desktop", "other")
 
 
-class SurveyTarget(TimestampMixin, db.Model):
+class SurveyTarget(TimestampMixin, Model):
     """Where links send people: the official survey (or its registration page) for one audience."""
 
     __tablename__ = "survey_target"
@@ -33,7 +33,7 @@ class SurveyTarget(TimestampMixin, db.Model):
         return f"<SurveyTarget {self.id} {self.audience} {self.url}>"
 
 
-class DestinationRule(TimestampMixin, db.Model):
+class DestinationRule(TimestampMixin, Model):
     """From `starts_on` to `ends_on` (WIB days, both included; None is open-ended) the target's links lead elsewhere.
 
     `kind` is one of RULE_KINDS; `next_target` is the survey a 'target' rule leads to and `url` the
@@ -59,7 +59,7 @@ class DestinationRule(TimestampMixin, db.Model):
         return f"<DestinationRule {self.id} target={self.target_id} {self.kind} {self.starts_on}..{self.ends_on}>"
 
 
-class Link(db.Model):
+class Link(Model):
     """A short code sending people to a survey target, attributed to a promoter, area, OPD and channel."""
 
     __tablename__ = "link"
@@ -89,7 +89,7 @@ class Link(db.Model):
         return f"<Link {self.code} {self.channel} target={self.target_id} promoter={self.promoter_id}>"
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One counted visit of a link. Holds no IP and no user agent: only a daily-rotating keyed hash."""
 
     __tablename__ = "scan"
@@ -113,7 +113,7 @@ class Scan(db.Model):
         return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
 
 
-class ScanJournalMark(db.Model):
+class ScanJournalMark(Model):
     """How many bytes of one scan journal file are already copied into `scan` (`outreach.links.journal`).
 
     Moved in the same transaction as the copied rows, so a file is replayed from here after any crash.
@@ -129,7 +129,7 @@ class ScanJournalMark(db.Model):
         return f"<ScanJournalMark {self.name} {self.offset}>"
 
 
-class VisitorSalt(TimestampMixin, db.Model):
+class VisitorSalt(TimestampMixin, Model):
     """The random salt of one WIB day's visitor hashes, deleted once the day is over (`outreach.links.salts`)."""
 
     __tablename__ = "visitor_salt"
@@ -141,7 +141,7 @@ class VisitorSalt(TimestampMixin, db.Model):
         return f"<VisitorSalt {self.day.isoformat()}>"
 
 
-class ScanDaily(db.Model):
+class ScanDaily(Model):
     """Scans of one link on one WIB (Asia/Jakarta) day, kept by `refresh_scan_rollups()`.
 
     `scans` counts every recorded scan, bots included; `unique_visitors` and the per-source
@@ -163,7 +163,7 @@ class ScanDaily(db.Model):
         return f"<ScanDaily link={self.link_id} {self.day} {self.scans}>"
 
 
-class ScanRollupMark(db.Model):
+class ScanRollupMark(Model):
     """Single row: rollups are complete for scans created before `refreshed_until` (UTC)."""
 
     __tablename__ = "scan_rollup_mark"
@@ -181,7 +181,7 @@ LEVELS = ("kota", "kecamatan", "kelurahan", "opd")
 CITY_UNIT = 0  # unit_id of the whole-city rows
 
 
-class ScanLevelDaily(db.Model):
+class ScanLevelDaily(Model):
     """Human scans and unique visitors per dashboard unit, audience and WIB day, derived from `scan_daily`.
 
     One row per level (see LEVELS), unit (an area or OPD id; CITY_UNIT for the city), audience of the
@@ -234,7 +234,7 @@ class ScanLevelDaily(db.Model):
         return f"<ScanLevelDaily {self.level} {self.unit_id} {self.audience} {self.day} {self.human_scans}>"
 
 
-class ScanPromoterDaily(db.Model):
+class ScanPromoterDaily(Model):
     """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`.
 
     `total_*` are running totals up to and including the day, so a promoter's figures over any range

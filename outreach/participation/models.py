@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 
 COUNT_KINDS = ("daily", "cumulative")
@@ -52,7 +52,7 @@ class UnitMixin:
         return self.unit.code
 
 
-class SurveyRound(TimestampMixin, db.Model):
+class SurveyRound(TimestampMixin, Model):
     """One SPI data-collection round: its period and deadline (dates are WIB days)."""
 
     __tablename__ = "survey_round"
@@ -72,7 +72,7 @@ class SurveyRound(TimestampMixin, db.Model):
         return (self.deadline - self.starts_on).days + 1
 
 
-class Target(UnitMixin, TimestampMixin, db.Model):
+class Target(UnitMixin, TimestampMixin, Model):
     """How many respondents a unit aims for in a round, per audience."""
 
     __tablename__ = "participation_target"
@@ -97,7 +97,7 @@ class Target(UnitMixin, TimestampMixin, db.Model):
         return f"<Target round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience} {self.target}>"
 
 
-class Baseline(UnitMixin, TimestampMixin, db.Model):
+class Baseline(UnitMixin, TimestampMixin, Model):
     """The previous round's respondents of a unit, and its population or employees for rates."""
 
     __tablename__ = "participation_baseline"
@@ -125,7 +125,7 @@ class Baseline(UnitMixin, TimestampMixin, db.Model):
         return f"<Baseline round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience}>"
 
 
-class RespondentCount(UnitMixin, TimestampMixin, db.Model):
+class RespondentCount(UnitMixin, TimestampMixin, Model):
     """A respondent count from outside (KPK's progress, an OPD's report) for one WIB day.
 
     `reported` is the figure as given (a day's count or a running total); `daily` is the
@@ -160,7 +160,7 @@ class RespondentCount(UnitMixin, TimestampMixin, db.Model):
         return f"<RespondentCount {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.daily}>"
 
 
-class RespondentTotal(db.Model):
+class RespondentTotal(Model):
     """Running totals of the respondent counts of one unit and audience (every source), per WIB day.
 
     Dense (see `outreach.running_totals`): a row for every day from the unit's first count to the
@@ -188,7 +188,7 @@ class RespondentTotal(db.Model):
         return f"<RespondentTotal {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.total}>"
 
 
-class RespondentLevelDaily(db.Model):
+class RespondentLevelDaily(Model):
     """Respondent counts per dashboard level, unit, audience and WIB day (every source), derived from
     `respondent_count` so a dashboard reads a level's rows without a join.
 

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach import clock
 from outreach.areas.models import Area, Opd
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
 
-class Promoter(TimestampMixin, db.Model):
+class Promoter(TimestampMixin, Model):
     """A person who promotes the survey; their name and phone are personal data."""
 
     __tablename__ = "promoter"
@@ -35,7 +35,7 @@ class Promoter(TimestampMixin, db.Model):
         return [a for a in self.assignments if a.is_current(on)]
 
 
-class Assignment(TimestampMixin, db.Model):
+class Assignment(TimestampMixin, Model):
     """A promoter covering an area from a start date, until an end date once unassigned."""
 
     __tablename__ = "assignment"
