@@ -4,7 +4,7 @@ The one place these words are defined: models validate against the tuples, forms
 the labels, templates and the API show the same labels. Labels are lazy, so they follow the request's language.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -85,8 +85,3 @@ def user_role_label(role: str) -> str:
 def promoter_role_label(role: str) -> str:
     """Label of a promoter role."""
     return _label(PROMOTER_ROLE_LABELS, role)
-
-
-def label_pairs(labels: Mapping[str, LazyString], values: Iterable[str]) -> list[tuple[str, LazyString]]:
-    """(value, label) pairs in the order of `values`, for a form's choices."""
-    return [(value, labels[value]) for value in values]

@@ -89,7 +89,7 @@ def _sqlite_path() -> Path:
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(PG_HINT)
-    return Path(url.database)
+    return Path(url.database or "")
 
 
 @click.command("backup")

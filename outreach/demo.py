@@ -203,6 +203,7 @@ def demo_sign_in_link() -> str:
 
     promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0])
     coordinator = find_user_by_email(DEMO_LOGINS[COORDINATOR][0])
+    assert promoter is not None and coordinator is not None, "seed the demo first"
     return sign_in_url(create_sign_in_link(promoter, actor=coordinator))
 
 

@@ -1,6 +1,8 @@
 """Forms for planning drives and filtering the list and calendar; times are entered in WIB."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -59,7 +61,7 @@ class RupiahField(Field):
         self.data = int(cleaned)
 
 
-def _choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
+def _choices(labels: Mapping[str, Any], blank: str | None = None) -> list[SelectChoice]:
     """Select options from a {value: label} dict, with an optional 'all' option first."""
     options = [SelectChoice(value, label) for value, label in labels.items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options

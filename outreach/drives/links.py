@@ -70,7 +70,7 @@ def link_attribution(drive: Drive, promoter: Promoter, on: date) -> tuple[Area |
     OPD when the drive targets it, else the drive's first OPD when it targets OPDs only.
     """
     if promoter.opd is not None and promoter.opd in drive.opds:
-        opd = promoter.opd
+        opd: Opd | None = promoter.opd
     else:
         opd = drive.opds[0] if drive.opds and not drive.areas else None
     own = [a.area for a in promoter.current_assignments(on)]

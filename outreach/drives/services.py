@@ -5,9 +5,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach import clock
@@ -223,6 +224,7 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
     window = _overlapping(data.starts_at, data.ends_at, exclude_id)
     same_day = _same_days(data.starts_at, data.ends_at, exclude_id)
     found: list[PlanWarning] = []
+    rows: Sequence[Row[Any]]
     if data.promoters:
         rows = db.session.execute(
             select(Drive, Promoter)

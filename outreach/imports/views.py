@@ -36,6 +36,7 @@ def template(kind: str, fmt: str):
     spec = TEMPLATES.get(kind)
     if spec is None or fmt not in ("csv", "xlsx"):
         abort(404)
+    body: str | bytes
     if fmt == "csv":
         body, mimetype = template_csv(spec), "text/csv"
     else:

@@ -42,7 +42,7 @@ def refresh_rollups_command(full: bool) -> None:
     result = refresh_scan_rollups(full=full)
     db.session.commit()
     click.echo(
-        f"scan rollups refreshed from {result.from_day.isoformat()} until {result.until:%Y-%m-%d %H:%M} UTC: "
+        f"scan rollups refreshed from {result.from_day or 'the start'} until {result.until:%Y-%m-%d %H:%M} UTC: "
         f"{result.rows} link-days (later scans are read live)"
     )
 
@@ -67,8 +67,9 @@ def drain_journal_command() -> None:
 
     from outreach.links.scanning import scanner
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's types omit it
     try:
-        copied = scanner(current_app._get_current_object()).drain()
+        copied = scanner(app).drain()
     except Exception as exc:  # noqa: BLE001 - say why, leave the journal as it is
         raise click.ClickException(f"the journal stays as it is: {exc}") from exc
     click.echo(f"{copied} visits copied from the scan journal")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from outreach import clock
 from outreach.audit.services import record_event
+from outreach.auth.models import User
 from outreach.extensions import db
 from outreach.links.models import RULE_KINDS, DestinationRule, Link, SurveyTarget
 from outreach.links.schedule import Phase, make_phase, phase_on
@@ -84,7 +85,7 @@ def create_rule(
     ends_on: date | None = None,
     next_target: SurveyTarget | None = None,
     url: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> DestinationRule:
     """Add a destination rule to a survey target after checking its days, kind and address."""
     url = (url or "").strip()
@@ -94,7 +95,7 @@ def create_rule(
         kind=kind,
         starts_on=starts_on,
         ends_on=ends_on,
-        next_target_id=next_target.id if kind == "target" else None,
+        next_target_id=next_target.id if kind == "target" and next_target else None,
         url=url if kind == "url" else "",
     )
     db.session.add(rule)
@@ -104,7 +105,7 @@ def create_rule(
     return rule
 
 
-def delete_rule(rule: DestinationRule, actor=None) -> None:
+def delete_rule(rule: DestinationRule, actor: User | None = None) -> None:
     """Remove a rule; visits it sent keep its id, and the audit log keeps what it was."""
     record_event(actor, "destination_rule.delete", rule, _described(rule))
     db.session.delete(rule)
@@ -112,7 +113,7 @@ def delete_rule(rule: DestinationRule, actor=None) -> None:
     log.info("removed destination rule %s of survey target %s", rule.id, rule.target_id)
 
 
-def _described(rule: DestinationRule) -> dict:
+def _described(rule: DestinationRule) -> dict[str, object]:
     return {
         "target_id": rule.target_id,
         "kind": rule.kind,
@@ -187,7 +188,7 @@ def destination_on(link: Link, day: date | None = None, rules: list[DestinationR
     rule = next(rule for rule in rules if rule.id == phase.rule_id)
     if phase.url is None:
         return Destination("none", None, rule)
-    survey = rule.next_target.name if rule.kind == "target" else None
+    survey = rule.next_target.name if rule.kind == "target" and rule.next_target else None
     return Destination(rule.kind, phase.url, rule, survey)
 
 

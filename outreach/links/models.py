@@ -1,6 +1,7 @@
 """Survey targets, tracked links, their scans and the daily scan rollup."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from outreach.auth.models import User
 from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
+
+if TYPE_CHECKING:
+    from outreach.drives.models import Drive
 
 # Where a survey target's links lead between two WIB days instead of its own address
 # (`outreach.links.destinations`): our page saying when the survey opens, our thank-you page after the
@@ -82,7 +86,7 @@ class Link(Model):
     promoter: Mapped[Promoter | None] = relationship()
     area: Mapped[Area] = relationship()
     opd: Mapped[Opd | None] = relationship()
-    drive: Mapped["Drive | None"] = relationship()  # noqa: F821 - outreach.drives.models, resolved by name
+    drive: Mapped["Drive | None"] = relationship()  # by name: outreach.drives.models imports this module
     created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -146,7 +147,7 @@ def parse_count_rows(rows: list[Row], default_source: str, today: date) -> list[
     problems: list[Problem] = []
     inputs: list[CountInput] = []
     for row in rows:
-        parsed: dict[str, object] = {}
+        parsed: dict[str, Any] = {}
         checks = {
             "date": parse_day,
             "unit": lambda raw: _check_unit(raw, units),
@@ -228,7 +229,7 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
         reported.update({day: item.value for day, item in items.items()})
         plans.append((key, _daily_increments(kind, reported, items, problems), existing, kind))
     if problems:
-        raise CsvError(sorted(problems, key=lambda p: p.line))
+        raise CsvError(sorted(problems, key=lambda p: p.line or 0))
     result = ImportResult()
     for key, daily, existing, kind in plans:
         _write_series(by_series[key], daily, existing, kind, result)

@@ -83,7 +83,7 @@ class _Lookups:
         ):
             self.promoters[pid] = {"name": name, "role": role, "phone": phone, "opd_id": opd_id, "active": active}
             self.by_phone[phone] = pid
-        self.opd_by_code = dict(db.session.execute(select(Opd.code, Opd.id)).all())
+        self.opd_by_code = dict(db.session.execute(select(Opd.code, Opd.id)).tuples().all())
         self.opd_code = {v: k for k, v in self.opd_by_code.items()}
         self.areas: dict[str, tuple[int, bool]] = {
             code: (aid, active) for code, aid, active in db.session.execute(select(Area.code, Area.id, Area.active))

@@ -233,6 +233,7 @@ def assign(promoter_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    assert form.area is not None  # validate_area keeps the area it found
     try:
         assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
     except PromoterError as exc:
