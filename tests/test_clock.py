@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from outreach import clock
+from outreach.participation.models import SurveyRound
 from outreach.promoters.models import Assignment
 from tests.conftest import csrf_token
 from tests.factories import AssignmentFactory, PromoterFactory, make_area_tree
@@ -87,3 +88,13 @@ def test_drive_calendar_marks_the_wib_today(after_wib_midnight, coordinator_clie
     today_cells = [cell for cell in html.split('role="cell"')[1:] if "today-tag" in cell]
     assert len(today_cells) == 1
     assert '<span class="day-number">5</span>' in today_cells[0]
+
+
+def test_dashboard_range_ends_yesterday_in_wib(after_wib_midnight, leadership_client, db):
+    db.session.add(SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 12, 11)))
+    db.session.commit()
+    leadership_client.post("/lang", data={"lang": "en"})
+    html = leadership_client.get("/participation/").get_data(as_text=True).replace("\xa0", " ")
+    # Yesterday is 4 December in Bandar Lampung (3 December on a UTC server); 7 days are left to the 11th.
+    assert "Range Nov 7, 2026 – Dec 4, 2026." in html
+    assert "for each of the 7 days left until the deadline" in html
