@@ -55,7 +55,7 @@ from outreach.participation.services import (
 )
 
 bp = Blueprint("participation", __name__)
-bp.add_app_template_global(charts.spark, "spark_geometry")
+bp.add_app_template_filter(charts.spark, "spark_geometry")
 bp.add_app_template_global(charts.time_series, "time_series_layout")
 
 
