@@ -7,9 +7,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from outreach.auth.models import ROLES
 from outreach.auth.passwords import password_problem
 from outreach.auth.services import UserError, create_user, find_user_by_email, unlock_user
+from outreach.campaign import ROLES
 from outreach.extensions import db
 from outreach.promoters.models import Promoter
 from outreach.uow import unit_of_work
@@ -89,7 +89,7 @@ def _sqlite_path() -> Path:
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(PG_HINT)
-    return Path(url.database)
+    return Path(url.database or "")
 
 
 @click.command("backup")

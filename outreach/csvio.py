@@ -85,7 +85,7 @@ class CsvTable:
     """A parsed CSV: normalised header, rows as (line number, {column: stripped value}), the delimiter."""
 
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]
+    rows: list[tuple[int, dict[str | None, str]]]  # None: the cells past the header, joined
     delimiter: str
 
 
@@ -269,7 +269,7 @@ def parse_csv(
     if repeated:
         raise CsvError(_l("Column %(names)s appears more than once in the header (line 1).", names=", ".join(repeated)))
     # Name columns as the file's template spells them (the first alias), else by the importer's name.
-    shown = {}
+    shown: dict[str, str] = {}
     for spelling, column in (aliases or {}).items():
         shown.setdefault(column, spelling)
     known_shown = ", ".join(shown.get(c, c) for c in known)
@@ -291,7 +291,7 @@ def parse_csv(
                 expected=known_shown,
             )
         )
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[tuple[int, dict[str | None, str]]] = []
     line = reader.line_num + 1
     try:
         for cells in reader:

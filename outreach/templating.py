@@ -7,28 +7,10 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask
 from flask_babel import format_datetime, format_number, get_locale
-from flask_babel import lazy_gettext as _l
 
+from outreach import campaign
 from outreach.promoters.services import format_phone
 from outreach.request_cache import per_request
-
-PROMOTER_ROLE_LABELS = {"pamong": _l("Pamong"), "linmas": _l("Linmas"), "rt": _l("RT head")}
-USER_ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "coordinator": _l("Coordinator"),
-    "leadership": _l("Leadership"),
-    "promoter": _l("Promoter"),
-}
-
-
-def promoter_role_label(role: str) -> str:
-    """Human label of a promoter role in the current language."""
-    return str(PROMOTER_ROLE_LABELS.get(role, role))
-
-
-def user_role_label(role: str) -> str:
-    """Human label of a login role in the current language."""
-    return str(USER_ROLE_LABELS.get(role, role))
 
 
 def date_id(value: date | None) -> str:
@@ -86,5 +68,10 @@ def register(app: Flask) -> None:
         phone=format_phone, date_id=date_id, datetime_wib=datetime_wib, numberformat=number, decimal=decimal
     )
     app.jinja_env.globals.update(
-        promoter_role_label=promoter_role_label, user_role_label=user_role_label, day_label=day_label
+        audience_label=campaign.audience_label,
+        channel_label=campaign.channel_label,
+        source_label=campaign.source_label,
+        promoter_role_label=campaign.promoter_role_label,
+        user_role_label=campaign.user_role_label,
+        day_label=day_label,
     )

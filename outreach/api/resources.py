@@ -8,7 +8,7 @@ from outreach.api import schemas as s
 from outreach.api.core import ID, make_blueprint, paginate, problem, unprocessable
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required, signed_in
-from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.campaign import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.drives.services import can_view, filter_drives, visible_drives
 from outreach.extensions import db

@@ -45,6 +45,35 @@ def _number(value: str) -> int:
     return int(value)
 
 
+def _check_cells(preview: ImportPreview, line: int, row: dict, known: dict) -> tuple[dict[str, int], bool | None]:
+    """The row's RW and RT numbers and active flag; each cell's problem goes into the preview."""
+    if None in row:
+        preview.problem(line, None, _l("This row has more cells than the header."))
+    kel_code = row["kelurahan_code"]
+    kelurahan = known.get(kel_code)
+    if not kel_code:
+        preview.problem(line, "kelurahan_code", _l("Missing value."))
+    elif kelurahan is None or kelurahan.level != "kelurahan":
+        preview.problem(line, "kelurahan_code", _l("Unknown kelurahan code %(code)s.", code=kel_code))
+    numbers = {}
+    for column in ("rw", "rt"):
+        if column == "rt" and not row.get("rt"):
+            continue
+        if column == "rw" and not row["rw"]:
+            preview.problem(line, "rw", _l("Missing value."))
+            continue
+        try:
+            numbers[column] = _number(row[column])
+        except ValueError as exc:
+            preview.problem(line, column, str(exc))
+    try:
+        active = parse_flag(row.get("active", ""))
+    except ValueError as exc:
+        preview.problem(line, "active", str(exc))
+        active = None
+    return numbers, active
+
+
 def preview_area_import(text: str) -> ImportPreview:
     """Check every row of an RW/RT CSV against the database and say what importing it would do.
 
@@ -57,30 +86,8 @@ def preview_area_import(text: str) -> ImportPreview:
     planned_codes: set[str] = set()
     for line, row in table.rows:
         errors_before = len(preview.problems)
-        if None in row:
-            preview.problem(line, None, _l("This row has more cells than the header."))
         kel_code = row["kelurahan_code"]
-        kelurahan = known.get(kel_code)
-        if not kel_code:
-            preview.problem(line, "kelurahan_code", _l("Missing value."))
-        elif kelurahan is None or kelurahan.level != "kelurahan":
-            preview.problem(line, "kelurahan_code", _l("Unknown kelurahan code %(code)s.", code=kel_code))
-        numbers = {}
-        for column in ("rw", "rt"):
-            if column == "rt" and not row.get("rt"):
-                continue
-            if column == "rw" and not row["rw"]:
-                preview.problem(line, "rw", _l("Missing value."))
-                continue
-            try:
-                numbers[column] = _number(row[column])
-            except ValueError as exc:
-                preview.problem(line, column, str(exc))
-        try:
-            active = parse_flag(row.get("active", ""))
-        except ValueError as exc:
-            preview.problem(line, "active", str(exc))
-            active = None
+        numbers, active = _check_cells(preview, line, row, known)
         if len(preview.problems) > errors_before:
             continue
         rw_code = f"{kel_code}.{numbers['rw']:03d}"

@@ -1,12 +1,11 @@
 """Area tree, RW/RT and OPD editing, RW/RT import/export and the coverage pages."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from outreach import clock
 from outreach.areas import coverage as cov
 from outreach.areas.forms import OPD_KIND_LABELS, OpdForm, SubunitEditForm, SubunitForm
 from outreach.areas.imports import EXPORT_HEADER, apply_area_import, export_rows, preview_area_import
@@ -31,12 +30,11 @@ from outreach.areas.services import (
 )
 from outreach.auth.decorators import roles_required
 from outreach.auth.forms import ConfirmForm
-from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.campaign import EDITOR_ROLES, PROMOTER_ROLES, STAFF_ROLES
 from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
-from outreach.promoters.models import PROMOTER_ROLES
 from outreach.promoters.services import assignments_in
 from outreach.uow import unit_of_work
 
@@ -187,7 +185,7 @@ def confirm_import():
 def export_units():
     """Download the RW/RT units (optionally of one kecamatan/kelurahan) in the import format."""
     rows = export_rows(_arg_area("kecamatan", "kecamatan"), _arg_area("kelurahan", "kelurahan"))
-    return csv_response(f"rw-rt-{date.today():%Y%m%d}.csv", EXPORT_HEADER, rows)
+    return csv_response(f"rw-rt-{clock.today():%Y%m%d}.csv", EXPORT_HEADER, rows)
 
 
 @bp.route("/opds")
@@ -321,7 +319,7 @@ def coverage_export():
     kecamatan = _arg_area("kecamatan", "kecamatan")
     kelurahan = _arg_area("kelurahan", "kelurahan")
     what = request.args.get("what", "summary")
-    stamp = f"{date.today():%Y%m%d}"
+    stamp = f"{clock.today():%Y%m%d}"
     if what == "rts":
         rows = db.session.execute(cov.uncovered_rts_query(kecamatan, kelurahan)).all()
         return csv_response(

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from outreach.auth.decorators import public, roles_required, signed_in
 from outreach.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, SignInLinkForm
-from outreach.auth.models import ADMIN, PROMOTER, STAFF_ROLES, User
+from outreach.auth.models import User
 from outreach.auth.services import (
     UserError,
     authenticate,
@@ -23,6 +23,7 @@ from outreach.auth.services import (
     unlock_user,
     use_sign_in_link,
 )
+from outreach.campaign import ADMIN, PROMOTER, STAFF_ROLES
 from outreach.extensions import db, limiter
 from outreach.links.public_base import base_url_refusal
 from outreach.models import utcnow

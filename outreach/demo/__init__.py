@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import create_sign_in_link, create_user, find_user_by_email, lock_account, sign_in_url
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.demo.drive_links import seed_drive_links
 from outreach.demo.drives import seed_demo_drives
 from outreach.demo.links import seed_links
@@ -207,6 +207,7 @@ def demo_sign_in_link() -> str:
     """A fresh one-time sign-in link for the demo promoter, made by the demo coordinator."""
     promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0])
     coordinator = find_user_by_email(DEMO_LOGINS[COORDINATOR][0])
+    assert promoter is not None and coordinator is not None, "seed the demo first"
     return sign_in_url(create_sign_in_link(promoter, actor=coordinator))
 
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import Select, or_, select
 
 from outreach.areas.models import Area
+from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.links.rollups import ScanTotals, totals_by_day

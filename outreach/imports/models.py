@@ -3,11 +3,11 @@
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
 
-class PendingImport(TimestampMixin, db.Model):
+class PendingImport(TimestampMixin, Model):
     """The decoded text of an upload, stored so any app instance can confirm it (no server-local state)."""
 
     __tablename__ = "pending_import"

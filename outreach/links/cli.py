@@ -43,7 +43,7 @@ def refresh_rollups_command(full: bool) -> None:
     result = refresh_scan_rollups(full=full)
     db.session.commit()
     click.echo(
-        f"scan rollups refreshed from {result.from_day.isoformat()} until {result.until:%Y-%m-%d %H:%M} UTC: "
+        f"scan rollups refreshed from {result.from_day or 'the start'} until {result.until:%Y-%m-%d %H:%M} UTC: "
         f"{result.rows} link-days (later scans are read live)"
     )
 
@@ -51,8 +51,8 @@ def refresh_rollups_command(full: bool) -> None:
 @links_cli.command("purge-salts")
 def purge_salts_command() -> None:
     """Destroy the visitor-hash salts of past WIB days (run it from cron just after midnight WIB)."""
+    from outreach.clock import wib_day
     from outreach.links.salts import purge_past_salts
-    from outreach.links.scanning import wib_day
     from outreach.models import utcnow
 
     today = wib_day(utcnow())
@@ -68,8 +68,9 @@ def drain_journal_command() -> None:
 
     from outreach.links.scanning import scanner
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's types omit it
     try:
-        copied = scanner(current_app._get_current_object()).drain()
+        copied = scanner(app).drain()
     except Exception as exc:  # noqa: BLE001 - say why, leave the journal as it is
         raise click.ClickException(f"the journal stays as it is: {exc}") from exc
     click.echo(f"{copied} visits copied from the scan journal")

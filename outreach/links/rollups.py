@@ -41,12 +41,12 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.areas.models import Area
-from outreach.drives.timezone import wib_day_start
+from outreach.campaign import SOURCES
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import (
     CITY_UNIT,
     LEVELS,
-    SOURCES,
     Link,
     Scan,
     ScanDaily,
@@ -55,7 +55,6 @@ from outreach.links.models import (
     ScanRollupMark,
     SurveyTarget,
 )
-from outreach.links.scanning import wib_day
 from outreach.models import utcnow
 from outreach.request_cache import per_request
 from outreach.running_totals import add_into, dense_rows, lookup_days, window_sums

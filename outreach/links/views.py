@@ -8,16 +8,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.campaign import ADMIN, CHANNEL_LABELS, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.extensions import db
 from outreach.links import choices, destinations, services
 from outreach.links.batches import flyer_groups, flyer_zip
 from outreach.links.flyers import render_flyer_book, render_flyers
 from outreach.links.forms import (
-    AUDIENCE_LABELS,
-    CHANNEL_LABELS,
     RULE_KIND_LABELS,
     BulkLinkForm,
     ConfirmForm,
@@ -33,7 +32,6 @@ from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
-from outreach.participation.days import wib_today
 from outreach.participation.rankings import own_weeks
 from outreach.promoters.models import Promoter
 from outreach.uow import unit_of_work
@@ -46,21 +44,9 @@ VIEWER_ROLES = (*STAFF_ROLES, PROMOTER)
 
 
 @bp.app_template_global()
-def channel_label(channel: str) -> str:
-    """Human label of a link channel in the current language."""
-    return str(CHANNEL_LABELS.get(channel, channel))
-
-
-@bp.app_template_global()
 def rule_kind_label(kind: str) -> str:
     """Human label of a destination rule's kind in the current language."""
     return str(RULE_KIND_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def audience_label(audience: str) -> str:
-    """Human label of a survey audience in the current language."""
-    return str(AUDIENCE_LABELS.get(audience, audience))
 
 
 bp.add_app_template_global(services.area_text, "area_text")
@@ -344,7 +330,7 @@ def mine():
         links=links,
         shares={link.id: services.share_of(link) for link in links if link.active},
         stats=totals_by_link([link.id for link in links]),
-        weeks=own_weeks(promoter, wib_today()) if promoter and links else None,
+        weeks=own_weeks(promoter, clock.today()) if promoter and links else None,
         **base_url_notice(),
     )
 

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
+from outreach import clock
 from outreach.areas.services import kecamatan_summary
 from outreach.auth.decorators import public
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
-from outreach.drives.timezone import wib_today
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.links.public_base import base_url_notice
@@ -48,7 +48,7 @@ def promoter_home():
         "main/home_promoter.html",
         links=links,
         shares={link.id: share_of(link) for link in links},
-        weeks=own_weeks(promoter, wib_today()) if promoter else None,
+        weeks=own_weeks(promoter, clock.today()) if promoter else None,
         **base_url_notice(),
     )
 

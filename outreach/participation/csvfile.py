@@ -6,7 +6,7 @@ problem (whole-file or per row) as a located `Problem` so the page can list them
 """
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -56,7 +56,7 @@ class Row:
 
 
 def read_table(
-    data: bytes, columns: dict[str, Sequence[str]], required: Iterable[str], filename: str | None = None
+    data: bytes, columns: Mapping[str, Sequence[str]], required: Iterable[str], filename: str | None = None
 ) -> list[Row]:
     """Parse an uploaded CSV (UTF-8 with or without BOM, comma or semicolon) or .xlsx workbook into rows.
 

@@ -14,13 +14,14 @@ from functools import cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
+from outreach.campaign import AUDIENCES
+from outreach.clock import day_range, wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
-from outreach.participation.days import day_range, wib_today
-from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
+from outreach.participation.models import Baseline, SurveyRound, Target
 from outreach.participation.series import (
     DEFAULT_SOURCE,
     Unit,
@@ -75,7 +76,7 @@ DEFAULT_DAYS = 28
 
 def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
     """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
-    today = today or wib_today()
+    today = today or clock.today()
     if end is None:
         end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     if start is None or start > end:

@@ -7,10 +7,10 @@ from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from outreach.participation.days import wib_today
-from outreach.participation.models import AUDIENCES, COUNT_KINDS
+from outreach import clock
+from outreach.campaign import AUDIENCE_LABELS, AUDIENCES
+from outreach.participation.models import COUNT_KINDS
 
-AUDIENCE_LABELS = {"eksternal": _l("Eksternal (service users)"), "internal": _l("Internal (employees)")}
 KIND_LABELS = {"daily": _l("Daily count"), "cumulative": _l("Running total (cumulative)")}
 
 
@@ -27,7 +27,7 @@ class CountForm(FlaskForm):
 
     def validate_day(self, field) -> None:
         """A count is for a day that has happened."""
-        if field.data and field.data > wib_today():
+        if field.data and field.data > clock.today():
             raise ValidationError(_l("The date is in the future."))
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.sql import Subquery
 
 from outreach import running_totals
 from outreach.areas.models import Area, Opd
+from outreach.clock import day_range, wib_day
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.links.rollups import (
@@ -28,7 +29,6 @@ from outreach.links.rollups import (
     level_window_totals,
     live_level_rows,
 )
-from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.request_cache import per_request
 from outreach.running_totals import add_into, lookup_days

@@ -10,10 +10,10 @@ from wtforms.fields.choices import SelectChoice
 
 from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.campaign import AUDIENCES, EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
-from outreach.participation import cells, charts, exports
+from outreach.participation import charts, exports
 from outreach.participation.csvfile import CsvError
 from outreach.participation.figures import (
     FOLLOW_DAYS,
@@ -39,7 +39,6 @@ from outreach.participation.forms import (
     UploadForm,
     unit_choices,
 )
-from outreach.participation.models import AUDIENCES
 from outreach.participation.rankings import drive_ranking, promoter_ranking
 from outreach.participation.series import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation.services import (
@@ -57,11 +56,8 @@ from outreach.participation.services import (
 from outreach.uow import unit_of_work
 
 bp = Blueprint("participation", __name__)
-bp.add_app_template_global(charts.unit_sparkline, "unit_sparkline")
-bp.add_app_template_global(cells.pct, "pct")
-bp.add_app_template_global(cells.on_track_badge, "on_track_badge")
-bp.add_app_template_global(cells.figures_row, "figures_row")
-bp.add_app_template_global(charts.time_series, "time_series")
+bp.add_app_template_filter(charts.spark, "spark_geometry")
+bp.add_app_template_global(charts.time_series, "time_series_layout")
 
 
 def _source_key(form: FilterForm) -> str:

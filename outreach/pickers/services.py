@@ -9,10 +9,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from outreach.areas.models import Area
+from outreach.campaign import PROMOTER_ROLE_LABELS, promoter_role_label
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
-from outreach.templating import PROMOTER_ROLE_LABELS, promoter_role_label
 
 # Drives target whole kecamatan or kelurahan; assignments go to any unit below the city.
 TARGET_LEVELS = ("kecamatan", "kelurahan")

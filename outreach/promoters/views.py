@@ -1,17 +1,15 @@
 """Promoter list, details, assignments, logins, bulk assignment and CSV import/export."""
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import list_kecamatan, list_kelurahan
 from outreach.auth.decorators import roles_required, signed_in
 from outreach.auth.forms import ConfirmForm
-from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.auth.services import (
     UserError,
     create_sign_in_link,
@@ -21,6 +19,7 @@ from outreach.auth.services import (
     sign_in_message,
     sign_in_url,
 )
+from outreach.campaign import EDITOR_ROLES, PROMOTER, PROMOTER_ROLES, STAFF_ROLES
 from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
@@ -39,7 +38,7 @@ from outreach.promoters.forms import (
 )
 from outreach.promoters.imports import EXPORT_HEADER, apply_promoter_import, export_rows, preview_promoter_import
 from outreach.promoters.imports import TEMPLATE as IMPORT_TEMPLATE
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import (
     PromoterError,
     PromoterFilters,
@@ -161,7 +160,7 @@ def show(promoter_id: int):
         "promoters/show.html",
         promoter=promoter,
         history=assignment_history(promoter),
-        today=date.today(),
+        today=clock.today(),
         can_edit=can_edit,
         assign_form=AssignForm() if can_edit else None,
         end_form=EndAssignmentForm() if can_edit else None,
@@ -235,6 +234,7 @@ def assign(promoter_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    assert form.area is not None  # validate_area keeps the area it found
     try:
         with unit_of_work():
             assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
@@ -446,7 +446,7 @@ def confirm_import():
 @roles_required(*EDITOR_ROLES)
 def export():
     """Download the promoters matching the list filters, in the import format (names and phones: editors only)."""
-    return csv_response(f"promotor-{date.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))
+    return csv_response(f"promotor-{clock.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))
 
 
 @bp.route("/<int:promoter_id>/sign-in-link", methods=["POST"])

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from outreach.clock import wib_day
 from outreach.links.models import Link, Scan, ScanDaily
 from outreach.links.retention import RetentionError, purge_old_scans
 from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
-from outreach.links.scanning import wib_day
 from tests.factories import LinkFactory
 
 NOW = datetime(2026, 11, 20, 5, tzinfo=UTC)  # 12:00 WIB
