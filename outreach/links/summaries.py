@@ -12,7 +12,8 @@ DIMENSIONS = ("link", "area", "opd", "promoter", "day")
 
 
 def scan_summary(dimension: str, links: Select, since: date | None = None, until: date | None = None) -> list[dict]:
-    """Totals per `dimension` over the links of a select of Link rows (or of link ids), ordered by key.
+    """Totals per `dimension` over the links of a select of Link rows (or of link ids), ordered by key
+    (links without an OPD or promoter last).
 
     Each row: key (id or ISO day; None for links without an OPD or promoter) and the COUNT_COLUMNS
     sums, plus human_scans (bots excluded).
@@ -29,7 +30,7 @@ def scan_summary(dimension: str, links: Select, since: date | None = None, until
         .join(Link, Link.id == rows.c.link_id)
         .where(rows.c.link_id.in_(link_ids))
         .group_by(key)
-        .order_by(key)
+        .order_by(key.asc().nulls_last())  # the databases disagree on where NULL sorts unless told
     )
     if since is not None:
         query = query.where(rows.c.day >= since)
