@@ -1,10 +1,10 @@
-"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via csvfile)."""
+"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via imports.writing)."""
 
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
-from outreach.participation.csvfile import write_table
+from outreach.imports.writing import write_table
 from outreach.participation.figures import Figures, Period, UpliftReport
 
 
