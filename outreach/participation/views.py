@@ -290,7 +290,14 @@ def _run_import(run):
 def _flash_import_problems(problems: list) -> None:
     """Say that nothing was imported when the file had problems (they are listed on the page)."""
     if problems:
-        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+        flash(
+            _(
+                "Nothing was imported. %(first)s (%(n)s problems in all, listed below.)",
+                first=str(problems[0]),
+                n=len(problems),
+            ),
+            "error",
+        )
 
 
 @bp.route("/counts/import", methods=["POST"])

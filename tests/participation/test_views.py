@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from outreach.participation.models import RespondentCount, SurveyRound, Target
 from tests.conftest import login
-from tests.imports.helpers import problem_at
 from tests.factories import OpdFactory, UserFactory
+from tests.imports.helpers import problem_at
 from tests.participation.conftest import add_daily
 
 SEP1 = date(2026, 9, 1)
