@@ -34,7 +34,7 @@ def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPre
         return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     confirm = None
     if preview.ok:
-        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text)
+        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text, read.sheet)
         confirm = ConfirmForm(token=pending.token)
         db.session.commit()
     return render_template(
@@ -55,11 +55,18 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
     if pending is None:
         flash(_("That upload has expired or was already imported. Upload the file again."), "error")
         return redirect(page["url"])
-    preview = check(pending.content)
+    with in_sheet(pending.sheet):
+        preview = check(pending.content)
+    preview.locate(pending.sheet)
     if not preview.ok:
         db.session.rollback()
         return render_template(
-            "imports/upload.html", form=UploadForm(), page=page, preview=preview, filename=pending.filename
+            "imports/upload.html",
+            form=UploadForm(),
+            page=page,
+            preview=preview,
+            filename=pending.filename,
+            sheet=pending.sheet,
         ), 422
     try:
         counts = apply(preview, actor=current_user, filename=pending.filename)

@@ -164,3 +164,19 @@ def test_a_20_mb_workbook_is_refused_whole(admin_client, db, ready, kind):
     html = response.get_data(as_text=True)
     assert response.status_code == 413 and "lebih besar dari 5 MB" in html and "Tidak ada yang dibaca" in html
     assert written(db) == before
+
+
+def test_a_problem_found_at_confirm_still_names_the_sheet(admin_client, db, ready):
+    import re
+
+    kind = KINDS[0]
+    preview = send(admin_client, kind, workbook(kind.rows(), kind.sheet))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.get_data(as_text=True)).group(1)
+    # Between the preview and the confirm, the example row's area is switched off.
+    db.session.scalar(select(Area).where(Area.code == "18.71.01.1003")).active = False
+    db.session.commit()
+    before = written(db)
+    response = admin_client.post("/promoters/import/confirm", data={"token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and problem_at(html, 2, "kode_wilayah", "tidak aktif", sheet=kind.sheet), html
+    assert written(db) == before
