@@ -82,6 +82,7 @@ EXPECTED = {
     "promoters.move": EDITORS,
     "pickers.areas": EDITORS,
     "pickers.promoters": EDITORS,
+    "pickers.kecamatan": SIGNED_IN,
     "drives.flyers": EDITORS,
     "drives.generate_links": EDITORS,
     "drives.report": SIGNED_IN,

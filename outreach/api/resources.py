@@ -12,12 +12,13 @@ from outreach.campaign import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.drives.services import can_view, filter_drives, visible_drives
 from outreach.extensions import db
+from outreach.imports.problems import ImportRefused
+from outreach.imports.reading import read_checked
 from outreach.links import destinations
 from outreach.links import services as links
 from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.links.rollups import daily_series, totals_for
 from outreach.links.summaries import scan_summary
-from outreach.participation.csvfile import CsvError
 from outreach.participation.figures import parse_unit_codes, uplift_report
 from outreach.participation.models import RespondentCount, Target
 from outreach.participation.services import CountError, current_round, import_counts, record_count, units_by_code
@@ -47,8 +48,13 @@ def _get(model, object_id: int, field: str | None = None):
     return row
 
 
-def _where(line: int | None, column: str | None) -> str:
-    """Where a CSV problem is: 'line 3, column count', 'line 3' or 'file'."""
+def _where(line: int | None, column: str | None, sheet: str | None = None) -> str:
+    """Where an import problem is: 'line 3, column count', 'line 3', 'file', or in a workbook
+    'sheet Jumlah responden, row 3, column jumlah' and 'sheet Jumlah responden'."""
+    if sheet:
+        if line is None:
+            return f"sheet {sheet}"
+        return f"sheet {sheet}, row {line}, column {column}" if column else f"sheet {sheet}, row {line}"
     if line is None:
         return "file"
     return f"line {line}, column {column}" if column else f"line {line}"
@@ -440,11 +446,11 @@ def import_counts_file(form, files):
     """Import a counts CSV (same format as the UI), all or nothing; problems name line and column."""
     upload = files["file"]
     try:
-        result = import_counts(upload.read(), current_user, form["source"].strip(), filename=upload.filename)
-    except CsvError as error:
+        result = import_counts(read_checked(upload), current_user, form["source"].strip(), filename=upload.filename)
+    except ImportRefused as error:
         db.session.rollback()
         items = [
-            {"location": "files", "field": _where(p.line, p.column), "messages": [str(p.message)]}
+            {"location": "files", "field": _where(p.line, p.column, p.sheet), "messages": [str(p.message)]}
             for p in error.problems
         ]
         abort(problem(422, str(error), items))

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from outreach.areas.models import Area
 from outreach.areas.services import subunit_name
 from outreach.audit.services import diff, record_event
-from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
+from outreach.imports.preview import ImportPreview, PlannedRow, column_length
+from outreach.imports.reading import parse_csv, parse_flag
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _check_cells(preview: ImportPreview, line: int, row: dict, known: dict) -> t
 def preview_area_import(text: str) -> ImportPreview:
     """Check every row of an RW/RT CSV against the database and say what importing it would do.
 
-    Raises CsvError when the file as a whole is unusable; row problems are in the preview.
+    Raises ImportRefused when the file as a whole is unusable; row problems are in the preview.
     """
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     known = {a.code: a for a in db.session.scalars(select(Area))}

@@ -54,6 +54,7 @@ from outreach.links.services import LinkError, list_targets
 from outreach.models import utcnow
 from outreach.participation.figures import drive_uplift
 from outreach.pickers.services import (
+    FILTER_LEVELS,
     PickerState,
     area_options,
     area_options_by,
@@ -142,8 +143,14 @@ def _filters() -> tuple[DriveFilterForm, dict]:
     form.load_choices(kecamatan_choices())
     form.validate()
     kecamatan = db.session.get(Area, form.kecamatan.data) if form.kecamatan.data and not form.kecamatan.errors else None
+    kecamatan = kecamatan if kecamatan is not None and kecamatan.level == "kecamatan" else None
+    # The kecamatan picker: without JavaScript, a typed search (?kecamatan_q=) lists kecamatan to tick.
+    query = request.args.get("kecamatan_q", "")
+    form.kecamatan_picker = PickerState.of(
+        area_options_by([kecamatan.id]) if kecamatan else [], query, area_options(query, FILTER_LEVELS)
+    )
     values = {
-        "kecamatan": kecamatan if kecamatan is not None and kecamatan.level == "kecamatan" else None,
+        "kecamatan": kecamatan,
         "kind": form.kind.data if not form.kind.errors else None,
         "status": form.status.data if not form.status.errors else None,
     }

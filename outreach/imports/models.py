@@ -18,6 +18,8 @@ class PendingImport(TimestampMixin, Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
+    # The workbook sheet the text was read from (Excel caps sheet names at 31 characters); None for a CSV.
+    sheet: Mapped[str | None] = mapped_column(String(31))
 
     def __repr__(self) -> str:
         return f"<PendingImport {self.kind} {self.filename!r} by {self.user_id}>"

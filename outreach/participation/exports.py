@@ -1,4 +1,4 @@
-"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via csvfile)."""
+"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via imports.writing)."""
 
 from collections.abc import Sequence
 from typing import cast
@@ -6,7 +6,7 @@ from typing import cast
 from flask_babel import gettext as _
 
 from outreach.areas.models import Area, Opd
-from outreach.participation.csvfile import write_table
+from outreach.imports.writing import write_table
 from outreach.participation.figures import Figures, Period, UpliftReport
 
 

@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from outreach import clock
 from outreach.campaign import AUDIENCE_LABELS, AUDIENCES
+from outreach.imports.forms import UploadForm
 from outreach.participation.models import COUNT_KINDS
 
 KIND_LABELS = {"daily": _l("Daily count"), "cumulative": _l("Running total (cumulative)")}
@@ -31,24 +31,18 @@ class CountForm(FlaskForm):
             raise ValidationError(_l("The date is in the future."))
 
 
-class CountImportForm(FlaskForm):
-    """Upload a CSV of respondent counts."""
+class CountImportForm(UploadForm):
+    """Upload a CSV or workbook of respondent counts (the shared upload form, plus their source)."""
 
-    file = FileField(
-        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
-    )
     source = StringField(
         _l("Source for rows without one"), default="laporan", validators=[DataRequired(), Length(max=60)]
     )
     submit = SubmitField(_l("Import counts"))
 
 
-class UploadForm(FlaskForm):
-    """Upload a CSV of targets or baselines."""
+class PlanUploadForm(UploadForm):
+    """Upload a CSV or workbook of targets or baselines (the shared upload form), imported at once."""
 
-    file = FileField(
-        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
-    )
     submit = SubmitField(_l("Import"))
 
 

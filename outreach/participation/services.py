@@ -16,8 +16,11 @@ from outreach.audit.services import diff, record_event
 from outreach.campaign import AUDIENCES
 from outreach.clock import WIB, wib_day
 from outreach.extensions import db
+from outreach.imports.problems import ImportProblem as Problem
+from outreach.imports.problems import ImportRefused as CsvError
+from outreach.imports.reading import Row, read_table
 from outreach.inputs import INT_MAX
-from outreach.participation.csvfile import CsvError, Problem, Row, read_table
+from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
 from outreach.participation.models import COUNT_KINDS, COUNT_LEVELS, Baseline, RespondentCount, SurveyRound, Target
 
 log = logging.getLogger(__name__)
@@ -355,9 +358,12 @@ def import_counts(
     filename: str | None = None,
 ) -> ImportResult:
     """Import a counts CSV all or nothing; raise CsvError with every problem found."""
-    rows = read_table(data, COUNT_COLUMNS, required=("date", "unit", "audience", "count"), filename=filename)
-    inputs = parse_count_rows(rows, default_source, today or clock.today())
-    return save_counts(inputs, actor)
+    table = read_table(
+        data, COUNT_COLUMNS, ("date", "unit", "audience", "count"), filename=filename, sheet=COUNT_TEMPLATE.sheet
+    )
+    with table.located():
+        inputs = parse_count_rows(table.rows, default_source, today or clock.today())
+        return save_counts(inputs, actor)
 
 
 def record_count(day: date, unit: Unit, audience: str, kind: str, value: int, source: str, actor=None) -> ImportResult:
@@ -439,20 +445,26 @@ def _check_unit_row(row: Row, units: dict, parse: dict, problems: list[Problem])
 
 def import_targets(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import targets (unit, audience, target) for a round, all or nothing."""
-    rows = read_table(data, TARGET_COLUMNS, required=("unit", "audience", "target"), filename=filename)
-    result = _upsert_unit_rows(Target, round_, rows, {"target": lambda raw: _parse_int(raw, 1)})
+    table = read_table(
+        data, TARGET_COLUMNS, ("unit", "audience", "target"), filename=filename, sheet=TARGET_TEMPLATE.sheet
+    )
+    with table.located():
+        result = _upsert_unit_rows(Target, round_, table.rows, {"target": lambda raw: _parse_int(raw, 1)})
     record_event(actor, "participation_target.import", round_, {"added": result.added, "updated": result.updated})
     return result
 
 
 def import_baselines(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import baselines (unit, audience, previous round's respondents, optional population), all or nothing."""
-    rows = read_table(data, BASELINE_COLUMNS, required=("unit", "audience", "respondents"), filename=filename)
+    table = read_table(
+        data, BASELINE_COLUMNS, ("unit", "audience", "respondents"), filename=filename, sheet=BASELINE_TEMPLATE.sheet
+    )
     parse = {
         "respondents": lambda raw: _parse_int(raw, 0),
         "population": lambda raw: _parse_int(raw, 1) if raw else None,
     }
-    result = _upsert_unit_rows(Baseline, round_, rows, parse)
+    with table.located():
+        result = _upsert_unit_rows(Baseline, round_, table.rows, parse)
     record_event(actor, "participation_baseline.import", round_, {"added": result.added, "updated": result.updated})
     return result
 

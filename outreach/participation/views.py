@@ -13,8 +13,9 @@ from outreach.auth.decorators import roles_required
 from outreach.campaign import AUDIENCES, EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
+from outreach.imports.problems import ImportRefused
+from outreach.imports.reading import read_checked
 from outreach.participation import charts, exports
-from outreach.participation.csvfile import CsvError
 from outreach.participation.figures import (
     FOLLOW_DAYS,
     area_rows,
@@ -34,9 +35,9 @@ from outreach.participation.forms import (
     CountForm,
     CountImportForm,
     FilterForm,
+    PlanUploadForm,
     RoundForm,
     UpliftForm,
-    UploadForm,
     unit_choices,
 )
 from outreach.participation.rankings import drive_ranking, promoter_ranking
@@ -281,7 +282,7 @@ def _run_import(run):
     """Run an all-or-nothing import: commit and return (result, []), or roll back and return (None, problems)."""
     try:
         result = run()
-    except CsvError as exc:
+    except ImportRefused as exc:
         db.session.rollback()
         return None, exc.problems
     db.session.commit()
@@ -291,7 +292,14 @@ def _run_import(run):
 def _flash_import_problems(problems: list) -> None:
     """Say that nothing was imported when the file had problems (they are listed on the page)."""
     if problems:
-        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+        flash(
+            _(
+                "Nothing was imported. %(first)s (%(n)s problems in all, listed below.)",
+                first=str(problems[0]),
+                n=len(problems),
+            ),
+            "error",
+        )
 
 
 @bp.route("/counts/import", methods=["POST"])
@@ -304,7 +312,7 @@ def import_counts_view():
     if import_form.validate_on_submit():
         upload, source = import_form.file.data, import_form.source.data.strip()
         result, problems = _run_import(
-            lambda: import_counts(upload.read(), current_user, source, filename=upload.filename)
+            lambda: import_counts(read_checked(upload), current_user, source, filename=upload.filename)
         )
         if result is not None:
             flash(
@@ -336,8 +344,8 @@ def plan():
         "participation/plan.html",
         round=round_,
         form=form,
-        target_form=UploadForm(prefix="targets"),
-        baseline_form=UploadForm(prefix="baselines"),
+        target_form=PlanUploadForm(prefix="targets"),
+        baseline_form=PlanUploadForm(prefix="baselines"),
         problems=[],
     )
 
@@ -356,8 +364,8 @@ def save_round_view():
         "participation/plan.html",
         round=current_round(),
         form=form,
-        target_form=UploadForm(prefix="targets"),
-        baseline_form=UploadForm(prefix="baselines"),
+        target_form=PlanUploadForm(prefix="targets"),
+        baseline_form=PlanUploadForm(prefix="baselines"),
         problems=[],
     ), 400
 
@@ -371,13 +379,15 @@ def import_plan(kind: str):
     if kind not in importers:
         abort(404)
     round_ = current_round()
-    upload = UploadForm(prefix=kind)
+    upload = PlanUploadForm(prefix=kind)
     problems = []
     if round_ is None:
         flash(_("Set up the survey round first."), "error")
     elif upload.validate_on_submit():
         result, problems = _run_import(
-            lambda: importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
+            lambda: importers[kind](
+                read_checked(upload.file.data), round_, current_user, filename=upload.file.data.filename
+            )
         )
         if result is not None:
             flash(
@@ -391,7 +401,7 @@ def import_plan(kind: str):
             )
             return redirect(url_for("participation.plan"))
     _flash_import_problems(problems)
-    forms = {"targets": UploadForm(prefix="targets"), "baselines": UploadForm(prefix="baselines")}
+    forms = {"targets": PlanUploadForm(prefix="targets"), "baselines": PlanUploadForm(prefix="baselines")}
     forms[kind] = upload
     return render_template(
         "participation/plan.html",

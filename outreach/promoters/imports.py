@@ -23,8 +23,9 @@ from outreach.audit.models import AuditEvent
 from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
 from outreach.campaign import PROMOTER_ROLES
-from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
+from outreach.imports.preview import ImportPreview, PlannedRow, column_length
+from outreach.imports.reading import parse_csv, parse_flag
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
 from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
@@ -111,7 +112,7 @@ class _Lookups:
 def preview_promoter_import(text: str, today: date | None = None) -> ImportPreview:
     """Check every row of a promoter CSV and say what importing it would add, update or leave unchanged.
 
-    Raises CsvError when the file as a whole is unusable; row problems are in the preview.
+    Raises ImportRefused when the file as a whole is unusable; row problems are in the preview.
     """
     today = today or clock.today()
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())

@@ -20,10 +20,10 @@ from outreach.auth.services import (
     sign_in_url,
 )
 from outreach.campaign import EDITOR_ROLES, PROMOTER, PROMOTER_ROLES, STAFF_ROLES
-from outreach.csvio import csv_response
 from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
+from outreach.imports.writing import csv_response
 from outreach.links.public_base import base_url_refusal
 from outreach.links.services import whatsapp_share_url
 from outreach.pickers.services import PickerState, promoter_options, promoter_options_by_ids

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
-from outreach.csvio import safe_cell
+from outreach.imports.writing import safe_cell
 from outreach.links import scanning, services, visitors
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv

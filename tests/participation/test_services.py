@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach.clock import wib_day
-from outreach.participation.csvfile import CsvError
+from outreach.imports.problems import ImportRefused as CsvError
 from outreach.participation.models import Baseline, RespondentCount, Target
 from outreach.participation.services import (
     CountError,

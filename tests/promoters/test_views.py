@@ -330,7 +330,7 @@ def test_promoter_sees_own_history_but_no_edit_controls(promoter_client, db, tre
 
 
 def test_export_keeps_a_formula_after_a_semicolon_dead(coordinator_client, db):
-    from tests.test_csvio import assert_no_live_formula
+    from tests.imports.test_reading import assert_no_live_formula
 
     PromoterFactory(name="Budi;=SUM(7*6);")
     db.session.commit()
