@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import Babel
@@ -31,6 +32,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`: Flask-SQLAlchemy builds `db.Model` (a subclass of Base) at run time, where mypy
+# cannot see it, so the type checker is shown Base instead.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def render_item(type_, obj, autogen_context):

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import Select, or_, select
 
 from outreach.areas.models import Area, area_scope_condition
+from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.metrics.figures import drive_units, drive_window, with_moving_average

@@ -14,9 +14,11 @@ from functools import cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
+from outreach.campaign import AUDIENCES
+from outreach.clock import day_range, wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
 from outreach.metrics.cache import per_request
@@ -28,8 +30,7 @@ from outreach.metrics.respondents import (
     level_daily,
 )
 from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
-from outreach.participation.days import day_range, wib_today
-from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
+from outreach.participation.models import Baseline, SurveyRound, Target
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
@@ -42,7 +43,7 @@ def unit_label(unit: Unit) -> str:
 
 def current_round(today: date | None = None) -> SurveyRound | None:
     """The round running today, else the latest that has started, else the next one."""
-    today = today or wib_today()
+    today = today or clock.today()
     started = db.session.scalar(
         select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
     )
@@ -90,7 +91,7 @@ DEFAULT_DAYS = 28
 
 def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
     """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
-    today = today or wib_today()
+    today = today or clock.today()
     if end is None:
         end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     if start is None or start > end:

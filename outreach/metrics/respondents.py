@@ -17,6 +17,7 @@ from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, or
 from sqlalchemy.sql import Subquery
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import day_range, wib_day
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.metrics import running_totals
@@ -30,7 +31,6 @@ from outreach.metrics.scans import (
     level_window_totals,
     live_level_rows,
 )
-from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 
 Unit = Area | Opd

@@ -36,19 +36,18 @@ from sqlalchemy import (
     null,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from outreach.areas.models import Area
-from outreach.drives.timezone import wib_day_start
+from outreach.campaign import SOURCES
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import (
     CITY_UNIT,
     LEVELS,
-    SOURCES,
     Link,
     Scan,
     ScanDaily,
@@ -57,7 +56,6 @@ from outreach.links.models import (
     ScanRollupMark,
     SurveyTarget,
 )
-from outreach.links.scanning import wib_day
 from outreach.metrics.cache import per_request
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
 from outreach.models import utcnow
@@ -332,43 +330,43 @@ def _rebuild_level(source, level: str, from_day: date | None, until_day: date) -
 
 
 def _rebuild_promoters(rolled, from_day: date | None, until_day: date) -> None:
-    """Per promoter and WIB day from `from_day` (or the first rolled day) to `until_day`: the day's
-    figures and the running totals up to it.
+    """Per promoter and WIB day from `from_day` (or the promoter's first rolled day) to `until_day`: the
+    day's figures and the running totals up to it, continued from the day before `from_day`.
 
     Dense: once a promoter has a scan, every later day has a row (zeros included), so the totals at
-    any day are one equality lookup (`promoter_totals()`).
+    any day are one equality lookup (`promoter_totals()`). One read and one bulk insert, however many
+    days the refresh spans.
     """
-    day = from_day or db.session.scalar(select(func.min(rolled.c.day)))
-    previous = aliased(ScanPromoterDaily, name="previous_day")
-    columns = ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"]
-    while day is not None and day <= until_day:
-        today = (
-            select(Link.promoter_id.label("promoter_id"), *_per_unit(rolled))
-            .join(Link, Link.id == rolled.c.link_id)
-            .where(Link.promoter_id.is_not(None), rolled.c.day == day)
-            .group_by(Link.promoter_id)
-            .subquery("today")
+    table = ScanPromoterDaily.__table__
+    base = {}
+    if from_day is not None:
+        query = select(table.c.promoter_id, table.c.total_human_scans, table.c.total_unique_visitors).where(
+            table.c.day == from_day - timedelta(days=1)
         )
-        before = day - timedelta(days=1)
-        promoters = union(
-            select(today.c.promoter_id), select(previous.promoter_id).where(previous.day == before)
-        ).subquery("promoters")
-        human, unique = (func.coalesce(today.c[name], 0) for name in ("human_scans", "unique_visitors"))
-        query = (
-            select(
-                promoters.c.promoter_id,
-                literal(day, Date),
-                human,
-                unique,
-                func.coalesce(previous.total_human_scans, 0) + human,
-                func.coalesce(previous.total_unique_visitors, 0) + unique,
-            )
-            .select_from(promoters)
-            .outerjoin(today, today.c.promoter_id == promoters.c.promoter_id)
-            .outerjoin(previous, and_(previous.promoter_id == promoters.c.promoter_id, previous.day == before))
-        )
-        db.session.execute(ScanPromoterDaily.__table__.insert().from_select(columns, query))
-        day += timedelta(days=1)
+        base = {promoter: (human, unique) for promoter, human, unique in db.session.execute(query)}
+    query = (
+        select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
+        .join(Link, Link.id == rolled.c.link_id)
+        .where(Link.promoter_id.is_not(None), *([rolled.c.day >= from_day] if from_day else []))
+        .group_by(Link.promoter_id, rolled.c.day)
+    )
+    daily: dict[int, dict[date, tuple[int, int]]] = {}
+    for promoter, day, human, unique in db.session.execute(query):
+        daily.setdefault(promoter, {})[day] = (int(human), int(unique))
+    first = from_day or min((min(days) for days in daily.values()), default=until_day)
+    rows = [
+        {
+            "promoter_id": promoter,
+            "day": day,
+            "human_scans": values[0],
+            "unique_visitors": values[1],
+            "total_human_scans": totals[0],
+            "total_unique_visitors": totals[1],
+        }
+        for promoter, day, values, totals in dense_rows(base, daily, first, until_day, 2)
+    ]
+    if rows:
+        db.session.execute(table.insert(), rows)
 
 
 def _tail(start: date | None = None):
