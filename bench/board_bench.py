@@ -27,6 +27,7 @@ def add_board_data(url: str) -> None:
     from outreach import clock, create_app
     from outreach.areas.models import Area
     from outreach.extensions import db
+    from outreach.metrics import refresh
     from outreach.participation.models import RespondentCount, SurveyRound, Target
 
     class BenchConfig(Config):
@@ -57,6 +58,7 @@ def add_board_data(url: str) -> None:
                         source="bench",
                     )
                 )
+        refresh.respondents()
         db.session.commit()
         db.engine.dispose()
 

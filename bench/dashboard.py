@@ -37,7 +37,7 @@ def roll_up() -> int:
 
     from outreach.extensions import db
     from outreach.links.models import Scan
-    from outreach.links.rollups import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
+    from outreach.metrics.scans import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
 
     newest = db.session.scalar(select(func.max(Scan.created_at)))
     refresh_scan_rollups(full=True, now=newest - timedelta(minutes=TAIL_MINUTES) + SAFETY_MARGIN)

@@ -71,6 +71,10 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
+    from outreach.metrics import cache
+
+    cache.init_app(app)
+
     from outreach.auth.models import User
 
     @login_manager.user_loader
@@ -94,7 +98,6 @@ def import_models() -> None:
     from outreach.imports import models as _imports  # noqa: F401
     from outreach.links import models as _links  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
-    from outreach.participation import totals as _totals  # noqa: F401  (keeps running totals on every flush)
     from outreach.promoters import models as _promoters  # noqa: F401
 
 
@@ -161,8 +164,10 @@ def register_commands(app: Flask) -> None:
     register_cli(app)
     from outreach.api.cli import tokens_cli
     from outreach.links.cli import links_cli, scans_cli
+    from outreach.metrics.cli import metrics_cli
 
     app.cli.add_command(links_cli)
+    app.cli.add_command(metrics_cli)
     app.cli.add_command(scans_cli)
     app.cli.add_command(tokens_cli)
 

@@ -9,8 +9,8 @@ from flask import Flask
 from flask_babel import format_datetime, format_number, get_locale
 
 from outreach import campaign
+from outreach.metrics.cache import per_request
 from outreach.promoters.services import format_phone
-from outreach.request_cache import per_request
 
 
 def date_id(value: date | None) -> str:

@@ -10,8 +10,8 @@ from outreach import create_app
 from outreach.extensions import db as _db
 from outreach.links.models import Scan
 from outreach.links.retention import purge_old_scans
-from outreach.links.rollups import refresh_scan_rollups
 from outreach.links.scanning import scanner
+from outreach.metrics.scans import refresh_scan_rollups
 from tests.factories import LinkFactory, SurveyTargetFactory
 
 AGENTS = [

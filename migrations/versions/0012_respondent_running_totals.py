@@ -50,7 +50,7 @@ def upgrade():
             postgresql_where=sa.text("opd_id IS NOT NULL"),
             sqlite_where=sa.text("opd_id IS NOT NULL"),
         )
-    from outreach.participation.totals import rebuild_totals
+    from outreach.metrics.respondent_totals import rebuild_totals
 
     rebuild_totals(op.get_bind())
 

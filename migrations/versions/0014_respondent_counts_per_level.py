@@ -36,7 +36,7 @@ def upgrade():
             ["level", "audience", "day", "unit_id", "parent_id", "n"],
             unique=False,
         )
-    from outreach.participation.totals import rebuild_levels
+    from outreach.metrics.respondent_totals import rebuild_levels
 
     rebuild_levels(op.get_bind())
 

@@ -17,11 +17,10 @@ from outreach.imports.reading import read_checked
 from outreach.links import destinations
 from outreach.links import services as links
 from outreach.links.models import DestinationRule, Link, SurveyTarget
-from outreach.links.rollups import daily_series, totals_for
-from outreach.links.summaries import scan_summary
-from outreach.participation.figures import parse_unit_codes, uplift_report
+from outreach.metrics.figures import current_round, parse_unit_codes, uplift_report
+from outreach.metrics.scans import link_figures, scan_summary
 from outreach.participation.models import RespondentCount, Target
-from outreach.participation.services import CountError, current_round, import_counts, record_count, units_by_code
+from outreach.participation.services import CountError, import_counts, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
 from outreach.uow import unit_of_work
@@ -360,10 +359,11 @@ def link_stats(args, link_id: int):
     """A link's scan totals and its last days (WIB), zero-filled."""
     found = _get(Link, link_id)
     _own_promoter_only(found.promoter_id)
+    figures = link_figures(found.id, days=args["days"])
     return {
         "link_id": found.id,
-        "totals": _totals(totals_for([found.id])),
-        "days": [{"day": day, **_totals(figures)} for day, figures in daily_series(found.id, days=args["days"])],
+        "totals": _totals(figures.totals),
+        "days": [{"day": day, **_totals(totals)} for day, totals in figures.days],
     }
 
 

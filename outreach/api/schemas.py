@@ -9,8 +9,8 @@ from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
 from outreach.campaign import AUDIENCES, CHANNELS, EDITOR_ROLES, PROMOTER, PROMOTER_ROLES
 from outreach.links.models import RULE_KINDS
-from outreach.links.summaries import DIMENSIONS
-from outreach.participation.figures import COMPARISON_MODES
+from outreach.metrics.figures import COMPARISON_MODES
+from outreach.metrics.scans import DIMENSIONS
 from outreach.participation.models import COUNT_KINDS
 
 fields = ma.fields
@@ -191,6 +191,7 @@ class TotalsSchema(ma.Schema):
     unique_visitors = fields.Integer(required=True)
     bot_scans = fields.Integer(required=True)
     qr_scans = fields.Integer(required=True)
+    typed_scans = fields.Integer(required=True)
     direct_scans = fields.Integer(required=True)
     human_scans = fields.Integer(required=True)
 

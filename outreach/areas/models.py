@@ -2,7 +2,7 @@
 
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import Model
@@ -81,3 +81,8 @@ class Opd(TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Opd {self.code} {self.name!r}>"
+
+
+def area_scope_condition(column, area: Area) -> ColumnElement[bool]:
+    """SQL condition: `column` (an Area row) is `area` or lies below it (codes extend the parent's code)."""
+    return or_(column.code == area.code, column.code.startswith(area.code + "."))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from outreach.areas.models import CHILD_LEVEL, OPD_KINDS, Area, Opd
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
+from outreach.metrics import refresh
 from outreach.promoters.models import Assignment, Promoter
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,20 @@ def update_subunit(area: Area, label: str, actor=None) -> dict:
     changes = diff(before, {"name": area.name})
     if changes:
         record_event(actor, "area.update", area, changes)
+    return changes
+
+
+def move_area(area: Area, parent: Area, actor=None) -> dict:
+    """Put an area under another parent (a kelurahan into another kecamatan, say); returns the audited
+    changes. Its counts and scans then add up to the new parent's figures, in the same transaction."""
+    if area.level != CHILD_LEVEL.get(parent.level):
+        raise AreaError(_l("A %(level)s cannot be placed under a %(parent)s.", level=area.level, parent=parent.level))
+    changes = diff({"parent_id": area.parent_id}, {"parent_id": parent.id})
+    if changes:
+        area.parent = parent
+        refresh.areas_moved()
+        record_event(actor, "area.move", area, changes)
+        log.info("moved %s under %s", area.code, parent.code)
     return changes
 
 

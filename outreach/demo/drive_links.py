@@ -17,7 +17,7 @@ from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan
-from outreach.links.rollups import refresh_scan_rollups
+from outreach.metrics.scans import refresh_scan_rollups
 from outreach.models import utcnow
 
 # Scans by people per link on a drive day, by channel; the days after fade by FADE a day.

@@ -18,9 +18,9 @@ from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
-from outreach.links.rollups import refresh_scan_rollups
 from outreach.links.services import current_promoters_in
 from outreach.links.visitors import classify_user_agent, day_key, visitor_hash
+from outreach.metrics.scans import refresh_scan_rollups
 from outreach.models import utcnow
 
 DEMO_TARGETS = (

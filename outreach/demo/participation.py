@@ -19,6 +19,7 @@ from outreach.areas.models import Area, Opd
 from outreach.clock import day_range, wib_days
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
+from outreach.metrics import refresh
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 
 ROUND: dict[str, Any] = {
@@ -143,4 +144,5 @@ def seed_participation() -> int:
             )
     db.session.add_all(rows)
     db.session.flush()
+    refresh.respondents()
     return added + len(rows)

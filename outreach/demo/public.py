@@ -17,8 +17,8 @@ from outreach.demo.links import OTHERS, PHONES, demo_day_key
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
-from outreach.links.rollups import refresh_scan_rollups
 from outreach.links.visitors import classify_user_agent, visitor_hash
+from outreach.metrics.scans import refresh_scan_rollups
 from outreach.models import utcnow
 
 DESKTOP = OTHERS[0]

@@ -30,7 +30,7 @@ from outreach.drives.models import (
     drive_promoter,
 )
 from outreach.extensions import db
-from outreach.participation.services import current_round
+from outreach.metrics.figures import current_round
 from outreach.promoters.models import Assignment, Promoter
 
 log = logging.getLogger(__name__)

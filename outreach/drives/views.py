@@ -18,14 +18,6 @@ from outreach.drives.forms import DriveFilterForm, DriveForm, DriveLinksForm, Fe
 from outreach.drives.labels import kind_label, status_label
 from outreach.drives.links import default_channels, default_target, drive_links, generate_drive_links
 from outreach.drives.models import CANCELLED, DRIVE_KINDS, Drive
-from outreach.drives.report import (
-    area_link_ids,
-    chart_points,
-    nearby_drives,
-    own_link_ids,
-    report_windows,
-    scope_figures,
-)
 from outreach.drives.services import (
     DriveData,
     can_view,
@@ -49,10 +41,18 @@ from outreach.links.flyers import render_flyers
 from outreach.links.forms import options
 from outreach.links.models import SurveyTarget
 from outreach.links.public_base import base_url_notice, base_url_refusal
-from outreach.links.rollups import totals_by_link
 from outreach.links.services import LinkError, list_targets
+from outreach.metrics.drives import (
+    area_link_ids,
+    chart_points,
+    nearby_drives,
+    own_link_ids,
+    report_windows,
+    scope_figures,
+)
+from outreach.metrics.figures import drive_uplift
+from outreach.metrics.scans import totals_by_link
 from outreach.models import utcnow
-from outreach.participation.figures import drive_uplift
 from outreach.pickers.services import (
     FILTER_LEVELS,
     PickerState,

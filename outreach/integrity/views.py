@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from outreach.auth.decorators import roles_required
 from outreach.campaign import ADMIN, COORDINATOR
 from outreach.clock import to_wib
-from outreach.integrity.services import KINDS, Thresholds, integrity_report
+from outreach.metrics.integrity import KINDS, Thresholds, integrity_report
 
 bp = Blueprint("integrity", __name__)
 

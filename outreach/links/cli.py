@@ -37,10 +37,13 @@ def export_command(output: str | None, active_only: bool) -> None:
 @links_cli.command("refresh-rollups")
 @click.option("--full", is_flag=True, help="Rebuild every day instead of only the days since the last run.")
 def refresh_rollups_command(full: bool) -> None:
-    """Recompute the daily scan rollups (idempotent; run it every few minutes from cron)."""
-    from outreach.links.rollups import refresh_scan_rollups
+    """Recompute the daily scan rollups (idempotent; run it every few minutes from cron).
 
-    result = refresh_scan_rollups(full=full)
+    The scan part of `flask metrics refresh`, by the same code (`outreach.metrics.refresh.scans`).
+    """
+    from outreach.metrics import refresh
+
+    result = refresh.scans(full=full)
     db.session.commit()
     click.echo(
         f"scan rollups refreshed from {result.from_day or 'the start'} until {result.until:%Y-%m-%d %H:%M} UTC: "

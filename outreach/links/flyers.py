@@ -27,7 +27,7 @@ from outreach import clock
 from outreach.links.models import Link
 from outreach.links.qr import qr_matrix
 from outreach.links.services import area_text, qr_url, short_url
-from outreach.participation.services import current_round
+from outreach.metrics.figures import current_round
 
 LAYOUTS = (1, 4, 8)
 BLUE = HexColor("#0b4f96")

@@ -97,7 +97,7 @@ class Scan(Model):
     """One counted visit of a link. Holds no IP and no user agent: only a daily-rotating keyed hash."""
 
     __tablename__ = "scan"
-    # The live tail asks "was this visitor on this link earlier today?" (outreach.links.rollups): this
+    # The live tail asks "was this visitor on this link earlier today?" (outreach.metrics.scans): this
     # index answers it with one seek, even on a busy link's day; integrity checks join on it too.
     __table_args__ = (Index("ix_scan_link_id_visitor_hash", "link_id", "visitor_hash", "created_at", "is_bot"),)
 
@@ -193,7 +193,7 @@ class ScanLevelDaily(Model):
     link. A kelurahan row counts the links of its RW and RT too and carries its kecamatan as
     `parent_id`. Unique visitors are summed over links (a visitor is unique per link and day).
     `total_*` are running totals up to and including the day, and rows are dense (see
-    `outreach.running_totals`), so a window's figures are two lookups per unit.
+    `outreach.metrics.running_totals`), so a window's figures are two lookups per unit.
     Kept by `refresh_scan_rollups()` from the refreshed day on, whole with `--full`.
     """
 

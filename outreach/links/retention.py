@@ -16,7 +16,8 @@ from sqlalchemy import CursorResult, delete, select
 from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Scan, ScanDaily
-from outreach.links.rollups import COUNT_COLUMNS, _aggregate, refresh_scan_rollups
+from outreach.metrics import refresh
+from outreach.metrics.scans import COUNT_COLUMNS, _aggregate
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def purge_old_scans(days: int, now: datetime | None = None) -> PurgeResult:
     if days < 1:
         raise ValueError("retention must be at least 1 day")
     now = now or utcnow()
-    refresh_scan_rollups(now=now)
+    refresh.scans(now=now)
     before = wib_day(now) - timedelta(days=days)
     cutoff = wib_day_start(before)
     raw = {

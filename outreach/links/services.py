@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
 from outreach import clock
-from outreach.areas.models import Area, Opd
+from outreach.areas.models import Area, Opd, area_scope_condition
 from outreach.audit.services import diff, record_event
 from outreach.campaign import AUDIENCES, CHANNELS, PRINTED_CHANNELS
 from outreach.extensions import db
@@ -159,11 +159,6 @@ def set_link_active(link: Link, active: bool, actor=None) -> Link:
         link.active = active
         log.info("link %s active=%s", link.id, active)
     return link
-
-
-def area_scope_condition(column, area: Area):
-    """SQL condition: `column` (an Area row) is `area` or lies below it (codes extend the parent's code)."""
-    return or_(column.code == area.code, column.code.startswith(area.code + "."))
 
 
 def _current_promoters_query(on: date | None = None) -> Select:

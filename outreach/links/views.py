@@ -31,8 +31,8 @@ from outreach.links.forms import (
 from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.qr import SIZES, qr_png, qr_svg
-from outreach.links.rollups import ScanTotals, daily_series, totals_by_link, totals_for
-from outreach.participation.rankings import own_weeks
+from outreach.metrics.rankings import own_weeks
+from outreach.metrics.scans import link_figures, totals_by_link, totals_for
 from outreach.promoters.models import Promoter
 from outreach.uow import unit_of_work
 
@@ -198,8 +198,7 @@ def detail(link_id: int):
         rules=rules,
         today=destinations.destination_on(link, rules=rules),
         share=services.share_of(link),
-        totals=totals_by_link([link.id]).get(link.id, ScanTotals()),
-        series=daily_series(link.id),
+        figures=link_figures(link.id),
         confirm=ConfirmForm(),
         can_edit=current_user.role in EDITOR_ROLES,
         **base_url_notice(),

@@ -14,8 +14,8 @@ from outreach.extensions import db
 from outreach.links.public_base import base_url_notice
 from outreach.links.scanning import scanner
 from outreach.links.services import promoter_links, share_of
-from outreach.main.services import staff_overview
-from outreach.participation.rankings import own_weeks
+from outreach.metrics.overview import staff_overview
+from outreach.metrics.rankings import own_weeks
 from outreach.public.forms import CodeForm
 from outreach.security import is_safe_next, survey_form_action
 from outreach.uow import unit_of_work

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from outreach.areas.models import Area, Opd
 from outreach.imports.writing import write_table
-from outreach.participation.figures import Figures, Period, UpliftReport
+from outreach.metrics.figures import Figures, Period, UpliftReport
 
 
 def _round(value: float | None, digits: int = 3):

@@ -164,9 +164,9 @@ class RespondentCount(UnitMixin, TimestampMixin, Model):
 class RespondentTotal(Model):
     """Running totals of the respondent counts of one unit and audience (every source), per WIB day.
 
-    Dense (see `outreach.running_totals`): a row for every day from the unit's first count to the
+    Dense (see `outreach.metrics.running_totals`): a row for every day from the unit's first count to the
     last day any unit has a count, so the dashboard sums any window with two lookups per unit
-    instead of reading every count. Kept by `participation.totals` whenever counts are written.
+    instead of reading every count. Kept by `metrics.refresh`, called by the service that writes counts.
     """
 
     __tablename__ = "respondent_total"
@@ -196,7 +196,7 @@ class RespondentLevelDaily(Model):
     Levels as for scans (`outreach.links.models.LEVELS`): a kecamatan counts its own reports and its
     kelurahan's; a kelurahan row carries its kecamatan as `parent_id`; an OPD its own; the city (unit
     CITY_UNIT) KPK's reported city total for an audience that has one, else every count of that
-    audience. Only days with a count have a row. Kept by `participation.totals` whenever counts are
+    audience. Only days with a count have a row. Kept by `metrics.refresh` whenever counts are
     written or an area moves.
     """
 

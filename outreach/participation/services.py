@@ -20,6 +20,8 @@ from outreach.imports.problems import ImportProblem as Problem
 from outreach.imports.problems import ImportRefused as CsvError
 from outreach.imports.reading import Row, read_table
 from outreach.inputs import INT_MAX
+from outreach.metrics import refresh
+from outreach.metrics.figures import unit_label
 from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
 from outreach.participation.models import COUNT_KINDS, COUNT_LEVELS, Baseline, RespondentCount, SurveyRound, Target
 
@@ -85,11 +87,6 @@ class ImportResult:
     def rows(self) -> int:
         """Rows read from the input."""
         return self.added + self.updated + self.unchanged
-
-
-def unit_label(unit: Unit) -> str:
-    """A readable name for an area or OPD, e.g. 'Kelurahan Surabaya' or 'Dinas Kesehatan'."""
-    return unit.label if isinstance(unit, Area) else unit.name
 
 
 def units_by_code() -> dict[str, Unit]:
@@ -234,9 +231,15 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
     if problems:
         raise CsvError(sorted(problems, key=lambda p: p.line or 0))
     result = ImportResult()
-    for key, daily, existing, kind in plans:
-        _write_series(by_series[key], daily, existing, kind, result)
+    written = [_write_series(by_series[key], daily, existing, kind, result) for key, daily, existing, kind in plans]
     db.session.flush()
+    first = min((day for day in written if day is not None), default=None)
+    if first is not None:
+        refresh.respondent_counts_written(
+            (i.unit.id for i in inputs if isinstance(i.unit, Area)),
+            (i.unit.id for i in inputs if isinstance(i.unit, Opd)),
+            first,
+        )
     record_event(
         actor,
         "respondent_count.import",
@@ -317,8 +320,16 @@ def _write_series(
     existing: dict[date, RespondentCount],
     kind: str,
     result: ImportResult,
-) -> None:
-    """Add or update one series' rows (increments of days not in the file may change too), counting in `result`."""
+) -> date | None:
+    """Add or update one series' rows (increments of days not in the file may change too), counting in
+    `result`; the earliest day written (None: nothing changed)."""
+    written = [
+        day
+        for day, increment in daily.items()
+        if (row := existing.get(day)) is None
+        or row.daily != increment
+        or ((item := items.get(day)) is not None and row.reported != item.value)
+    ]
     for day, increment in daily.items():
         item = items.get(day)
         row = existing.get(day)
@@ -348,6 +359,7 @@ def _write_series(
         if item is not None:
             result.updated += changed
             result.unchanged += not changed
+    return min(written, default=None)
 
 
 def import_counts(
@@ -494,17 +506,6 @@ def set_target(round_: SurveyRound, unit: Unit, audience: str, target: int, acto
     db.session.flush()
     record_event(actor, "participation_target.set", row, {"target": [before, target], "unit": unit.code})
     return row
-
-
-def current_round(today: date | None = None) -> SurveyRound | None:
-    """The round running today, else the latest that has started, else the next one."""
-    today = today or clock.today()
-    started = db.session.scalar(
-        select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
-    )
-    if started is not None:
-        return started
-    return db.session.scalar(select(SurveyRound).order_by(SurveyRound.starts_on))
 
 
 def recent_counts(limit: int = 50) -> list[RespondentCount]:

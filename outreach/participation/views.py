@@ -15,12 +15,12 @@ from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
 from outreach.imports.problems import ImportRefused
 from outreach.imports.reading import read_checked
-from outreach.participation import charts, exports
-from outreach.participation.figures import (
+from outreach.metrics.figures import (
     FOLLOW_DAYS,
     area_rows,
     city_daily,
     city_figures,
+    current_round,
     drive_markers,
     drive_treated,
     drive_window,
@@ -31,6 +31,9 @@ from outreach.participation.figures import (
     uplift_report,
     with_moving_average,
 )
+from outreach.metrics.rankings import drive_ranking, promoter_ranking
+from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
+from outreach.participation import charts, exports
 from outreach.participation.forms import (
     CountForm,
     CountImportForm,
@@ -40,12 +43,9 @@ from outreach.participation.forms import (
     UpliftForm,
     unit_choices,
 )
-from outreach.participation.rankings import drive_ranking, promoter_ranking
-from outreach.participation.series import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
-    current_round,
     import_baselines,
     import_counts,
     import_targets,

@@ -22,8 +22,9 @@ from outreach.links.check import LinkCheck
 from outreach.links.codes import EXCLUDED, MAX_LENGTH, MIN_LENGTH, read_typed_code
 from outreach.links.fastpath import NO_CACHE, declined_headers, redirect_headers, request_meta
 from outreach.links.scanning import scan_code
-from outreach.public.board import PageCache, board
+from outreach.metrics.board import board
 from outreach.public.forms import CheckForm, CodeForm
+from outreach.public.page_cache import PageCache
 from outreach.security import survey_form_action
 
 bp = Blueprint("public", __name__)

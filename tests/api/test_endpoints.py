@@ -266,10 +266,36 @@ def test_promoter_lists_and_counts_only_their_own_links(client, as_role):
             "unique_visitors": 1,
             "bot_scans": 0,
             "qr_scans": 1,
+            "typed_scans": 0,
             "direct_scans": 0,
             "human_scans": 1,
         }
     ]
+
+
+def _big_numbers(html: str) -> dict[str, int]:
+    """The link page's headline figures: {caption: number}."""
+    found = re.findall(r'<p class="big">(\d+)</p><small>([^<]+)</small>', html)
+    return {caption: int(number) for number, caption in found}
+
+
+def test_the_api_and_the_link_page_show_the_same_totals_typed_visits_included(client, as_role, coordinator_client):
+    link = factories.LinkFactory()
+    now = utcnow()
+    for n, source in enumerate(["qr", "qr", "typed", "typed", "typed", "direct"]):
+        _scan(link, now - datetime.timedelta(minutes=n), source)
+    _scan(link, now, "qr", bot=True)
+    db.session.commit()
+    _user, headers = as_role("coordinator")
+    api = client.get(f"/api/v1/links/{link.id}/stats", headers=headers).json
+    page = _big_numbers(coordinator_client.get(f"/links/{link.id}").get_data(as_text=True))
+    assert api["totals"]["typed_scans"] == page["di antaranya lewat kode yang diketik"] == 3
+    assert api["totals"]["human_scans"] == page["kunjungan oleh orang"] == 6
+    assert api["totals"]["qr_scans"] == page["di antaranya lewat QR"] == 2
+    assert api["totals"]["direct_scans"] == page["di antaranya lewat tautan langsung"] == 1
+    assert api["totals"]["bot_scans"] == page["akses bot dan pratinjau"] == 1
+    by_link = client.get("/api/v1/scans/summary?by=link", headers=headers).json["rows"]
+    assert [(row["key"], row["typed_scans"], row["human_scans"]) for row in by_link] == [(link.id, 3, 6)]
 
 
 def test_scan_summary_groups_by_each_dimension_for_staff(client, as_role):

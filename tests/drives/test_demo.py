@@ -48,8 +48,8 @@ def test_demo_promoter_login_has_drives_to_see(runner, client, db):
 
 
 def test_seed_demo_gives_drives_their_links_and_past_ones_an_effect_once(runner, db):
-    from outreach.drives.report import own_link_ids, report_windows, scope_figures
     from outreach.links.models import Link
+    from outreach.metrics.drives import own_link_ids, report_windows, scope_figures
 
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from outreach.drives.report import Window, report_windows
 from outreach.links.models import Scan
-from outreach.links.rollups import refresh_scan_rollups
+from outreach.metrics.drives import Window, report_windows
+from outreach.metrics.scans import refresh_scan_rollups
 from tests.drives.helpers import make_drive, wib
 from tests.factories import AssignmentFactory, LinkFactory, OpdFactory, PromoterFactory
 from tests.participation.conftest import add_daily

@@ -31,7 +31,7 @@ from outreach.demo import DEMO_LOGINS, seed_demo
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import refresh_scan_rollups
+from outreach.metrics.scans import refresh_scan_rollups
 from outreach.promoters.models import Promoter
 from tests.conftest import empty_journal, empty_tables
 

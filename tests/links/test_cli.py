@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from outreach.links.models import Link, Scan, ScanDaily, ScanRollupMark, SurveyTarget
-from outreach.links.rollups import totals_for
+from outreach.metrics.scans import totals_for
 from tests.factories import LinkFactory, PromoterFactory
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from outreach.clock import wib_day
 from outreach.links.models import Link, Scan, ScanDaily
 from outreach.links.retention import RetentionError, purge_old_scans
-from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
+from outreach.metrics.scans import daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from tests.factories import LinkFactory
 
 NOW = datetime(2026, 11, 20, 5, tzinfo=UTC)  # 12:00 WIB
@@ -79,7 +79,7 @@ def test_a_full_rollup_rebuild_after_a_purge_keeps_the_purged_days(db, history):
 
 def test_purge_refuses_and_deletes_nothing_when_a_day_is_not_rolled_up(db, history, monkeypatch):
     refresh_scan_rollups(now=NOW)
-    monkeypatch.setattr("outreach.links.retention.refresh_scan_rollups", lambda now: None)
+    monkeypatch.setattr("outreach.metrics.refresh.scans", lambda now: None)
     row = db.session.scalar(select(ScanDaily).where(ScanDaily.day < date(2026, 11, 5)).limit(1))
     row.scans += 1
     db.session.flush()

@@ -11,9 +11,9 @@ from config import TestConfig
 from outreach import create_app
 from outreach.extensions import limiter
 from outreach.links.models import Scan
-from outreach.links.rollups import refresh_scan_rollups, totals_for
 from outreach.links.scan_limit import local_windows
 from outreach.links.scanning import scanner
+from outreach.metrics.scans import refresh_scan_rollups, totals_for
 from tests.factories import LinkFactory
 from tests.links.conftest import TARGET
 

@@ -12,9 +12,9 @@ from outreach.links import scanning, services, visitors
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily, ScanPromoterDaily, SurveyTarget
-from outreach.links.rollups import daily_series, refresh_scan_rollups, totals_by_link, totals_for
-from outreach.participation.rankings import promoter_ranking
-from outreach.participation.series import get_source
+from outreach.metrics.rankings import promoter_ranking
+from outreach.metrics.respondents import get_source
+from outreach.metrics.scans import daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from tests.factories import (
     AreaFactory,
     AssignmentFactory,

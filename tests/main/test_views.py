@@ -8,7 +8,7 @@ from config import TestConfig
 from outreach import create_app
 from outreach.extensions import db as _db
 from outreach.links.models import Scan
-from outreach.links.rollups import refresh_scan_rollups
+from outreach.metrics.scans import refresh_scan_rollups
 from tests.factories import AreaFactory, AssignmentFactory, LinkFactory, PromoterFactory
 
 

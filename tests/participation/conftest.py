@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from outreach.areas.models import Area
+from outreach.metrics import refresh
 from outreach.participation.models import RespondentCount, SurveyRound
 from tests.factories import AreaFactory, OpdFactory
 
@@ -60,4 +61,7 @@ def add_daily(db, unit, start: date, values, audience="eksternal", source="KPK")
                 source=source,
             )
         )
+    # What the services that write counts do (participation.services.save_counts).
+    ids = [unit.id] if isinstance(unit, Area) else [], [] if isinstance(unit, Area) else [unit.id]
+    refresh.respondent_counts_written(*ids, start)
     db.session.commit()

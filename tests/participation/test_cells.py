@@ -7,7 +7,7 @@ from flask import render_template_string
 from flask_babel import refresh
 
 from outreach.areas.models import Area
-from outreach.participation.figures import Figures, Period
+from outreach.metrics.figures import Figures, Period
 from outreach.participation.models import SurveyRound
 
 

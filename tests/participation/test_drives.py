@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from outreach.participation.figures import comparison_groups, drive_markers, drive_window, units_with_drives
-from outreach.participation.rankings import drive_ranking
+from outreach.metrics.figures import comparison_groups, drive_markers, drive_window, units_with_drives
+from outreach.metrics.rankings import drive_ranking
 from tests.factories import DriveFactory
 from tests.participation.conftest import add_daily
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
 
-from outreach.links.rollups import refresh_scan_rollups
-from outreach.participation.figures import area_rows, city_figures, make_period, opd_rows
-from outreach.participation.rankings import drive_ranking, own_daily, promoter_ranking
-from outreach.participation.series import get_source
+from outreach.metrics.figures import area_rows, city_figures, make_period, opd_rows
+from outreach.metrics.rankings import drive_ranking, own_daily, promoter_ranking
+from outreach.metrics.respondents import get_source
+from outreach.metrics.scans import refresh_scan_rollups
 from tests.factories import AreaFactory, DriveFactory, LinkFactory, PromoterFactory, ScanFactory, SurveyTargetFactory
 
 SEP1 = date(2026, 9, 1)

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from outreach import clock
+from outreach.metrics.board import board
 from outreach.participation.models import SurveyRound, Target
-from outreach.public.board import board
 from tests.factories import AreaFactory, LinkFactory, PromoterFactory
 from tests.participation.conftest import add_daily
 

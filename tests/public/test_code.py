@@ -8,7 +8,7 @@ from sqlalchemy import select
 from outreach.extensions import limiter
 from outreach.links.codes import read_typed_code
 from outreach.links.models import Scan, ScanDaily
-from outreach.links.rollups import refresh_scan_rollups, totals_for
+from outreach.metrics.scans import refresh_scan_rollups, totals_for
 from tests.conftest import csrf_token
 from tests.factories import LinkFactory, SurveyTargetFactory
 

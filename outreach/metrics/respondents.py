@@ -16,12 +16,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
-from outreach import running_totals
 from outreach.areas.models import Area, Opd
 from outreach.clock import day_range, wib_day
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
-from outreach.links.rollups import (
+from outreach.metrics import running_totals
+from outreach.metrics.cache import per_request
+from outreach.metrics.running_totals import add_into, lookup_days
+from outreach.metrics.scans import (
     days_since,
     level_row_filters,
     level_row_params,
@@ -30,8 +32,6 @@ from outreach.links.rollups import (
     live_level_rows,
 )
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.request_cache import per_request
-from outreach.running_totals import add_into, lookup_days
 
 Unit = Area | Opd
 Series = dict[Unit, dict[date, int]]
@@ -326,7 +326,7 @@ _TOTALS = select(
 @cache
 def _respondent_rows(by_audience: bool, by_parent: bool, tag: str) -> Subquery:
     """`RespondentSeries.level_rows()` of one shape, built once: the level's rows kept by
-    `participation.totals` (`respondent_level_daily`)."""
+    `metrics.respondent_totals` (`respondent_level_daily`)."""
     table = RespondentLevelDaily
     query = select(table.unit_id, table.audience, table.day, table.n).where(
         *level_row_filters(table, tag, by_audience, by_parent)

@@ -10,14 +10,14 @@ from sqlalchemy import case, func, select
 
 from outreach.extensions import db as _db
 from outreach.links.models import CITY_UNIT, ScanLevelDaily
-from outreach.links.rollups import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
-from outreach.participation.series import (
+from outreach.metrics.respondents import (
     RespondentSeries,
     SeriesSource,
     add_live,
     get_source,
     grouped_buckets,
 )
+from outreach.metrics.scans import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
 from tests.factories import AreaFactory, LinkFactory, ScanFactory, SurveyTargetFactory
 from tests.participation.conftest import add_daily
 

@@ -6,15 +6,13 @@ never reads the scan tables. Counts below the suppression threshold are shown as
 percentages that would reveal them are left out; no promoter appears anywhere.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from outreach import clock
 from outreach.areas.models import Area
 from outreach.campaign import AUDIENCES
-from outreach.participation.figures import Figures, Period, area_rows, city_figures
-from outreach.participation.services import current_round
+from outreach.metrics.figures import Figures, Period, area_rows, city_figures, current_round
 
 WEEK = 7
 
@@ -116,23 +114,3 @@ def board(min_count: int, parent: Area | None = None, today: date | None = None)
             min_count,
         )
     return Board(round_.name, as_of, period.start, city, ranked(rows), parent)
-
-
-class PageCache:
-    """Rendered pages kept for a few seconds per worker, so a busy board costs one render per TTL."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self.pages: dict[tuple, tuple[float, str]] = {}
-
-    def get(self, key: tuple) -> str | None:
-        hit = self.pages.get(key)
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
-
-    def put(self, key: tuple, page: str, ttl: float) -> None:
-        if len(self.pages) >= self.size:
-            self.pages.clear()
-        self.pages[key] = (time.monotonic() + ttl, page)
-
-    def clear(self) -> None:
-        self.pages.clear()

@@ -13,9 +13,9 @@ from outreach.clock import day_range
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import promoter_scan_rows, promoter_totals
-from outreach.participation.figures import _drives_between, drive_window
-from outreach.participation.series import daily_by_audience, get_source
+from outreach.metrics.figures import _drives_between, drive_window
+from outreach.metrics.respondents import daily_by_audience, get_source
+from outreach.metrics.scans import promoter_scan_rows, promoter_totals
 from outreach.promoters.models import Promoter
 
 RANKING_SIZE = 10

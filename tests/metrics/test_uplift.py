@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from outreach.participation.uplift import NO_COMPARISON, OK, TOO_LITTLE_DATA, Windows, compute_uplift
+from outreach.metrics.uplift import NO_COMPARISON, OK, TOO_LITTLE_DATA, Windows, compute_uplift
 
 START, END = date(2026, 10, 11), date(2026, 10, 20)  # a 10-day post window
 SPAN = (date(2026, 9, 1), date(2026, 11, 25))

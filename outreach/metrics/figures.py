@@ -21,20 +21,35 @@ from outreach.clock import day_range, wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
-from outreach.participation.models import Baseline, SurveyRound, Target
-from outreach.participation.series import (
+from outreach.metrics.cache import per_request
+from outreach.metrics.respondents import (
     DEFAULT_SOURCE,
     Unit,
     city_reported_audiences,
     get_source,
     level_daily,
 )
-from outreach.participation.services import unit_label
-from outreach.participation.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
-from outreach.request_cache import per_request
+from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
+from outreach.participation.models import Baseline, SurveyRound, Target
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
+
+
+def unit_label(unit: Unit) -> str:
+    """A readable name for an area or OPD, e.g. 'Kelurahan Surabaya' or 'Dinas Kesehatan'."""
+    return unit.label if isinstance(unit, Area) else unit.name
+
+
+def current_round(today: date | None = None) -> SurveyRound | None:
+    """The round running today, else the latest that has started, else the next one."""
+    today = today or clock.today()
+    started = db.session.scalar(
+        select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
+    )
+    if started is not None:
+        return started
+    return db.session.scalar(select(SurveyRound).order_by(SurveyRound.starts_on))
 
 
 @dataclass(frozen=True)

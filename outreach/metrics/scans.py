@@ -21,6 +21,7 @@ from functools import cache
 from sqlalchemy import (
     Date,
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -55,9 +56,9 @@ from outreach.links.models import (
     ScanRollupMark,
     SurveyTarget,
 )
+from outreach.metrics.cache import per_request
+from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
 from outreach.models import utcnow
-from outreach.request_cache import per_request
-from outreach.running_totals import add_into, dense_rows, lookup_days, window_sums
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def rollup_cut() -> datetime | None:
     """The moment the rollups are complete until (every scan created before it); None before the first refresh.
 
     Read once per request (a dashboard asks a dozen times, and even an identity-map hit costs the ORM's
-    lookup); a refresh flushes, which makes the request read it again.
+    lookup); a refresh (`outreach.metrics.refresh`) makes the request read it again.
     """
     return per_request("links.rollup_cut", _read_cut)
 
@@ -186,6 +187,8 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
         ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
     )
     rows = db.session.execute(insert).rowcount
+    if rows < 0:  # psycopg reports no row count for INSERT ... SELECT
+        rows = db.session.scalar(select(func.count()).select_from(ScanDaily).where(ScanDaily.day >= from_day))
     _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
@@ -194,6 +197,17 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
     db.session.flush()
     log.info("scan rollups refreshed from %s until %s: %d link-days", from_day, cut, rows)
     return RefreshResult(from_day, cut, rows)
+
+
+def rebuild_scan_levels() -> None:
+    """Recompute the per-level rollups whole from `scan_daily` (after an area moved in the tree)."""
+    mark = db.session.get(ScanRollupMark, 1)
+    db.session.execute(delete(ScanLevelDaily))
+    if mark is None:
+        return
+    source = select(ScanDaily.__table__).subquery("rolled")
+    for level in LEVELS:
+        _rebuild_level(source, level, None, wib_day(mark.refreshed_until))
 
 
 def _per_unit(per_link) -> tuple:
@@ -712,9 +726,58 @@ def totals_by_day(link_ids, since: date, until: date | None = None) -> dict[date
     return {day: ScanTotals(*map(int, values)) for day, *values in db.session.execute(query.group_by(rows.c.day))}
 
 
+@dataclass(frozen=True)
+class LinkFigures:
+    """A link's scan totals and its last WIB days (oldest first, zero-filled)."""
+
+    totals: ScanTotals
+    days: list[tuple[date, ScanTotals]]
+
+
+def link_figures(link_id: int, days: int = 14, today: date | None = None) -> LinkFigures:
+    """What the link page and the API's link stats show, from this one function so they agree."""
+    return LinkFigures(totals_for([link_id]), daily_series(link_id, days, today))
+
+
 def daily_series(link_id: int, days: int = 14, today: date | None = None) -> list[tuple[date, ScanTotals]]:
     """The last `days` WIB days of one link, oldest first, zero-filled."""
     today = today or wib_day(utcnow())
     first = today - timedelta(days=days - 1)
     found = totals_by_day([link_id], first)
     return [(first + timedelta(days=n), found.get(first + timedelta(days=n), ScanTotals())) for n in range(days)]
+
+
+DIMENSIONS = ("link", "area", "opd", "promoter", "day")
+
+
+def scan_summary(dimension: str, links: Select, since: date | None = None, until: date | None = None) -> list[dict]:
+    """Totals per `dimension` over the links of a select of Link rows (or of link ids), ordered by key
+    (links without an OPD or promoter last).
+
+    Each row: key (id or ISO day; None for links without an OPD or promoter) and the COUNT_COLUMNS
+    sums, plus human_scans (bots excluded).
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"by: must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+    rows = daily_scan_rows()
+    link_ids = links.with_only_columns(Link.id).order_by(None)
+    key = rows.c.day if dimension == "day" else getattr(Link, "id" if dimension == "link" else f"{dimension}_id")
+    sums = [func.coalesce(func.sum(getattr(rows.c, name)), 0).label(name) for name in COUNT_COLUMNS]
+    query = (
+        select(key.label("key"), *sums)
+        .select_from(rows)
+        .join(Link, Link.id == rows.c.link_id)
+        .where(rows.c.link_id.in_(link_ids))
+        .group_by(key)
+        .order_by(key.asc().nulls_last())  # the databases disagree on where NULL sorts unless told
+    )
+    if since is not None:
+        query = query.where(rows.c.day >= since)
+    if until is not None:
+        query = query.where(rows.c.day <= until)
+    result = []
+    for row in db.session.execute(query):
+        figures = {name: int(getattr(row, name)) for name in COUNT_COLUMNS}
+        key_value = row.key.isoformat() if isinstance(row.key, date) else row.key
+        result.append({"key": key_value, **figures, "human_scans": figures["scans"] - figures["bot_scans"]})
+    return result

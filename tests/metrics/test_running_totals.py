@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from outreach.running_totals import add_into, dense_rows, lookup_days, window_sums
+from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
 
 D = date(2026, 9, 1)
 

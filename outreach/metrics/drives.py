@@ -1,8 +1,8 @@
 """A drive's report: scans in the window before it, during it and in the days after, from the scan rollups.
 
-The post window is the uplift page's (`participation.figures.drive_window`: the drive's WIB days and
+The post window is the uplift page's (`metrics.figures.drive_window`: the drive's WIB days and
 FOLLOW_DAYS after), split into "during" and "after"; the before window has the same length and ends the
-day before the drive. All figures come from `links.rollups.totals_by_day` (SQL sums per day over the daily rollup).
+day before the drive. All figures come from `metrics.scans.totals_by_day` (SQL sums per day over the daily rollup).
 """
 
 from dataclasses import dataclass
@@ -10,14 +10,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 
-from outreach.areas.models import Area
+from outreach.areas.models import Area, area_scope_condition
 from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.links.rollups import ScanTotals, totals_by_day
-from outreach.links.services import area_scope_condition
-from outreach.participation.figures import drive_units, drive_window, with_moving_average
+from outreach.metrics.figures import drive_units, drive_window, with_moving_average
+from outreach.metrics.scans import ScanTotals, totals_by_day
 
 
 @dataclass(frozen=True)

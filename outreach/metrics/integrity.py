@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement, Select, Subquery
 from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.links.rollups import daily_scan_rows, totals_for, wib_day_expr
+from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 

@@ -1,8 +1,7 @@
-"""Keeping `respondent_total` and `respondent_level_daily` in step with `respondent_count`: on every
-flush that writes counts, the running totals of the units concerned and every level's rows are
-rebuilt from the earliest day touched, in the same transaction (so a rollback undoes them all, and
-nothing that writes counts through the ORM can forget them). An area moved to another parent (or
-level) rebuilds the level rows whole."""
+"""Rebuilding `respondent_total` and `respondent_level_daily` from `respondent_count`: the running
+totals of the units concerned and every level's rows, from the earliest day written on. Called by
+`outreach.metrics.refresh` in the transaction that wrote the counts (so a rollback undoes them
+all); an area moved to another parent (or level) rebuilds the level rows whole."""
 
 from datetime import date
 from itertools import chain
@@ -15,21 +14,18 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    event,
     func,
     insert,
-    inspect,
     literal,
     null,
     or_,
     select,
 )
-from sqlalchemy.orm import Session, object_session
 
 from outreach.areas.models import Area
 from outreach.links.models import CITY_UNIT, LEVELS
+from outreach.metrics.running_totals import ONE_DAY, dense_rows
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.running_totals import ONE_DAY, dense_rows
 
 COUNTS = RespondentCount.__table__
 TOTALS = RespondentTotal.__table__
@@ -158,61 +154,3 @@ def refresh_levels(conn: Connection, from_day: date | None, areas: set[int] = fr
 def rebuild_levels(conn: Connection) -> None:
     """Rebuild every level's rows from all the counts (after a migration, or to repair)."""
     refresh_levels(conn, None)
-
-
-TOUCHED = "participation.totals.touched"
-AREAS_MOVED = "participation.totals.areas_moved"
-
-
-@event.listens_for(RespondentCount, "after_insert")
-@event.listens_for(RespondentCount, "after_update")
-@event.listens_for(RespondentCount, "after_delete")
-def _note_count(mapper, connection, target: RespondentCount) -> None:
-    """Remember the units and earliest day of each count written, before and after the change (None:
-    a count whose day or unit was not loaded, so every unit is rebuilt). Mapper events, so a flush
-    without counts (a scan, say) pays nothing."""
-    session = object_session(target)
-    if session is None:
-        return
-    state = inspect(target)
-    touched = session.info.setdefault(TOUCHED, (set(), set(), []))
-    if not {"day", "area_id", "opd_id"} <= state.dict.keys():
-        touched[2].append(None)
-        return
-    areas, opds, days = touched
-    for name, found in (("area_id", areas), ("opd_id", opds)):
-        found.update(v for v in (state.dict[name], *state.attrs[name].history.deleted) if v is not None)
-    days.extend(day for day in (state.dict["day"], *state.attrs.day.history.deleted) if day is not None)
-
-
-@event.listens_for(Area, "after_update")
-def _note_moved_area(mapper, connection, target: Area) -> None:
-    """An area given another parent or level moves its counts between the level rows' units."""
-    state = inspect(target)
-    if state.attrs.parent_id.history.has_changes() or state.attrs.level.history.has_changes():
-        session = object_session(target)
-        if session is not None:
-            session.info[AREAS_MOVED] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _keep_totals(session: Session, context) -> None:
-    touched = session.info.pop(TOUCHED, None)
-    moved = session.info.pop(AREAS_MOVED, False)
-    if touched is None and not moved:
-        return
-    areas, opds, days = touched or (set(), set(), [])
-    if None in days:
-        rebuild_totals(session.connection())
-    elif days:
-        refresh_totals(session.connection(), areas, opds, min(days))
-    if moved or None in days:
-        rebuild_levels(session.connection())
-    elif days:
-        refresh_levels(session.connection(), min(days), areas)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_touched(session: Session) -> None:
-    session.info.pop(TOUCHED, None)
-    session.info.pop(AREAS_MOVED, None)

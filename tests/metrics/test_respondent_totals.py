@@ -1,19 +1,22 @@
-"""Running totals and per-level rows of respondent counts stay in step with the counts, whatever writes them."""
+"""Running totals and per-level rows of respondent counts stay in step with the counts: the services that
+write counts (and move areas) refresh them explicitly, in the same transaction."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
 from outreach.areas.models import Area
+from outreach.areas.services import AreaError, move_area
 from outreach.extensions import db as _db
-from outreach.links.models import CITY_UNIT
+from outreach.links.models import CITY_UNIT, ScanLevelDaily
+from outreach.metrics import refresh
+from outreach.metrics.respondent_totals import rebuild_levels, rebuild_totals
+from outreach.metrics.respondents import RespondentSeries
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.participation.series import RespondentSeries
 from outreach.participation.services import import_counts, record_count
-from outreach.participation.totals import rebuild_levels, rebuild_totals
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, LinkFactory, ScanFactory
 from tests.participation.conftest import add_daily
 
 D = date(2026, 9, 1)
@@ -53,7 +56,7 @@ def straight_sum(unit, first: date, last: date, audience="eksternal") -> int:
     )
 
 
-def test_counts_written_by_the_orm_get_dense_running_totals(tree, db):
+def test_counts_written_get_dense_running_totals(tree, db):
     add_daily(db, tree["a1"], D, [3, 0, 4])
     add_daily(db, tree["dinkes"], D + timedelta(days=1), [2], audience="internal")
     rows = {(r[0], r[1], r[3]): (r[4], r[5]) for r in stored()}
@@ -106,12 +109,14 @@ def test_deleted_counts_leave_the_totals(tree, db):
         select(RespondentCount).where(RespondentCount.area_id == tree["a2"].id).order_by(RespondentCount.day.desc())
     )
     db.session.delete(last)
+    refresh.respondent_counts_written([tree["a2"].id], [], last.day)
     db.session.commit()
     assert stored() == rebuilt()
     assert max(r[3] for r in stored()) == D + timedelta(days=6)
     db.session.expire_all()
     for count in db.session.scalars(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id)):
         db.session.delete(count)
+    refresh.respondent_counts_written([tree["a1"].id], [], D)
     db.session.commit()
     assert stored() == rebuilt()
     assert {r[0] for r in stored()} == {tree["a2"].id}
@@ -123,21 +128,10 @@ def test_a_count_deleted_after_a_commit_leaves_the_totals(tree, db):
     count = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id))
     db.session.commit()  # expires the count
     db.session.delete(count)
+    refresh.respondent_counts_written([tree["a1"].id], [], D)
     db.session.commit()
     assert stored() == rebuilt()
     assert sum(r[4] for r in stored() if r[0] == tree["a1"].id) == 4
-
-
-def test_a_count_written_without_its_day_loaded_rebuilds_every_unit(tree, db):
-    add_daily(db, tree["a1"], D, (3, 2))
-    add_daily(db, tree["a2"], D, (3, 1))
-    db.session.execute(delete(RespondentTotal))  # out of step: only a full rebuild mends this
-    count = db.session.scalar(select(RespondentCount).where(RespondentCount.area_id == tree["a1"].id))
-    count.daily = 7
-    db.session.expire(count, ["day"])  # as if the day had never been read
-    db.session.commit()
-    assert stored() == rebuilt()
-    assert len(stored()) == 6
 
 
 def test_a_rolled_back_write_leaves_the_totals_as_they_were(tree, db):
@@ -238,6 +232,7 @@ def test_corrected_moved_and_deleted_counts_move_the_level_rows(level_counts, db
     later.day = D - timedelta(days=3)  # and on the wrong day
     db.session.delete(db.session.scalar(select(RespondentCount).where(RespondentCount.opd_id == tree["dinkes"].id)))
     record_count(D + timedelta(days=9), tree["a3"], "eksternal", "daily", 12, "KPK")
+    refresh.respondent_counts_written([tree["a1"].id, tree["b1"].id, tree["b2"].id], [tree["dinkes"].id], later.day)
     db.session.commit()
     assert stored_levels() == expected_levels()
 
@@ -251,11 +246,33 @@ def test_the_first_city_total_for_an_audience_makes_the_city_rows_of_every_day(l
 
 
 def test_a_kelurahan_moved_to_another_kecamatan_takes_its_counts_along(level_counts, db):
-    level_counts["a1"].parent = level_counts["kec_b"]
+    move_area(level_counts["a1"], level_counts["kec_b"])
     db.session.commit()
     assert stored_levels() == expected_levels()
     moved = {r for r in stored_levels() if r[0] == "kelurahan" and r[1] == level_counts["a1"].id}
     assert moved and {r[2] for r in moved} == {level_counts["kec_b"].id}
+
+
+def test_a_moved_area_takes_its_scans_along_and_the_check_stays_equal(level_counts, db, runner):
+    link = LinkFactory(area=level_counts["a1"])
+    ScanFactory(link_id=link.id, created_at=datetime(2026, 9, 2, 3, 0, tzinfo=UTC))
+    db.session.commit()
+    runner.invoke(args=["links", "refresh-rollups"])
+    kecamatan = select(ScanLevelDaily.unit_id).where(
+        ScanLevelDaily.level == "kecamatan", ScanLevelDaily.human_scans > 0
+    )
+    assert set(db.session.scalars(kecamatan)) == {level_counts["kec_a"].id}
+    move_area(level_counts["a1"], level_counts["kec_b"], actor=None)
+    db.session.commit()
+    assert set(db.session.scalars(kecamatan)) == {level_counts["kec_b"].id}
+    result = runner.invoke(args=["metrics", "refresh", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_area_cannot_be_moved_under_a_unit_of_the_wrong_level(level_counts, db):
+    with pytest.raises(AreaError):
+        move_area(level_counts["a1"], level_counts["a2"])
+    assert level_counts["a1"].parent_id == level_counts["kec_a"].id
 
 
 def test_a_rolled_back_write_leaves_the_level_rows_as_they_were(level_counts, db):

@@ -1,0 +1,3 @@
+"""Fixtures for the figures: the participation area tree and round."""
+
+from tests.participation.conftest import spi_round, tree  # noqa: F401
