@@ -446,15 +446,14 @@ def import_counts_file(form, files):
     """Import a counts CSV (same format as the UI), all or nothing; problems name line and column."""
     upload = files["file"]
     try:
-        result = import_counts(read_checked(upload), current_user, form["source"].strip(), filename=upload.filename)
+        with unit_of_work():
+            result = import_counts(read_checked(upload), current_user, form["source"].strip(), filename=upload.filename)
     except ImportRefused as error:
-        db.session.rollback()
         items = [
             {"location": "files", "field": _where(p.line, p.column, p.sheet), "messages": [str(p.message)]}
             for p in error.problems
         ]
         abort(problem(422, str(error), items))
-    db.session.commit()
     return result
 
 

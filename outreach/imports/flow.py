@@ -11,12 +11,12 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach.extensions import db
 from outreach.imports.forms import ConfirmForm, UploadForm
 from outreach.imports.preview import ImportPreview
 from outreach.imports.problems import ImportRefused, in_sheet
 from outreach.imports.reading import read_file
 from outreach.imports.services import discard, find_pending, stash_upload
+from outreach.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +24,18 @@ log = logging.getLogger(__name__)
 def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPreview], page: dict):
     """Read the uploaded file, check it and show the preview (stashing it when it is clean)."""
     upload = form.file.data
-    try:
-        read = read_file(upload, sheet=page.get("sheet"))
-        with in_sheet(read.sheet):
-            preview = check(read.text)
-        preview.locate(read.sheet)
-    except ImportRefused as exc:
-        db.session.rollback()
-        return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     confirm = None
-    if preview.ok:
-        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text, read.sheet)
-        confirm = ConfirmForm(token=pending.token)
-        db.session.commit()
+    try:
+        with unit_of_work():
+            read = read_file(upload, sheet=page.get("sheet"))
+            with in_sheet(read.sheet):
+                preview = check(read.text)
+            preview.locate(read.sheet)
+            if preview.ok:
+                pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text, read.sheet)
+                confirm = ConfirmForm(token=pending.token)
+    except ImportRefused as exc:
+        return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     return render_template(
         "imports/upload.html",
         form=form,
@@ -59,7 +58,6 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
         preview = check(pending.content)
     preview.locate(pending.sheet)
     if not preview.ok:
-        db.session.rollback()
         return render_template(
             "imports/upload.html",
             form=UploadForm(),
@@ -69,11 +67,10 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
             sheet=pending.sheet,
         ), 422
     try:
-        counts = apply(preview, actor=current_user, filename=pending.filename)
-        discard(pending)
-        db.session.commit()
+        with unit_of_work():
+            counts = apply(preview, actor=current_user, filename=pending.filename)
+            discard(pending)
     except Exception:
-        db.session.rollback()
         log.exception("%s import of %s failed; nothing was written", kind, pending.filename)
         raise
     flash(

@@ -281,11 +281,10 @@ def add_count():
 def _run_import(run):
     """Run an all-or-nothing import: commit and return (result, []), or roll back and return (None, problems)."""
     try:
-        result = run()
+        with unit_of_work():
+            result = run()
     except ImportRefused as exc:
-        db.session.rollback()
         return None, exc.problems
-    db.session.commit()
     return result, []
 
 
