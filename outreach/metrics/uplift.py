@@ -161,8 +161,8 @@ def compute_uplift(  # noqa: C901 - moves to outreach.metrics on another branch;
         return result
 
     changes = {u: change_of(u)[2] for u in everyone}
-    groups: dict[tuple, list[Hashable]] = {}
-    group_of: dict[Hashable, tuple] = {}
+    groups: dict[tuple[Hashable, ...], list[Hashable]] = {}
+    group_of: dict[Hashable, tuple[Hashable, ...]] = {}
     for unit in treated:
         pre, post, change = change_of(unit)
         members = [c for c in comparison.get(unit, ()) if c not in treated]
@@ -199,7 +199,7 @@ def compute_uplift(  # noqa: C901 - moves to outreach.metrics on another branch;
     result.comparison_change = fmean(
         fmean(changes[c] for c in groups[key]) for key in (group_of[r.unit] for r in compared)
     )
-    result.uplift = fmean(r.uplift for r in compared)
+    result.uplift = fmean(r.uplift for r in compared if r.uplift is not None)  # all of them: narrows the type
     if len(compared) + result.n_comparison >= 3 and result.n_comparison >= 2:
         rng = random.Random(f"{seed}:pooled")
         own = {r.unit: r.change for r in compared}
