@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 
 # Scans commit a moment after their timestamp; recomputing from a little before the mark catches them.
 SAFETY_MARGIN = timedelta(minutes=10)
+# The values of a statement's bound parameters, by name.
+BoundValues = dict[str, object]
 # Links to read: a list of ids or a select of ids.
 LinkIds = Sequence[int] | Select[tuple[int]]
 COUNT_COLUMNS = ("scans", "unique_visitors", "bot_scans", *(f"{source}_scans" for source in SOURCES))
@@ -485,7 +487,7 @@ def level_scan_rows(
     audience: str | None = None,
     parent_id: int | None = None,
     tag: str = "rows",
-) -> tuple[Subquery, dict[str, str | date | int]]:
+) -> tuple[Subquery, BoundValues]:
     """Per unit of one level (see LEVELS) and WIB day from start to end, from the per-level rollup:
     unit_id, parent_id, audience, day, human_scans and unique_visitors; add `live_level_rows()`. And the
     values of its bound parameters, named after `tag` (the subquery is built once per shape).
@@ -515,9 +517,9 @@ def level_row_filters(
 
 def level_row_params(
     level: str, start: date, end: date, audience: str | None, parent_id: int | None, tag: str
-) -> dict[str, str | date | int]:
+) -> BoundValues:
     """The values of `level_row_filters()`' parameters (audience and parent only when given)."""
-    params: dict[str, str | date | int] = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
+    params: BoundValues = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
     if audience:
         params[f"{tag}_audience"] = audience
     if parent_id is not None:
