@@ -1,5 +1,7 @@
 """Figures for the staff home page."""
 
+from typing import TypedDict
+
 from sqlalchemy import func, select
 
 from outreach.areas.models import Area, Opd
@@ -8,7 +10,15 @@ from outreach.extensions import db
 from outreach.promoters.models import Promoter
 
 
-def staff_overview() -> dict:
+class StaffOverview(TypedDict):
+    """Areas by level, active OPDs and active promoters by role."""
+
+    areas: dict[str, int]
+    opds: int
+    promoters: dict[str, int]
+
+
+def staff_overview() -> StaffOverview:
     """Counts of areas by level, OPDs and active promoters by role."""
     areas = dict(db.session.execute(select(Area.level, func.count()).group_by(Area.level)).tuples().all())
     promoters = dict(
@@ -18,6 +28,6 @@ def staff_overview() -> dict:
     )
     return {
         "areas": {level: areas.get(level, 0) for level in ("kecamatan", "kelurahan", "rw", "rt")},
-        "opds": db.session.scalar(select(func.count()).select_from(Opd).where(Opd.active.is_(True))),
+        "opds": db.session.scalar(select(func.count()).select_from(Opd).where(Opd.active.is_(True))) or 0,
         "promoters": {role: promoters.get(role, 0) for role in PROMOTER_ROLES},
     }
