@@ -24,11 +24,10 @@ from bench.harness import BENCH_SECRET, ROOT, ensure_wrk, free_port, prepare_dat
 def add_board_data(url: str) -> None:
     """A survey round around today, twenty kecamatan with targets and four weeks of daily counts."""
     from config import Config, database_url
-    from outreach import create_app
+    from outreach import clock, create_app
     from outreach.areas.models import Area
     from outreach.extensions import db
     from outreach.metrics import refresh
-    from outreach.participation.days import wib_today
     from outreach.participation.models import RespondentCount, SurveyRound, Target
 
     class BenchConfig(Config):
@@ -37,7 +36,7 @@ def add_board_data(url: str) -> None:
 
     app = create_app(BenchConfig)
     with app.app_context():
-        today = wib_today()
+        today = clock.today()
         city = db.session.query(Area).filter_by(code="18.71").one()
         round_ = SurveyRound(
             name="SPI bench", year=today.year, starts_on=today - timedelta(days=30), deadline=today + timedelta(days=30)

@@ -214,6 +214,7 @@ def page_url(app, name: str) -> str:
     page and report of the first drive that targets a whole kecamatan (the most units and links)."""
     from sqlalchemy import select
 
+    from outreach import clock
     from outreach.areas.models import Area
     from outreach.drives.models import Drive, drive_area
     from outreach.extensions import db
@@ -225,7 +226,7 @@ def page_url(app, name: str) -> str:
             select(Drive).join(drive_area).join(Area).where(Area.level == "kecamatan").order_by(Drive.id).limit(1)
         )
         uplift = drive_uplift_url(drive)
-    today = datetime.now(UTC).date()
+    today = clock.today()
     return PAGE_PATHS[name].format(
         kecamatan=kecamatan, start=today - timedelta(days=89), end=today, drive=drive.id, drive_uplift=uplift
     )
@@ -233,7 +234,7 @@ def page_url(app, name: str) -> str:
 
 def login(app):
     """A test client signed in as the demo coordinator."""
-    from outreach.auth.models import COORDINATOR
+    from outreach.campaign import COORDINATOR
     from outreach.demo import DEMO_LOGINS
 
     client = app.test_client()

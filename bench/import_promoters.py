@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import TestConfig  # noqa: E402
 from outreach import create_app  # noqa: E402
-from outreach.csvio import decode_upload  # noqa: E402
 from outreach.extensions import db  # noqa: E402
+from outreach.imports.reading import decode_upload  # noqa: E402
 
 TARGET_SECONDS = 5.0
 

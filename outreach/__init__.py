@@ -55,7 +55,7 @@ def check_config(app: Flask) -> None:
 def select_locale() -> str:
     """The language chosen in the session, else Bahasa Indonesia (also outside requests, e.g. in the CLI)."""
     lang = session.get("lang") if has_request_context() else None
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(lang) if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -147,7 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.session_interface = NoSessionOn(r"/s/[^/]+|/api/.*")
     from outreach.links.fastpath import ScanFastPath
 
-    app.wsgi_app = ScanFastPath(app, app.wsgi_app)
+    app.wsgi_app = ScanFastPath(app, app.wsgi_app)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app in middleware
 
 
 def register_error_handlers(app: Flask) -> None:

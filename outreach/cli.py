@@ -7,11 +7,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from outreach.auth.models import ROLES
 from outreach.auth.passwords import password_problem
 from outreach.auth.services import UserError, create_user, find_user_by_email, unlock_user
+from outreach.campaign import ROLES
 from outreach.extensions import db
 from outreach.promoters.models import Promoter
+from outreach.uow import unit_of_work
 
 users_cli = AppGroup("users", help="Manage logins.")
 i18n_cli = AppGroup("i18n", help="Translation catalogs.")
@@ -62,11 +63,10 @@ def create_user_command(email: str, role: str, password: str, promoter_id: int |
     if promoter_id and promoter is None:
         raise click.ClickException(f"no promoter with id {promoter_id}")
     try:
-        user = create_user(email, password, role, promoter=promoter)
+        with unit_of_work():
+            user = create_user(email, password, role, promoter=promoter)
     except UserError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"created {user.role} {user.email}")
 
 
@@ -89,7 +89,7 @@ def _sqlite_path() -> Path:
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(PG_HINT)
-    return Path(url.database)
+    return Path(url.database or "")
 
 
 @click.command("backup")

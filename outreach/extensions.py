@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+import os
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import Babel
@@ -9,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -31,6 +33,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`: Flask-SQLAlchemy builds `db.Model` (a subclass of Base) at run time, where mypy
+# cannot see it, so the type checker is shown Base instead.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def render_item(type_, obj, autogen_context):
@@ -64,3 +73,18 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _remember_process(_dbapi_connection, record) -> None:
+    record.info["pid"] = os.getpid()
+
+
+@event.listens_for(Engine, "checkout")
+def _refuse_inherited_connection(_dbapi_connection, record, proxy) -> None:
+    """A process forked after connecting (a gunicorn worker of a preloaded app, a test's child) must not
+    talk on its parent's socket: two processes on one connection hang both. SQLAlchemy's documented
+    recipe: drop the inherited connection (without closing the parent's) and let the pool open a new one."""
+    if record.info.get("pid") != os.getpid():
+        record.dbapi_connection = proxy.dbapi_connection = None
+        raise exc.DisconnectionError("connection made in another process; opening a new one")

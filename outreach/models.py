@@ -5,10 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+from outreach.clock import now as utcnow
 
 
 class UTCDateTime(TypeDecorator):

@@ -98,7 +98,7 @@ def init_proxy_fix(app: Flask) -> None:
     """Trust X-Forwarded-For/-Proto from exactly TRUSTED_PROXIES reverse proxies (none by default)."""
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app in middleware
 
 
 @lru_cache(maxsize=4)

@@ -6,29 +6,11 @@ from functools import lru_cache
 from babel.dates import format_date as babel_format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask
-from flask_babel import format_datetime, format_number, get_locale, get_translations
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_datetime, format_number, get_locale
 
+from outreach import campaign
 from outreach.metrics.cache import per_request
 from outreach.promoters.services import format_phone
-
-PROMOTER_ROLE_LABELS = {"pamong": _l("Pamong"), "linmas": _l("Linmas"), "rt": _l("RT head")}
-USER_ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "coordinator": _l("Coordinator"),
-    "leadership": _l("Leadership"),
-    "promoter": _l("Promoter"),
-}
-
-
-def promoter_role_label(role: str) -> str:
-    """Human label of a promoter role in the current language."""
-    return str(PROMOTER_ROLE_LABELS.get(role, role))
-
-
-def user_role_label(role: str) -> str:
-    """Human label of a login role in the current language."""
-    return str(USER_ROLE_LABELS.get(role, role))
 
 
 def date_id(value: date | None) -> str:
@@ -80,24 +62,16 @@ def decimal(value: float, digits: int = 1, signed: bool = False) -> str:
     return plus + body if signed else body
 
 
-def _translations():
-    """The request's translations, looked up once per request: Flask-Babel's own Jinja callables look
-    them up (with the locale) three times per `_()`, about 20 µs, and a dashboard has over a hundred."""
-    return per_request("templating.translations", get_translations)
-
-
 def register(app: Flask) -> None:
     """Install the filters and globals."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
     app.jinja_env.filters.update(
         phone=format_phone, date_id=date_id, datetime_wib=datetime_wib, numberformat=number, decimal=decimal
     )
     app.jinja_env.globals.update(
-        promoter_role_label=promoter_role_label, user_role_label=user_role_label, day_label=day_label
+        audience_label=campaign.audience_label,
+        channel_label=campaign.channel_label,
+        source_label=campaign.source_label,
+        promoter_role_label=campaign.promoter_role_label,
+        user_role_label=campaign.user_role_label,
+        day_label=day_label,
     )

@@ -17,7 +17,7 @@ from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, Rul
 
 from outreach.auth import decorators
 from outreach.auth.decorators import PUBLIC, access_rule
-from outreach.auth.models import ADMIN, COORDINATOR, EDITOR_ROLES, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES
+from outreach.campaign import ADMIN, COORDINATOR, EDITOR_ROLES, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES
 from outreach.extensions import db
 from tests import factories
 

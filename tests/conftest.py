@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 
 from config import TestConfig
 from outreach import create_app
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db as _db
 from outreach.extensions import limiter
 from outreach.links.journal import JournalHealth

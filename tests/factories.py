@@ -6,7 +6,8 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from outreach.areas.models import Area, Opd
-from outreach.auth.models import PROMOTER, User
+from outreach.auth.models import User
+from outreach.campaign import PROMOTER
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET

@@ -23,7 +23,8 @@ from werkzeug.routing import Rule
 
 from outreach.api.tokens import create_token
 from outreach.auth.decorators import PUBLIC, public, roles_required, signed_in
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES, User
+from outreach.auth.models import User
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER, ROLES, STAFF_ROLES
 from outreach.drives.feeds import issue_feed_token
 from outreach.extensions import db as _db
 from outreach.extensions import limiter
@@ -81,6 +82,7 @@ EXPECTED = {
     "promoters.move": EDITORS,
     "pickers.areas": EDITORS,
     "pickers.promoters": EDITORS,
+    "pickers.kecamatan": SIGNED_IN,
     "drives.flyers": EDITORS,
     "drives.generate_links": EDITORS,
     "drives.report": SIGNED_IN,

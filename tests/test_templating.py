@@ -69,3 +69,12 @@ def test_template_translations_follow_the_language_of_the_request(app, language,
         session["lang"] = language
         refresh()
         assert render_template_string(template) == expected
+
+
+def test_templates_translate_with_flask_babel_and_follow_a_language_change_within_the_request(app):
+    with app.test_request_context():
+        refresh()  # the tests share one app context, where Flask-Babel keeps the locale
+        assert render_template_string("{{ _('Count saved.') }}") == "Jumlah tersimpan."
+        session["lang"] = "en"
+        refresh()  # Flask-Babel's own gettext asks again: no translations are kept past a refresh
+        assert render_template_string("{{ _('Count saved.') }}") == "Count saved."

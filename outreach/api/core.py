@@ -2,15 +2,19 @@
 
 import http
 import re
+from functools import cached_property
+from typing import NoReturn
 
 import marshmallow as ma
-from flask import Flask, abort, current_app, g, jsonify, request
+from apispec import BasePlugin
+from flask import Flask, Request, abort, current_app, jsonify, request
+from flask_login import current_user
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
-from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from outreach.auth.decorators import PUBLIC, access_rule
+from outreach.auth.models import User
 from outreach.extensions import db
 
 PREFIX = "/api/v1"
@@ -79,7 +83,7 @@ def validation_errors(data: dict) -> list[dict]:
     return items
 
 
-def unprocessable(error: Exception, location: str = "json"):
+def unprocessable(error: Exception, location: str = "json") -> NoReturn:
     """Abort with 422 for a service's refusal, naming the field when the message starts with one."""
     text = str(error)
     match = _FIELD_MESSAGE.match(text)
@@ -101,17 +105,6 @@ class Api(SmorestApi):
         detail = data.get("message") or error.description
         return problem(error.code or 500, detail, errors, data.get("headers"))
 
-    def _register_responses(self):
-        for status in http.HTTPStatus:
-            response = {"description": status.phrase}
-            if not (100 <= status < 200) and status not in (204, 304):
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
-
 
 def bearer_token() -> str | None:
     """The token of an `Authorization: Bearer <token>` header, if any."""
@@ -119,19 +112,29 @@ def bearer_token() -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def authenticate() -> None:
-    """Sign the request in with its bearer token (never a session cookie); 401 without a live one.
+def user_from_token(req: Request) -> User | None:
+    """Flask-Login's request loader: the user of the request's API token, on API paths only.
 
-    The user is put where Flask-Login looks for it, so `current_user` and `roles_required` apply the
-    same role rules as the UI.
+    Flask-Login asks it when the request carries no session and no remember-me cookie, which is always
+    so under /api/ (see `CookielessApi`); the UI never signs in by token.
     """
     from outreach.api.tokens import user_for_token
 
+    if not req.path.startswith(PREFIX + "/"):
+        return None
+    return user_for_token(bearer_token() or "")
+
+
+def authenticate():
+    """Sign the request in with its bearer token (never a session cookie); 401 without a live one.
+
+    Flask-Login loads the user through `user_from_token`, so `current_user` and `roles_required` apply
+    the same role rules as the UI.
+    """
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is not None and access_rule(view) == PUBLIC:
         return None
-    user = user_for_token(bearer_token() or "")
-    if user is None:
+    if not current_user.is_authenticated:
         return problem(
             401,
             "Send a valid API token: Authorization: Bearer <token>.",
@@ -139,8 +142,37 @@ def authenticate() -> None:
         )
     if db.session.dirty:
         db.session.commit()  # the token's last use; nothing else is pending this early
-    g._login_user = user
     return None
+
+
+class CookielessApi:
+    """A request mixin: under /api/ no cookie is read, so neither a session nor a remember-me cookie can
+    sign an API request in (the API is CSRF-exempt) and only the bearer token counts."""
+
+    @cached_property
+    def cookies(self):
+        """No cookies on API paths; the usual ones elsewhere."""
+        if self.path.startswith(PREFIX + "/"):
+            return self.dict_storage_class()
+        return super().cookies
+
+
+class ProblemResponses(BasePlugin):
+    """An apispec plugin: the error responses flask-smorest documents (ERROR_SCHEMA) are
+    `application/problem+json`, as the API sends them, not `application/json`."""
+
+    def init_spec(self, spec) -> None:
+        """Keep the spec, to know the reference the marshmallow plugin makes of the problem schema."""
+        super().init_spec(spec)
+        self.spec = spec
+
+    def response_helper(self, response: dict, **_kwargs) -> dict | None:
+        """Move an error response's schema under the problem media type (the marshmallow plugin, which
+        runs first, has made it a reference to the `Problem` schema)."""
+        body = (response.get("content") or {}).get("application/json")
+        if body is None or body.get("schema") not in (ProblemSchema, self.spec.components.get_ref("schema", "Problem")):
+            return None
+        return {"content": {PROBLEM: body}}
 
 
 class Input(ma.Schema):
@@ -207,7 +239,7 @@ def make_blueprint(name: str, description: str) -> Blueprint:
 def init_api(app: Flask) -> None:
     """Bind the Api to the app and register the API blueprints (tokens only: no cookies, no CSRF)."""
     from outreach.api import docs, resources
-    from outreach.extensions import csrf
+    from outreach.extensions import csrf, login_manager
 
     app.config.setdefault("API_TITLE", "Outreach SPI Kota Bandar Lampung")
     app.config.setdefault("API_VERSION", "v1")
@@ -219,7 +251,9 @@ def init_api(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
+    login_manager.request_loader(user_from_token)
+    app.request_class = type("Request", (CookielessApi, app.request_class), {})
     app.extensions["outreach_api"] = api
     for blp in resources.blueprints():
         csrf.exempt(blp)

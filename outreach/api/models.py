@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime
 
 
-class ApiToken(TimestampMixin, db.Model):
+class ApiToken(TimestampMixin, Model):
     """One named token of a user; `prefix` (the first characters) identifies it in lists."""
 
     __tablename__ = "api_token"

@@ -8,20 +8,22 @@ from outreach.api import schemas as s
 from outreach.api.core import ID, make_blueprint, paginate, problem, unprocessable
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required, signed_in
-from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.campaign import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.drives.services import can_view, filter_drives, visible_drives
 from outreach.extensions import db
+from outreach.imports.problems import ImportRefused
+from outreach.imports.reading import read_checked
 from outreach.links import destinations
 from outreach.links import services as links
 from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.metrics.figures import current_round, parse_unit_codes, uplift_report
 from outreach.metrics.scans import link_figures, scan_summary
-from outreach.participation.csvfile import CsvError
 from outreach.participation.models import RespondentCount, Target
 from outreach.participation.services import CountError, import_counts, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
+from outreach.uow import unit_of_work
 
 areas_bp = make_blueprint("api_areas", "Areas (kota, kecamatan, kelurahan, RW, RT) and OPDs")
 promoters_bp = make_blueprint("api_promoters", "Promoters and their area assignments")
@@ -45,8 +47,13 @@ def _get(model, object_id: int, field: str | None = None):
     return row
 
 
-def _where(line: int | None, column: str | None) -> str:
-    """Where a CSV problem is: 'line 3, column count', 'line 3' or 'file'."""
+def _where(line: int | None, column: str | None, sheet: str | None = None) -> str:
+    """Where an import problem is: 'line 3, column count', 'line 3', 'file', or in a workbook
+    'sheet Jumlah responden, row 3, column jumlah' and 'sheet Jumlah responden'."""
+    if sheet:
+        if line is None:
+            return f"sheet {sheet}"
+        return f"sheet {sheet}, row {line}, column {column}" if column else f"sheet {sheet}, row {line}"
     if line is None:
         return "file"
     return f"line {line}, column {column}" if column else f"line {line}"
@@ -164,11 +171,10 @@ def assign(data, promoter_id: int):
     found = _get(Promoter, promoter_id)
     area_row = _get(Area, data["area_id"], "area_id")
     try:
-        assignment = promoters.assign_promoter(found, area_row, data["start_date"], actor=current_user)
+        with unit_of_work():
+            assignment = promoters.assign_promoter(found, area_row, data["start_date"], actor=current_user)
     except promoters.PromoterError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return assignment
 
 
@@ -180,11 +186,10 @@ def end_assignment(data, assignment_id: int):
     """End an assignment on a day (today by default); it stays in the history."""
     assignment = _get(Assignment, assignment_id)
     try:
-        promoters.unassign_promoter(assignment, data["end_date"], actor=current_user)
+        with unit_of_work():
+            promoters.unassign_promoter(assignment, data["end_date"], actor=current_user)
     except promoters.PromoterError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return assignment
 
 
@@ -206,11 +211,10 @@ def survey_targets():
 def create_survey_target(data):
     """Add a survey target (admin); its URL must be on the survey host allowlist."""
     try:
-        target = links.create_target(data["name"], data["audience"], data["url"], actor=current_user)
+        with unit_of_work():
+            target = links.create_target(data["name"], data["audience"], data["url"], actor=current_user)
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return target
 
 
@@ -233,13 +237,12 @@ def create_destination_rule(data, target_id: int):
     target = _get(SurveyTarget, target_id)
     next_target = _get(SurveyTarget, data["next_target_id"], "next_target_id") if data["next_target_id"] else None
     try:
-        rule = destinations.create_rule(
-            target, data["kind"], data["starts_on"], data["ends_on"], next_target, data["url"], actor=current_user
-        )
+        with unit_of_work():
+            rule = destinations.create_rule(
+                target, data["kind"], data["starts_on"], data["ends_on"], next_target, data["url"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return rule
 
 
@@ -296,11 +299,12 @@ def create_link(data):
     owner = _get(Promoter, data["promoter_id"], "promoter_id") if data["promoter_id"] else None
     opd_row = _get(Opd, data["opd_id"], "opd_id") if data["opd_id"] else None
     try:
-        link = links.create_link(target, area_row, data["channel"], owner, opd_row, data["label"], actor=current_user)
+        with unit_of_work():
+            link = links.create_link(
+                target, area_row, data["channel"], owner, opd_row, data["label"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return _link_out(link)
 
 
@@ -313,13 +317,12 @@ def bulk_links(data):
     target = _get(SurveyTarget, data["target_id"], "target_id")
     scope = _get(Area, data["area_id"], "area_id") if data["area_id"] else _get(Opd, data["opd_id"], "opd_id")
     try:
-        result = links.bulk_create_links(
-            target, scope, list(dict.fromkeys(data["channels"])), data["label"], actor=current_user
-        )
+        with unit_of_work():
+            result = links.bulk_create_links(
+                target, scope, list(dict.fromkeys(data["channels"])), data["label"], actor=current_user
+            )
     except links.LinkError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return {"created": [_link_out(link) for link in result.created], "skipped": result.skipped}
 
 
@@ -425,13 +428,12 @@ def create_count(data):
     if unit is None:
         abort(_field_problem("unit", f"unknown unit code {data['unit']!r}"))
     try:
-        result = record_count(
-            data["day"], unit, data["audience"], data["kind"], data["count"], data["source"], current_user
-        )
+        with unit_of_work():
+            result = record_count(
+                data["day"], unit, data["audience"], data["kind"], data["count"], data["source"], current_user
+            )
     except CountError as error:
-        db.session.rollback()
         unprocessable(error)
-    db.session.commit()
     return result
 
 
@@ -444,15 +446,14 @@ def import_counts_file(form, files):
     """Import a counts CSV (same format as the UI), all or nothing; problems name line and column."""
     upload = files["file"]
     try:
-        result = import_counts(upload.read(), current_user, form["source"].strip(), filename=upload.filename)
-    except CsvError as error:
-        db.session.rollback()
+        with unit_of_work():
+            result = import_counts(read_checked(upload), current_user, form["source"].strip(), filename=upload.filename)
+    except ImportRefused as error:
         items = [
-            {"location": "files", "field": _where(p.line, p.column), "messages": [str(p.message)]}
+            {"location": "files", "field": _where(p.line, p.column, p.sheet), "messages": [str(p.message)]}
             for p in error.problems
         ]
         abort(problem(422, str(error), items))
-    db.session.commit()
     return result
 
 

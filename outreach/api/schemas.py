@@ -7,12 +7,11 @@ from webargs.fields import DelimitedList
 
 from outreach.api.core import MAX_ID, Input, PageArgs, page_schema
 from outreach.areas.models import LEVELS, OPD_KINDS
-from outreach.auth.models import EDITOR_ROLES, PROMOTER
-from outreach.links.models import AUDIENCES, CHANNELS, RULE_KINDS
+from outreach.campaign import AUDIENCES, CHANNELS, EDITOR_ROLES, PROMOTER, PROMOTER_ROLES
+from outreach.links.models import RULE_KINDS
 from outreach.metrics.figures import COMPARISON_MODES
 from outreach.metrics.scans import DIMENSIONS
 from outreach.participation.models import COUNT_KINDS
-from outreach.promoters.models import PROMOTER_ROLES
 
 fields = ma.fields
 validate = ma.validate

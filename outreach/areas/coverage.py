@@ -9,8 +9,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from outreach.areas.models import Area
 from outreach.auth.models import User
+from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
 
 
@@ -205,10 +206,10 @@ def unassigned_promoters_query(role: str | None = None) -> Select:
 def unassigned_counts() -> dict[str, int]:
     """Active promoters without any area, per role."""
     stmt = unassigned_promoters_query().order_by(None).with_only_columns(Promoter.role, func.count())
-    found = dict(db.session.execute(stmt.group_by(Promoter.role)).all())
+    found = dict(db.session.execute(stmt.group_by(Promoter.role)).tuples().all())
     return {role: found.get(role, 0) for role in PROMOTER_ROLES}
 
 
 def count(stmt: Select) -> int:
     """Number of rows a SELECT returns."""
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from outreach.areas.models import Area
 from outreach.areas.services import subunit_name
 from outreach.audit.services import diff, record_event
-from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
 from outreach.extensions import db
+from outreach.imports.preview import ImportPreview, PlannedRow, column_length
+from outreach.imports.reading import parse_csv, parse_flag
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,39 @@ def _number(value: str) -> int:
     return int(value)
 
 
+def _check_cells(preview: ImportPreview, line: int, row: dict, known: dict) -> tuple[dict[str, int], bool | None]:
+    """The row's RW and RT numbers and active flag; each cell's problem goes into the preview."""
+    if None in row:
+        preview.problem(line, None, _l("This row has more cells than the header."))
+    kel_code = row["kelurahan_code"]
+    kelurahan = known.get(kel_code)
+    if not kel_code:
+        preview.problem(line, "kelurahan_code", _l("Missing value."))
+    elif kelurahan is None or kelurahan.level != "kelurahan":
+        preview.problem(line, "kelurahan_code", _l("Unknown kelurahan code %(code)s.", code=kel_code))
+    numbers = {}
+    for column in ("rw", "rt"):
+        if column == "rt" and not row.get("rt"):
+            continue
+        if column == "rw" and not row["rw"]:
+            preview.problem(line, "rw", _l("Missing value."))
+            continue
+        try:
+            numbers[column] = _number(row[column])
+        except ValueError as exc:
+            preview.problem(line, column, str(exc))
+    try:
+        active = parse_flag(row.get("active", ""))
+    except ValueError as exc:
+        preview.problem(line, "active", str(exc))
+        active = None
+    return numbers, active
+
+
 def preview_area_import(text: str) -> ImportPreview:
     """Check every row of an RW/RT CSV against the database and say what importing it would do.
 
-    Raises CsvError when the file as a whole is unusable; row problems are in the preview.
+    Raises ImportRefused when the file as a whole is unusable; row problems are in the preview.
     """
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     known = {a.code: a for a in db.session.scalars(select(Area))}
@@ -57,30 +87,8 @@ def preview_area_import(text: str) -> ImportPreview:
     planned_codes: set[str] = set()
     for line, row in table.rows:
         errors_before = len(preview.problems)
-        if None in row:
-            preview.problem(line, None, _l("This row has more cells than the header."))
         kel_code = row["kelurahan_code"]
-        kelurahan = known.get(kel_code)
-        if not kel_code:
-            preview.problem(line, "kelurahan_code", _l("Missing value."))
-        elif kelurahan is None or kelurahan.level != "kelurahan":
-            preview.problem(line, "kelurahan_code", _l("Unknown kelurahan code %(code)s.", code=kel_code))
-        numbers = {}
-        for column in ("rw", "rt"):
-            if column == "rt" and not row.get("rt"):
-                continue
-            if column == "rw" and not row["rw"]:
-                preview.problem(line, "rw", _l("Missing value."))
-                continue
-            try:
-                numbers[column] = _number(row[column])
-            except ValueError as exc:
-                preview.problem(line, column, str(exc))
-        try:
-            active = parse_flag(row.get("active", ""))
-        except ValueError as exc:
-            preview.problem(line, "active", str(exc))
-            active = None
+        numbers, active = _check_cells(preview, line, row, known)
         if len(preview.problems) > errors_before:
             continue
         rw_code = f"{kel_code}.{numbers['rw']:03d}"

@@ -5,7 +5,7 @@ from typing import Optional
 from sqlalchemy import ColumnElement, ForeignKey, String, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
 LEVELS = ("kota", "kecamatan", "kelurahan", "rw", "rt")
@@ -25,7 +25,7 @@ OPD_KINDS = (
 )
 
 
-class Area(TimestampMixin, db.Model):
+class Area(TimestampMixin, Model):
     """One administrative unit; official ones carry their Kemendagri code."""
 
     __tablename__ = "area"
@@ -65,7 +65,7 @@ class Area(TimestampMixin, db.Model):
         return self.label
 
 
-class Opd(TimestampMixin, db.Model):
+class Opd(TimestampMixin, Model):
     """A perangkat daerah (city agency); kecamatan are OPDs too and link to their area."""
 
     __tablename__ = "opd"

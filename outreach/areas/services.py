@@ -303,14 +303,16 @@ def list_opds(q: str | None = None, kind: str | None = None, active: bool | None
     return list(db.session.scalars(stmt))
 
 
-def opd_promoter_counts() -> dict[int, int]:
+def opd_promoter_counts() -> dict[int | None, int]:
     """Active promoters per OPD id."""
     return dict(
         db.session.execute(
             select(Promoter.opd_id, func.count())
             .where(Promoter.active.is_(True), Promoter.opd_id.is_not(None))
             .group_by(Promoter.opd_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -323,7 +325,9 @@ def kecamatan_summary() -> list[dict]:
     kelurahan_counts = dict(
         db.session.execute(
             select(kel.parent_id, func.count(kel.id)).where(kel.level == "kelurahan").group_by(kel.parent_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rt_counts = dict(
         db.session.execute(
@@ -332,7 +336,9 @@ def kecamatan_summary() -> list[dict]:
             .join(rt, rt.parent_id == rw.id)
             .where(rt.level == "rt", rt.active.is_(True))
             .group_by(kel.parent_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     promoter_counts = dict(
         db.session.execute(
@@ -342,7 +348,9 @@ def kecamatan_summary() -> list[dict]:
             .join(Promoter, Promoter.id == Assignment.promoter_id)
             .where(kec.level == "kecamatan", Assignment.end_date.is_(None), Promoter.active.is_(True))
             .group_by(kec.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rows = db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.name))
     return [

@@ -1,12 +1,11 @@
 """Area tree, RW/RT and OPD editing, RW/RT import/export and the coverage pages."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from outreach import clock
 from outreach.areas import coverage as cov
 from outreach.areas.forms import OPD_KIND_LABELS, OpdForm, SubunitEditForm, SubunitForm
 from outreach.areas.imports import EXPORT_HEADER, apply_area_import, export_rows, preview_area_import
@@ -31,13 +30,13 @@ from outreach.areas.services import (
 )
 from outreach.auth.decorators import roles_required
 from outreach.auth.forms import ConfirmForm
-from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
-from outreach.csvio import csv_response
+from outreach.campaign import EDITOR_ROLES, PROMOTER_ROLES, STAFF_ROLES
 from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
-from outreach.promoters.models import PROMOTER_ROLES
+from outreach.imports.writing import csv_response
 from outreach.promoters.services import assignments_in
+from outreach.uow import unit_of_work
 
 bp = Blueprint("areas", __name__)
 
@@ -95,12 +94,11 @@ def create(area_id: int):
         flash(_("Give a number from 1 to 999."), "error")
         return redirect(url_for("areas.show", area_id=parent.id))
     try:
-        unit = create_subunit(parent, form.number.data, actor=current_user, label=form.label.data or "")
+        with unit_of_work():
+            unit = create_subunit(parent, form.number.data, actor=current_user, label=form.label.data or "")
     except AreaError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("areas.show", area_id=parent.id))
-    db.session.commit()
     flash(_("%(unit)s added.", unit=unit.name), "success")
     return redirect(url_for("areas.show", area_id=parent.id))
 
@@ -187,7 +185,7 @@ def confirm_import():
 def export_units():
     """Download the RW/RT units (optionally of one kecamatan/kelurahan) in the import format."""
     rows = export_rows(_arg_area("kecamatan", "kecamatan"), _arg_area("kelurahan", "kelurahan"))
-    return csv_response(f"rw-rt-{date.today():%Y%m%d}.csv", EXPORT_HEADER, rows)
+    return csv_response(f"rw-rt-{clock.today():%Y%m%d}.csv", EXPORT_HEADER, rows)
 
 
 @bp.route("/opds")
@@ -224,18 +222,17 @@ def opd_create():
     form = _opd_form()
     if form.validate_on_submit():
         try:
-            opd = create_opd(
-                form.code.data,
-                form.name.data,
-                form.kind.data,
-                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
-                actor=current_user,
-            )
+            with unit_of_work():
+                opd = create_opd(
+                    form.code.data,
+                    form.name.data,
+                    form.kind.data,
+                    db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                    actor=current_user,
+                )
         except AreaError as exc:
-            db.session.rollback()
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("%(name)s added.", name=opd.name), "success")
             return redirect(url_for("areas.opds"))
     return render_template("areas/opd_form.html", form=form, opd=None), 400 if form.errors else 200
@@ -249,19 +246,18 @@ def opd_edit(opd_id: int):
     form = _opd_form(opd)
     if form.validate_on_submit():
         try:
-            update_opd(
-                opd,
-                form.code.data,
-                form.name.data,
-                form.kind.data,
-                db.session.get(Area, form.area_id.data) if form.area_id.data else None,
-                actor=current_user,
-            )
+            with unit_of_work():
+                update_opd(
+                    opd,
+                    form.code.data,
+                    form.name.data,
+                    form.kind.data,
+                    db.session.get(Area, form.area_id.data) if form.area_id.data else None,
+                    actor=current_user,
+                )
         except AreaError as exc:
-            db.session.rollback()
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("areas.opds"))
     return render_template("areas/opd_form.html", form=form, opd=opd), 400 if form.errors else 200
@@ -323,7 +319,7 @@ def coverage_export():
     kecamatan = _arg_area("kecamatan", "kecamatan")
     kelurahan = _arg_area("kelurahan", "kelurahan")
     what = request.args.get("what", "summary")
-    stamp = f"{date.today():%Y%m%d}"
+    stamp = f"{clock.today():%Y%m%d}"
     if what == "rts":
         rows = db.session.execute(cov.uncovered_rts_query(kecamatan, kelurahan)).all()
         return csv_response(

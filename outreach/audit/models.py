@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
 
-class AuditEvent(TimestampMixin, db.Model):
+class AuditEvent(TimestampMixin, Model):
     """Who did what to which object, with the changed fields (before → after)."""
 
     __tablename__ = "audit_event"

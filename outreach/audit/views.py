@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, request
 
 from outreach.audit.services import event_choices, events_query
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import ADMIN
 from outreach.auth.services import list_users
+from outreach.campaign import ADMIN
 from outreach.extensions import db
 
 bp = Blueprint("audit", __name__)

@@ -9,17 +9,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime
 from outreach.promoters.models import Promoter
 
-ADMIN, COORDINATOR, LEADERSHIP, PROMOTER = "admin", "coordinator", "leadership", "promoter"
-ROLES = (ADMIN, COORDINATOR, LEADERSHIP, PROMOTER)
-STAFF_ROLES = (ADMIN, COORDINATOR, LEADERSHIP)
-EDITOR_ROLES = (ADMIN, COORDINATOR)
 
-
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """A login; a promoter login is tied to its Promoter record."""
 
     __tablename__ = "user_account"
@@ -85,7 +80,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role in roles
 
 
-class SignInLink(TimestampMixin, db.Model):
+class SignInLink(TimestampMixin, Model):
     """A one-time sign-in link sent to a user (mostly promoters, through WhatsApp); only its hash is kept."""
 
     __tablename__ = "sign_in_link"

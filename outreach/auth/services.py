@@ -4,16 +4,18 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.audit.services import record_event
-from outreach.auth.models import PROMOTER, ROLES, SignInLink, User
+from outreach.auth.models import SignInLink, User
 from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from outreach.auth.throttle import clear_client_locks, client_failed, client_record, client_succeeded, current_client
+from outreach.campaign import PROMOTER, ROLES
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
@@ -239,7 +241,7 @@ def use_sign_in_link(token: str, now: datetime | None = None) -> tuple[User | No
     link, state = sign_in_link_state(token, now)
     if link is None or state != "usable":
         return None, state
-    spent = db.session.execute(
+    spent: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE answers a cursor result
         update(SignInLink)
         .where(SignInLink.id == link.id, SignInLink.used_at.is_(None), SignInLink.revoked_at.is_(None))
         .values(used_at=now)
@@ -260,12 +262,13 @@ def use_sign_in_link(token: str, now: datetime | None = None) -> tuple[User | No
 def revoke_sign_in_links(user: User, actor: User | None, now: datetime | None = None, audit: bool = True) -> int:
     """Stop every unused sign-in link of `user`; how many were stopped."""
     now = now or utcnow()
-    revoked = db.session.execute(
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE answers a cursor result
         update(SignInLink)
         .where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None), SignInLink.revoked_at.is_(None))
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    revoked: int = result.rowcount
     if audit and revoked:
         record_event(actor, "user.sign_in_link_revoke", user, {"links": revoked})
     return revoked

@@ -18,11 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach.extensions import db
+from outreach.extensions import Model, db
 from outreach.models import UTCDateTime, utcnow
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Wrong passwords for one account from one client (a keyed hash of its address), and its lock."""
 
     __tablename__ = "login_failure"
@@ -60,9 +60,6 @@ def client_record(user_id: int, client: str) -> LoginFailure | None:
     return db.session.scalar(select(LoginFailure).where(LoginFailure.user_id == user_id, LoginFailure.client == client))
 
 
-_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
-
-
 def _record_for_update(user_id: int, client: str, now: datetime) -> LoginFailure:
     """This account's record for this client, made first if missing.
 
@@ -71,13 +68,14 @@ def _record_for_update(user_id: int, client: str, now: datetime) -> LoginFailure
     """
     found = client_record(user_id, client)
     if found is None:
-        insert = _INSERTS[db.session.get_bind().dialect.name](LoginFailure.__table__)
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.session.execute(
-            insert.values(
-                user_id=user_id, client=client, failures=0, lockouts=0, trusted=False, updated_at=now
-            ).on_conflict_do_nothing(index_elements=["user_id", "client"])
+            insert(LoginFailure)
+            .values(user_id=user_id, client=client, failures=0, lockouts=0, trusted=False, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id", "client"])
         )
         found = client_record(user_id, client)
+    assert found is not None  # inserted or already there: the read back finds it
     return found
 
 

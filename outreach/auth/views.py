@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from outreach.auth.decorators import public, roles_required, signed_in
 from outreach.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, SignInLinkForm
-from outreach.auth.models import ADMIN, PROMOTER, STAFF_ROLES, User
+from outreach.auth.models import User
 from outreach.auth.services import (
     UserError,
     authenticate,
@@ -23,10 +23,12 @@ from outreach.auth.services import (
     unlock_user,
     use_sign_in_link,
 )
+from outreach.campaign import ADMIN, PROMOTER, STAFF_ROLES
 from outreach.extensions import db, limiter
 from outreach.links.public_base import base_url_refusal
 from outreach.models import utcnow
 from outreach.security import is_safe_next, no_referrer
+from outreach.uow import unit_of_work
 
 bp = Blueprint("auth", __name__)
 RESET_WINDOW_SECONDS = 30 * 60
@@ -116,11 +118,10 @@ def sign_in_link(token: str):
     if len(token) > 100:
         return _sign_in_link_refused("unknown")
     if form.validate_on_submit():
-        user, state = use_sign_in_link(token)
+        with unit_of_work():  # a refused link wrote nothing, so there is nothing to keep or undo
+            user, state = use_sign_in_link(token)
         if user is None:
-            db.session.rollback()
             return _sign_in_link_refused(state)
-        db.session.commit()
         start_session(user, remember=True)
         # The link proved who they are: a new password needs no old one (a promoter made by a link never
         # had one they know, and may choose one now to sign in with their phone number too).
@@ -146,16 +147,15 @@ def account():
     may_skip_current = isinstance(since, float) and utcnow().timestamp() - since < RESET_WINDOW_SECONDS
     if form.validate_on_submit():
         try:
-            change_password(
-                current_user._get_current_object(),
-                form.new.data,
-                None if may_skip_current else (form.current.data or ""),
-            )
+            with unit_of_work():
+                change_password(
+                    current_user._get_current_object(),
+                    form.new.data,
+                    None if may_skip_current else (form.current.data or ""),
+                )
         except UserError as exc:
-            db.session.rollback()
             getattr(form, exc.field or "new").errors.append(str(exc))
         else:
-            db.session.commit()
             session.pop("may_set_password", None)
             user = current_user._get_current_object()
             start_session(user, remember=user.role == PROMOTER)  # a promoter's own phone stays signed in
@@ -205,12 +205,11 @@ def reset_link(user_id: int):
     if refusal := base_url_refusal():  # a link to this server's address would lead nowhere
         return refusal
     try:
-        token = create_sign_in_link(user, actor=current_user)
+        with unit_of_work():
+            token = create_sign_in_link(user, actor=current_user)
     except UserError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("auth.users"))
-    db.session.commit()
     no_referrer()
     url = sign_in_url(token)
     html = render_template("auth/reset_link.html", user=user, url=url, hours=_link_hours())

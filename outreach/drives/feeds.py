@@ -19,7 +19,9 @@ from sqlalchemy import select
 
 from outreach.audit.services import record_event
 from outreach.auth.models import User
-from outreach.drives.labels import audience_label, kind_label
+from outreach.campaign import audience_label
+from outreach.clock import WIB
+from outreach.drives.labels import kind_label
 from outreach.drives.models import CANCELLED, CalendarFeed, Drive
 from outreach.drives.services import visible_drives
 from outreach.extensions import db
@@ -110,7 +112,7 @@ def build_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Asia/Jakarta")
+    cal.add("x-wr-timezone", WIB.key)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")  # an X- property is plain text, so the duration is written out
     for drive in drives:

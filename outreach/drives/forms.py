@@ -1,6 +1,8 @@
 """Forms for planning drives and filtering the list and calendar; times are entered in WIB."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,12 +25,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from outreach.areas.models import Area, Opd
-from outreach.drives.labels import AUDIENCE_LABELS, KIND_LABELS, STATUS_LABELS
+from outreach.campaign import AUDIENCE_LABELS, CHANNEL_LABELS, CHANNELS
+from outreach.drives.labels import KIND_LABELS, STATUS_LABELS
 from outreach.drives.models import DONE, TARGET_LEVELS
 from outreach.extensions import db
 from outreach.inputs import bounded_int
-from outreach.links.forms import CHANNEL_LABELS, MultiCheckboxField, options
-from outreach.links.models import CHANNELS
+from outreach.links.forms import MultiCheckboxField, options
 from outreach.pickers.services import row_id
 from outreach.promoters.models import Promoter
 
@@ -59,7 +61,7 @@ class RupiahField(Field):
         self.data = int(cleaned)
 
 
-def _choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
+def _choices(labels: Mapping[str, Any], blank: str | None = None) -> list[SelectChoice]:
     """Select options from a {value: label} dict, with an optional 'all' option first."""
     options = [SelectChoice(value, label) for value, label in labels.items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import record_event
+from outreach.campaign import CHANNELS
+from outreach.clock import to_wib
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import to_wib
 from outreach.extensions import db
-from outreach.links.models import CHANNELS, Link, SurveyTarget
+from outreach.links.models import Link, SurveyTarget
 from outreach.links.services import BulkResult, LinkError, create_link
 from outreach.promoters.models import Promoter
 
@@ -69,7 +70,7 @@ def link_attribution(drive: Drive, promoter: Promoter, on: date) -> tuple[Area |
     OPD when the drive targets it, else the drive's first OPD when it targets OPDs only.
     """
     if promoter.opd is not None and promoter.opd in drive.opds:
-        opd = promoter.opd
+        opd: Opd | None = promoter.opd
     else:
         opd = drive.opds[0] if drive.opds and not drive.areas else None
     own = [a.area for a in promoter.current_assignments(on)]

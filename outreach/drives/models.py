@@ -7,12 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
 from outreach.auth.models import User
-from outreach.extensions import db
+from outreach.extensions import Model, db
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
 
 DRIVE_KINDS = ("roadshow_bus", "door_to_door", "opd_session", "public_event", "whatsapp_broadcast")
-AUDIENCES = ("eksternal", "internal")
 PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
 STATUSES = (PLANNED, DONE, CANCELLED)
 # A drive may target a whole kecamatan or some of its kelurahan.
@@ -38,7 +37,7 @@ drive_promoter = Table(
 )
 
 
-class Drive(TimestampMixin, db.Model):
+class Drive(TimestampMixin, Model):
     """One planned socialisation activity: when (UTC), where, for whom and with which promoters."""
 
     __tablename__ = "drive"
@@ -85,7 +84,7 @@ class Drive(TimestampMixin, db.Model):
         return promoter_id is not None and any(p.id == promoter_id for p in self.promoters)
 
 
-class CalendarFeed(TimestampMixin, db.Model):
+class CalendarFeed(TimestampMixin, Model):
     """A user's secret calendar address; only a hash of the token is kept, so a leaked backup opens no feed."""
 
     __tablename__ = "calendar_feed"

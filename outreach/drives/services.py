@@ -5,16 +5,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
-from outreach.auth.models import PROMOTER, User
+from outreach.auth.models import User
+from outreach.campaign import AUDIENCES, PROMOTER
+from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import (
-    AUDIENCES,
     CANCELLED,
     DONE,
     DRIVE_KINDS,
@@ -26,7 +29,6 @@ from outreach.drives.models import (
     drive_opd,
     drive_promoter,
 )
-from outreach.drives.timezone import wib_day_start, wib_days, wib_today
 from outreach.extensions import db
 from outreach.metrics.figures import current_round
 from outreach.promoters.models import Assignment, Promoter
@@ -222,6 +224,7 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
     window = _overlapping(data.starts_at, data.ends_at, exclude_id)
     same_day = _same_days(data.starts_at, data.ends_at, exclude_id)
     found: list[PlanWarning] = []
+    rows: Sequence[Row[Any]]
     if data.promoters:
         rows = db.session.execute(
             select(Drive, Promoter)
@@ -357,7 +360,7 @@ def month_window(year: int, month: int) -> tuple[datetime, datetime]:
 
 def month_grid(year: int, month: int, drives: Sequence[Drive], deadline: date | None = None) -> list[list[CalendarDay]]:
     """Weeks (Monday first) of WIB days with the drives that touch each day; a drive past midnight shows twice."""
-    today = wib_today()
+    today = clock.today()
     weeks = [
         [CalendarDay(d, d.month == month, d == today, d == deadline) for d in week]
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)

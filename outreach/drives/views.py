@@ -8,12 +8,14 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import public, roles_required, signed_in
-from outreach.auth.models import EDITOR_ROLES, PROMOTER, ROLES, STAFF_ROLES
+from outreach.campaign import EDITOR_ROLES, PRINTED_CHANNELS, PROMOTER, ROLES, STAFF_ROLES
+from outreach.clock import to_wib, wib_to_utc
 from outreach.drives.feeds import build_calendar, feed_drives, feed_of, issue_feed_token, revoke_feed, user_for_token
 from outreach.drives.forms import DriveFilterForm, DriveForm, DriveLinksForm, FeedForm, RevokeFeedForm
-from outreach.drives.labels import audience_label, kind_label, status_label
+from outreach.drives.labels import kind_label, status_label
 from outreach.drives.links import default_channels, default_target, drive_links, generate_drive_links
 from outreach.drives.models import CANCELLED, DRIVE_KINDS, Drive
 from outreach.drives.services import (
@@ -34,11 +36,10 @@ from outreach.drives.services import (
     visible_drives,
     warnings_signature,
 )
-from outreach.drives.timezone import to_wib, wib_to_utc, wib_today
 from outreach.extensions import db
 from outreach.links.flyers import render_flyers
 from outreach.links.forms import options
-from outreach.links.models import PRINTED_CHANNELS, SurveyTarget
+from outreach.links.models import SurveyTarget
 from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.services import LinkError, list_targets
 from outreach.metrics.drives import (
@@ -53,6 +54,7 @@ from outreach.metrics.figures import drive_uplift
 from outreach.metrics.scans import totals_by_link
 from outreach.models import utcnow
 from outreach.pickers.services import (
+    FILTER_LEVELS,
     PickerState,
     area_options,
     area_options_by,
@@ -61,6 +63,7 @@ from outreach.pickers.services import (
 )
 from outreach.promoters.models import Promoter
 from outreach.security import no_referrer
+from outreach.uow import unit_of_work
 
 bp = Blueprint("drives", __name__)
 PER_PAGE = 40
@@ -71,7 +74,6 @@ NEW_FEED_TOKEN = "drives_new_feed_token"
 def _labels() -> dict:
     return {
         "kind_label": kind_label,
-        "audience_label": audience_label,
         "status_label": status_label,
         "kinds": DRIVE_KINDS,
     }
@@ -133,7 +135,7 @@ def weekday_short(day: date) -> str:
 
 def spi_deadline(on: date | None = None) -> date | None:
     """The last day (WIB) of the SPI survey of a day's year (today's by default), if known."""
-    return survey_deadline(on or wib_today())
+    return survey_deadline(on or clock.today())
 
 
 def _filters() -> tuple[DriveFilterForm, dict]:
@@ -141,8 +143,14 @@ def _filters() -> tuple[DriveFilterForm, dict]:
     form.load_choices(kecamatan_choices())
     form.validate()
     kecamatan = db.session.get(Area, form.kecamatan.data) if form.kecamatan.data and not form.kecamatan.errors else None
+    kecamatan = kecamatan if kecamatan is not None and kecamatan.level == "kecamatan" else None
+    # The kecamatan picker: without JavaScript, a typed search (?kecamatan_q=) lists kecamatan to tick.
+    query = request.args.get("kecamatan_q", "")
+    form.kecamatan_picker = PickerState.of(
+        area_options_by([kecamatan.id]) if kecamatan else [], query, area_options(query, FILTER_LEVELS)
+    )
     values = {
-        "kecamatan": kecamatan if kecamatan is not None and kecamatan.level == "kecamatan" else None,
+        "kecamatan": kecamatan,
         "kind": form.kind.data if not form.kind.errors else None,
         "status": form.status.data if not form.status.errors else None,
     }
@@ -184,7 +192,7 @@ def index():
 @roles_required(*ROLES)
 def calendar():
     """A month of drives by WIB day; works as a grid on desktops and as a day list on phones."""
-    today = wib_today()
+    today = clock.today()
     year = request.args.get("year", type=int) if "year" in request.args else today.year
     month = request.args.get("month", type=int) if "month" in request.args else today.month
     if year is None or month is None or not 2000 <= year <= 2100 or not 1 <= month <= 12:
@@ -376,14 +384,13 @@ def generate_links(drive_id: int):
     if not form.validate_on_submit():
         return _render_show(drive, form, 400)
     try:
-        result = generate_drive_links(
-            drive, db.get_or_404(SurveyTarget, form.target.data), form.channels.data, actor=current_user
-        )
+        with unit_of_work():
+            result = generate_drive_links(
+                drive, db.get_or_404(SurveyTarget, form.target.data), form.channels.data, actor=current_user
+            )
     except LinkError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("drives.show", drive_id=drive.id))
-    db.session.commit()
     flash(
         _(
             "%(created)d links created, %(skipped)d skipped (the promoter already has one).",
@@ -450,7 +457,7 @@ def report(drive_id: int):
         uplift=uplift,
         points=chart_points(own if area is None else area, windows),
         chart_scope="own" if area_ids is None else "area",
-        today=wib_today(),
+        today=clock.today(),
         is_staff=promoter_id is None,
         link_count=len(drive_links(drive, promoter_id=promoter_id)),
         nearby=nearby_drives(drive, windows) if promoter_id is None else [],

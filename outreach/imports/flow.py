@@ -1,4 +1,4 @@
-"""The two-step import every CSV upload uses: check and preview, then confirm and write all or nothing.
+"""The two-step import every upload with a preview uses: check and preview, then confirm and write all or nothing.
 
 The checked text is stored in the database (`PendingImport`), so the confirm may reach any app
 instance; the confirm checks the text again against the current data before writing anything.
@@ -11,10 +11,12 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach.csvio import CsvError, ImportPreview, read_upload, too_big
-from outreach.extensions import db
 from outreach.imports.forms import ConfirmForm, UploadForm
+from outreach.imports.preview import ImportPreview
+from outreach.imports.problems import ImportRefused, in_sheet
+from outreach.imports.reading import read_file
 from outreach.imports.services import discard, find_pending, stash_upload
+from outreach.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +24,18 @@ log = logging.getLogger(__name__)
 def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPreview], page: dict):
     """Read the uploaded file, check it and show the preview (stashing it when it is clean)."""
     upload = form.file.data
-    try:
-        # The size is known from the spooled upload, so an oversized file is refused before it is read.
-        upload.stream.seek(0, 2)
-        if error := too_big(upload.stream.tell()):
-            raise error
-        upload.stream.seek(0)
-        read = read_upload(upload.read(), filename=upload.filename, sheet=page.get("sheet"))
-        preview = check(read.text)
-    except CsvError as exc:
-        db.session.rollback()
-        return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     confirm = None
-    if preview.ok:
-        pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text)
-        confirm = ConfirmForm(token=pending.token)
-        db.session.commit()
+    try:
+        with unit_of_work():
+            read = read_file(upload, sheet=page.get("sheet"))
+            with in_sheet(read.sheet):
+                preview = check(read.text)
+            preview.locate(read.sheet)
+            if preview.ok:
+                pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text, read.sheet)
+                confirm = ConfirmForm(token=pending.token)
+    except ImportRefused as exc:
+        return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     return render_template(
         "imports/upload.html",
         form=form,
@@ -56,18 +54,23 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
     if pending is None:
         flash(_("That upload has expired or was already imported. Upload the file again."), "error")
         return redirect(page["url"])
-    preview = check(pending.content)
+    with in_sheet(pending.sheet):
+        preview = check(pending.content)
+    preview.locate(pending.sheet)
     if not preview.ok:
-        db.session.rollback()
         return render_template(
-            "imports/upload.html", form=UploadForm(), page=page, preview=preview, filename=pending.filename
+            "imports/upload.html",
+            form=UploadForm(),
+            page=page,
+            preview=preview,
+            filename=pending.filename,
+            sheet=pending.sheet,
         ), 422
     try:
-        counts = apply(preview, actor=current_user, filename=pending.filename)
-        discard(pending)
-        db.session.commit()
+        with unit_of_work():
+            counts = apply(preview, actor=current_user, filename=pending.filename)
+            discard(pending)
     except Exception:
-        db.session.rollback()
         log.exception("%s import of %s failed; nothing was written", kind, pending.filename)
         raise
     flash(

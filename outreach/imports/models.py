@@ -3,11 +3,11 @@
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
 
-class PendingImport(TimestampMixin, db.Model):
+class PendingImport(TimestampMixin, Model):
     """The decoded text of an upload, stored so any app instance can confirm it (no server-local state)."""
 
     __tablename__ = "pending_import"
@@ -18,6 +18,8 @@ class PendingImport(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
+    # The workbook sheet the text was read from (Excel caps sheet names at 31 characters); None for a CSV.
+    sheet: Mapped[str | None] = mapped_column(String(31))
 
     def __repr__(self) -> str:
         return f"<PendingImport {self.kind} {self.filename!r} by {self.user_id}>"

@@ -18,11 +18,16 @@ log = logging.getLogger(__name__)
 PENDING_LIFETIME = timedelta(days=1)
 
 
-def stash_upload(kind: str, user, filename: str, content: str) -> PendingImport:
-    """Store an upload's text for a later confirm and return it (its `token` goes in the confirm form)."""
+def stash_upload(kind: str, user, filename: str, content: str, sheet: str | None = None) -> PendingImport:
+    """Store an upload's text and the workbook sheet it came from for a later confirm; its `token` goes in the form."""
     db.session.execute(delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
     pending = PendingImport(
-        token=secrets.token_urlsafe(32), kind=kind, user_id=user.id, filename=filename[:255], content=content
+        token=secrets.token_urlsafe(32),
+        kind=kind,
+        user_id=user.id,
+        filename=filename[:255],
+        content=content,
+        sheet=sheet,
     )
     db.session.add(pending)
     db.session.flush()

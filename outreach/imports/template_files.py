@@ -6,8 +6,8 @@ so a filled-in template imports as it is, in CSV or in Excel.
 
 from dataclasses import dataclass
 
-from outreach.csvio import write_csv
-from outreach.xlsxio import build_workbook
+from outreach.imports.workbooks import build_workbook
+from outreach.imports.writing import write_csv
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from outreach.areas.imports import TEMPLATE as AREA_TEMPLATE
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import EDITOR_ROLES
+from outreach.campaign import EDITOR_ROLES, promoter_role_label
 from outreach.imports.services import area_places
 from outreach.imports.template_files import template_csv, template_xlsx
 from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
 from outreach.promoters.imports import TEMPLATE as PROMOTER_TEMPLATE
-from outreach.templating import promoter_role_label
 
 bp = Blueprint("imports", __name__)
 
@@ -37,6 +36,7 @@ def template(kind: str, fmt: str):
     spec = TEMPLATES.get(kind)
     if spec is None or fmt not in ("csv", "xlsx"):
         abort(404)
+    body: str | bytes
     if fmt == "csv":
         body, mimetype = template_csv(spec), "text/csv"
     else:

@@ -4,8 +4,9 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import ADMIN, COORDINATOR
-from outreach.metrics.integrity import KINDS, Thresholds, integrity_report, wib
+from outreach.campaign import ADMIN, COORDINATOR
+from outreach.clock import to_wib
+from outreach.metrics.integrity import KINDS, Thresholds, integrity_report
 
 bp = Blueprint("integrity", __name__)
 
@@ -28,4 +29,4 @@ def device_label(device_class: str) -> str:
 def index():
     """Scan patterns that look wrong in the last weeks, with counts with and without the flagged scans."""
     report = integrity_report(Thresholds.from_config(current_app.config))
-    return render_template("integrity/index.html", report=report, kinds=KINDS, wib=wib)
+    return render_template("integrity/index.html", report=report, kinds=KINDS, wib=to_wib)

@@ -8,8 +8,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from outreach.areas.models import Area
-from outreach.csvio import write_csv
 from outreach.extensions import db
+from outreach.imports.writing import write_csv
 from outreach.links.flyers import FlyerGroup, render_flyers
 from outreach.links.models import Link
 

@@ -127,9 +127,9 @@ def check_code(raw: str, allowlist: tuple[str, ...] | list[str] | None = None) -
         # A scan of it answers 410 and nothing more: neither does the check.
         return LinkCheck("inactive", code=typed.code)
     leads_on = None
-    if today.kind == "opening":
+    if today.kind == "opening" and today.rule:
         leads_on = opening_day(today.rule)
-    elif today.kind == "closed":
+    elif today.kind == "closed" and today.rule:
         leads_on = closing_day(today.rule)
     return LinkCheck(
         "official",

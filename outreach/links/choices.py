@@ -3,12 +3,12 @@
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.campaign import promoter_role_label
+from outreach.clock import to_wib
 from outreach.drives.models import Drive
-from outreach.drives.timezone import to_wib
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.links.services import _current_promoters_query, _first_area_each, area_text
-from outreach.templating import promoter_role_label
 
 
 def scope_choices() -> dict[str, list[tuple[str, str]]]:

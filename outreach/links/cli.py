@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from outreach.extensions import db
+from outreach.uow import unit_of_work
 
 links_cli = AppGroup("links", help="Tracked survey links.")
 
@@ -45,7 +46,7 @@ def refresh_rollups_command(full: bool) -> None:
     result = refresh.scans(full=full)
     db.session.commit()
     click.echo(
-        f"scan rollups refreshed from {result.from_day.isoformat()} until {result.until:%Y-%m-%d %H:%M} UTC: "
+        f"scan rollups refreshed from {result.from_day or 'the start'} until {result.until:%Y-%m-%d %H:%M} UTC: "
         f"{result.rows} link-days (later scans are read live)"
     )
 
@@ -53,8 +54,8 @@ def refresh_rollups_command(full: bool) -> None:
 @links_cli.command("purge-salts")
 def purge_salts_command() -> None:
     """Destroy the visitor-hash salts of past WIB days (run it from cron just after midnight WIB)."""
+    from outreach.clock import wib_day
     from outreach.links.salts import purge_past_salts
-    from outreach.links.scanning import wib_day
     from outreach.models import utcnow
 
     today = wib_day(utcnow())
@@ -70,8 +71,9 @@ def drain_journal_command() -> None:
 
     from outreach.links.scanning import scanner
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's types omit it
     try:
-        copied = scanner(current_app._get_current_object()).drain()
+        copied = scanner(app).drain()
     except Exception as exc:  # noqa: BLE001 - say why, leave the journal as it is
         raise click.ClickException(f"the journal stays as it is: {exc}") from exc
     click.echo(f"{copied} visits copied from the scan journal")
@@ -90,11 +92,10 @@ def purge_command(days: int | None) -> None:
 
     days = days or current_app.config["SCAN_RETENTION_DAYS"]
     try:
-        result = purge_old_scans(days)
+        with unit_of_work():
+            result = purge_old_scans(days)
     except RetentionError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(
         f"deleted {result.deleted} scans before {result.before.isoformat()} "
         f"({result.link_days} link-days, kept in the rollups)"

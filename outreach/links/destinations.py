@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.audit.services import record_event
+from outreach.auth.models import User
 from outreach.extensions import db
 from outreach.links.models import RULE_KINDS, DestinationRule, Link, SurveyTarget
 from outreach.links.schedule import Phase, make_phase, phase_on
 from outreach.links.services import LinkError, host_allowed, survey_url_problem
-from outreach.participation.days import wib_today
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,7 @@ def _check_rule(
     if kind != "opening" and starts_on is None:
         raise LinkError("starts_on: this rule needs the first day it applies")
     if kind == "target":
-        if next_target is None:
-            raise LinkError("next_target_id: choose the survey target the links lead to")
-        if next_target.id == target.id:
-            raise LinkError("next_target_id: must be another survey target")
-        if not next_target.active:
-            raise LinkError(f"next_target_id: {next_target.name} is not active")
+        _check_next_target(target, next_target)
     if kind == "url":
         problem = survey_url_problem(url, current_app.config["SURVEY_HOST_ALLOWLIST"])
         if problem:
@@ -64,6 +60,16 @@ def _check_rule(
     for other in target_rules(target):
         if _overlaps(starts_on, ends_on, other.starts_on, other.ends_on):
             raise LinkError(f"starts_on: overlaps rule {other.id} ({_days_text(other)}); rules must not overlap")
+
+
+def _check_next_target(target: SurveyTarget, next_target: SurveyTarget | None) -> None:
+    """A rule that leads to another survey target needs an active one other than its own."""
+    if next_target is None:
+        raise LinkError("next_target_id: choose the survey target the links lead to")
+    if next_target.id == target.id:
+        raise LinkError("next_target_id: must be another survey target")
+    if not next_target.active:
+        raise LinkError(f"next_target_id: {next_target.name} is not active")
 
 
 def _days_text(rule: DestinationRule) -> str:
@@ -79,7 +85,7 @@ def create_rule(
     ends_on: date | None = None,
     next_target: SurveyTarget | None = None,
     url: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> DestinationRule:
     """Add a destination rule to a survey target after checking its days, kind and address."""
     url = (url or "").strip()
@@ -89,7 +95,7 @@ def create_rule(
         kind=kind,
         starts_on=starts_on,
         ends_on=ends_on,
-        next_target_id=next_target.id if kind == "target" else None,
+        next_target_id=next_target.id if kind == "target" and next_target else None,
         url=url if kind == "url" else "",
     )
     db.session.add(rule)
@@ -99,7 +105,7 @@ def create_rule(
     return rule
 
 
-def delete_rule(rule: DestinationRule, actor=None) -> None:
+def delete_rule(rule: DestinationRule, actor: User | None = None) -> None:
     """Remove a rule; visits it sent keep its id, and the audit log keeps what it was."""
     record_event(actor, "destination_rule.delete", rule, _described(rule))
     db.session.delete(rule)
@@ -107,7 +113,7 @@ def delete_rule(rule: DestinationRule, actor=None) -> None:
     log.info("removed destination rule %s of survey target %s", rule.id, rule.target_id)
 
 
-def _described(rule: DestinationRule) -> dict:
+def _described(rule: DestinationRule) -> dict[str, object]:
     return {
         "target_id": rule.target_id,
         "kind": rule.kind,
@@ -176,13 +182,13 @@ class Destination:
 def destination_on(link: Link, day: date | None = None, rules: list[DestinationRule] | None = None) -> Destination:
     """Where a visit of `link` goes on a WIB day (today by default), exactly as the scan path chooses."""
     rules = target_rules(link.target) if rules is None else rules
-    phase = phase_on(phases(rules, link.code), day or wib_today())
+    phase = phase_on(phases(rules, link.code), day or clock.today())
     if phase is None:
         return Destination("survey", link.target.url, survey=link.target.name)
     rule = next(rule for rule in rules if rule.id == phase.rule_id)
     if phase.url is None:
         return Destination("none", None, rule)
-    survey = rule.next_target.name if rule.kind == "target" else None
+    survey = rule.next_target.name if rule.kind == "target" and rule.next_target else None
     return Destination(rule.kind, phase.url, rule, survey)
 
 

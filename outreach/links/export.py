@@ -5,8 +5,8 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from outreach.csvio import SafeCsvWriter
 from outreach.extensions import db
+from outreach.imports.writing import SafeCsvWriter
 from outreach.links.models import Link
 from outreach.links.services import area_text, qr_url, short_url
 

@@ -8,12 +8,17 @@ unchanged: unknown and deactivated codes get their friendly 404/410 pages from t
 serves every scan when SCAN_FAST_PATH is off.
 """
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from flask import Flask
 
 from outreach.links.scanning import RequestMeta, scanner
 from outreach.links.services import QR_MARKER
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 PREFIX = "/s/"
 QR_QUERY = f"{QR_MARKER[0]}={QR_MARKER[1]}"
@@ -26,7 +31,7 @@ NO_CACHE = (
 PLAIN = (("Content-Length", "0"), ("X-Content-Type-Options", "nosniff"))
 
 
-def request_meta(environ: dict) -> RequestMeta:
+def request_meta(environ: "WSGIEnvironment") -> RequestMeta:
     """The plain values a scan needs, from a WSGI environ (REMOTE_ADDR is already fixed by ProxyFix)."""
     query = environ.get("QUERY_STRING", "")
     if not query:
@@ -61,7 +66,7 @@ class ScanFastPath:
     No app context is pushed: the scan path (`Scanner`) reads the app's config directly.
     """
 
-    def __init__(self, app: Flask, wsgi_app) -> None:
+    def __init__(self, app: Flask, wsgi_app: "WSGIApplication") -> None:
         self.config = app.config
         self.scanner = scanner(app)
         self.wsgi_app = wsgi_app
@@ -75,7 +80,7 @@ class ScanFastPath:
             headers = self._answers[url] = [*redirect_headers(url), *PLAIN]
         return list(headers)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if (
             path.startswith(PREFIX)

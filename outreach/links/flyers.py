@@ -23,11 +23,11 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from outreach import clock
 from outreach.links.models import Link
 from outreach.links.qr import qr_matrix
 from outreach.links.services import area_text, qr_url, short_url
 from outreach.metrics.figures import current_round
-from outreach.participation.days import wib_today
 
 LAYOUTS = (1, 4, 8)
 BLUE = HexColor("#0b4f96")
@@ -85,7 +85,7 @@ def campaign(today: date | None = None) -> Campaign:
 
     The round's deadline comes first, then the SPI_DEADLINE setting; with neither, no date is printed.
     """
-    today = today or wib_today()
+    today = today or clock.today()
     round_ = current_round(today)
     deadlines = [round_.deadline if round_ else None, current_app.config.get("SPI_DEADLINE")]
     closes = next((day for day in deadlines if day is not None and day >= today), None)

@@ -17,18 +17,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from outreach.campaign import AUDIENCE_LABELS, AUDIENCES, CHANNEL_LABELS, CHANNELS
 from outreach.inputs import bounded_int
-from outreach.links.models import AUDIENCES, CHANNELS, RULE_KINDS
+from outreach.links.models import RULE_KINDS
 from outreach.links.services import survey_url_problem
 
-CHANNEL_LABELS = {
-    "flyer": _l("Flyer"),
-    "whatsapp": _l("WhatsApp"),
-    "banner": _l("Banner"),
-    "bus": _l("Roadshow bus"),
-    "other": _l("Other"),
-}
-AUDIENCE_LABELS = {"eksternal": _l("External (service users)"), "internal": _l("Internal (employees)")}
 RULE_KIND_LABELS = {
     "opening": _l("Information page: the survey is not open yet"),
     "closed": _l("Thank-you page: the survey is over"),

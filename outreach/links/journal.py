@@ -25,14 +25,17 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, delete, select, update
+from sqlalchemy import URL, Connection, Engine, Table, create_engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
+from outreach import clock
 from outreach.links.models import Scan, ScanJournalMark, ScanRollupMark
 
 log = logging.getLogger(__name__)
@@ -45,14 +48,14 @@ ROTATE_BYTES = 4 << 20
 NULL = "\\N"
 COPY_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source", "rule_id")
 _COPY = f"COPY scan ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-_scan, _mark, _rollup = Scan.__table__, ScanJournalMark.__table__, ScanRollupMark.__table__
+_scan, _mark, _rollup = (cast(Table, model.__table__) for model in (Scan, ScanJournalMark, ScanRollupMark))
 
 
 class JournalError(OSError):
     """The journal cannot take a visit (switched off, full, or its disk failed)."""
 
 
-def encode(values: dict) -> bytes:
+def encode(values: dict[str, Any]) -> bytes:
     """One visit as one journal line: the columns of COPY_COLUMNS in PostgreSQL's COPY text format
     (tab-separated, \\N for NULL, the time in ISO 8601 UTC), so PostgreSQL takes a batch as it is."""
     rule = values["rule_id"]
@@ -63,7 +66,7 @@ def encode(values: dict) -> bytes:
     ).encode()
 
 
-def decode(line: bytes) -> dict:
+def decode(line: bytes) -> dict[str, Any]:
     """The visit of one journal line (ValueError when it is not one)."""
     link_id, created_at, visitor, device, bot, source, rule = line.decode().split("\t")
     moment = datetime.fromisoformat(created_at)
@@ -106,13 +109,13 @@ class JournalHealth:
 class ScanJournal:
     """The journal of one app: appending (any thread), draining, and what is left to drain."""
 
-    def __init__(self, config) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
         self._own: _Own | None = None
         self._lock = threading.Lock()
         self._drain_lock = threading.Lock()
         self._engine: Engine | None = None
-        self._engine_url = None
+        self._engine_url: tuple[str | URL, int] | None = None
         self._thread_pid = 0
         self.health = JournalHealth()
         self._logged_drain_failure = 0.0
@@ -139,7 +142,7 @@ class ScanJournal:
         os.rename(temporary, path)
         return _Own(os.getpid(), fd, path)
 
-    def append(self, values: dict) -> None:
+    def append(self, values: dict[str, Any]) -> None:
         """Append one visit; raises JournalError (OSError) when it cannot be kept, having written nothing."""
         line = encode(values)
         with self._lock:
@@ -159,14 +162,14 @@ class ScanJournal:
 
     # --- draining -----------------------------------------------------------------------------
 
-    def engine(self, url) -> Engine:
+    def engine(self, url: str | URL) -> Engine:
         """The drainer's engine (one kept connection), made at first use in this process."""
         if self._engine is None or self._engine_url != (url, os.getpid()):
             self._engine = create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
             self._engine_url = (url, os.getpid())
         return self._engine
 
-    def drain(self, url) -> int:
+    def drain(self, url: str | URL) -> int:
         """Copy every complete line of this process's file and of files whose owner is gone; the number copied.
 
         Raises the database's error when it refuses (the lines stay, and are copied by a later drain).
@@ -243,7 +246,7 @@ class ScanJournal:
 
     # --- the background drainer -------------------------------------------------------------------
 
-    def start(self, url) -> None:
+    def start(self, url: str | URL) -> None:
         """Start this process's drainer thread once (after a fork too); no thread when the interval is 0."""
         if self._thread_pid == os.getpid():  # the common case, first: this runs on every scan
             return
@@ -257,12 +260,12 @@ class ScanJournal:
         threading.Thread(target=self._run, args=(url, interval), name="scan-journal-drainer", daemon=True).start()
         atexit.register(self.finish, url)
 
-    def _run(self, url, interval: float) -> None:
+    def _run(self, url: str | URL, interval: float) -> None:
         while True:
             time.sleep(interval)
             self.drain_logged(url)
 
-    def finish(self, url) -> None:
+    def finish(self, url: str | URL) -> None:
         """At a process's orderly end: drain its file and, once it is all copied, remove it and its mark."""
         self.drain_logged(url)
         with self._lock:
@@ -277,7 +280,7 @@ class ScanJournal:
             except Exception:  # noqa: BLE001 - a drainer of another process removes it later
                 log.warning("could not remove the drained scan journal %s", own.path.name, exc_info=True)
 
-    def drain_logged(self, url) -> int:
+    def drain_logged(self, url: str | URL) -> int:
         """`drain`, with a failure logged (at most once a minute while it lasts) and kept for /healthz."""
         try:
             copied = self.drain(url)
@@ -297,7 +300,7 @@ class ScanJournal:
 
     # --- what is left ---------------------------------------------------------------------------
 
-    def backlog(self, url) -> tuple[int, datetime | None]:
+    def backlog(self, url: str | URL) -> tuple[int, datetime | None]:
         """Bytes written to journal files and not yet copied into the database, and the oldest such visit."""
         directory = self.directory
         if directory is None or not directory.is_dir():
@@ -306,7 +309,8 @@ class ScanJournal:
         if not files:
             return 0, None
         with self.engine(url).connect() as conn:
-            marks = dict(conn.execute(select(_mark.c.name, _mark.c.offset).where(_mark.c.name.in_(list(files)))).all())
+            query = select(_mark.c.name, _mark.c.offset).where(_mark.c.name.in_(list(files)))
+            marks: dict[str, int] = {name: offset for name, offset in conn.execute(query)}
         left, oldest = 0, None
         for name, path in files.items():
             try:
@@ -328,8 +332,8 @@ class ScanJournal:
         return left, oldest
 
 
-def _insert_marks(conn, name: str) -> None:
-    values = {"name": name, "offset": 0, "updated_at": datetime.now(UTC)}
+def _insert_marks(conn: Connection, name: str) -> None:
+    values = {"name": name, "offset": 0, "updated_at": clock.now()}
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
     conn.execute(dialect.insert(_mark).values(values).on_conflict_do_nothing(index_elements=["name"]))
 
@@ -368,13 +372,11 @@ def _drain_file(engine: Engine, path: Path, until: int) -> tuple[int, int]:
                 .where(_rollup.c.id == 1, _rollup.c.refreshed_until > oldest)
                 .values(refreshed_until=oldest)
             )
-        conn.execute(
-            update(_mark).where(_mark.c.name == name).values(offset=offset + end, updated_at=datetime.now(UTC))
-        )
+        conn.execute(update(_mark).where(_mark.c.name == name).values(offset=offset + end, updated_at=clock.now()))
     return offset + end, stored
 
 
-def _copy(conn, lines: bytes) -> tuple[int | None, datetime | None]:
+def _copy(conn: Connection, lines: bytes) -> tuple[int | None, datetime | None]:
     """On PostgreSQL with psycopg: the lines as they are, in one COPY (no Python work per visit).
 
     Returns the visits stored and the oldest one's time; (None, None) when this is another database or
@@ -382,6 +384,7 @@ def _copy(conn, lines: bytes) -> tuple[int | None, datetime | None]:
     """
     if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
         return None, None
+    from psycopg import Connection as PgConnection
     from psycopg import DataError as PgDataError
     from psycopg import IntegrityError as PgIntegrityError
 
@@ -392,14 +395,15 @@ def _copy(conn, lines: bytes) -> tuple[int | None, datetime | None]:
         return None, None
     try:
         with conn.begin_nested():
-            with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(_COPY) as copy:
+            raw = cast(PgConnection[Any], conn.connection.dbapi_connection)
+            with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
                 copy.write(lines)
     except (PgIntegrityError, PgDataError):
         return None, None
     return len(split), oldest
 
 
-def _insert(conn, name: str, rows: list[dict]) -> list[dict]:
+def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert the rows (one statement); when the database refuses the batch for its data (a link that is
     gone), one by one, skipping with an ERROR line those it refuses, so one bad line never blocks a file."""
     if not rows:

@@ -1,23 +1,20 @@
 """Survey targets, tracked links, their scans and the daily scan rollup."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
 from outreach.auth.models import User
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
 
-AUDIENCES = ("eksternal", "internal")
-CHANNELS = ("flyer", "whatsapp", "banner", "bus", "other")
-# Batches of printed flyers leave out WhatsApp links: a scan of paper must not count as a WhatsApp share.
-PRINTED_CHANNELS = tuple(channel for channel in CHANNELS if channel != "whatsapp")
-# How a visitor reached a link: 'qr' when the URL carries the QR marker, 'typed' when the code was typed
-# on the public page (/kode), 'direct' otherwise. Each source has a `<source>_scans` rollup column.
-SOURCES = ("qr", "direct", "typed")
+if TYPE_CHECKING:
+    from outreach.drives.models import Drive
+
 # Where a survey target's links lead between two WIB days instead of its own address
 # (`outreach.links.destinations`): our page saying when the survey opens, our thank-you page after the
 # deadline, another survey target (next year's survey) or another allowlisted address.
@@ -25,7 +22,7 @@ RULE_KINDS = ("opening", "closed", "target", "url")
 DEVICE_CLASSES = ("mobile", "tablet", "desktop", "other")
 
 
-class SurveyTarget(TimestampMixin, db.Model):
+class SurveyTarget(TimestampMixin, Model):
     """Where links send people: the official survey (or its registration page) for one audience."""
 
     __tablename__ = "survey_target"
@@ -40,7 +37,7 @@ class SurveyTarget(TimestampMixin, db.Model):
         return f"<SurveyTarget {self.id} {self.audience} {self.url}>"
 
 
-class DestinationRule(TimestampMixin, db.Model):
+class DestinationRule(TimestampMixin, Model):
     """From `starts_on` to `ends_on` (WIB days, both included; None is open-ended) the target's links lead elsewhere.
 
     `kind` is one of RULE_KINDS; `next_target` is the survey a 'target' rule leads to and `url` the
@@ -66,7 +63,7 @@ class DestinationRule(TimestampMixin, db.Model):
         return f"<DestinationRule {self.id} target={self.target_id} {self.kind} {self.starts_on}..{self.ends_on}>"
 
 
-class Link(db.Model):
+class Link(Model):
     """A short code sending people to a survey target, attributed to a promoter, area, OPD and channel."""
 
     __tablename__ = "link"
@@ -89,14 +86,14 @@ class Link(db.Model):
     promoter: Mapped[Promoter | None] = relationship()
     area: Mapped[Area] = relationship()
     opd: Mapped[Opd | None] = relationship()
-    drive: Mapped["Drive | None"] = relationship()  # noqa: F821 - outreach.drives.models, resolved by name
+    drive: Mapped["Drive | None"] = relationship()  # by name: outreach.drives.models imports this module
     created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Link {self.code} {self.channel} target={self.target_id} promoter={self.promoter_id}>"
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One counted visit of a link. Holds no IP and no user agent: only a daily-rotating keyed hash."""
 
     __tablename__ = "scan"
@@ -120,7 +117,7 @@ class Scan(db.Model):
         return f"<Scan {self.id} link={self.link_id} {self.created_at:%Y-%m-%d %H:%M} {self.source}>"
 
 
-class ScanJournalMark(db.Model):
+class ScanJournalMark(Model):
     """How many bytes of one scan journal file are already copied into `scan` (`outreach.links.journal`).
 
     Moved in the same transaction as the copied rows, so a file is replayed from here after any crash.
@@ -136,7 +133,7 @@ class ScanJournalMark(db.Model):
         return f"<ScanJournalMark {self.name} {self.offset}>"
 
 
-class VisitorSalt(TimestampMixin, db.Model):
+class VisitorSalt(TimestampMixin, Model):
     """The random salt of one WIB day's visitor hashes, deleted once the day is over (`outreach.links.salts`)."""
 
     __tablename__ = "visitor_salt"
@@ -148,7 +145,7 @@ class VisitorSalt(TimestampMixin, db.Model):
         return f"<VisitorSalt {self.day.isoformat()}>"
 
 
-class ScanDaily(db.Model):
+class ScanDaily(Model):
     """Scans of one link on one WIB (Asia/Jakarta) day, kept by `refresh_scan_rollups()`.
 
     `scans` counts every recorded scan, bots included; `unique_visitors` and the per-source
@@ -170,7 +167,7 @@ class ScanDaily(db.Model):
         return f"<ScanDaily link={self.link_id} {self.day} {self.scans}>"
 
 
-class ScanRollupMark(db.Model):
+class ScanRollupMark(Model):
     """Single row: rollups are complete for scans created before `refreshed_until` (UTC)."""
 
     __tablename__ = "scan_rollup_mark"
@@ -188,7 +185,7 @@ LEVELS = ("kota", "kecamatan", "kelurahan", "opd")
 CITY_UNIT = 0  # unit_id of the whole-city rows
 
 
-class ScanLevelDaily(db.Model):
+class ScanLevelDaily(Model):
     """Human scans and unique visitors per dashboard unit, audience and WIB day, derived from `scan_daily`.
 
     One row per level (see LEVELS), unit (an area or OPD id; CITY_UNIT for the city), audience of the
@@ -241,7 +238,7 @@ class ScanLevelDaily(db.Model):
         return f"<ScanLevelDaily {self.level} {self.unit_id} {self.audience} {self.day} {self.human_scans}>"
 
 
-class ScanPromoterDaily(db.Model):
+class ScanPromoterDaily(Model):
     """Human scans and unique visitors of each promoter's links per WIB day, derived from `scan_daily`.
 
     `total_*` are running totals up to and including the day, so a promoter's figures over any range

@@ -9,14 +9,15 @@ whole WIB days at a time. A day that does not match stops the purge before anyth
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Scan, ScanDaily
-from outreach.links.scanning import wib_day
 from outreach.metrics import refresh
-from outreach.metrics.scans import COUNT_COLUMNS, _aggregate, wib_day_start
+from outreach.metrics.scans import COUNT_COLUMNS, _aggregate
 from outreach.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def purge_old_scans(days: int, now: datetime | None = None) -> PurgeResult:
             raise RetentionError(
                 f"{len(missing)} link-days are not rolled up exactly (first: link {link_id} on {day}); nothing deleted"
             )
-    deleted = db.session.execute(delete(Scan).where(Scan.created_at < cutoff)).rowcount if raw else 0
+    deleted = (
+        cast(CursorResult[Any], db.session.execute(delete(Scan).where(Scan.created_at < cutoff))).rowcount if raw else 0
+    )
     log.info("purged %d scans before %s (%d link-days, kept in the rollups)", deleted, before, len(raw))
     return PurgeResult(before, deleted, len(raw))

@@ -22,9 +22,10 @@ import logging
 import secrets
 import threading
 from datetime import date
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import Engine, delete, exists, select
+from sqlalchemy import Connection, CursorResult, Engine, Insert, Table, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,16 +37,17 @@ from outreach.models import utcnow
 log = logging.getLogger(__name__)
 
 SALT_BYTES = 32
-_table = VisitorSalt.__table__
-_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_table = cast(Table, VisitorSalt.__table__)
 
 
-def _insert_if_missing(dialect: str, day: date, salt: bytes):
-    statement = _INSERTS[dialect](_table).values(day=day, salt=salt, created_at=utcnow())
-    return statement.on_conflict_do_nothing(index_elements=["day"])
+def _insert_if_missing(dialect: str, day: date, salt: bytes) -> Insert:
+    values = {"day": day, "salt": salt, "created_at": utcnow()}
+    if dialect == "postgresql":
+        return pg_insert(_table).values(values).on_conflict_do_nothing(index_elements=["day"])
+    return sqlite_insert(_table).values(values).on_conflict_do_nothing(index_elements=["day"])
 
 
-def salt_of_day(conn, day: date) -> bytes:
+def salt_of_day(conn: Connection, day: date) -> bytes:
     """The stored salt of `day`, made now when there is none; a throwaway one when a later day has one.
 
     Race-safe: concurrent callers insert-or-ignore and read back the one row that won. Making a day's
@@ -57,7 +59,7 @@ def salt_of_day(conn, day: date) -> bytes:
     if conn.scalar(select(exists().where(_table.c.day > day))):
         return secrets.token_bytes(SALT_BYTES)
     conn.execute(_insert_if_missing(conn.dialect.name, day, secrets.token_bytes(SALT_BYTES)))
-    salt = bytes(conn.scalar(select(_table.c.salt).where(_table.c.day == day)))
+    salt = bytes(conn.execute(select(_table.c.salt).where(_table.c.day == day)).scalar_one())
     deleted = conn.execute(delete(_table).where(_table.c.day < day)).rowcount
     if deleted:
         log.info("visitor salts of %d past day(s) destroyed", deleted)
@@ -66,7 +68,8 @@ def salt_of_day(conn, day: date) -> bytes:
 
 def purge_past_salts(today: date) -> int:
     """Delete the salts of days before `today` (in the session; the caller commits); how many."""
-    deleted = db.session.execute(delete(VisitorSalt).where(VisitorSalt.day < today)).rowcount
+    result = cast(CursorResult[Any], db.session.execute(delete(VisitorSalt).where(VisitorSalt.day < today)))
+    deleted: int = result.rowcount
     log.info("visitor salts of %d past day(s) destroyed", deleted)
     return deleted
 

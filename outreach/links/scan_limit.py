@@ -57,7 +57,7 @@ class FixedWindows:
     """
 
     def __init__(self) -> None:
-        self.windows: dict[tuple[str, int, int], list] = {}  # (key, amount, seconds) -> [count, end]
+        self.windows: dict[tuple[str, int, int], list[float]] = {}  # (key, amount, seconds) -> [count, end]
         self._lock = threading.Lock()
         self._next_sweep = 0.0
 
@@ -95,7 +95,7 @@ class ScanLimit:
     def counts_locally(self) -> bool:
         """True when the limiter counts per process in memory with fixed windows (the default)."""
         config = self.config
-        return config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://") and (
+        return bool(config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://")) and (
             config.get("RATELIMIT_STRATEGY", "fixed-window") == "fixed-window"
         )
 

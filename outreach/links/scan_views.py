@@ -20,7 +20,7 @@ def _page(template: str, status: int, code: str) -> Response:
 
 @bp.route("/s/<code>", methods=["GET", "HEAD"])
 @public
-def scan(code: str):
+def scan(code: str) -> Response:
     """Count a scan of an active link and send the visitor to its survey (302)."""
     result = scan_code(code, request_meta(request.environ))
     if result.outcome == "redirect":

@@ -11,31 +11,39 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from psycopg.errors import error_from_result
 from psycopg.pq import ExecStatus
-from sqlalchemy import Engine, NullPool, bindparam, create_engine, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Dialect, Engine, NullPool, Table, bindparam, create_engine, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.types import TypeEngine
 
+from outreach.campaign import SOURCES
+from outreach.clock import wib_day
 from outreach.extensions import db
 from outreach.links.codes import normalise_code
 from outreach.links.journal import ScanJournal
-from outreach.links.models import SOURCES, DestinationRule, Link, Scan, SurveyTarget
+from outreach.links.models import DestinationRule, Link, Scan, SurveyTarget
 from outreach.links.salts import DailySalts
 from outreach.links.scan_limit import ScanLimit
 from outreach.links.schedule import Phase, make_phase, phase_on
 from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.models import utcnow
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from psycopg.pq.abc import PGconn, PGresult
 
-WIB = ZoneInfo("Asia/Jakarta")
+log = logging.getLogger(__name__)
+# A SQLAlchemy bind or result processor: a stored value from a Python one, or back.
+Processor = Callable[[Any], Any]
 
 
 def host_allowed(host: str, allowlist: tuple[str, ...] | list[str]) -> bool:
@@ -73,7 +81,7 @@ class RequestMeta:
     ip: str
     user_agent: str
     purpose: str = ""
-    source: str = "direct"  # one of models.SOURCES: "qr" when the URL carries the QR marker
+    source: str = "direct"  # one of campaign.SOURCES: "qr" when the URL carries the QR marker
 
 
 _link, _target, _rule = Link.__table__, SurveyTarget.__table__, DestinationRule.__table__
@@ -101,7 +109,8 @@ _RESOLVE = (
 )
 _SCAN_COLUMNS = ("link_id", "created_at", "visitor_hash", "device_class", "is_bot", "source", "rule_id")
 # inline(): no RETURNING of the new id, which nothing reads.
-_INSERT_SCAN = Scan.__table__.insert().inline().values({name: bindparam(name) for name in _SCAN_COLUMNS})
+_SCAN_TABLE = cast(Table, Scan.__table__)
+_INSERT_SCAN = _SCAN_TABLE.insert().inline().values({name: bindparam(name) for name in _SCAN_COLUMNS})
 _PG_INSERT_NAME = b"outreach_scan_insert"
 
 
@@ -115,56 +124,60 @@ class _ScanStatements:
     with libpq's PQexecPrepared (psycopg's documented `pgconn`), one C call for the round trip.
     """
 
-    def __init__(self, dialect) -> None:
+    def __init__(self, dialect: Dialect) -> None:
         resolve = _RESOLVE.compile(dialect=dialect)
         insert = _INSERT_SCAN.compile(dialect=dialect)
         self.resolve_sql, self.insert_sql = str(resolve), str(insert)
         self.positional = dialect.positional
-        table = Scan.__table__
-        processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SCAN_COLUMNS}
+        table = _SCAN_TABLE
+        processors: dict[str, Processor | None] = {
+            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SCAN_COLUMNS
+        }
         # Parameters in the order the driver wants them (positional) or by name, with their processors.
-        names = insert.positiontup if self.positional else _SCAN_COLUMNS
-        self.insert_params = tuple((name, processors[name]) for name in names)
+        names = (insert.positiontup or []) if self.positional else _SCAN_COLUMNS
+        self.insert_params: tuple[tuple[str, Processor | None], ...] = tuple((name, processors[name]) for name in names)
         # The drivers' raw rows hold dates as SQLite stores them (text): SQLAlchemy's processors read them.
         self.date_result = _rule.c.starts_on.type.dialect_impl(dialect).result_processor(dialect, None)
         self.libpq = dialect.name == "postgresql" and dialect.driver == "psycopg"
         if self.libpq:
-            numbered = _INSERT_SCAN.compile(dialect=postgresql.psycopg.dialect(paramstyle="numeric_dollar"))
+            numbered = _INSERT_SCAN.compile(dialect=PGDialect_psycopg(paramstyle="numeric_dollar"))  # type: ignore[no-untyped-call]
             self.libpq_insert_sql = str(numbered).encode()
             self.libpq_params = tuple(
-                (name, processors[name], _PG_TEXT[_python_type(table.c[name].type)]) for name in numbered.positiontup
+                (name, processors[name], _PG_TEXT[_python_type(table.c[name].type)])
+                for name in numbered.positiontup or []
             )
 
-    def find(self, cursor, code: str) -> list:
+    def find(self, cursor: Any, code: str) -> list[Any]:
         cursor.execute(self.resolve_sql, (code,) if self.positional else {"code": code})
-        rows = cursor.fetchall()
+        rows: list[Any] = cursor.fetchall()
         if self.date_result is None or not rows or rows[0][4] is None:
             return rows
         convert = self.date_result
         return [(*row[:6], convert(row[6]), convert(row[7]), *row[8:]) for row in rows]
 
-    def add(self, cursor, values: dict) -> None:
+    def add(self, cursor: Any, values: dict[str, Any]) -> None:
         converted = [(name, p(values[name]) if p else values[name]) for name, p in self.insert_params]
         cursor.execute(self.insert_sql, tuple(v for _n, v in converted) if self.positional else dict(converted))
 
-    def prepare(self, pgconn) -> None:
+    def prepare(self, pgconn: "PGconn") -> None:
         """Prepare the insert on a libpq connection (once per connection)."""
         _check(pgconn.prepare(_PG_INSERT_NAME, self.libpq_insert_sql))
 
-    def add_prepared(self, pgconn, values: dict) -> None:
-        params = [
+    def add_prepared(self, pgconn: "PGconn", values: dict[str, Any]) -> None:
+        params: list[Any] = [  # bytes, or None for NULL (which libpq takes, though psycopg's types say bytes)
             None if (value := p(values[name]) if p else values[name]) is None else text(value)
             for name, p, text in self.libpq_params
         ]
         _check(pgconn.exec_prepared(_PG_INSERT_NAME, params))
 
 
-def _python_type(column_type) -> type:
-    return getattr(column_type, "impl_instance", column_type).python_type
+def _python_type(column_type: TypeEngine[Any]) -> type:
+    python_type: type = getattr(column_type, "impl_instance", column_type).python_type
+    return python_type
 
 
 # Parameters in PostgreSQL's text format, by the column's Python type.
-_PG_TEXT = {
+_PG_TEXT: dict[type, Callable[[Any], bytes]] = {
     int: lambda value: str(value).encode(),
     str: str.encode,
     bool: lambda value: b"t" if value else b"f",
@@ -172,13 +185,13 @@ _PG_TEXT = {
 }
 
 
-def _check(result) -> None:
+def _check(result: "PGresult") -> None:
     if result.status != ExecStatus.COMMAND_OK:
         raise error_from_result(result)
 
 
 @lru_cache(maxsize=4)
-def _statements(dialect) -> _ScanStatements:
+def _statements(dialect: Dialect) -> _ScanStatements:
     return _ScanStatements(dialect)
 
 
@@ -213,11 +226,13 @@ class _Connection:
     def __init__(self, engine: Engine) -> None:
         self.pid = os.getpid()
         self.pooled = engine.raw_connection()
-        self.cursor = self.pooled.dbapi_connection.cursor()
+        # The driver's own connection: psycopg's has `pgconn`, which DBAPI's protocol does not declare.
+        driver_connection: Any = self.pooled.dbapi_connection
+        self.cursor = driver_connection.cursor()
         self.statements = _statements(engine.dialect)
-        self.pgconn = None
+        self.pgconn: PGconn | None = None
         if self.statements.libpq:
-            self.pgconn = self.pooled.dbapi_connection.pgconn
+            self.pgconn = driver_connection.pgconn
             self.statements.prepare(self.pgconn)
         self.write_lock = None
         path = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -227,10 +242,10 @@ class _Connection:
             except OSError:
                 log.warning("cannot open %s-scanlock; scan inserts wait on SQLite's own busy handler", path)
 
-    def find(self, code: str) -> list:
+    def find(self, code: str) -> list[Any]:
         return self.statements.find(self.cursor, code)
 
-    def add(self, values: dict) -> None:
+    def add(self, values: dict[str, Any]) -> None:
         if self.pgconn is not None:
             self.statements.add_prepared(self.pgconn, values)
             return
@@ -286,7 +301,7 @@ class ScanStore:
 
     def connection(self) -> _Connection:
         """This process's and thread's connection, opened when there is none yet (or it was the parent's)."""
-        held = getattr(self._local, "held", None)
+        held: _Connection | None = getattr(self._local, "held", None)
         if held is not None and held.pid == os.getpid():
             return held
         if held is not None:
@@ -314,7 +329,7 @@ class ScanStore:
         if self._engine is not None:
             self._engine.dispose()
 
-    def find(self, code: str) -> list:
+    def find(self, code: str) -> list[Any]:
         """The rows of `code` (link id, link active, target URL, target active, then a rule's columns), or []."""
         try:
             return self.connection().find(code)
@@ -322,14 +337,14 @@ class ScanStore:
             self.discard()
         return self.connection().find(code)
 
-    def add(self, values: dict) -> None:
+    def add(self, values: dict[str, Any]) -> None:
         """Insert one scan, committed when this returns."""
         held = self.connection()
         try:
             held.add(values)
             return
         except Exception as exc:
-            dead = self.engine.dialect.is_disconnect(exc, held.pooled.dbapi_connection, held.cursor)
+            dead = self.engine.dialect.is_disconnect(cast(Any, exc), held.pooled.dbapi_connection, held.cursor)
             self.discard()
             if not dead:
                 raise
@@ -356,11 +371,6 @@ def is_prefetch(meta: RequestMeta) -> bool:
     """True for browser prefetch/prerender/preview requests, which are not visits."""
     purpose = meta.purpose.lower()
     return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
-
-
-def wib_day(moment: datetime) -> date:
-    """The calendar day in Bandar Lampung (WIB, UTC+7) of a UTC moment."""
-    return moment.astimezone(WIB).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +471,7 @@ class Scanner:
         }
         return self.keep(values)
 
-    def keep(self, values: dict) -> bool:
+    def keep(self, values: dict[str, Any]) -> bool:
         """Keep one visit: in the journal or the database (SCAN_RECORDING says which first, the other
         is the fallback). False, with an ERROR line, when neither could: the visit is lost."""
         url = self.store.engine.url
@@ -476,7 +486,7 @@ class Scanner:
         log.error("a visit of link %s was lost: neither the database nor the scan journal kept it", values["link_id"])
         return False
 
-    def _to_database(self, values: dict) -> bool:
+    def _to_database(self, values: dict[str, Any]) -> bool:
         try:
             self.store.add(values)
         except Exception:  # noqa: BLE001 - any driver error: keep the visitor going, log it
@@ -485,7 +495,7 @@ class Scanner:
             return False
         return True
 
-    def _to_journal(self, values: dict) -> bool:
+    def _to_journal(self, values: dict[str, Any]) -> bool:
         try:
             self.journal.append(values)
         except OSError as exc:  # JournalError, or the directory cannot be made
@@ -498,7 +508,7 @@ class Scanner:
         """Copy the journal (this process's file and those of finished processes) into the database now."""
         return self.journal.drain(self.store.engine.url)
 
-    def health(self) -> dict:
+    def health(self) -> dict[str, Any]:
         """How recording goes, for /healthz: 'ok', 'degraded' (visits kept but waiting, or the journal cannot
         take more) or 'failing' (this process lost a visit in the last 5 minutes), and why."""
         recent, now, health = 300.0, time.monotonic(), self.journal.health
@@ -558,7 +568,7 @@ class Scanner:
         return ScanResult("redirect", url)
 
 
-def _free_bytes(directory) -> int | None:
+def _free_bytes(directory: Path | None) -> int | None:
     """Free bytes for an unprivileged writer on the journal's file system (None: the journal is off)."""
     if directory is None:
         return None
@@ -573,18 +583,24 @@ def _free_bytes(directory) -> int | None:
     return 0
 
 
+def _current_app() -> Flask:
+    """The app behind Flask's `current_app` proxy: the scanner keeps the app itself, not the proxy."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's types omit it
+    return app
+
+
 def scanner(app: Flask) -> Scanner:
     """The app's scan path (made at first use)."""
-    found = app.extensions.get("links_scanner")
+    found: Scanner | None = app.extensions.get("links_scanner")
     if found is None:
-        found = app.extensions.setdefault("links_scanner", Scanner(app))
+        found = cast(Scanner, app.extensions.setdefault("links_scanner", Scanner(app)))
     return found
 
 
 def resolve_code(raw: str) -> ScanLink | None:
     """The link behind a code as typed or scanned (normalised first), or None when there is none."""
     code = normalise_code(raw)
-    return None if code is None else scanner(current_app._get_current_object()).link(code)
+    return None if code is None else scanner(_current_app()).link(code)
 
 
 def record_scan(
@@ -596,7 +612,7 @@ def record_scan(
     One insert, committed at once, on the scan path's own connection (`ScanStore`).
     A database failure is logged and swallowed: the visitor still reaches the survey.
     """
-    return scanner(current_app._get_current_object()).record(link, request_meta, now, over_limit)
+    return scanner(_current_app()).record(link, request_meta, now, over_limit)
 
 
 def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
@@ -605,4 +621,4 @@ def scan_code(raw_code: str, request_meta: RequestMeta) -> ScanResult:
     Found links are remembered for SCAN_LINK_CACHE_SECONDS (a few seconds: a busy flyer's scans skip
     the lookup; a deactivation takes effect within that time). Unknown codes are never remembered.
     """
-    return scanner(current_app._get_current_object()).scan(raw_code, request_meta)
+    return scanner(_current_app()).scan(raw_code, request_meta)

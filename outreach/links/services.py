@@ -13,11 +13,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
+from outreach import clock
 from outreach.areas.models import Area, Opd, area_scope_condition
 from outreach.audit.services import diff, record_event
+from outreach.campaign import AUDIENCES, CHANNELS, PRINTED_CHANNELS
 from outreach.extensions import db
 from outreach.links.codes import MAX_LENGTH, MIN_LENGTH, generate_code, normalise_code
-from outreach.links.models import AUDIENCES, CHANNELS, PRINTED_CHANNELS, Link, SurveyTarget
+from outreach.links.models import Link, SurveyTarget
 from outreach.links.scanning import host_allowed, record_scan  # noqa: F401 - record_scan is this API's too
 from outreach.promoters.models import Assignment, Promoter
 
@@ -161,7 +163,7 @@ def set_link_active(link: Link, active: bool, actor=None) -> Link:
 
 def _current_promoters_query(on: date | None = None) -> Select:
     """Active promoters joined to their current assignment's area (outer join: unassigned ones too)."""
-    on = on or date.today()
+    on = on or clock.today()
     current = (Assignment.start_date <= on) & (Assignment.end_date.is_(None) | (Assignment.end_date > on))
     return (
         select(Promoter, Area)

@@ -8,16 +8,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import ADMIN, EDITOR_ROLES, PROMOTER, STAFF_ROLES
+from outreach.campaign import ADMIN, CHANNEL_LABELS, EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.extensions import db
 from outreach.links import choices, destinations, services
 from outreach.links.batches import flyer_groups, flyer_zip
 from outreach.links.flyers import render_flyer_book, render_flyers
 from outreach.links.forms import (
-    AUDIENCE_LABELS,
-    CHANNEL_LABELS,
     RULE_KIND_LABELS,
     BulkLinkForm,
     ConfirmForm,
@@ -34,8 +33,8 @@ from outreach.links.public_base import base_url_notice, base_url_refusal
 from outreach.links.qr import SIZES, qr_png, qr_svg
 from outreach.metrics.rankings import own_weeks
 from outreach.metrics.scans import link_figures, totals_by_link, totals_for
-from outreach.participation.days import wib_today
 from outreach.promoters.models import Promoter
+from outreach.uow import unit_of_work
 
 bp = Blueprint("links", __name__)
 log = logging.getLogger(__name__)
@@ -45,21 +44,9 @@ VIEWER_ROLES = (*STAFF_ROLES, PROMOTER)
 
 
 @bp.app_template_global()
-def channel_label(channel: str) -> str:
-    """Human label of a link channel in the current language."""
-    return str(CHANNEL_LABELS.get(channel, channel))
-
-
-@bp.app_template_global()
 def rule_kind_label(kind: str) -> str:
     """Human label of a destination rule's kind in the current language."""
     return str(RULE_KIND_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def audience_label(audience: str) -> str:
-    """Human label of a survey audience in the current language."""
-    return str(AUDIENCE_LABELS.get(audience, audience))
 
 
 bp.add_app_template_global(services.area_text, "area_text")
@@ -146,20 +133,19 @@ def create():
             form.area.errors.append(_("This promoter has no current area; choose one."))
         else:
             try:
-                link = services.create_link(
-                    db.get_or_404(SurveyTarget, form.target.data),
-                    area,
-                    form.channel.data,
-                    promoter=promoter,
-                    opd=db.session.get(Opd, form.opd.data) if form.opd.data else None,
-                    label=form.label.data or "",
-                    actor=current_user,
-                )
+                with unit_of_work():
+                    link = services.create_link(
+                        db.get_or_404(SurveyTarget, form.target.data),
+                        area,
+                        form.channel.data,
+                        promoter=promoter,
+                        opd=db.session.get(Opd, form.opd.data) if form.opd.data else None,
+                        label=form.label.data or "",
+                        actor=current_user,
+                    )
             except services.LinkError as exc:
-                db.session.rollback()
                 flash(str(exc), "error")
             else:
-                db.session.commit()
                 flash(_("Link %(code)s created.", code=link.code), "success")
                 return redirect(url_for("links.detail", link_id=link.id))
     return render_template("links/form.html", form=form)
@@ -177,18 +163,17 @@ def bulk():
         if scope is None:
             abort(400)
         try:
-            result = services.bulk_create_links(
-                db.get_or_404(SurveyTarget, form.target.data),
-                scope,
-                form.channels.data,
-                label=form.label.data or "",
-                actor=current_user,
-            )
+            with unit_of_work():
+                result = services.bulk_create_links(
+                    db.get_or_404(SurveyTarget, form.target.data),
+                    scope,
+                    form.channels.data,
+                    label=form.label.data or "",
+                    actor=current_user,
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(
                 _(
                     "%(created)d links created, %(skipped)d skipped (the promoter already has one).",
@@ -344,7 +329,7 @@ def mine():
         links=links,
         shares={link.id: services.share_of(link) for link in links if link.active},
         stats=totals_by_link([link.id for link in links]),
-        weeks=own_weeks(promoter, wib_today()) if promoter and links else None,
+        weeks=own_weeks(promoter, clock.today()) if promoter and links else None,
         **base_url_notice(),
     )
 
@@ -363,12 +348,11 @@ def target_create():
     form = SurveyTargetForm()
     if form.validate_on_submit():
         try:
-            services.create_target(form.name.data, form.audience.data, form.url.data, actor=current_user)
+            with unit_of_work():
+                services.create_target(form.name.data, form.audience.data, form.url.data, actor=current_user)
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Survey target saved."), "success")
             return redirect(url_for("links.targets"))
     return render_template("links/target_form.html", form=form, target=None)
@@ -382,14 +366,13 @@ def target_edit(target_id: int):
     form = SurveyTargetForm(obj=target)
     if form.validate_on_submit():
         try:
-            services.update_target(
-                target, form.name.data, form.audience.data, form.url.data, form.active.data, actor=current_user
-            )
+            with unit_of_work():
+                services.update_target(
+                    target, form.name.data, form.audience.data, form.url.data, form.active.data, actor=current_user
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Survey target saved."), "success")
             return redirect(url_for("links.targets"))
     return _target_page(target, form, _rule_form(target))
@@ -421,23 +404,22 @@ def rule_create(target_id: int):
     rule_form = _rule_form(target)
     if rule_form.validate_on_submit():
         try:
-            destinations.create_rule(
-                target,
-                rule_form.kind.data,
-                rule_form.starts_on.data,
-                rule_form.ends_on.data,
-                db.session.get(SurveyTarget, rule_form.next_target.data) if rule_form.next_target.data else None,
-                rule_form.url.data or "",
-                actor=current_user,
-            )
+            with unit_of_work():
+                destinations.create_rule(
+                    target,
+                    rule_form.kind.data,
+                    rule_form.starts_on.data,
+                    rule_form.ends_on.data,
+                    db.session.get(SurveyTarget, rule_form.next_target.data) if rule_form.next_target.data else None,
+                    rule_form.url.data or "",
+                    actor=current_user,
+                )
         except services.LinkError as exc:
-            db.session.rollback()
             field, _sep, message = str(exc).partition(": ")
             getattr(rule_form, {"next_target_id": "next_target"}.get(field, field), rule_form.kind).errors.append(
                 message
             )
         else:
-            db.session.commit()
             flash(_("Rule added: the links of %(name)s follow it within seconds.", name=target.name), "success")
             return redirect(url_for("links.target_edit", target_id=target.id))
     return _target_page(target, SurveyTargetForm(obj=target), rule_form), 422

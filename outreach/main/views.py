@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
+from outreach import clock
 from outreach.areas.services import kecamatan_summary
 from outreach.auth.decorators import public
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
-from outreach.drives.timezone import wib_today
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.errors import error_response
 from outreach.extensions import db
 from outreach.links.public_base import base_url_notice
@@ -18,6 +18,7 @@ from outreach.metrics.overview import staff_overview
 from outreach.metrics.rankings import own_weeks
 from outreach.public.forms import CodeForm
 from outreach.security import is_safe_next, survey_form_action
+from outreach.uow import unit_of_work
 
 bp = Blueprint("main", __name__)
 
@@ -47,7 +48,7 @@ def promoter_home():
         "main/home_promoter.html",
         links=links,
         shares={link.id: share_of(link) for link in links},
-        weeks=own_weeks(promoter, wib_today()) if promoter else None,
+        weeks=own_weeks(promoter, clock.today()) if promoter else None,
         **base_url_notice(),
     )
 
@@ -63,9 +64,9 @@ def healthz():
     """
     scans = scanner(current_app._get_current_object()).health()
     try:
-        db.session.execute(text("SELECT 1"))
+        with unit_of_work():
+            db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any database failure means unhealthy
-        db.session.rollback()
         return jsonify(status="error", database="unreachable", scans=scans), 503
     status = {"ok": "ok", "degraded": "degraded"}.get(scans["recording"], "error")
     return jsonify(status=status, database="ok", scans=scans), 503 if status == "error" else 200

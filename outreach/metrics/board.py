@@ -9,10 +9,10 @@ percentages that would reveal them are left out; no promoter appears anywhere.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from outreach import clock
 from outreach.areas.models import Area
+from outreach.campaign import AUDIENCES
 from outreach.metrics.figures import Figures, Period, area_rows, city_figures, current_round
-from outreach.participation.days import wib_today
-from outreach.participation.models import AUDIENCES
 
 WEEK = 7
 
@@ -95,7 +95,7 @@ def board(min_count: int, parent: Area | None = None, today: date | None = None)
     round_ = current_round(today)
     if round_ is None:
         return None
-    today = today or wib_today()
+    today = today or clock.today()
     as_of = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     period = Period(round_, as_of - timedelta(days=WEEK - 1), as_of)
     rows = [_row(fig, fig.code, fig.label, min_count) for fig in area_rows(period, None, parent, sparks=False)]

@@ -7,7 +7,7 @@ writes and then reads figures in the same request calls `forget()` (the refreshe
 """
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, g, has_request_context
 
@@ -27,7 +27,7 @@ def per_request(key: str, compute: Callable[[], T]) -> T:
         store = {}
         setattr(context_globals, KEY, store)
     try:
-        return store[key]
+        return cast(T, store[key])
     except KeyError:
         value = store[key] = compute()
         return value

@@ -8,15 +8,15 @@ day before the drive. All figures come from `metrics.scans.totals_by_day` (SQL s
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from outreach.areas.models import Area, area_scope_condition
+from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.metrics.figures import drive_units, drive_window, with_moving_average
-from outreach.metrics.scans import ScanTotals, totals_by_day
+from outreach.metrics.scans import LinkIds, ScanTotals, totals_by_day
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class ScopeFigures:
         return None if not self.before.human_scans else 100 * self.change / self.before.human_scans
 
 
-def scope_figures(link_ids, windows: ReportWindows) -> ScopeFigures:
+def scope_figures(link_ids: LinkIds, windows: ReportWindows) -> ScopeFigures:
     """Totals of the links (a list or a select of ids) in the before, during, after and post windows,
     summed from their daily totals over all of them (one statement)."""
     days = totals_by_day(link_ids, windows.before.first, windows.after.last)
@@ -86,18 +86,19 @@ def scope_figures(link_ids, windows: ReportWindows) -> ScopeFigures:
     def total(window: Window) -> ScanTotals:
         return ScanTotals.summed(v for day, v in days.items() if window.first <= day <= window.last)
 
-    return ScopeFigures(*(total(w) for w in (windows.before, windows.during, windows.after, windows.post)), days=days)
+    before, during, after, post = (total(w) for w in (windows.before, windows.during, windows.after, windows.post))
+    return ScopeFigures(before, during, after, post, days=days)
 
 
-def own_link_ids(drive: Drive, promoter_id: int | None = None) -> Select:
+def own_link_ids(drive: Drive, promoter_id: int | None = None) -> Select[tuple[int]]:
     """Ids of the links made for the drive (one promoter's only, when given)."""
     query = select(Link.id).where(Link.drive_id == drive.id)
     return query if promoter_id is None else query.where(Link.promoter_id == promoter_id)
 
 
-def area_link_ids(drive: Drive) -> Select | None:
+def area_link_ids(drive: Drive) -> Select[tuple[int]] | None:
     """Ids of all links of the drive's areas (and everything below them) and OPDs, whoever made them."""
-    conditions = [Link.opd_id.in_([o.id for o in drive.opds])] if drive.opds else []
+    conditions: list[ColumnElement[bool]] = [Link.opd_id.in_([o.id for o in drive.opds])] if drive.opds else []
     conditions += [area_scope_condition(Area, area) for area in drive.areas]
     if not conditions:
         return None

@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
+from outreach.campaign import AUDIENCES
+from outreach.clock import day_range, wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_day_start, wib_days
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
 from outreach.metrics.cache import per_request
@@ -28,8 +31,7 @@ from outreach.metrics.respondents import (
     level_daily,
 )
 from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
-from outreach.participation.days import day_range, wib_today
-from outreach.participation.models import AUDIENCES, Baseline, SurveyRound, Target
+from outreach.participation.models import Baseline, SurveyRound, Target
 
 PACE_DAYS = 7
 COMPARISON_MODES = ("kecamatan", "city", "custom")
@@ -42,7 +44,7 @@ def unit_label(unit: Unit) -> str:
 
 def current_round(today: date | None = None) -> SurveyRound | None:
     """The round running today, else the latest that has started, else the next one."""
-    today = today or wib_today()
+    today = today or clock.today()
     started = db.session.scalar(
         select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
     )
@@ -90,7 +92,7 @@ DEFAULT_DAYS = 28
 
 def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
     """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
-    today = today or wib_today()
+    today = today or clock.today()
     if end is None:
         end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
     if start is None or start > end:
@@ -167,8 +169,9 @@ def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
     A quick difference-in-differences for the tables, without an interval; the uplift page gives
     the interval and keeps units with a drive out of the comparison.
     """
-    changes = [row.change_per_day(period) for row in rows]
-    if len(rows) < 2 or changes[0] is None:
+    # None for every row or for none: it depends on the period only.
+    changes = [change for row in rows if (change := row.change_per_day(period)) is not None]
+    if len(rows) < 2 or len(changes) < len(rows):
         return rows
     total = sum(changes)
     for row, change in zip(rows, changes, strict=True):
@@ -195,7 +198,9 @@ def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
     return fig
 
 
-def _level_sums(source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None):
+def _level_sums(
+    source_key: str, level: str, period: Period, audience: str | None, parent_id: int | None = None
+) -> dict[int, list[int]]:
     """{unit_id: [range, previous window, round so far, pace window]} for every unit of a level with
     data, for one audience or (None) all of them together. Every audience of a level is read at once,
     once per request: the dashboard shows both, and the all-audience figures are their sums."""
@@ -207,11 +212,13 @@ def _level_sums(source_key: str, level: str, period: Period, audience: str | Non
     return _pick_audience(by_audience, audience, len(windows))
 
 
-def _pick_audience(by_audience: dict[int, dict[str, list[int]]], audience: str | None, size: int) -> dict:
+def _pick_audience(
+    by_audience: dict[int, dict[str, list[int]]], audience: str | None, size: int
+) -> dict[int, list[int]]:
     """Per unit: the `size` values of one audience, or (None) their sums over every audience."""
     if audience:
         return {unit: values[audience] for unit, values in by_audience.items() if audience in values}
-    picked = {}
+    picked: dict[int, list[int]] = {}
     for unit, values in by_audience.items():
         total = picked[unit] = [0] * size
         for counts in values.values():
@@ -220,10 +227,12 @@ def _pick_audience(by_audience: dict[int, dict[str, list[int]]], audience: str |
     return picked
 
 
+# Targets and baselines: the plans a round sets per area or OPD and audience.
+PlanModel = type[Target] | type[Baseline]
 PLAN_COLUMNS = {Target.__tablename__: ("target",), Baseline.__tablename__: ("respondents", "population")}
 
 
-def _plan_rows(model, round_: SurveyRound) -> list:
+def _plan_rows(model: PlanModel, round_: SurveyRound) -> Sequence[Row[Any]]:
     """Every target or baseline of the round with its area's level and parent, read once per request
     (the dashboard looks them up per table, unit and audience)."""
     return per_request(
@@ -233,7 +242,7 @@ def _plan_rows(model, round_: SurveyRound) -> list:
 
 
 @cache
-def _plan_query(model):
+def _plan_query(model: PlanModel) -> Select[Any]:
     """`_plan_rows()`'s statement for targets or baselines, built once (the round is bound)."""
     values = [getattr(model, name) for name in PLAN_COLUMNS[model.__tablename__]]
     return (
@@ -243,7 +252,7 @@ def _plan_query(model):
     )
 
 
-def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
+def _unit_values(model: PlanModel, column: str, round_: SurveyRound, audience: str | None, key: str) -> dict[int, int]:
     """Sum of a target or baseline column per unit: per area ("area"), per OPD ("opd"), or per
     kecamatan over its kelurahan ("parent"); units without a value are absent."""
     by_audience = per_request(
@@ -252,7 +261,7 @@ def _unit_values(model, column: str, round_: SurveyRound, audience: str | None, 
     return by_audience[audience][key]
 
 
-def _sum_plans(model, column: str, round_: SurveyRound) -> dict[str | None, dict[str, dict[int, int]]]:
+def _sum_plans(model: PlanModel, column: str, round_: SurveyRound) -> dict[str | None, dict[str, dict[int, int]]]:
     """The three sums of `_unit_values()` for each audience and (None) all of them, in one pass over
     the round's plans."""
     sums: dict[str | None, dict[str, dict[int, int]]] = {
@@ -276,7 +285,9 @@ def _sum_plans(model, column: str, round_: SurveyRound) -> dict[str | None, dict
     return sums
 
 
-def _area_plans(round_: SurveyRound, audience: str | None, model, column: str, level: str, parent: Area | None):
+def _area_plans(
+    round_: SurveyRound, audience: str | None, model: PlanModel, column: str, level: str, parent: Area | None
+) -> dict[int, tuple[int, bool]]:
     """Values per area: set on the area itself, else derived as the sum over its kelurahan."""
     own = _unit_values(model, column, round_, audience, "area")
     if level == "kelurahan":
@@ -290,8 +301,13 @@ SPARK_POINTS = 31  # a sparkline is a 100 px trend: longer ranges are drawn in b
 
 
 def _sparks(
-    units: list[Unit], period: Period, audience: str | None, source_key: str, level: str, parent_id: int | None = None
-) -> dict:
+    units: Sequence[Unit],
+    period: Period,
+    audience: str | None,
+    source_key: str,
+    level: str,
+    parent_id: int | None = None,
+) -> dict[Unit, list[int]]:
     """Each unit's count per day of the range (per bucket of days for long ranges), every audience of
     the level read once per request."""
     size = math.ceil(period.days / SPARK_POINTS)
@@ -516,6 +532,7 @@ def comparison_groups(
     kelurahan, kecamatan, opds = active_areas("kelurahan"), active_areas("kecamatan"), active_opds()
     groups: dict[Unit, list[Unit]] = {}
     for unit in treated:
+        pool: Sequence[Unit]
         if mode == "custom":
             pool = [u for u in custom if type(u) is type(unit)]
         elif isinstance(unit, Opd):
@@ -541,7 +558,7 @@ class UpliftReport:
     areas: UpliftResult | None = None
     opds: UpliftResult | None = None
     baselines: list[Figures] = field(default_factory=list)
-    labels: dict = field(default_factory=dict)
+    labels: dict[Unit, str] = field(default_factory=dict)
     drive: Drive | None = None
 
     @property

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Integer, and_, cast, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.links.scanning import WIB, wib_day
-from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr, wib_day_start
+from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 
@@ -402,8 +402,3 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
         key=lambda row: (-row.flagged, row.code),
     )
     return Report(since_day, until, thresholds, signals, links, scans, flagged)
-
-
-def wib(moment: datetime) -> datetime:
-    """A UTC moment in WIB, for display."""
-    return moment.astimezone(WIB)

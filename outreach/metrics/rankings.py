@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from outreach.clock import day_range
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.metrics.figures import _drives_between, drive_window
-from outreach.metrics.respondents import daily_by_audience, get_source
+from outreach.metrics.respondents import Unit, daily_by_audience, get_source
 from outreach.metrics.scans import promoter_scan_rows, promoter_totals
-from outreach.participation.days import day_range
 from outreach.promoters.models import Promoter
 
 RANKING_SIZE = 10
@@ -62,7 +62,7 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
         return []
     windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}
     first, last = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
-    units: dict[str, set] = {}
+    units: dict[str, set[Unit]] = {}
     for drive in drives:
         units.setdefault(drive.audience, set()).update(_counted_units(drive))
     series = daily_by_audience(get_source(source_key), {aud: list(found) for aud, found in units.items()}, first, last)
@@ -75,10 +75,11 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
     return ranks[:limit]
 
 
-def _counted_units(drive: Drive) -> list:
+def _counted_units(drive: Drive) -> list[Unit]:
     """The drive's areas and OPDs, leaving out kelurahan whose kecamatan is targeted too (counted there)."""
     area_ids = {a.id for a in drive.areas}
-    return [a for a in drive.areas if a.parent_id not in area_ids or a.level != "kelurahan"] + list(drive.opds)
+    areas: list[Unit] = [a for a in drive.areas if a.parent_id not in area_ids or a.level != "kelurahan"]
+    return areas + list(drive.opds)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import Table, select, text
 
@@ -34,8 +35,8 @@ log = logging.getLogger(__name__)
 SCANS_LOCK = 0x6F75_7472_6561_0001
 RESPONDENTS_LOCK = 0x6F75_7472_6561_0002
 
-SCAN_TABLES: tuple[Table, ...] = (ScanDaily.__table__, ScanLevelDaily.__table__, ScanPromoterDaily.__table__)
-RESPONDENT_TABLES: tuple[Table, ...] = (RespondentTotal.__table__, RespondentLevelDaily.__table__)
+SCAN_TABLES = tuple(cast(Table, model.__table__) for model in (ScanDaily, ScanLevelDaily, ScanPromoterDaily))
+RESPONDENT_TABLES = tuple(cast(Table, model.__table__) for model in (RespondentTotal, RespondentLevelDaily))
 DERIVED_TABLES = SCAN_TABLES + RESPONDENT_TABLES
 
 
@@ -52,6 +53,7 @@ def lock(*keys: int) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     elif conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
+        assert raw is not None  # a live connection from the pool
         if not raw.in_transaction:
             raw.execute("BEGIN IMMEDIATE")
 
@@ -134,13 +136,15 @@ class Difference:
         return not (self.stored_only or self.rebuilt_only)
 
 
-def _rows(table: Table) -> Counter:
+def _rows(table: Table) -> Counter[tuple[Any, ...]]:
     """Every row of a derived table, without its surrogate id (a rebuild numbers rows anew)."""
     columns = [c for c in table.c if c.name != "id"]
     return Counter(tuple(row) for row in db.session.execute(select(*columns)))
 
 
-def _difference(table: Table, stored: Counter, rebuilt: Counter, examples: int = 5) -> Difference:
+def _difference(
+    table: Table, stored: Counter[tuple[Any, ...]], rebuilt: Counter[tuple[Any, ...]], examples: int = 5
+) -> Difference:
     stored_only, rebuilt_only = stored - rebuilt, rebuilt - stored
     names = [c.name for c in table.c if c.name != "id"]
     shown = [f"stored only: {dict(zip(names, row, strict=True))}" for row in list(stored_only)[:examples]]

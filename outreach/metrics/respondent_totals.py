@@ -3,17 +3,24 @@ totals of the units concerned and every level's rows, from the earliest day writ
 `outreach.metrics.refresh` in the transaction that wrote the counts (so a rollback undoes them
 all); an area moved to another parent (or level) rebuilds the level rows whole."""
 
+import typing
+from collections.abc import Iterator, Set
 from datetime import date
 from itertools import chain
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Integer,
+    Select,
     String,
+    Table,
     and_,
     case,
     cast,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -27,13 +34,16 @@ from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.metrics.running_totals import ONE_DAY, dense_rows
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 
-COUNTS = RespondentCount.__table__
-TOTALS = RespondentTotal.__table__
-LEVEL_ROWS = RespondentLevelDaily.__table__
-AREAS = Area.__table__
+COUNTS = typing.cast(Table, RespondentCount.__table__)
+TOTALS = typing.cast(Table, RespondentTotal.__table__)
+LEVEL_ROWS = typing.cast(Table, RespondentLevelDaily.__table__)
+AREAS = typing.cast(Table, Area.__table__)
+
+# A series of respondent totals: (area_id, opd_id, audience), one of the ids None.
+SeriesKey = tuple[int | None, int | None, str]
 
 
-def _units(condition_table, areas: set[int], opds: set[int]):
+def _units(condition_table: Table, areas: Set[int], opds: Set[int]) -> ColumnElement[bool]:
     return or_(condition_table.c.area_id.in_(areas), condition_table.c.opd_id.in_(opds))
 
 
@@ -57,7 +67,7 @@ def refresh_totals(conn: Connection, areas: set[int], opds: set[int], from_day: 
             select(*series, TOTALS.c.total).where(TOTALS.c.day == from_day - ONE_DAY, mine)
         )
     }
-    daily: dict[tuple, dict[date, tuple[int]]] = {}
+    daily: dict[SeriesKey, dict[date, tuple[int]]] = {}
     counted = (COUNTS.c.area_id, COUNTS.c.opd_id, COUNTS.c.audience, COUNTS.c.day)
     query = (
         select(*counted, func.sum(COUNTS.c.daily))
@@ -67,7 +77,9 @@ def refresh_totals(conn: Connection, areas: set[int], opds: set[int], from_day: 
     for area, opd, audience, day, n in conn.execute(query):
         daily.setdefault((area, opd, audience), {})[day] = (int(n),)
     conn.execute(delete(TOTALS).where(TOTALS.c.day >= from_day, mine))
-    rows = dense_rows(base, daily, from_day, last, 1)
+    rows: Iterator[tuple[SeriesKey, date, tuple[int, ...], tuple[int, ...]]] = dense_rows(
+        base, daily, from_day, last, 1
+    )
     if kept is not None and last > kept:
         others = {
             (area, opd, audience): (total,)
@@ -95,7 +107,7 @@ def rebuild_totals(conn: Connection) -> int:
     return refresh_totals(conn, areas, opds, first)
 
 
-def _level_query(level: str, since: date | None, city_id: int | None, reported: list[str]):
+def _level_query(level: str, since: date | None, city_id: int | None, reported: list[str]) -> Select[Any]:
     """One level's rows (level, unit_id, parent_id, audience, day, n) from the counts of `since` on (None: all)."""
     c, a = COUNTS.c, AREAS.c
     n = func.sum(c.daily)
@@ -103,7 +115,7 @@ def _level_query(level: str, since: date | None, city_id: int | None, reported: 
     no_parent = cast(null(), Integer)
     if level == "kota":
         # KPK's city total where it is reported for the audience, else every count of the audience.
-        city = and_(c.audience.in_(reported), c.area_id == city_id) if city_id is not None else False
+        city = and_(c.audience.in_(reported), c.area_id == city_id) if city_id is not None else false()
         query = (
             select(name, literal(CITY_UNIT, Integer), no_parent, c.audience, c.day, n)
             .where(or_(city, c.audience.not_in(reported)))
@@ -135,12 +147,12 @@ def _level_query(level: str, since: date | None, city_id: int | None, reported: 
     return query.where(c.day >= since) if since is not None else query
 
 
-def refresh_levels(conn: Connection, from_day: date | None, areas: set[int] = frozenset()) -> None:
+def refresh_levels(conn: Connection, from_day: date | None, areas: Set[int] = frozenset()) -> None:
     """Rebuild every level's rows from `from_day` on (None: whole). The city's rows are rebuilt whole
     when the city's own counts changed (`areas` has it): whether KPK's total is reported for an
     audience decides which counts make the city's every day."""
     city_id = conn.scalar(select(AREAS.c.id).where(AREAS.c.level == "kota").order_by(AREAS.c.id).limit(1))
-    reported = []
+    reported: list[str] = []
     if city_id is not None:
         reported = sorted(conn.scalars(select(COUNTS.c.audience).where(COUNTS.c.area_id == city_id).distinct()))
     columns = ["level", "unit_id", "parent_id", "audience", "day", "n"]

@@ -10,19 +10,21 @@ tables yet (`live()`: our scans since the last rollup), added in Python. Levels:
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, bindparam, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql import Subquery
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import day_range, wib_day
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.metrics import running_totals
 from outreach.metrics.cache import per_request
 from outreach.metrics.running_totals import add_into, lookup_days
 from outreach.metrics.scans import (
+    BoundValues,
     days_since,
     level_row_filters,
     level_row_params,
@@ -30,7 +32,6 @@ from outreach.metrics.scans import (
     level_window_totals,
     live_level_rows,
 )
-from outreach.participation.days import day_range, wib_day
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 
 Unit = Area | Opd
@@ -43,6 +44,7 @@ class SeriesSource(Protocol):
     key: str
     label: object
     noun: object
+    has_city_total: bool  # whether KPK reports a city total the city row can show
 
     def level_rows(
         self,
@@ -52,7 +54,7 @@ class SeriesSource(Protocol):
         audience: str | None = None,
         parent_id: int | None = None,
         tag: str = "rows",
-    ) -> tuple[Subquery, dict]:
+    ) -> tuple[Subquery, BoundValues]:
         """Rows with columns unit_id, audience, day, n of one level for WIB days start..end (sum them per
         unit and day), and the values of its bound parameters (pass them when executing).
 
@@ -114,7 +116,7 @@ def level_daily(
 
 
 @cache
-def _daily_query(rows: Subquery, by_unit: bool):
+def _daily_query(rows: Subquery, by_unit: bool) -> Select[Any]:
     """`level_daily()`'s statement over one shape of rows, built once (`units` bound when `by_unit`)."""
     query = select(rows.c.unit_id, rows.c.day, func.sum(rows.c.n)).group_by(rows.c.unit_id, rows.c.day)
     if by_unit:
@@ -173,7 +175,7 @@ def level_buckets(
 
 
 @cache
-def _buckets_query(parts: tuple[Subquery, ...], dialect: str, per_day: bool):
+def _buckets_query(parts: tuple[Subquery, ...], dialect: str, per_day: bool) -> Select[Any]:
     """`level_buckets()`'s statement over these shapes of rows, built once per dialect (like
     `_window_totals_query()`): `bucket_first` and `bucket_size` are bound."""
     rows = _numbered_union(parts, "level_days", ("unit_id", "audience", "day", "n"))
@@ -247,7 +249,8 @@ def daily_by_audience(
         return result
     # In a fixed order, so the same request sends the same SQL text.
     lookups = sorted(parts.items(), key=lambda part: (part[0][0] or "", LEVELS.index(part[0][1])))
-    subqueries, params = [], {}
+    subqueries: list[Subquery] = []
+    params: BoundValues = {}
     for number, ((audience, level), lookup) in enumerate(lookups):
         rows, values = source.level_rows(level, start, end, audience, tag=f"p{number}")
         subqueries.append(rows)
@@ -265,7 +268,7 @@ def daily_by_audience(
 
 
 @cache
-def _unit_days_query(parts: tuple[Subquery, ...]):
+def _unit_days_query(parts: tuple[Subquery, ...]) -> Select[Any]:
     """`daily_by_audience()`'s statement over these shapes of rows, built once: part n keeps the units
     bound as `p{n}_units`."""
     every = _numbered_union(parts, "unit_days", ("unit_id", "day", "n"), by_unit=True)
@@ -350,7 +353,7 @@ class RespondentSeries:
         audience: str | None = None,
         parent_id: int | None = None,
         tag: str = "rows",
-    ) -> tuple[Subquery, dict]:
+    ) -> tuple[Subquery, BoundValues]:
         """Reported daily counts (cumulative reports are stored as their daily differences), from the
         per-level rows kept with the counts.
 
@@ -382,7 +385,8 @@ class RespondentSeries:
             elif level == "kota":
                 unit = CITY_UNIT if audience not in reported or area_id == city else None
             else:
-                area_level, parent = areas.get(area_id, (None, None))
+                tree_row = areas.get(area_id) if area_id is not None else None
+                area_level, parent = tree_row if tree_row is not None else (None, None)
                 if level == "kecamatan":
                     unit = parent if area_level == "kelurahan" else area_id if area_level == "kecamatan" else None
                 else:
@@ -430,7 +434,7 @@ def _scan_values(rows: Subquery, unique: bool) -> Subquery:
 
 
 @cache
-def _span_query(by_audience: bool):
+def _span_query(by_audience: bool) -> Select[Any]:
     """`RespondentSeries.span()`'s statement, built once (`audience` bound when `by_audience`)."""
     where = [RespondentCount.audience == bindparam("audience")] if by_audience else []
     first = select(func.min(RespondentCount.day)).where(*where).scalar_subquery()
@@ -460,7 +464,7 @@ class ScanSeries:
         audience: str | None = None,
         parent_id: int | None = None,
         tag: str = "rows",
-    ) -> tuple[Subquery, dict]:
+    ) -> tuple[Subquery, BoundValues]:
         """Per unit of the level and WIB day: human scans (or unique visitors) rolled up; add `live()`."""
         rows, params = level_scan_rows(level, start, end, audience, parent_id, tag)
         return _scan_values(rows, self.unique), params
@@ -469,8 +473,8 @@ class ScanSeries:
         self, level: str, start: date, end: date, audience: str | None = None, parent_id: int | None = None
     ) -> list[tuple[int, str, date, int]]:
         """Scans since the last rollup (the live tail), read once per request."""
-        pick = 4 if self.unique else 3
-        return [(row[0], row[1], row[2], row[pick]) for row in live_level_rows(level, start, end, audience, parent_id)]
+        rows = live_level_rows(level, start, end, audience, parent_id)
+        return [(unit, aud, day, unique if self.unique else human) for unit, aud, day, human, unique in rows]
 
     def window_sums(
         self, level: str, windows: Sequence[tuple[date, date]], parent_id: int | None = None

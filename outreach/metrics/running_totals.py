@@ -6,9 +6,9 @@ day. The sum over a window of days is then the total on its last day minus the t
 before its first: both are equality lookups on the day, whatever the length of the window.
 """
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 Values = tuple[int, ...]
@@ -16,7 +16,7 @@ ONE_DAY = timedelta(days=1)
 
 
 def dense_rows(
-    base: dict[K, Values], daily: dict[K, dict[date, Values]], first: date, last: date, width: int
+    base: Mapping[K, Values], daily: Mapping[K, Mapping[date, Values]], first: date, last: date, width: int
 ) -> Iterator[tuple[K, date, Values, Values]]:
     """(key, day, the day's values, totals up to the day) for every key from `first` to `last`.
 
@@ -39,7 +39,7 @@ def dense_rows(
 
 def lookup_days(windows: Sequence[tuple[date, date]], last: date) -> set[date]:
     """The days whose totals give the sums over `windows` when rows end on `last`."""
-    days = set()
+    days: set[date] = set()
     for first, end in windows:
         if first <= last:
             days.update((min(end, last), first - ONE_DAY))
@@ -54,7 +54,8 @@ def window_sums(
     Rows are dense up to `last`, so a missing row before it means the key had no data yet (total 0);
     days after `last` have no data, so a window ending later ends on `last`.
     """
-    found: dict[K, dict[date, int]] = {}
+    # Keyed by `date | None`: a window after `last` looks up None, which no row has.
+    found: dict[K, dict[date | None, int]] = {}
     for key, day, total in totals:
         found.setdefault(key, {})[day] = total
     # The two days of each window, worked out once rather than per key: a sparkline is 30 windows
@@ -63,7 +64,7 @@ def window_sums(
     return {key: [by_day.get(end, 0) - by_day.get(before, 0) for end, before in edges] for key, by_day in found.items()}
 
 
-def add_into(sums: dict, unit: Hashable, audience: str, values: Sequence[int]) -> None:
+def add_into(sums: dict[Any, dict[str, list[int]]], unit: Hashable, audience: str, values: Sequence[int]) -> None:
     """Add `values` to `sums[unit][audience]` (a list of zeros until then): rolling several series up
     into one unit, as a kecamatan sums its kelurahan."""
     total = sums.setdefault(unit, {}).setdefault(audience, [0] * len(values))

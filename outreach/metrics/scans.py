@@ -13,16 +13,22 @@ cut, so already in the rollup's unique visitors) is not counted again.
 """
 
 import logging
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
+    ColumnExpressionArgument,
+    CursorResult,
     Date,
     Integer,
     Select,
+    SQLColumnExpression,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -36,19 +42,19 @@ from sqlalchemy import (
     null,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy.sql.expression import Case
 
 from outreach.areas.models import Area
-from outreach.drives.timezone import wib_day_start
+from outreach.campaign import SOURCES
+from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import (
     CITY_UNIT,
     LEVELS,
-    SOURCES,
     Link,
     Scan,
     ScanDaily,
@@ -57,33 +63,38 @@ from outreach.links.models import (
     ScanRollupMark,
     SurveyTarget,
 )
-from outreach.links.scanning import wib_day
 from outreach.metrics.cache import per_request
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
 from outreach.models import utcnow
+from outreach.participation.models import RespondentLevelDaily
 
 log = logging.getLogger(__name__)
 
 # Scans commit a moment after their timestamp; recomputing from a little before the mark catches them.
 SAFETY_MARGIN = timedelta(minutes=10)
+# The values of a statement's bound parameters, by name.
+BoundValues = dict[str, object]
+# Links to read: a list of ids or a select of ids.
+LinkIds = Sequence[int] | Select[tuple[int]]
 COUNT_COLUMNS = ("scans", "unique_visitors", "bot_scans", *(f"{source}_scans" for source in SOURCES))
 
 
-def wib_day_expr(column) -> ColumnElement:
+def wib_day_expr(column: ColumnExpressionArgument[datetime]) -> ColumnElement[date]:
     """SQL for the WIB calendar day of a UTC timestamp column (WIB is UTC+7 all year)."""
     if db.engine.dialect.name == "postgresql":
         return func.date(func.timezone("Asia/Jakarta", column))
     return type_coerce(func.date(column, "+7 hours"), Date)
 
 
-def days_since(column, first):
-    """SQL: whole days from `first` (a date or a bound Date parameter) to a Date column."""
+def days_since(column: SQLColumnExpression[date], first: ColumnElement[date]) -> ColumnElement[int]:
+    """SQL: whole days from `first` (a bound Date parameter) to a Date column."""
     if db.engine.dialect.name == "postgresql":
-        return column - first  # date - date is an integer number of days
+        # date - date is an integer number of days (SQLAlchemy types it as a date)
+        return typing.cast(ColumnElement[int], column - first)
     return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
-def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None):
+def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None) -> Select[Any]:
     """Per link and WIB day, the rollup columns computed from raw scans created from `since` until
     before `until` (UTC moments, either open).
 
@@ -94,17 +105,20 @@ def _aggregate(since: datetime | None, until: datetime | None = None, after_cut:
     return query.params(_aggregate_values(since, until, after_cut))
 
 
-def _aggregate_values(since: datetime | None, until: datetime | None, after_cut: datetime | None) -> dict:
+def _aggregate_values(
+    since: datetime | None, until: datetime | None, after_cut: datetime | None
+) -> dict[str, datetime | date]:
     """The values of `_aggregate_query()`'s bound parameters."""
-    values = {"since": since, "until": until, "cut": after_cut}
+    values: dict[str, datetime | date | None] = {"since": since, "until": until, "cut": after_cut}
     if after_cut is not None:
-        values["cut_day"] = wib_day(after_cut)
-        values["cut_day_start"] = wib_day_start(values["cut_day"])
+        cut_day = wib_day(after_cut)
+        values["cut_day"] = cut_day
+        values["cut_day_start"] = wib_day_start(cut_day)
     return {name: value for name, value in values.items() if value is not None}
 
 
 @cache
-def _aggregate_query(dialect: str, since: bool, until: bool, tail: bool):
+def _aggregate_query(dialect: str, since: bool, until: bool, tail: bool) -> Select[Any]:
     """`_aggregate()`'s statement with bound parameters for its moments, built once per shape: building
     it (an alias, a dozen expressions) took longer than running it on a tail of minutes."""
     human = Scan.is_bot.is_(False)
@@ -185,12 +199,14 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
         # A margin before the last cut, so a scan committed late after the last run is caught too.
         from_day = wib_day(min(mark.refreshed_until, cut) - SAFETY_MARGIN)
     db.session.execute(delete(ScanDaily).where(ScanDaily.day >= from_day))
-    insert = ScanDaily.__table__.insert().from_select(
-        ["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut)
+    insert = (
+        typing.cast(Table, ScanDaily.__table__)
+        .insert()
+        .from_select(["link_id", "day", *COUNT_COLUMNS], _aggregate(wib_day_start(from_day), until=cut))
     )
-    rows = db.session.execute(insert).rowcount
+    rows = typing.cast(CursorResult[Any], db.session.execute(insert)).rowcount
     if rows < 0:  # psycopg reports no row count for INSERT ... SELECT
-        rows = db.session.scalar(select(func.count()).select_from(ScanDaily).where(ScanDaily.day >= from_day))
+        rows = db.session.scalar(select(func.count()).select_from(ScanDaily).where(ScanDaily.day >= from_day)) or 0
     _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
@@ -207,12 +223,12 @@ def rebuild_scan_levels() -> None:
     db.session.execute(delete(ScanLevelDaily))
     if mark is None:
         return
-    source = select(ScanDaily.__table__).subquery("rolled")
+    source = select(typing.cast(Table, ScanDaily.__table__)).subquery("rolled")
     for level in LEVELS:
         _rebuild_level(source, level, None, wib_day(mark.refreshed_until))
 
 
-def _per_unit(per_link) -> tuple:
+def _per_unit(per_link: Subquery | Table) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     """Human scans and unique visitors of per-link-day rows (rollup table or subquery)."""
     return (
         func.sum(per_link.c.scans - per_link.c.bot_scans).label("human_scans"),
@@ -220,24 +236,27 @@ def _per_unit(per_link) -> tuple:
     )
 
 
+# The SQL for a link's unit (or its parent) at a dashboard level: an id, or NULL.
+UnitColumn = SQLColumnExpression[Any]
+
 # A link's area is a kota, kecamatan, kelurahan, RW or RT: its kelurahan and kecamatan are at most
 # three parents up.
 AREA_DEPTH = 4
 
 
 @cache
-def _area_chain() -> tuple:
+def _area_chain() -> tuple[tuple[type[Area], ...], dict[str, tuple[UnitColumn, UnitColumn]]]:
     """Aliases of `area` for a link's area and its parents, and per level the unit and parent expressions.
 
     Built once: statement construction is a large share of a dashboard request's time.
     """
     chain = tuple(aliased(Area, name=f"area_{n}") for n in range(AREA_DEPTH))
 
-    def ancestor(wanted: str):
+    def ancestor(wanted: str) -> Case[int]:
         return case(*((area.level == wanted, area.id) for area in chain))
 
     none = cast(null(), Integer)
-    units = {
+    units: dict[str, tuple[UnitColumn, UnitColumn]] = {
         "kota": (literal(CITY_UNIT, Integer), none),
         "kecamatan": (ancestor("kecamatan"), none),
         "kelurahan": (ancestor("kelurahan"), ancestor("kecamatan")),
@@ -246,7 +265,7 @@ def _area_chain() -> tuple:
     return chain, units
 
 
-def _join_link_units(query, per_link):
+def _join_link_units(query: Select[Any], per_link: Subquery) -> Select[Any]:
     """Join per-link rows (a subquery with link_id) to their link, its survey and its area's chain of
     parents (`_area_chain()`), so the unit expressions of every level can be read."""
     chain, _units = _area_chain()
@@ -261,7 +280,7 @@ def _join_link_units(query, per_link):
     return query
 
 
-def _levelled(per_link, level: str):
+def _levelled(per_link: Subquery, level: str) -> Select[Any]:
     """Per-link-day rows (link_id, day, scans, bot_scans, unique_visitors) as rows of one dashboard
     level, summed: unit_id, parent_id, audience, day, human_scans, unique_visitors."""
     _chain, units = _area_chain()
@@ -285,7 +304,7 @@ def _levelled(per_link, level: str):
 def _rebuild_derived(from_day: date | None, until_day: date) -> None:
     """Recompute the per-level and per-promoter daily rollups from `scan_daily`, from a WIB day on (or
     whole) until the cut's day."""
-    rolled = ScanDaily.__table__
+    rolled = typing.cast(Table, ScanDaily.__table__)
     recent = [rolled.c.day >= from_day] if from_day else []
     db.session.execute(delete(ScanLevelDaily).where(*([ScanLevelDaily.day >= from_day] if from_day else [])))
     db.session.execute(delete(ScanPromoterDaily).where(*([ScanPromoterDaily.day >= from_day] if from_day else [])))
@@ -295,12 +314,12 @@ def _rebuild_derived(from_day: date | None, until_day: date) -> None:
     _rebuild_promoters(rolled, from_day, until_day)
 
 
-def _rebuild_level(source, level: str, from_day: date | None, until_day: date) -> None:
+def _rebuild_level(source: Subquery, level: str, from_day: date | None, until_day: date) -> None:
     """One level's rows from `from_day` (or its first rolled day) to `until_day`, dense, with running
     totals continued from the day before."""
-    table = ScanLevelDaily.__table__
+    table = typing.cast(Table, ScanLevelDaily.__table__)
     series = (table.c.unit_id, table.c.parent_id, table.c.audience)
-    base = {}
+    base: dict[tuple[int, int | None, str], tuple[int, int]] = {}
     if from_day is not None:
         query = select(*series, table.c.total_human_scans, table.c.total_unique_visitors).where(
             table.c.level == level, table.c.day == from_day - timedelta(days=1)
@@ -309,7 +328,7 @@ def _rebuild_level(source, level: str, from_day: date | None, until_day: date) -
             (unit, parent, audience): (human, unique)
             for unit, parent, audience, human, unique in db.session.execute(query)
         }
-    daily: dict[tuple, dict[date, tuple[int, int]]] = {}
+    daily: dict[tuple[int, int | None, str], dict[date, tuple[int, int]]] = {}
     for unit, parent, audience, day, human, unique in db.session.execute(_levelled(source, level)):
         daily.setdefault((unit, parent, audience), {})[day] = (int(human), int(unique))
     first = from_day or min((min(days) for days in daily.values()), default=until_day)
@@ -331,47 +350,47 @@ def _rebuild_level(source, level: str, from_day: date | None, until_day: date) -
         db.session.execute(table.insert(), rows)
 
 
-def _rebuild_promoters(rolled, from_day: date | None, until_day: date) -> None:
-    """Per promoter and WIB day from `from_day` (or the first rolled day) to `until_day`: the day's
-    figures and the running totals up to it.
+def _rebuild_promoters(rolled: Table, from_day: date | None, until_day: date) -> None:
+    """Per promoter and WIB day from `from_day` (or the promoter's first rolled day) to `until_day`: the
+    day's figures and the running totals up to it, continued from the day before `from_day`.
 
     Dense: once a promoter has a scan, every later day has a row (zeros included), so the totals at
-    any day are one equality lookup (`promoter_totals()`).
+    any day are one equality lookup (`promoter_totals()`). One read and one bulk insert, however many
+    days the refresh spans.
     """
-    day = from_day or db.session.scalar(select(func.min(rolled.c.day)))
-    previous = aliased(ScanPromoterDaily, name="previous_day")
-    columns = ["promoter_id", "day", "human_scans", "unique_visitors", "total_human_scans", "total_unique_visitors"]
-    while day is not None and day <= until_day:
-        today = (
-            select(Link.promoter_id.label("promoter_id"), *_per_unit(rolled))
-            .join(Link, Link.id == rolled.c.link_id)
-            .where(Link.promoter_id.is_not(None), rolled.c.day == day)
-            .group_by(Link.promoter_id)
-            .subquery("today")
+    table = typing.cast(Table, ScanPromoterDaily.__table__)
+    base: dict[int, tuple[int, int]] = {}
+    if from_day is not None:
+        query = select(table.c.promoter_id, table.c.total_human_scans, table.c.total_unique_visitors).where(
+            table.c.day == from_day - timedelta(days=1)
         )
-        before = day - timedelta(days=1)
-        promoters = union(
-            select(today.c.promoter_id), select(previous.promoter_id).where(previous.day == before)
-        ).subquery("promoters")
-        human, unique = (func.coalesce(today.c[name], 0) for name in ("human_scans", "unique_visitors"))
-        query = (
-            select(
-                promoters.c.promoter_id,
-                literal(day, Date),
-                human,
-                unique,
-                func.coalesce(previous.total_human_scans, 0) + human,
-                func.coalesce(previous.total_unique_visitors, 0) + unique,
-            )
-            .select_from(promoters)
-            .outerjoin(today, today.c.promoter_id == promoters.c.promoter_id)
-            .outerjoin(previous, and_(previous.promoter_id == promoters.c.promoter_id, previous.day == before))
-        )
-        db.session.execute(ScanPromoterDaily.__table__.insert().from_select(columns, query))
-        day += timedelta(days=1)
+        base = {promoter: (human, unique) for promoter, human, unique in db.session.execute(query)}
+    query = (
+        select(Link.promoter_id, rolled.c.day, *_per_unit(rolled))
+        .join(Link, Link.id == rolled.c.link_id)
+        .where(Link.promoter_id.is_not(None), *([rolled.c.day >= from_day] if from_day else []))
+        .group_by(Link.promoter_id, rolled.c.day)
+    )
+    daily: dict[int, dict[date, tuple[int, int]]] = {}
+    for promoter, day, human, unique in db.session.execute(query):
+        daily.setdefault(promoter, {})[day] = (int(human), int(unique))
+    first = from_day or min((min(days) for days in daily.values()), default=until_day)
+    rows = [
+        {
+            "promoter_id": promoter,
+            "day": day,
+            "human_scans": values[0],
+            "unique_visitors": values[1],
+            "total_human_scans": totals[0],
+            "total_unique_visitors": totals[1],
+        }
+        for promoter, day, values, totals in dense_rows(base, daily, first, until_day, 2)
+    ]
+    if rows:
+        db.session.execute(table.insert(), rows)
 
 
-def _tail(start: date | None = None):
+def _tail(start: date | None = None) -> tuple[Select[Any], date | None]:
     """The live part: per link and WIB day, the scans not in the rollups yet (from WIB day `start` on),
     and the WIB day of the cut (None when nothing is rolled up, so everything is live).
 
@@ -426,7 +445,7 @@ def _read_tail() -> list[TailRow]:
 
 
 @cache
-def _tail_query(dialect: str, after_cut: bool):
+def _tail_query(dialect: str, after_cut: bool) -> Select[Any]:
     """The live tail with each link's units (bound parameters of `_aggregate_query()`), built once."""
     live = _aggregate_query(dialect, after_cut, False, after_cut).subquery("live_days")
     _chain, units = _area_chain()
@@ -448,7 +467,7 @@ def live_level_rows(
 ) -> list[tuple[int, str, date, int, int]]:
     """(unit_id, audience, day, human_scans, unique_visitors) of the live tail at one level, from start to end."""
     rows, _cut_day = live_tail()
-    found = []
+    found: list[tuple[int, str, date, int, int]] = []
     for row in rows:
         unit = row.unit(level)
         if (
@@ -468,7 +487,7 @@ def level_scan_rows(
     audience: str | None = None,
     parent_id: int | None = None,
     tag: str = "rows",
-) -> tuple[Subquery, dict]:
+) -> tuple[Subquery, BoundValues]:
     """Per unit of one level (see LEVELS) and WIB day from start to end, from the per-level rollup:
     unit_id, parent_id, audience, day, human_scans and unique_visitors; add `live_level_rows()`. And the
     values of its bound parameters, named after `tag` (the subquery is built once per shape).
@@ -479,7 +498,9 @@ def level_scan_rows(
     return _level_scan_query(rollup_cut() is not None, bool(audience), parent_id is not None, tag), params
 
 
-def level_row_filters(table, tag: str, by_audience: bool, by_parent: bool) -> list:
+def level_row_filters(
+    table: type[ScanLevelDaily] | type[RespondentLevelDaily], tag: str, by_audience: bool, by_parent: bool
+) -> list[ColumnElement[bool]]:
     """Conditions on a per-level daily table (`scan_level_daily`, `respondent_level_daily`): its level and
     days bound as `{tag}_level`, `{tag}_start` and `{tag}_end`, with `by_audience` its audience
     (`{tag}_audience`), with `by_parent` the kecamatan of its kelurahan rows (`{tag}_parent`)."""
@@ -494,9 +515,11 @@ def level_row_filters(table, tag: str, by_audience: bool, by_parent: bool) -> li
     return conditions
 
 
-def level_row_params(level: str, start: date, end: date, audience: str | None, parent_id: int | None, tag: str) -> dict:
+def level_row_params(
+    level: str, start: date, end: date, audience: str | None, parent_id: int | None, tag: str
+) -> BoundValues:
     """The values of `level_row_filters()`' parameters (audience and parent only when given)."""
-    params = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
+    params: BoundValues = {f"{tag}_level": level, f"{tag}_start": start, f"{tag}_end": end}
     if audience:
         params[f"{tag}_audience"] = audience
     if parent_id is not None:
@@ -562,7 +585,7 @@ def _window_totals(
 
 
 @cache
-def _window_totals_query(dialect: str, unique: bool, by_parent: bool):
+def _window_totals_query(dialect: str, unique: bool, by_parent: bool) -> Select[Any]:
     """`_window_totals()`'s statement, built once per dialect (like `_aggregate_query()`): levels, days,
     last and parent_id are bound."""
     table = ScanLevelDaily
@@ -619,22 +642,22 @@ def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int,
     tail only adds, so nobody else can overtake them).
     """
     tail, cut_day = live_tail()
-    live = [r for r in tail if r.promoter_id is not None and start <= r.day <= end]
+    live = [(r.promoter_id, r) for r in tail if r.promoter_id is not None and start <= r.day <= end]
     totals: dict[int, tuple[int, int]] = {}
     if cut_day is not None and cut_day >= start:
-        in_tail = sorted({r.promoter_id for r in live}) if top is not None else []
+        in_tail = sorted({promoter_id for promoter_id, _row in live}) if top is not None else []
         query = _promoter_totals_query(top is not None, bool(in_tail))
         before, last = start - timedelta(days=1), min(end, cut_day)
         params = {"before": before, "last": last, "in_tail": in_tail, "limit": (top or 0) + len(in_tail)}
         totals.update((pid, (int(h), int(u))) for pid, h, u in db.session.execute(query, params) if h or u)
-    for row in live:
-        human_scans, unique_visitors = totals.get(row.promoter_id, (0, 0))
-        totals[row.promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
+    for promoter_id, row in live:
+        human_scans, unique_visitors = totals.get(promoter_id, (0, 0))
+        totals[promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
     return totals
 
 
 @cache
-def _promoter_totals_query(top: bool, tail: bool):
+def _promoter_totals_query(top: bool, tail: bool) -> Select[Any]:
     """`promoter_totals()`'s statement, built once (before, last, in_tail and limit are bound); with
     `tail`, the promoters in the live tail come first."""
     last = aliased(ScanPromoterDaily, name="range_end")
@@ -693,11 +716,11 @@ class ScanTotals:
         return cls(*(sum(getattr(part, name) for part in parts) for name in COUNT_COLUMNS))
 
 
-def _sums(rows: Subquery) -> list:
+def _sums(rows: Subquery) -> list[ColumnElement[Any]]:
     return [func.coalesce(func.sum(getattr(rows.c, name)), 0) for name in COUNT_COLUMNS]
 
 
-def totals_by_link(link_ids, since: date | None = None) -> dict[int, ScanTotals]:
+def totals_by_link(link_ids: LinkIds, since: date | None = None) -> dict[int, ScanTotals]:
     """Scan totals per link for the given ids (a list or a select of ids), optionally from a WIB day on."""
     rows = daily_scan_rows()
     query = select(rows.c.link_id, *_sums(rows)).where(rows.c.link_id.in_(link_ids)).group_by(rows.c.link_id)
@@ -706,7 +729,7 @@ def totals_by_link(link_ids, since: date | None = None) -> dict[int, ScanTotals]
     return {link_id: ScanTotals(*map(int, values)) for link_id, *values in db.session.execute(query)}
 
 
-def totals_for(link_ids, since: date | None = None, until: date | None = None) -> ScanTotals:
+def totals_for(link_ids: LinkIds, since: date | None = None, until: date | None = None) -> ScanTotals:
     """Scan totals summed over the given links (a list or a select of ids), optionally for the WIB days
     from `since` to `until` (both included)."""
     rows = daily_scan_rows()
@@ -718,7 +741,7 @@ def totals_for(link_ids, since: date | None = None, until: date | None = None) -
     return ScanTotals(*map(int, db.session.execute(query).one()))
 
 
-def totals_by_day(link_ids, since: date, until: date | None = None) -> dict[date, ScanTotals]:
+def totals_by_day(link_ids: LinkIds, since: date, until: date | None = None) -> dict[date, ScanTotals]:
     """Scan totals per WIB day from `since` to `until` (both included) summed over the given links (a
     list or a select of ids); days without scans are absent."""
     rows = daily_scan_rows()
@@ -752,8 +775,11 @@ def daily_series(link_id: int, days: int = 14, today: date | None = None) -> lis
 DIMENSIONS = ("link", "area", "opd", "promoter", "day")
 
 
-def scan_summary(dimension: str, links: Select, since: date | None = None, until: date | None = None) -> list[dict]:
-    """Totals per `dimension` over the links of a select of Link rows (or of link ids), ordered by key (None first).
+def scan_summary(
+    dimension: str, links: Select[Any], since: date | None = None, until: date | None = None
+) -> list[dict[str, Any]]:
+    """Totals per `dimension` over the links of a select of Link rows (or of link ids), ordered by key
+    (links without an OPD or promoter last).
 
     Each row: key (id or ISO day; None for links without an OPD or promoter) and the COUNT_COLUMNS
     sums, plus human_scans (bots excluded).
@@ -770,7 +796,7 @@ def scan_summary(dimension: str, links: Select, since: date | None = None, until
         .join(Link, Link.id == rows.c.link_id)
         .where(rows.c.link_id.in_(link_ids))
         .group_by(key)
-        .order_by(key.asc().nulls_first())  # one order on every database: SQLite and PostgreSQL differ
+        .order_by(key.asc().nulls_last())  # the databases disagree on where NULL sorts unless told
     )
     if since is not None:
         query = query.where(rows.c.day >= since)

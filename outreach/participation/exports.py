@@ -1,11 +1,13 @@
-"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via csvfile)."""
+"""CSV exports of the dashboard tables and of an uplift report (formula-safe, via imports.writing)."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from flask_babel import gettext as _
 
+from outreach.areas.models import Area, Opd
+from outreach.imports.writing import write_table
 from outreach.metrics.figures import Figures, Period, UpliftReport
-from outreach.participation.csvfile import write_table
 
 
 def _round(value: float | None, digits: int = 3):
@@ -93,8 +95,9 @@ def uplift_csv(report: UpliftReport) -> str:
         w = result.windows
         dates = [w.pre_start.isoformat(), w.pre_end.isoformat(), w.post_start.isoformat(), w.post_end.isoformat()]
         for u in result.units:
+            unit = cast(Area | Opd, u.unit)
             body.append(
-                [group, u.unit.code, report.labels.get(u.unit, ""), *dates]
+                [group, unit.code, report.labels.get(unit, ""), *dates]
                 + [_round(u.pre_mean), _round(u.post_mean), _round(u.change), _round(u.comparison_change)]
                 + [_round(u.uplift), _round(u.low), _round(u.high), 1, u.n_comparison, u.status, str(u.message)]
             )

@@ -2,15 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from outreach.participation.days import wib_today
-from outreach.participation.models import AUDIENCES, COUNT_KINDS
+from outreach import clock
+from outreach.campaign import AUDIENCE_LABELS, AUDIENCES
+from outreach.imports.forms import UploadForm
+from outreach.participation.models import COUNT_KINDS
 
-AUDIENCE_LABELS = {"eksternal": _l("Eksternal (service users)"), "internal": _l("Internal (employees)")}
 KIND_LABELS = {"daily": _l("Daily count"), "cumulative": _l("Running total (cumulative)")}
 
 
@@ -27,28 +27,22 @@ class CountForm(FlaskForm):
 
     def validate_day(self, field) -> None:
         """A count is for a day that has happened."""
-        if field.data and field.data > wib_today():
+        if field.data and field.data > clock.today():
             raise ValidationError(_l("The date is in the future."))
 
 
-class CountImportForm(FlaskForm):
-    """Upload a CSV of respondent counts."""
+class CountImportForm(UploadForm):
+    """Upload a CSV or workbook of respondent counts (the shared upload form, plus their source)."""
 
-    file = FileField(
-        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
-    )
     source = StringField(
         _l("Source for rows without one"), default="laporan", validators=[DataRequired(), Length(max=60)]
     )
     submit = SubmitField(_l("Import counts"))
 
 
-class UploadForm(FlaskForm):
-    """Upload a CSV of targets or baselines."""
+class PlanUploadForm(UploadForm):
+    """Upload a CSV or workbook of targets or baselines (the shared upload form), imported at once."""
 
-    file = FileField(
-        _l("CSV or Excel (.xlsx) file"), validators=[FileRequired(_l("Choose a CSV or Excel (.xlsx) file."))]
-    )
     submit = SubmitField(_l("Import"))
 
 

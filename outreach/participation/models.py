@@ -6,15 +6,15 @@ treats the empty side (NULL) as always distinct.
 """
 
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.areas.models import Area, Opd
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 
-AUDIENCES = ("eksternal", "internal")
 COUNT_KINDS = ("daily", "cumulative")
 # Respondent counts are reported for the city, a kecamatan or a kelurahan, not per RW/RT.
 COUNT_LEVELS = ("kota", "kecamatan", "kelurahan")
@@ -45,7 +45,7 @@ class UnitMixin:
     @property
     def unit(self) -> Area | Opd:
         """The area or OPD the row belongs to."""
-        return self.area if self.area is not None else self.opd
+        return self.area if self.area is not None else cast(Opd, self.opd)  # a check constraint sets one
 
     @property
     def unit_code(self) -> str:
@@ -53,7 +53,7 @@ class UnitMixin:
         return self.unit.code
 
 
-class SurveyRound(TimestampMixin, db.Model):
+class SurveyRound(TimestampMixin, Model):
     """One SPI data-collection round: its period and deadline (dates are WIB days)."""
 
     __tablename__ = "survey_round"
@@ -73,7 +73,7 @@ class SurveyRound(TimestampMixin, db.Model):
         return (self.deadline - self.starts_on).days + 1
 
 
-class Target(UnitMixin, TimestampMixin, db.Model):
+class Target(UnitMixin, TimestampMixin, Model):
     """How many respondents a unit aims for in a round, per audience."""
 
     __tablename__ = "participation_target"
@@ -98,7 +98,7 @@ class Target(UnitMixin, TimestampMixin, db.Model):
         return f"<Target round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience} {self.target}>"
 
 
-class Baseline(UnitMixin, TimestampMixin, db.Model):
+class Baseline(UnitMixin, TimestampMixin, Model):
     """The previous round's respondents of a unit, and its population or employees for rates."""
 
     __tablename__ = "participation_baseline"
@@ -126,7 +126,7 @@ class Baseline(UnitMixin, TimestampMixin, db.Model):
         return f"<Baseline round={self.round_id} area={self.area_id} opd={self.opd_id} {self.audience}>"
 
 
-class RespondentCount(UnitMixin, TimestampMixin, db.Model):
+class RespondentCount(UnitMixin, TimestampMixin, Model):
     """A respondent count from outside (KPK's progress, an OPD's report) for one WIB day.
 
     `reported` is the figure as given (a day's count or a running total); `daily` is the
@@ -161,7 +161,7 @@ class RespondentCount(UnitMixin, TimestampMixin, db.Model):
         return f"<RespondentCount {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.daily}>"
 
 
-class RespondentTotal(db.Model):
+class RespondentTotal(Model):
     """Running totals of the respondent counts of one unit and audience (every source), per WIB day.
 
     Dense (see `outreach.metrics.running_totals`): a row for every day from the unit's first count to the
@@ -189,7 +189,7 @@ class RespondentTotal(db.Model):
         return f"<RespondentTotal {self.day} area={self.area_id} opd={self.opd_id} {self.audience} {self.total}>"
 
 
-class RespondentLevelDaily(db.Model):
+class RespondentLevelDaily(Model):
     """Respondent counts per dashboard level, unit, audience and WIB day (every source), derived from
     `respondent_count` so a dashboard reads a level's rows without a join.
 

@@ -5,27 +5,25 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
+from outreach.campaign import AUDIENCES
+from outreach.clock import WIB, wib_day
 from outreach.extensions import db
+from outreach.imports.problems import ImportProblem as Problem
+from outreach.imports.problems import ImportRefused as CsvError
+from outreach.imports.reading import Row, read_table
 from outreach.inputs import INT_MAX
 from outreach.metrics import refresh
 from outreach.metrics.figures import unit_label
-from outreach.participation.csvfile import CsvError, Problem, Row, read_table
-from outreach.participation.days import WIB, wib_day, wib_today
-from outreach.participation.models import (
-    AUDIENCES,
-    COUNT_KINDS,
-    COUNT_LEVELS,
-    Baseline,
-    RespondentCount,
-    SurveyRound,
-    Target,
-)
+from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
+from outreach.participation.models import COUNT_KINDS, COUNT_LEVELS, Baseline, RespondentCount, SurveyRound, Target
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +147,7 @@ def parse_count_rows(rows: list[Row], default_source: str, today: date) -> list[
     problems: list[Problem] = []
     inputs: list[CountInput] = []
     for row in rows:
-        parsed: dict[str, object] = {}
+        parsed: dict[str, Any] = {}
         checks = {
             "date": parse_day,
             "unit": lambda raw: _check_unit(raw, units),
@@ -217,6 +215,43 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
     falls is refused, as is mixing daily and running-total figures in one series.
     """
     problems: list[Problem] = []
+    by_series = _group_series(inputs, problems)
+    stored = _stored_series(inputs)
+    plans: list[tuple[tuple, dict[date, int], dict[date, RespondentCount], str]] = []
+    for key, items in by_series.items():
+        existing = {row.day: row for row in stored.get(key, [])}
+        kinds = {i.kind for i in items.values()} | {row.kind for row in existing.values()}
+        if len(kinds) > 1:
+            problems.append(_mixed_kinds_problem(items))
+            continue
+        kind = kinds.pop()
+        reported = {day: row.reported for day, row in existing.items()}
+        reported.update({day: item.value for day, item in items.items()})
+        plans.append((key, _daily_increments(kind, reported, items, problems), existing, kind))
+    if problems:
+        raise CsvError(sorted(problems, key=lambda p: p.line or 0))
+    result = ImportResult()
+    written = [_write_series(by_series[key], daily, existing, kind, result) for key, daily, existing, kind in plans]
+    db.session.flush()
+    first = min((day for day in written if day is not None), default=None)
+    if first is not None:
+        refresh.respondent_counts_written(
+            (i.unit.id for i in inputs if isinstance(i.unit, Area)),
+            (i.unit.id for i in inputs if isinstance(i.unit, Opd)),
+            first,
+        )
+    record_event(
+        actor,
+        "respondent_count.import",
+        "respondent_count",
+        {"added": result.added, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    log.info("respondent counts: +%d, ~%d, =%d", result.added, result.updated, result.unchanged)
+    return result
+
+
+def _group_series(inputs: list[CountInput], problems: list[Problem]) -> dict[tuple, dict[date, CountInput]]:
+    """The inputs by series and day; a second figure for the same day and series is a problem."""
     by_series: dict[tuple, dict[date, CountInput]] = defaultdict(dict)
     for item in inputs:
         key = _series_key(item.unit, item.audience, item.source)
@@ -231,106 +266,100 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
             )
             continue
         by_series[key][item.day] = item
-    stored = _stored_series(inputs)
-    result = ImportResult()
-    plans: list[tuple[tuple, dict[date, int], dict[date, RespondentCount], str]] = []
-    for key, items in by_series.items():
-        kinds = {i.kind for i in items.values()}
-        existing = {row.day: row for row in stored.get(key, [])}
-        stored_kinds = {row.kind for row in existing.values()}
-        if len(kinds | stored_kinds) > 1:
-            first = min(items.values(), key=lambda i: i.line)
+    return by_series
+
+
+def _mixed_kinds_problem(items: dict[date, CountInput]) -> Problem:
+    """The problem of a series that mixes daily counts and running totals, on its first line."""
+    first = min(items.values(), key=lambda i: i.line)
+    return Problem(
+        first.line,
+        "kind",
+        _l(
+            "%(unit)s (%(audience)s, source %(source)s) mixes daily counts and running totals; use one kind per series",
+            unit=unit_label(first.unit),
+            audience=first.audience,
+            source=first.source,
+        ),
+    )
+
+
+def _daily_increments(
+    kind: str, reported: dict[date, int], items: dict[date, CountInput], problems: list[Problem]
+) -> dict[date, int]:
+    """Each day's increment: the figure itself, or for a running total the rise since the day before."""
+    daily: dict[date, int] = {}
+    previous: tuple[date, int] | None = None
+    for day in sorted(reported):
+        value = reported[day]
+        if kind == "cumulative" and previous is not None and value < previous[1]:
+            culprit = items.get(day) or items[previous[0]]
             problems.append(
                 Problem(
-                    first.line,
-                    "kind",
+                    culprit.line,
+                    "count",
                     _l(
-                        "%(unit)s (%(audience)s, source %(source)s) mixes daily counts and running totals; "
-                        "use one kind per series",
-                        unit=unit_label(first.unit),
-                        audience=first.audience,
-                        source=first.source,
+                        "the running total of %(unit)s falls from %(before)s on %(day_before)s to %(after)s on "
+                        "%(day)s; a cumulative count cannot decrease",
+                        unit=unit_label(culprit.unit),
+                        before=previous[1],
+                        day_before=previous[0].isoformat(),
+                        after=value,
+                        day=day.isoformat(),
                     ),
                 )
             )
+        daily[day] = value - previous[1] if kind == "cumulative" and previous else value
+        previous = (day, value)
+    return daily
+
+
+def _write_series(
+    items: dict[date, CountInput],
+    daily: dict[date, int],
+    existing: dict[date, RespondentCount],
+    kind: str,
+    result: ImportResult,
+) -> date | None:
+    """Add or update one series' rows (increments of days not in the file may change too), counting in
+    `result`; the earliest day written (None: nothing changed)."""
+    written = [
+        day
+        for day, increment in daily.items()
+        if (row := existing.get(day)) is None
+        or row.daily != increment
+        or ((item := items.get(day)) is not None and row.reported != item.value)
+    ]
+    for day, increment in daily.items():
+        item = items.get(day)
+        row = existing.get(day)
+        if row is None:
+            assert item is not None  # a day without a stored row came from the file
+            db.session.add(
+                RespondentCount(
+                    day=day,
+                    area=item.unit if isinstance(item.unit, Area) else None,
+                    opd=item.unit if isinstance(item.unit, Opd) else None,
+                    audience=item.audience,
+                    kind=kind,
+                    reported=item.value,
+                    daily=increment,
+                    source=item.source,
+                )
+            )
+            result.added += 1
             continue
-        kind = kinds.pop()
-        reported = {day: row.reported for day, row in existing.items()}
-        reported.update({day: item.value for day, item in items.items()})
-        daily: dict[date, int] = {}
-        previous: tuple[date, int] | None = None
-        for day in sorted(reported):
-            value = reported[day]
-            if kind == "cumulative" and previous is not None and value < previous[1]:
-                culprit = items.get(day) or items.get(previous[0])
-                problems.append(
-                    Problem(
-                        culprit.line,
-                        "count",
-                        _l(
-                            "the running total of %(unit)s falls from %(before)s on %(day_before)s to %(after)s on "
-                            "%(day)s; a cumulative count cannot decrease",
-                            unit=unit_label(culprit.unit),
-                            before=previous[1],
-                            day_before=previous[0].isoformat(),
-                            after=value,
-                            day=day.isoformat(),
-                        ),
-                    )
-                )
-            daily[day] = value - previous[1] if kind == "cumulative" and previous else value
-            previous = (day, value)
-        plans.append((key, daily, existing, kind))
-    if problems:
-        raise CsvError(sorted(problems, key=lambda p: p.line))
-    written: list[date] = []
-    for key, daily, existing, kind in plans:
-        items = by_series[key]
-        for day, increment in daily.items():
-            item = items.get(day)
-            row = existing.get(day)
-            if row is None or row.daily != increment or (item is not None and row.reported != item.value):
-                written.append(day)
-            if row is None:
-                db.session.add(
-                    RespondentCount(
-                        day=day,
-                        area=item.unit if isinstance(item.unit, Area) else None,
-                        opd=item.unit if isinstance(item.unit, Opd) else None,
-                        audience=item.audience,
-                        kind=kind,
-                        reported=item.value,
-                        daily=increment,
-                        source=item.source,
-                    )
-                )
-                result.added += 1
-                continue
-            changed = item is not None and row.reported != item.value
-            if changed:
-                row.reported = item.value
-            if row.daily != increment:
-                row.daily = increment
-                if not changed:
-                    result.recalculated += 1
-            if item is not None:
-                result.updated += changed
-                result.unchanged += not changed
-    db.session.flush()
-    if written:
-        refresh.respondent_counts_written(
-            (i.unit.id for i in inputs if isinstance(i.unit, Area)),
-            (i.unit.id for i in inputs if isinstance(i.unit, Opd)),
-            min(written),
-        )
-    record_event(
-        actor,
-        "respondent_count.import",
-        "respondent_count",
-        {"added": result.added, "updated": result.updated, "unchanged": result.unchanged},
-    )
-    log.info("respondent counts: +%d, ~%d, =%d", result.added, result.updated, result.unchanged)
-    return result
+        changed = item is not None and row.reported != item.value
+        if item is not None and changed:
+            row.reported = item.value
+        if row.daily != increment:
+            row.daily = increment
+            if not changed:
+                result.recalculated += 1
+        if item is not None:
+            result.updated += changed
+            result.unchanged += not changed
+    return min(written, default=None)
 
 
 def import_counts(
@@ -341,9 +370,12 @@ def import_counts(
     filename: str | None = None,
 ) -> ImportResult:
     """Import a counts CSV all or nothing; raise CsvError with every problem found."""
-    rows = read_table(data, COUNT_COLUMNS, required=("date", "unit", "audience", "count"), filename=filename)
-    inputs = parse_count_rows(rows, default_source, today or wib_today())
-    return save_counts(inputs, actor)
+    table = read_table(
+        data, COUNT_COLUMNS, ("date", "unit", "audience", "count"), filename=filename, sheet=COUNT_TEMPLATE.sheet
+    )
+    with table.located():
+        inputs = parse_count_rows(table.rows, default_source, today or clock.today())
+        return save_counts(inputs, actor)
 
 
 def record_count(day: date, unit: Unit, audience: str, kind: str, value: int, source: str, actor=None) -> ImportResult:
@@ -361,24 +393,10 @@ def _upsert_unit_rows(model, round_: SurveyRound, rows: list[Row], parse) -> Imp
     parsed_rows: list[tuple[Row, Unit, str, dict]] = []
     seen: dict[tuple, int] = {}
     for row in rows:
-        values: dict = {}
-        unit = audience = None
-        try:
-            unit = _check_unit(row.values.get("unit", ""), units)
-        except ValueError as exc:
-            problems.append(Problem(row.line, "unit", str(exc)))
-        try:
-            audience = _check_choice(row.values.get("audience", ""), AUDIENCE_WORDS, AUDIENCES)
-        except ValueError as exc:
-            problems.append(Problem(row.line, "audience", str(exc)))
-        for column, check in parse.items():
-            raw = row.values.get(column, "")
-            try:
-                values[column] = check(raw)
-            except ValueError as exc:
-                problems.append(Problem(row.line, column, str(exc)))
-        if unit is None or audience is None or len(values) != len(parse):
+        checked = _check_unit_row(row, units, parse, problems)
+        if checked is None:
             continue
+        unit, audience, values = checked
         key = (type(unit).__name__, unit.id, audience)
         if key in seen:
             problems.append(Problem(row.line, "unit", _l("repeats line %(line)s", line=seen[key])))
@@ -415,22 +433,50 @@ def _upsert_unit_rows(model, round_: SurveyRound, rows: list[Row], parse) -> Imp
     return result
 
 
+def _check_unit_row(row: Row, units: dict, parse: dict, problems: list[Problem]) -> tuple[Unit, str, dict] | None:
+    """A target or baseline row's unit, audience and parsed values, or None (its problems added) when invalid."""
+    values: dict = {}
+    unit = audience = None
+    try:
+        unit = _check_unit(row.values.get("unit", ""), units)
+    except ValueError as exc:
+        problems.append(Problem(row.line, "unit", str(exc)))
+    try:
+        audience = _check_choice(row.values.get("audience", ""), AUDIENCE_WORDS, AUDIENCES)
+    except ValueError as exc:
+        problems.append(Problem(row.line, "audience", str(exc)))
+    for column, check in parse.items():
+        try:
+            values[column] = check(row.values.get(column, ""))
+        except ValueError as exc:
+            problems.append(Problem(row.line, column, str(exc)))
+    if unit is None or audience is None or len(values) != len(parse):
+        return None
+    return unit, audience, values
+
+
 def import_targets(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import targets (unit, audience, target) for a round, all or nothing."""
-    rows = read_table(data, TARGET_COLUMNS, required=("unit", "audience", "target"), filename=filename)
-    result = _upsert_unit_rows(Target, round_, rows, {"target": lambda raw: _parse_int(raw, 1)})
+    table = read_table(
+        data, TARGET_COLUMNS, ("unit", "audience", "target"), filename=filename, sheet=TARGET_TEMPLATE.sheet
+    )
+    with table.located():
+        result = _upsert_unit_rows(Target, round_, table.rows, {"target": lambda raw: _parse_int(raw, 1)})
     record_event(actor, "participation_target.import", round_, {"added": result.added, "updated": result.updated})
     return result
 
 
 def import_baselines(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
     """Import baselines (unit, audience, previous round's respondents, optional population), all or nothing."""
-    rows = read_table(data, BASELINE_COLUMNS, required=("unit", "audience", "respondents"), filename=filename)
+    table = read_table(
+        data, BASELINE_COLUMNS, ("unit", "audience", "respondents"), filename=filename, sheet=BASELINE_TEMPLATE.sheet
+    )
     parse = {
         "respondents": lambda raw: _parse_int(raw, 0),
         "population": lambda raw: _parse_int(raw, 1) if raw else None,
     }
-    result = _upsert_unit_rows(Baseline, round_, rows, parse)
+    with table.located():
+        result = _upsert_unit_rows(Baseline, round_, table.rows, parse)
     record_event(actor, "participation_baseline.import", round_, {"added": result.added, "updated": result.updated})
     return result
 

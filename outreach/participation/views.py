@@ -10,9 +10,11 @@ from wtforms.fields.choices import SelectChoice
 
 from outreach.areas.models import Area
 from outreach.auth.decorators import roles_required
-from outreach.auth.models import EDITOR_ROLES, STAFF_ROLES
+from outreach.campaign import AUDIENCES, EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
+from outreach.imports.problems import ImportRefused
+from outreach.imports.reading import read_checked
 from outreach.metrics.figures import (
     FOLLOW_DAYS,
     area_rows,
@@ -31,18 +33,16 @@ from outreach.metrics.figures import (
 )
 from outreach.metrics.rankings import drive_ranking, promoter_ranking
 from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
-from outreach.participation import cells, charts, exports
-from outreach.participation.csvfile import CsvError
+from outreach.participation import charts, exports
 from outreach.participation.forms import (
     CountForm,
     CountImportForm,
     FilterForm,
+    PlanUploadForm,
     RoundForm,
     UpliftForm,
-    UploadForm,
     unit_choices,
 )
-from outreach.participation.models import AUDIENCES
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
@@ -54,13 +54,11 @@ from outreach.participation.services import (
     save_round,
     units_by_code,
 )
+from outreach.uow import unit_of_work
 
 bp = Blueprint("participation", __name__)
-bp.add_app_template_global(charts.unit_sparkline, "unit_sparkline")
-bp.add_app_template_global(cells.pct, "pct")
-bp.add_app_template_global(cells.on_track_badge, "on_track_badge")
-bp.add_app_template_global(cells.figures_row, "figures_row")
-bp.add_app_template_global(charts.time_series, "time_series")
+bp.add_app_template_filter(charts.spark, "spark_geometry")
+bp.add_app_template_global(charts.time_series, "time_series_layout")
 
 
 def _source_key(form: FilterForm) -> str:
@@ -260,14 +258,19 @@ def add_count():
     if form.validate_on_submit():
         unit = units_by_code().get(form.unit.data.lower())
         try:
-            record_count(
-                form.day.data, unit, form.audience.data, form.kind.data, form.count.data, form.source.data, current_user
-            )
+            with unit_of_work():
+                record_count(
+                    form.day.data,
+                    unit,
+                    form.audience.data,
+                    form.kind.data,
+                    form.count.data,
+                    form.source.data,
+                    current_user,
+                )
         except CountError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Count saved."), "success")
             return redirect(url_for("participation.counts"))
     return render_template(
@@ -278,18 +281,24 @@ def add_count():
 def _run_import(run):
     """Run an all-or-nothing import: commit and return (result, []), or roll back and return (None, problems)."""
     try:
-        result = run()
-    except CsvError as exc:
-        db.session.rollback()
+        with unit_of_work():
+            result = run()
+    except ImportRefused as exc:
         return None, exc.problems
-    db.session.commit()
     return result, []
 
 
 def _flash_import_problems(problems: list) -> None:
     """Say that nothing was imported when the file had problems (they are listed on the page)."""
     if problems:
-        flash(_("Nothing was imported: the file has %(n)s problems, listed below.", n=len(problems)), "error")
+        flash(
+            _(
+                "Nothing was imported. %(first)s (%(n)s problems in all, listed below.)",
+                first=str(problems[0]),
+                n=len(problems),
+            ),
+            "error",
+        )
 
 
 @bp.route("/counts/import", methods=["POST"])
@@ -302,7 +311,7 @@ def import_counts_view():
     if import_form.validate_on_submit():
         upload, source = import_form.file.data, import_form.source.data.strip()
         result, problems = _run_import(
-            lambda: import_counts(upload.read(), current_user, source, filename=upload.filename)
+            lambda: import_counts(read_checked(upload), current_user, source, filename=upload.filename)
         )
         if result is not None:
             flash(
@@ -334,8 +343,8 @@ def plan():
         "participation/plan.html",
         round=round_,
         form=form,
-        target_form=UploadForm(prefix="targets"),
-        baseline_form=UploadForm(prefix="baselines"),
+        target_form=PlanUploadForm(prefix="targets"),
+        baseline_form=PlanUploadForm(prefix="baselines"),
         problems=[],
     )
 
@@ -354,8 +363,8 @@ def save_round_view():
         "participation/plan.html",
         round=current_round(),
         form=form,
-        target_form=UploadForm(prefix="targets"),
-        baseline_form=UploadForm(prefix="baselines"),
+        target_form=PlanUploadForm(prefix="targets"),
+        baseline_form=PlanUploadForm(prefix="baselines"),
         problems=[],
     ), 400
 
@@ -369,13 +378,15 @@ def import_plan(kind: str):
     if kind not in importers:
         abort(404)
     round_ = current_round()
-    upload = UploadForm(prefix=kind)
+    upload = PlanUploadForm(prefix=kind)
     problems = []
     if round_ is None:
         flash(_("Set up the survey round first."), "error")
     elif upload.validate_on_submit():
         result, problems = _run_import(
-            lambda: importers[kind](upload.file.data.read(), round_, current_user, filename=upload.file.data.filename)
+            lambda: importers[kind](
+                read_checked(upload.file.data), round_, current_user, filename=upload.file.data.filename
+            )
         )
         if result is not None:
             flash(
@@ -389,7 +400,7 @@ def import_plan(kind: str):
             )
             return redirect(url_for("participation.plan"))
     _flash_import_problems(problems)
-    forms = {"targets": UploadForm(prefix="targets"), "baselines": UploadForm(prefix="baselines")}
+    forms = {"targets": PlanUploadForm(prefix="targets"), "baselines": PlanUploadForm(prefix="baselines")}
     forms[kind] = upload
     return render_template(
         "participation/plan.html",

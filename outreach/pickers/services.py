@@ -9,21 +9,23 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from outreach.areas.models import Area
+from outreach.campaign import PROMOTER_ROLE_LABELS, promoter_role_label
 from outreach.extensions import db
+from outreach.inputs import bounded_int
 from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
-from outreach.templating import PROMOTER_ROLE_LABELS, promoter_role_label
 
 # Drives target whole kecamatan or kelurahan; assignments go to any unit below the city.
 TARGET_LEVELS = ("kecamatan", "kelurahan")
 UNIT_LEVELS = ("kecamatan", "kelurahan", "rw", "rt")
+# The drive list and calendar filter by kecamatan.
+FILTER_LEVELS = ("kecamatan",)
 LEVEL_HINTS = {
     "kecamatan": _l("whole kecamatan"),
     "kelurahan": _l("kelurahan"),
     "rw": _l("RW"),
     "rt": _l("RT"),
 }
-MAX_ID = 2**31 - 1  # PostgreSQL integer keys; a larger number in a form is noise, not a row
 KELURAHAN_CODE_LENGTH = len("18.71.01.1001")
 LIMIT = 20
 
@@ -38,9 +40,12 @@ class PickerOption:
 
 
 def row_id(value) -> int:
-    """A submitted id as an int that can be a row's key; ValueError otherwise."""
-    number = int(value)
-    if not 0 < number <= MAX_ID:
+    """A submitted id as an int that can be a row's key (1 to the 32-bit limit); ValueError otherwise.
+
+    The shared `bounded_int` check refuses garbage and numbers past our integer columns; ids start at 1.
+    """
+    number = bounded_int(value)
+    if number < 1:
         raise ValueError(f"not a row id: {value!r}")
     return number
 

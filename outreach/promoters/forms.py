@@ -9,15 +9,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from outreach.areas.services import find_area_by_code
 from outreach.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from outreach.auth.services import find_user_by_email
+from outreach.campaign import PROMOTER_ROLE_LABELS, PROMOTER_ROLES
 from outreach.inputs import bounded_int
 from outreach.pickers.services import UNIT_LEVELS, area_options, row_id
+from outreach.promoters.models import Promoter
 from outreach.promoters.services import PhoneError, find_promoter_by_phone, normalise_phone
 
-ROLE_CHOICES = [
-    SelectChoice("pamong", _l("Pamong")),
-    SelectChoice("linmas", _l("Linmas")),
-    SelectChoice("rt", _l("RT head")),
-]
+ROLE_CHOICES = [SelectChoice(role, PROMOTER_ROLE_LABELS[role]) for role in PROMOTER_ROLES]
 
 
 class PromoterForm(FlaskForm):
@@ -36,7 +34,7 @@ class PromoterForm(FlaskForm):
     def __init__(self, *args, promoter_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.promoter_id = promoter_id
-        self.duplicate = None
+        self.duplicate: Promoter | None = None
 
     def validate_phone(self, field) -> None:
         """Normalise to E.164; refuse invalid numbers and numbers of another promoter."""

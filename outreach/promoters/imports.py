@@ -17,14 +17,17 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.models import AuditEvent
 from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
-from outreach.csvio import ImportPreview, PlannedRow, column_length, parse_csv, parse_flag
+from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
+from outreach.imports.preview import ImportPreview, PlannedRow, column_length
+from outreach.imports.reading import parse_csv, parse_flag
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import current_clause
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class _Lookups:
         ):
             self.promoters[pid] = {"name": name, "role": role, "phone": phone, "opd_id": opd_id, "active": active}
             self.by_phone[phone] = pid
-        self.opd_by_code = dict(db.session.execute(select(Opd.code, Opd.id)).all())
+        self.opd_by_code = dict(db.session.execute(select(Opd.code, Opd.id)).tuples().all())
         self.opd_code = {v: k for k, v in self.opd_by_code.items()}
         self.areas: dict[str, tuple[int, bool]] = {
             code: (aid, active) for code, aid, active in db.session.execute(select(Area.code, Area.id, Area.active))
@@ -109,9 +112,9 @@ class _Lookups:
 def preview_promoter_import(text: str, today: date | None = None) -> ImportPreview:
     """Check every row of a promoter CSV and say what importing it would add, update or leave unchanged.
 
-    Raises CsvError when the file as a whole is unusable; row problems are in the preview.
+    Raises ImportRefused when the file as a whole is unusable; row problems are in the preview.
     """
-    today = today or date.today()
+    today = today or clock.today()
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     lookups = _Lookups(today)
     preview = ImportPreview()
@@ -129,68 +132,12 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
         role = ROLE_WORDS.get(row["role"].lower(), row["role"].lower()) if row["role"] else ""
         if role and role not in PROMOTER_ROLES:
             preview.problem(line, "role", _l("%(value)s is not a role; use pamong, linmas or rt.", value=row["role"]))
-        phone = None
-        if row["phone"]:
-            try:
-                phone = _phone(row["phone"])
-            except ValueError as exc:
-                preview.problem(line, "phone", str(exc))
-        pid = None
-        if row.get("id"):
-            if not row["id"].isdigit() or int(row["id"]) not in lookups.promoters:
-                preview.problem(line, "id", _l("No promoter has id %(value)s.", value=row["id"]))
-            else:
-                pid = int(row["id"])
-                if pid in ids_seen:
-                    preview.problem(line, "id", _l("Duplicate: line %(other)s has the same id.", other=ids_seen[pid]))
-                ids_seen.setdefault(pid, line)
+        phone = _row_phone(preview, line, row)
+        pid = _row_id(preview, line, row, lookups, ids_seen)
         if phone:
-            if phone in phones_seen:
-                preview.problem(
-                    line, "phone", _l("Duplicate: line %(other)s has the same phone number.", other=phones_seen[phone])
-                )
-            phones_seen.setdefault(phone, line)
-            owner = lookups.by_phone.get(phone)
-            if owner is not None and pid is None:
-                if lookups.promoters[owner]["name"].casefold() == name.casefold():
-                    pid = owner
-                else:
-                    preview.problem(
-                        line,
-                        "phone",
-                        _l(
-                            "This phone number already belongs to %(name)s (id %(id)s); put that id in the id "
-                            "column to update them.",
-                            name=lookups.promoters[owner]["name"],
-                            id=owner,
-                        ),
-                    )
-            elif owner is not None and owner != pid:
-                preview.problem(
-                    line,
-                    "phone",
-                    _l(
-                        "This phone number already belongs to %(name)s (id %(id)s).",
-                        name=lookups.promoters[owner]["name"],
-                        id=owner,
-                    ),
-                )
-        opd_id = None
-        if row.get("opd_code"):
-            opd_id = lookups.opd_by_code.get(row["opd_code"].lower())
-            if opd_id is None:
-                preview.problem(line, "opd_code", _l("Unknown OPD code %(code)s.", code=row["opd_code"]))
-        area_ids = None
-        if row.get("area_codes"):
-            area_ids = []
-            for code in AREA_SEPARATOR.split(row["area_codes"].strip()):
-                found = lookups.areas.get(code)
-                if found is None:
-                    preview.problem(line, "area_codes", _l("Unknown area code %(code)s.", code=code))
-                elif not found[1]:
-                    preview.problem(line, "area_codes", _l("Area %(code)s is not active.", code=code))
-                elif found[0] not in area_ids:
-                    area_ids.append(found[0])
+            pid = _check_phone_owner(preview, line, phone, name, pid, lookups, phones_seen)
+        opd_id = _row_opd(preview, line, row, lookups)
+        area_ids = _row_areas(preview, line, row, lookups)
         try:
             active = parse_flag(row.get("active", ""))
         except ValueError as exc:
@@ -232,11 +179,96 @@ def preview_promoter_import(text: str, today: date | None = None) -> ImportPrevi
     return preview
 
 
+def _row_phone(preview: ImportPreview, line: int, row: dict) -> str | None:
+    """The row's phone number in its stored form, or None (a problem noted when it is not a number)."""
+    if not row["phone"]:
+        return None
+    try:
+        return _phone(row["phone"])
+    except ValueError as exc:
+        preview.problem(line, "phone", str(exc))
+        return None
+
+
+def _row_id(preview: ImportPreview, line: int, row: dict, lookups: "_Lookups", ids_seen: dict[int, int]) -> int | None:
+    """The promoter id the row names, if it names a known one; a repeated id is a problem."""
+    if not row.get("id"):
+        return None
+    if not row["id"].isdigit() or int(row["id"]) not in lookups.promoters:
+        preview.problem(line, "id", _l("No promoter has id %(value)s.", value=row["id"]))
+        return None
+    pid = int(row["id"])
+    if pid in ids_seen:
+        preview.problem(line, "id", _l("Duplicate: line %(other)s has the same id.", other=ids_seen[pid]))
+    ids_seen.setdefault(pid, line)
+    return pid
+
+
+def _check_phone_owner(
+    preview: ImportPreview,
+    line: int,
+    phone: str,
+    name: str,
+    pid: int | None,
+    lookups: "_Lookups",
+    phones_seen: dict[str, int],
+) -> int | None:
+    """The row's promoter id once its phone is checked: a row without an id updates the promoter who has the
+    phone and the same name; a phone repeated in the file, or owned by someone else, is a problem."""
+    if phone in phones_seen:
+        preview.problem(
+            line, "phone", _l("Duplicate: line %(other)s has the same phone number.", other=phones_seen[phone])
+        )
+    phones_seen.setdefault(phone, line)
+    owner = lookups.by_phone.get(phone)
+    if owner is None or owner == pid:
+        return pid
+    owner_name = lookups.promoters[owner]["name"]
+    if pid is None and owner_name.casefold() == name.casefold():
+        return owner
+    if pid is None:
+        message = _l(
+            "This phone number already belongs to %(name)s (id %(id)s); put that id in the id column to update them.",
+            name=owner_name,
+            id=owner,
+        )
+    else:
+        message = _l("This phone number already belongs to %(name)s (id %(id)s).", name=owner_name, id=owner)
+    preview.problem(line, "phone", message)
+    return pid
+
+
+def _row_opd(preview: ImportPreview, line: int, row: dict, lookups: "_Lookups") -> int | None:
+    """The id of the OPD the row names, or None (a problem noted when the code is unknown)."""
+    if not row.get("opd_code"):
+        return None
+    opd_id = lookups.opd_by_code.get(row["opd_code"].lower())
+    if opd_id is None:
+        preview.problem(line, "opd_code", _l("Unknown OPD code %(code)s.", code=row["opd_code"]))
+    return opd_id
+
+
+def _row_areas(preview: ImportPreview, line: int, row: dict, lookups: "_Lookups") -> list[int] | None:
+    """The ids of the active areas the row names once each, or None when the column is empty."""
+    if not row.get("area_codes"):
+        return None
+    area_ids: list[int] = []
+    for code in AREA_SEPARATOR.split(row["area_codes"].strip()):
+        found = lookups.areas.get(code)
+        if found is None:
+            preview.problem(line, "area_codes", _l("Unknown area code %(code)s.", code=code))
+        elif not found[1]:
+            preview.problem(line, "area_codes", _l("Area %(code)s is not active.", code=code))
+        elif found[0] not in area_ids:
+            area_ids.append(found[0])
+    return area_ids
+
+
 def apply_promoter_import(preview: ImportPreview, actor=None, filename: str = "", today: date | None = None) -> dict:
     """Write a clean preview with bulk statements (the caller commits, or rolls back on any error)."""
     if not preview.ok:
         raise ValueError("an import with problems cannot be applied")
-    today = today or date.today()
+    today = today or clock.today()
     lookups: _Lookups = preview.context["lookups"]
     user_id = getattr(actor, "id", None)
     fields = ("name", "role", "phone", "opd_id", "active")

@@ -5,14 +5,13 @@ from datetime import date
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.models import TimestampMixin
 
-PROMOTER_ROLES = ("pamong", "linmas", "rt")
 
-
-class Promoter(TimestampMixin, db.Model):
+class Promoter(TimestampMixin, Model):
     """A person who promotes the survey; their name and phone are personal data."""
 
     __tablename__ = "promoter"
@@ -32,11 +31,11 @@ class Promoter(TimestampMixin, db.Model):
 
     def current_assignments(self, on: date | None = None) -> list["Assignment"]:
         """Assignments in force on a day (today by default)."""
-        on = on or date.today()
+        on = on or clock.today()
         return [a for a in self.assignments if a.is_current(on)]
 
 
-class Assignment(TimestampMixin, db.Model):
+class Assignment(TimestampMixin, Model):
     """A promoter covering an area from a start date, until an end date once unassigned."""
 
     __tablename__ = "assignment"

@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
+from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ def set_promoter_opd(promoter: Promoter, opd: Opd | None, actor=None) -> None:
 
 def current_clause(on: date | None = None):
     """SQL condition: the Assignment is in force on a day (today by default)."""
-    on = on or date.today()
+    on = on or clock.today()
     return and_(Assignment.start_date <= on, or_(Assignment.end_date.is_(None), Assignment.end_date > on))
 
 
@@ -156,7 +158,7 @@ def assign_promoter(promoter: Promoter, area: Area, start: date | None = None, a
         raise PromoterError(_l("%(name)s is not active.", name=promoter.name))
     if not area.active:
         raise PromoterError(_l("%(name)s is not active.", name=area.label))
-    start = start or date.today()
+    start = start or clock.today()
     for current in promoter.current_assignments(start):
         if current.area_id == area.id:
             return current
@@ -170,7 +172,7 @@ def assign_promoter(promoter: Promoter, area: Area, start: date | None = None, a
 
 def unassign_promoter(assignment: Assignment, end: date | None = None, actor=None) -> Assignment:
     """End an assignment on a day, keeping it in the history."""
-    end = end or date.today()
+    end = end or clock.today()
     if end < assignment.start_date:
         raise PromoterError(_l("The end date is before the start date."))
     assignment.end_date = end
@@ -237,7 +239,7 @@ class AssignmentMove:
 
 def plan_move(source: Promoter, target: Promoter, on: date | None = None) -> AssignmentMove:
     """Check a move of every current assignment of `source` to `target` (active, same role, not the same)."""
-    on = on or date.today()
+    on = on or clock.today()
     if source.id == target.id:
         raise PromoterError(_l("Choose another promoter to take over the areas."))
     if not target.active:
@@ -255,7 +257,7 @@ def plan_move(source: Promoter, target: Promoter, on: date | None = None) -> Ass
 
 def move_assignments(source: Promoter, target: Promoter, on: date | None = None, actor=None) -> AssignmentMove:
     """End the source's current assignments on a day and start the same areas for the target, with one audit entry."""
-    on = on or date.today()
+    on = on or clock.today()
     plan = plan_move(source, target, on)
     held = {a.id for a in plan.already}
     for assignment in plan.moving:
@@ -321,8 +323,9 @@ def rt_head_candidates(kelurahan: Area) -> list[Promoter]:
 
 def give_login(promoter: Promoter, email: str, password: str, actor=None):
     """Create the promoter's own login (role promoter), which sees only their profile and assignments."""
-    from outreach.auth.models import PROMOTER, User
+    from outreach.auth.models import User
     from outreach.auth.services import create_user
+    from outreach.campaign import PROMOTER
 
     if not promoter.active:
         raise PromoterError(_l("%(name)s is not active.", name=promoter.name))

@@ -1,17 +1,15 @@
 """Promoter list, details, assignments, logins, bulk assignment and CSV import/export."""
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import list_kecamatan, list_kelurahan
 from outreach.auth.decorators import roles_required, signed_in
 from outreach.auth.forms import ConfirmForm
-from outreach.auth.models import EDITOR_ROLES, PROMOTER, STAFF_ROLES
 from outreach.auth.services import (
     UserError,
     create_sign_in_link,
@@ -21,10 +19,11 @@ from outreach.auth.services import (
     sign_in_message,
     sign_in_url,
 )
-from outreach.csvio import csv_response
+from outreach.campaign import EDITOR_ROLES, PROMOTER, PROMOTER_ROLES, STAFF_ROLES
 from outreach.extensions import db, import_limit, limiter
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
+from outreach.imports.writing import csv_response
 from outreach.links.public_base import base_url_refusal
 from outreach.links.services import whatsapp_share_url
 from outreach.pickers.services import PickerState, promoter_options, promoter_options_by_ids
@@ -39,7 +38,7 @@ from outreach.promoters.forms import (
 )
 from outreach.promoters.imports import EXPORT_HEADER, apply_promoter_import, export_rows, preview_promoter_import
 from outreach.promoters.imports import TEMPLATE as IMPORT_TEMPLATE
-from outreach.promoters.models import PROMOTER_ROLES, Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter
 from outreach.promoters.services import (
     PromoterError,
     PromoterFilters,
@@ -66,6 +65,7 @@ from outreach.promoters.services import (
     with_list_loading,
 )
 from outreach.security import is_safe_next, no_referrer
+from outreach.uow import unit_of_work
 
 bp = Blueprint("promoters", __name__)
 PER_PAGE = 50
@@ -160,7 +160,7 @@ def show(promoter_id: int):
         "promoters/show.html",
         promoter=promoter,
         history=assignment_history(promoter),
-        today=date.today(),
+        today=clock.today(),
         can_edit=can_edit,
         assign_form=AssignForm() if can_edit else None,
         end_form=EndAssignmentForm() if can_edit else None,
@@ -234,13 +234,13 @@ def assign(promoter_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
+    assert form.area is not None  # validate_area keeps the area it found
     try:
-        assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
+        with unit_of_work():
+            assign_promoter(promoter, form.area, form.start_date.data, actor=current_user)
     except PromoterError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
-    db.session.commit()
     flash(_("%(name)s assigned to %(area)s.", name=promoter.name, area=form.area.label), "success")
     return redirect(url_for("promoters.show", promoter_id=promoter.id))
 
@@ -253,12 +253,11 @@ def unassign(assignment_id: int):
     form = EndAssignmentForm()
     if form.validate_on_submit():
         try:
-            unassign_promoter(assignment, form.end_date.data, actor=current_user)
+            with unit_of_work():
+                unassign_promoter(assignment, form.end_date.data, actor=current_user)
         except PromoterError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("Assignment to %(area)s ended.", area=assignment.area.label), "success")
     return redirect(url_for("promoters.show", promoter_id=assignment.promoter_id))
 
@@ -289,12 +288,11 @@ def create_login(promoter_id: int):
         _flash_form_errors(form)
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
     try:
-        user = give_login(promoter, form.email.data, form.password.data, actor=current_user)
+        with unit_of_work():
+            user = give_login(promoter, form.email.data, form.password.data, actor=current_user)
     except (PromoterError, UserError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
-    db.session.commit()
     flash(_("%(name)s can now sign in as %(email)s.", name=promoter.name, email=user.email), "success")
     return redirect(url_for("promoters.show", promoter_id=promoter.id))
 
@@ -315,12 +313,11 @@ def bulk_assign_view():
         _flash_form_errors(form)
         return redirect(back)
     try:
-        added = bulk_assign(promoters, form.area, form.start_date.data, actor=current_user)
+        with unit_of_work():
+            added = bulk_assign(promoters, form.area, form.start_date.data, actor=current_user)
     except PromoterError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(back)
-    db.session.commit()
     flash(_("%(count)s promoters assigned to %(area)s.", count=added, area=form.area.label), "success")
     return redirect(back)
 
@@ -339,8 +336,8 @@ def move(promoter_id: int):
         else:
             try:
                 if form.confirm.data:
-                    plan = move_assignments(source, target, actor=current_user._get_current_object())
-                    db.session.commit()
+                    with unit_of_work():
+                        plan = move_assignments(source, target, actor=current_user._get_current_object())
                     flash(
                         _(
                             "%(count)d areas of %(source)s moved to %(target)s.",
@@ -352,8 +349,7 @@ def move(promoter_id: int):
                     )
                     return redirect(url_for("promoters.show", promoter_id=target.id))
                 plan = plan_move(source, target)
-            except PromoterError as exc:
-                db.session.rollback()
+            except PromoterError as exc:  # the preview (plan_move) only reads
                 form.target.errors = [*form.target.errors, str(exc)]
     query = request.form.get("target_q", "") if request.method == "POST" else ""
     picker = PickerState.of(
@@ -385,13 +381,12 @@ def rt_heads(kelurahan_id: int):
         try:
             planned = plan_rt_heads(kelurahan, choices)
             if request.form.get("confirm"):
-                added = assign_rt_heads(kelurahan, choices, actor=current_user)
-        except PromoterError as exc:
-            db.session.rollback()
+                with unit_of_work():
+                    added = assign_rt_heads(kelurahan, choices, actor=current_user)
+        except PromoterError as exc:  # plan_rt_heads only reads
             flash(str(exc), "error")
             return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
         if request.form.get("confirm"):
-            db.session.commit()
             flash(_("%(count)s RT heads assigned in %(area)s.", count=added, area=kelurahan.name), "success")
             return redirect(url_for("promoters.rt_heads", kelurahan_id=kelurahan.id))
         if not planned:
@@ -451,7 +446,7 @@ def confirm_import():
 @roles_required(*EDITOR_ROLES)
 def export():
     """Download the promoters matching the list filters, in the import format (names and phones: editors only)."""
-    return csv_response(f"promotor-{date.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))
+    return csv_response(f"promotor-{clock.today():%Y%m%d}.csv", EXPORT_HEADER, export_rows(promoter_query(_filters())))
 
 
 @bp.route("/<int:promoter_id>/sign-in-link", methods=["POST"])
@@ -469,13 +464,12 @@ def send_sign_in_link(promoter_id: int):
     if refusal := base_url_refusal():  # a link to this server's address would lead the phone nowhere
         return refusal
     try:
-        user = promoter_login(promoter, actor=current_user)
-        token = create_sign_in_link(user, actor=current_user._get_current_object())
+        with unit_of_work():
+            user = promoter_login(promoter, actor=current_user)
+            token = create_sign_in_link(user, actor=current_user._get_current_object())
     except UserError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("promoters.show", promoter_id=promoter.id))
-    db.session.commit()
     no_referrer()
     url = sign_in_url(token)
     hours = current_app.config["SIGN_IN_LINK_HOURS"]

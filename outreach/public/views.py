@@ -105,7 +105,7 @@ def _check_page(form: CheckForm, result: LinkCheck | None) -> Response:
     message = None
     if result is not None and result.outcome == "unreadable":
         message = (
-            typed_code_problem(result.problem, result.chars)
+            typed_code_problem(result.problem or "", result.chars)
             if result.problem != "invalid" or result.chars
             else _("This is neither a web address nor a code. Paste the whole link, or type the code on the flyer.")
         )

@@ -458,3 +458,24 @@ def test_admin_manages_a_targets_destination_rules_and_others_only_read_them(cli
         client.delete(f"/api/v1/survey-targets/{next_year.id}/rules/{opening.json['id']}", headers=admin), 404
     )
     assert [r["kind"] for r in client.get(rules, headers=admin).json] == ["opening"]
+
+
+def test_counts_import_of_a_workbook_names_the_sheet_row_and_column(client, db, as_role):
+    from openpyxl import Workbook
+
+    factories.make_area_tree(kecamatan=1, kelurahan=1, rw=0)
+    _user, headers = as_role("admin")
+    book = Workbook()
+    book.active.title = "Jumlah responden"
+    for row in (["tanggal", "kode", "jenis_responden", "jumlah"], ["2026-09-03", "18.71.01", "eksternal", "banyak"]):
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    response = client.post(
+        "/api/v1/participation/counts/import",
+        headers=headers,
+        data={"file": (io.BytesIO(data.getvalue()), "counts.xlsx")},
+    )
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "sheet Jumlah responden, row 2, column jumlah"
+    assert db.session.scalars(select(RespondentCount)).all() == []

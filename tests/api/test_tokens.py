@@ -2,6 +2,7 @@
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from outreach.api.models import ApiToken
@@ -10,7 +11,7 @@ from outreach.audit.models import AuditEvent
 from outreach.extensions import db
 from tests import factories
 from tests.api.conftest import bearer
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 def test_token_is_stored_only_as_its_sha256_with_a_prefix():
@@ -88,3 +89,69 @@ def test_session_cookie_does_not_sign_in_to_the_api(coordinator_client):
     assert response.mimetype == "application/problem+json"
     assert response.json["status"] == 401 and "Bearer" in response.headers["WWW-Authenticate"]
     assert "Set-Cookie" not in response.headers
+
+
+# --- signing in by token (Flask-Login's request loader) next to the browser's cookies
+
+
+def _remembered_browser(app, user):
+    """A browser that signed in with "remember me": a session cookie and a remember-me cookie (CSRF off: `client`)."""
+    browser = app.test_client()
+    response = browser.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    assert browser.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is not None
+    return browser
+
+
+def test_a_valid_token_signs_in_without_setting_a_cookie(app, db):
+    user = factories.UserFactory(role="coordinator")
+    headers = bearer(user)
+    response = app.test_client().get("/api/v1/promoters", headers=headers)
+    assert response.status_code == 200 and "items" in response.json
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("token", ["revoked", "wrong", "empty"])
+def test_a_revoked_wrong_or_empty_token_gets_401_without_a_cookie(app, db, token):
+    user = factories.UserFactory(role="coordinator")
+    issued, secret = create_token(user)
+    db.session.commit()
+    if token == "revoked":
+        revoke_token(issued)
+        db.session.commit()
+    sent = {"revoked": secret, "wrong": secret[:-4] + "xxxx", "empty": ""}[token]
+    response = app.test_client().get("/api/v1/promoters", headers={"Authorization": f"Bearer {sent}"})
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_api_answers_as_the_tokens_user_whatever_cookies_the_browser_sends(app, client, db):
+    admin = factories.UserFactory(role="admin")
+    promoter = factories.UserFactory(role="promoter")
+    db.session.commit()
+    browser = _remembered_browser(app, admin)
+    assert browser.get("/api/v1/promoters").status_code == 401  # the admin's cookies sign nobody in
+    browser.delete_cookie("session")
+    assert browser.get("/api/v1/promoters").status_code == 401  # nor does the remember-me cookie alone
+    response = browser.get("/api/v1/promoters", headers=bearer(promoter))
+    assert response.status_code == 403  # the promoter's token, not the admin's cookies
+    assert "Set-Cookie" not in response.headers
+    assert browser.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is not None  # the browser keeps its sign-in
+    assert browser.get("/auth/account").status_code == 200  # signed in again from the remember-me cookie
+
+
+def test_a_token_does_not_sign_in_to_the_pages(app, db):
+    user = factories.UserFactory(role="admin")
+    response = app.test_client().get("/auth/account", headers=bearer(user))
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_browser_sign_in_with_remember_me_still_works(app, client, db):
+    user = factories.UserFactory(role="coordinator")
+    db.session.commit()
+    browser = _remembered_browser(app, user)
+    assert browser.get("/auth/account").status_code == 200
+    fresh = app.test_client()  # the phone restarted: only the remember-me cookie is left
+    remembered = browser.get_cookie(app.config["REMEMBER_COOKIE_NAME"])
+    fresh.set_cookie(remembered.key, remembered.value)
+    assert fresh.get("/auth/account").status_code == 200

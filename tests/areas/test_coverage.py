@@ -2,10 +2,11 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from outreach import clock
 from outreach.areas.coverage import coverage_rows, unassigned_counts
 from tests.factories import AssignmentFactory, PromoterFactory, make_area_tree
 
@@ -20,7 +21,7 @@ def tree(db):
     AssignmentFactory(area=t["18.71.01.1001.001.001"], promoter=PromoterFactory(role="rt"))
     AssignmentFactory(area=t["18.71.01.1001.001.002"], promoter=PromoterFactory(role="rt", active=False))
     AssignmentFactory(
-        area=t["18.71.01.1002.001.001"], promoter=PromoterFactory(role="rt"), end_date=date.today() - timedelta(days=1)
+        area=t["18.71.01.1002.001.001"], promoter=PromoterFactory(role="rt"), end_date=clock.today() - timedelta(days=1)
     )
     PromoterFactory(role="linmas", name="Linmas Tanpa Wilayah")
     db.session.commit()

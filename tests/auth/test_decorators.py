@@ -1,7 +1,7 @@
 """Access rules are readable from the views, for the authorisation matrix."""
 
 from outreach.auth.decorators import PUBLIC, access_rule
-from outreach.auth.models import ADMIN, ROLES
+from outreach.campaign import ADMIN, ROLES
 
 
 def test_auth_and_main_views_declare_their_access_rule(app):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
-from outreach.auth.models import ADMIN, PROMOTER
+from outreach.campaign import ADMIN, PROMOTER
 from tests.conftest import PASSWORD, login
 from tests.factories import UserFactory
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
-from outreach.auth.models import PROMOTER, SignInLink, User
+from outreach.auth.models import SignInLink, User
 from outreach.auth.services import create_sign_in_link, use_sign_in_link
+from outreach.campaign import PROMOTER
 from outreach.models import utcnow
 from tests.conftest import PASSWORD
 from tests.factories import PromoterFactory, UserFactory

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
+from outreach.clock import wib_to_utc
 from outreach.drives.services import DriveData, create_drive
-from outreach.drives.timezone import wib_to_utc
 
 
 def wib(text: str) -> datetime:

@@ -2,8 +2,9 @@
 
 from sqlalchemy import func, select
 
+from outreach import clock
+from outreach.clock import to_wib
 from outreach.drives.models import Drive
-from outreach.drives.timezone import to_wib, wib_today
 from outreach.models import utcnow
 
 
@@ -28,7 +29,7 @@ def test_seed_demo_adds_past_done_and_future_planned_drives_once(runner, db):
     assert bus.latitude is not None and bus.promoters and bus.cost
     assert bus.place_note.startswith("Bus parkir")  # the place says how to find it, coordinates are extra
     assert any(d.place_note and d.latitude is None for d in drives)
-    assert to_wib(bus.starts_at).date() < wib_today()
+    assert to_wib(bus.starts_at).date() < clock.today()
 
     again = runner.invoke(args=["seed-demo"])
     assert "drives +0" in again.output

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
+from outreach.clock import wib_days
 from outreach.drives.services import (
     DriveError,
     check_drive_data,
@@ -20,7 +21,6 @@ from outreach.drives.services import (
     visible_drives,
     warnings_signature,
 )
-from outreach.drives.timezone import wib_days
 from tests import factories
 from tests.drives.helpers import drive_data, make_drive, wib
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from outreach.drives.timezone import wib_today
+from outreach import clock
 from outreach.participation.models import SurveyRound
 from tests import factories
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, SURVEY_URL, LiveServer, new_context, watched_page
@@ -86,7 +86,7 @@ def target(db):
 @pytest.fixture
 def spi_round(db):
     """An SPI round running from a month ago to a month ahead (the dashboard needs a current round)."""
-    today = wib_today()
+    today = clock.today()
     round_ = SurveyRound(
         name="SPI 2026", year=2026, starts_on=today - timedelta(days=30), deadline=today + timedelta(days=30)
     )

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from outreach.auth.models import PROMOTER
+from outreach.campaign import PROMOTER
 from outreach.extensions import db
 from tests import factories
 from tests.e2e.browser import (

@@ -12,7 +12,7 @@ from babel.dates import format_date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from outreach.drives.timezone import wib_today
+from outreach import clock
 from outreach.links.models import Scan
 from tests import factories
 from tests.e2e.browser import (
@@ -53,7 +53,7 @@ def test_a_printed_link_leads_to_the_opening_page_then_to_next_years_survey(
     db.session.commit()
     admin = make_user("admin")
     sign_in(page, admin.email)
-    opens = wib_today() + timedelta(days=10)
+    opens = clock.today() + timedelta(days=10)
     _add_rule(page, target.id, "opening", ends_on=(opens - timedelta(days=1)).isoformat())
     scanned = f"{PUBLIC_HOST}/s/{link.code}?q=1"
 
@@ -79,7 +79,7 @@ def test_a_printed_link_leads_to_the_opening_page_then_to_next_years_survey(
     page.goto(f"/links/targets/{target.id}/edit")
     with page.expect_navigation():
         page.locator("section[aria-labelledby=rules-head] button", has_text="Hapus").click()
-    _add_rule(page, target.id, "target", starts_on=wib_today().isoformat(), next_target=str(next_year.id))
+    _add_rule(page, target.id, "target", starts_on=clock.today().isoformat(), next_target=str(next_year.id))
     assert open_like_a_phone(browser, live_server, scanned) == NEXT_YEAR
 
     page.goto(f"/cek/{link.code}")

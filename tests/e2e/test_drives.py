@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.areas.models import Area
-from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.campaign import COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.clock import wib_to_utc
 from outreach.drives.models import Drive
-from outreach.drives.timezone import wib_to_utc, wib_today
 from outreach.extensions import db
 from tests import factories
 from tests.e2e.browser import horizontal_overflow, make_user, pick, plan_drive, shoot, sign_in
@@ -16,13 +17,13 @@ from tests.e2e.browser import horizontal_overflow, make_user, pick, plan_drive, 
 
 def next_month_day(day: int) -> date:
     """That day of the month after this one (WIB)."""
-    first = (wib_today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    first = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
     return first.replace(day=day)
 
 
 def upcoming_drive(title: str, promoters=(), days_ahead: int = 3, **fields) -> Drive:
     """A committed drive a few days ahead, 09:00–12:00 WIB."""
-    start = datetime.combine(wib_today() + timedelta(days=days_ahead), datetime.min.time()).replace(hour=9)
+    start = datetime.combine(clock.today() + timedelta(days=days_ahead), datetime.min.time()).replace(hour=9)
     drive = factories.DriveFactory(
         title=title,
         starts_at=wib_to_utc(start),
@@ -130,7 +131,7 @@ def test_on_a_phone_a_coordinator_plans_a_drive_by_typing_names_then_prints_its_
     db.session.commit()
     sign_in(phone, make_user(COORDINATOR).email)
     phone.goto("/drives/new")
-    day = wib_today() + timedelta(days=5)
+    day = clock.today() + timedelta(days=5)
     phone.get_by_label("Jenis").select_option("door_to_door")
     phone.get_by_label("Judul").fill("Sosialisasi SPI Sidodadi dan Surabaya")
     phone.get_by_label("Mulai (WIB)").fill(f"{day}T15:30")
@@ -177,7 +178,7 @@ def test_pressing_enter_in_a_text_box_saves_the_drive_rather_than_searching(page
     # The form also has search buttons for browsers without JavaScript; Enter must not press one.
     sign_in(page, make_user(COORDINATOR).email)
     page.goto("/drives/new")
-    day = wib_today() + timedelta(days=3)
+    day = clock.today() + timedelta(days=3)
     page.get_by_label("Judul").fill("Sosialisasi SPI di Surabaya")
     page.get_by_label("Mulai (WIB)").fill(f"{day}T09:00")
     page.get_by_label("Selesai (WIB)").fill(f"{day}T11:00")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.campaign import COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.extensions import db
 from outreach.links.models import Link
 from tests import factories

@@ -13,8 +13,8 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from outreach.areas.models import Area
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import find_user_by_email
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.demo import DEMO_LOGINS, seed_demo
 from outreach.drives.models import DONE, PLANNED, Drive
 from outreach.extensions import db as _db

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from outreach.auth.models import COORDINATOR, LEADERSHIP
-from outreach.drives.timezone import wib_today
+from outreach import clock
+from outreach.campaign import COORDINATOR, LEADERSHIP
 from tests.e2e.browser import make_user, new_context, sign_in, watched_page
 
 
@@ -15,7 +15,7 @@ def test_count_entered_by_a_coordinator_shows_on_the_leadership_dashboard(
     coordinator = make_user(COORDINATOR)
     sign_in(page, coordinator.email)
     page.goto("/participation/counts")
-    yesterday = wib_today() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     form = page.locator("form[action$='/participation/counts']")
     form.get_by_label("Tanggal (WIB)").fill(yesterday.isoformat())
     form.get_by_label("Wilayah atau OPD").select_option(label="18.71.01.1004 Kelurahan Surabaya")

@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from outreach.auth.models import COORDINATOR, SignInLink
+from outreach.auth.models import SignInLink
+from outreach.campaign import COORDINATOR
 from outreach.extensions import db
 from outreach.links.services import qr_url
 from outreach.models import utcnow

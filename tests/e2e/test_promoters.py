@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from outreach.auth.models import COORDINATOR, LEADERSHIP
+from outreach import clock
+from outreach.campaign import COORDINATOR, LEADERSHIP
 from outreach.drives.models import Drive
-from outreach.drives.timezone import wib_today
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.promoters.models import Promoter
@@ -107,7 +107,7 @@ def assign_to_surabaya(page: Page) -> None:
 def plan_the_drive(page: Page) -> Drive:
     """Plan a door-to-door drive in Surabaya next week; its team is every promoter assigned there."""
     page.get_by_role("navigation", name="Utama").get_by_role("link", name="Kegiatan").click()
-    day = wib_today() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     plan_drive(page, DRIVE_TITLE, f"{day}T15:30", f"{day}T18:00", area="Surabaya")
     expect(page.get_by_role("status")).to_contain_text("sudah dijadwalkan")
     expect(page.get_by_role("heading", level=1)).to_have_text(DRIVE_TITLE)
@@ -156,7 +156,7 @@ def show_todays_scans(boss: Page) -> None:
     boss.get_by_role("navigation", name="Utama").get_by_role("link", name="Partisipasi").click()
     expect(boss.get_by_role("heading", level=1)).to_have_text("Partisipasi SPI 2026")
     filters = boss.locator("form.filter")
-    filters.get_by_label("Sampai").fill(wib_today().isoformat())
+    filters.get_by_label("Sampai").fill(clock.today().isoformat())
     filters.get_by_label("Data").select_option(label="Kunjungan kita (tanpa bot)")
     with boss.expect_navigation():
         filters.get_by_role("button", name="Tampilkan").click()

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from tests.e2e.browser import make_user, sign_in, sign_out
 
 HOME_HEADINGS = {

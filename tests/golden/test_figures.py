@@ -25,8 +25,8 @@ from sqlalchemy import select
 from outreach.api.schemas import DIMENSIONS
 from outreach.api.tokens import create_token
 from outreach.areas.models import Area
-from outreach.auth.models import COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.auth.services import find_user_by_email
+from outreach.campaign import COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.demo import DEMO_LOGINS, seed_demo
 from outreach.drives.models import Drive
 from outreach.extensions import db
@@ -231,9 +231,8 @@ def _known_cause(name: str, text: str, want: str) -> str:
         key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
         if sorted(now["rows"], key=key) == sorted(golden.get("rows", []), key=key):
             return (
-                f"{name}: same rows, other order -- on PostgreSQL the row with key null sorts last, on SQLite "
-                "first (the scan summary orders by a key that can be NULL without saying where NULLs go); "
-                "this is an app bug, fix the ORDER BY rather than the golden\n"
+                f"{name}: same rows, other order -- an ORDER BY that leaves ties or NULLs to the database "
+                "(SQLite and PostgreSQL place them differently) is an app bug: fix the ORDER BY, not the golden\n"
             )
     return ""
 

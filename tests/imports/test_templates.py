@@ -152,22 +152,22 @@ def _two_sheets() -> bytes:
 
 
 def test_a_workbook_with_too_many_rows_is_refused_from_its_declared_size(coordinator_client, db, tree, monkeypatch):
-    from outreach import xlsxio
+    from outreach.imports import workbooks
 
     loaded = []
-    real = xlsxio.load_workbook
-    monkeypatch.setattr(xlsxio, "load_workbook", lambda *a, **k: loaded.append(k) or real(*a, **k))
+    real = workbooks.load_workbook
+    monkeypatch.setattr(workbooks, "load_workbook", lambda *a, **k: loaded.append(k) or real(*a, **k))
     rows = [HEADER] + [[f"Orang {n}", "pamong", f"0812{n:07d}"] for n in range(60)]
-    monkeypatch.setattr("outreach.csvio.DEFAULT_MAX_ROWS", 50)
+    monkeypatch.setattr("outreach.imports.reading.DEFAULT_MAX_ROWS", 50)
     response = upload(coordinator_client, workbook(rows), "promotor.xlsx")
     assert response.status_code == 400 and "Lembar “Promotor” berisi 61 baris; batasnya 50" in response.get_data(True)
     assert loaded == [{"read_only": True}]  # only the read-only peek at its size: the cells were never loaded
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(app, coordinator_client, db, tree, monkeypatch):
-    monkeypatch.setattr("outreach.csvio.DEFAULT_MAX_BYTES", 1024)
+    monkeypatch.setattr("outreach.imports.reading.DEFAULT_MAX_BYTES", 1024)
     read = []
-    monkeypatch.setattr("outreach.imports.flow.read_upload", lambda *a, **k: read.append(a))
+    monkeypatch.setattr("outreach.imports.reading.read_upload", lambda *a, **k: read.append(a))
     response = upload(coordinator_client, b"PK\x03\x04" + b"\x00" * 4096, "promotor.xlsx")
     assert response.status_code == 400 and "batasnya 1 KB" in response.get_data(as_text=True) and read == []
 

@@ -77,7 +77,7 @@ def test_seed_demo_adds_targets_links_and_weeks_of_scans_once(runner, db):
 
 
 def test_export_keeps_a_formula_after_a_semicolon_dead(runner, db):
-    from tests.test_csvio import assert_no_live_formula
+    from tests.imports.test_reading import assert_no_live_formula
 
     LinkFactory(code="ABC234", promoter=PromoterFactory(name="Budi;=SUM(7*6);"), label="Pasar\t@A1")
     db.session.commit()

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.extensions import db as _db
 from outreach.links import destinations
 from outreach.links.models import DestinationRule, Scan
 from outreach.links.scanning import ScanLink
 from outreach.links.schedule import Phase, phase_on
 from outreach.links.services import LinkError
-from outreach.participation.days import wib_today
 from tests.factories import LinkFactory, SurveyTargetFactory
 from tests.links.conftest import TARGET
 
@@ -23,7 +23,7 @@ PHONE = (
 
 
 def days(n: int) -> date:
-    return wib_today() + timedelta(days=n)
+    return clock.today() + timedelta(days=n)
 
 
 def scans():

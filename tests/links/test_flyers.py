@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 from reportlab.lib.units import mm
 
+from outreach import clock
 from outreach.links import flyers
 from outreach.links.codes import ALPHABET
 from outreach.links.flyers import render_flyers
-from outreach.participation.days import wib_today
 from outreach.participation.models import SurveyRound
 from tests.factories import AreaFactory, AssignmentFactory, LinkFactory, OpdFactory, PromoterFactory
 from tests.links.test_views import decode_qr_codes
@@ -42,7 +42,7 @@ def rt_link(db):
 def test_flyer_names_the_city_the_survey_and_its_year_and_where_to_check_it(app, rt_link, tmp_path, layout):
     text = pdf_text(render_flyers([rt_link] * layout, layout), tmp_path)
     assert "PEMERINTAH KOTA BANDAR LAMPUNG" in text
-    assert f"Survei Penilaian Integritas (SPI) {wib_today().year}" in text
+    assert f"Survei Penilaian Integritas (SPI) {clock.today().year}" in text
     assert "SUKARELA DAN RAHASIA" in text
     assert "Jawaban jujur Anda menunjukkan apa yang perlu dibenahi" in text
     assert "ABC234" in text and "spi.example.test/s/ABC234" in text
@@ -69,7 +69,7 @@ def test_flyer_of_an_opd_link_names_the_opd(app, db, tmp_path):
 
 
 def test_flyer_prints_the_rounds_closing_date_while_it_is_ahead(app, db, rt_link, tmp_path):
-    today = wib_today()
+    today = clock.today()
     deadline = date(today.year + 1, 10, 31)
     db.session.add(SurveyRound(name="SPI", year=today.year + 1, starts_on=today - timedelta(days=3), deadline=deadline))
     db.session.commit()
@@ -81,7 +81,7 @@ def test_flyer_prints_the_rounds_closing_date_while_it_is_ahead(app, db, rt_link
 @pytest.mark.parametrize("deadline_days", [None, -1])
 def test_flyer_without_a_closing_date_ahead_prints_no_date_line(app, db, rt_link, tmp_path, deadline_days):
     if deadline_days is not None:
-        today = wib_today()
+        today = clock.today()
         end = today + timedelta(days=deadline_days)
         db.session.add(SurveyRound(name="SPI", year=end.year, starts_on=end - timedelta(days=60), deadline=end))
         db.session.commit()
@@ -89,7 +89,7 @@ def test_flyer_without_a_closing_date_ahead_prints_no_date_line(app, db, rt_link
 
 
 def test_flyer_falls_back_to_the_spi_deadline_setting(app, rt_link, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "SPI_DEADLINE", wib_today() + timedelta(days=10))
+    monkeypatch.setitem(app.config, "SPI_DEADLINE", clock.today() + timedelta(days=10))
     assert "Survei dibuka sampai" in pdf_text(render_flyers([rt_link]), tmp_path)
 
 

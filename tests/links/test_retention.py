@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from outreach.clock import wib_day
 from outreach.links.models import Link, Scan, ScanDaily
 from outreach.links.retention import RetentionError, purge_old_scans
-from outreach.links.scanning import wib_day
 from outreach.metrics.scans import daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from tests.factories import LinkFactory
 

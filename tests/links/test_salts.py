@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from outreach.clock import wib_day
 from outreach.links import salts
 from outreach.links.models import Scan, VisitorSalt
 from outreach.links.salts import DailySalts
-from outreach.links.scanning import RequestMeta, scanner, wib_day
+from outreach.links.scanning import RequestMeta, scanner
 from outreach.links.visitors import visitor_hash
 from tests.links.conftest import TARGET
 

@@ -183,3 +183,23 @@ def test_workers_scanning_at_the_same_time_lose_no_scan(app, db, link):
     children = [_fork(worker) for _ in range(3)]
     assert [_exit_code(pid) for pid in children] == [0, 0, 0]
     assert _rows(db) == 300
+
+
+def test_a_forked_worker_never_talks_on_its_parents_pooled_connection(app, db):
+    """A worker forked after the app connected (gunicorn --preload, the salts of the day) must open its
+    own connection: two processes on one socket hang each other."""
+    engine = db.engine
+    with engine.connect() as conn:  # the pool keeps this connection for the next checkout
+        parent = conn.connection.dbapi_connection
+        parent_backend = conn.scalar(text("SELECT pg_backend_pid()")) if engine.dialect.name == "postgresql" else None
+
+    def child() -> bool:
+        with engine.connect() as conn:
+            own = conn.connection.dbapi_connection
+            if parent_backend is not None:
+                return own is not parent and conn.scalar(text("SELECT pg_backend_pid()")) != parent_backend
+            return own is not parent and conn.scalar(text("SELECT 1")) == 1
+
+    assert _exit_code(_fork(child)) == 0
+    assert parent.execute("SELECT 1").fetchone()[0] == 1  # the parent's connection still works after the child
+    parent.rollback()  # end the transaction the driver opened, before the pool takes the connection back

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
-from outreach.csvio import safe_cell
+from outreach.imports.writing import safe_cell
 from outreach.links import scanning, services, visitors
 from outreach.links.codes import ALPHABET, generate_code, normalise_code
 from outreach.links.export import write_links_csv
-from outreach.links.models import Link, Scan, ScanDaily, SurveyTarget
+from outreach.links.models import Link, Scan, ScanDaily, ScanPromoterDaily, SurveyTarget
 from outreach.metrics.rankings import promoter_ranking
 from outreach.metrics.respondents import get_source
 from outreach.metrics.scans import daily_series, refresh_scan_rollups, totals_by_link, totals_for
@@ -301,6 +301,62 @@ def test_refreshing_twice_changes_nothing(db):
     refresh_scan_rollups(full=True, now=datetime(2026, 11, 6, 0, 6, tzinfo=UTC))
     assert sorted((r.day, r.scans, r.unique_visitors) for r in db.session.scalars(select(ScanDaily))) == first
     assert len(first) == 5
+
+
+def _promoter_rows(db):
+    rows = db.session.scalars(select(ScanPromoterDaily).order_by(ScanPromoterDaily.promoter_id, ScanPromoterDaily.day))
+    return [
+        (r.promoter_id, r.day, r.human_scans, r.unique_visitors, r.total_human_scans, r.total_unique_visitors)
+        for r in rows
+    ]
+
+
+def test_promoter_rollup_is_dense_with_running_totals_and_an_increment_continues_them(db):
+    ani, budi = PromoterFactory(), PromoterFactory()
+    ani_link, budi_link = LinkFactory(promoter=ani), LinkFactory(promoter=budi)
+    at = lambda d, h=3: datetime(2026, 11, d, h, tzinfo=UTC)  # noqa: E731 — 10:00 WIB on the day
+    db.session.add_all(
+        [
+            _scan(ani_link, at(1), "a"),
+            _scan(ani_link, at(1, 4), "a"),
+            _scan(ani_link, at(1, 5), "b"),
+            _scan(ani_link, at(3), "c"),
+            _scan(ani_link, at(3, 4), "bot", bot=True),
+            _scan(budi_link, at(2), "d"),
+        ]
+    )
+    db.session.flush()
+    refresh_scan_rollups(now=at(4, 12))  # the cut is on 4 November (WIB)
+    nov = lambda d: date(2026, 11, d)  # noqa: E731
+    ani_rows = [
+        (ani.id, nov(1), 3, 2, 3, 2),
+        (ani.id, nov(2), 0, 0, 3, 2),  # no scans: a row all the same, totals carried
+        (ani.id, nov(3), 1, 1, 4, 3),  # the bot's scan is left out
+        (ani.id, nov(4), 0, 0, 4, 3),
+    ]
+    budi_rows = [(budi.id, nov(2), 1, 1, 1, 1), (budi.id, nov(3), 0, 0, 1, 1), (budi.id, nov(4), 0, 0, 1, 1)]
+    assert _promoter_rows(db) == ani_rows + budi_rows
+
+    db.session.add_all([_scan(budi_link, at(6), "e"), _scan(budi_link, at(6, 4), "f")])
+    db.session.flush()
+    refresh_scan_rollups(now=at(7, 12))  # an increment from the last cut's day on
+    increment = _promoter_rows(db)
+    assert increment == [
+        *ani_rows,
+        *((ani.id, nov(d), 0, 0, 4, 3) for d in (5, 6, 7)),
+        *budi_rows,
+        (budi.id, nov(5), 0, 0, 1, 1),
+        (budi.id, nov(6), 2, 2, 3, 3),
+        (budi.id, nov(7), 0, 0, 3, 3),
+    ]
+    refresh_scan_rollups(
+        full=True,
+        now=at(
+            7,
+            12,
+        ),
+    )
+    assert _promoter_rows(db) == increment  # a rebuild from raw rows agrees
 
 
 def test_totals_add_the_live_tail_after_the_last_refresh(db):

@@ -7,10 +7,10 @@ from itertools import count
 import pytest
 from sqlalchemy import func, insert, select
 
+from outreach.clock import wib_day, wib_day_start
 from outreach.links.models import Scan
-from outreach.links.scanning import wib_day
 from outreach.metrics.integrity import Thresholds, integrity_report
-from outreach.metrics.scans import refresh_scan_rollups, totals_for, wib_day_start
+from outreach.metrics.scans import refresh_scan_rollups, totals_for
 from tests.factories import LinkFactory, PromoterFactory
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -1,13 +1,13 @@
-"""A dashboard table row built in Python: every cell, escaped, in the reader's language."""
+"""A dashboard table row from the Jinja macros: every cell, escaped, in the reader's language."""
 
 from datetime import date
 
 import pytest
+from flask import render_template_string
 from flask_babel import refresh
 
 from outreach.areas.models import Area
 from outreach.metrics.figures import Figures, Period
-from outreach.participation.cells import figures_row
 from outreach.participation.models import SurveyRound
 
 
@@ -25,17 +25,31 @@ def row(**values) -> Figures:
     return Figures(unit=unit, label=unit.name, audience="eksternal", spark=[1, 2, 3], **values)
 
 
+def figures_row(fig: Figures, period: Period, drill: bool = False) -> str:
+    """The unit's row as the dashboard table (`participation/_figures.html`) renders it."""
+    html = render_template_string(
+        '{% from "participation/_figures.html" import figures_table %}'
+        '{{ figures_table(rows, period, "Table", "/export", drill=drill) }}',
+        rows=[fig],
+        period=period,
+        drill=drill,
+    )
+    return html[html.index('<tr><th scope="row"') : html.index("</tr>", html.index('<tr><th scope="row"')) + 5]
+
+
 def test_a_full_row_reads_in_indonesian_with_links_and_a_derived_target():
     period = Period(ROUND, date(2026, 10, 1), date(2026, 10, 28))
     fig = row(range_count=1234, prev_count=1000, to_date=5678, target=9000, target_derived=True, population=20000)
     fig.forecast, fig.peer_uplift, fig.baseline = 8499.5, 2.26, 5000
-    html = str(figures_row(fig, period, "/participation/kecamatan/__unit__?a=1&b=2", "/participation/uplift?x=1"))
-    assert '<th scope="row" class="unit"><a href="/participation/kecamatan/18.71.01%20%3Cx%3E?a=1&amp;b=2">' in html
+    html = figures_row(fig, period, drill=True)
+    drill = "/participation/kecamatan/18.71.01%20%3Cx%3E?start=2026-10-01&amp;end=2026-10-28&amp;audience=eksternal"
+    assert f'<th scope="row" class="unit"><a href="{drill}">' in html
     assert "Kedaton &amp; &lt;Co&gt;</a>" in html
     cells = html.split('<td class="num">')[1:]
     assert cells[0].startswith("1.234<")  # in range
     assert cells[1].startswith("+8,4<")  # (1234 - 1000) / 28 days
-    assert '<a href="/participation/uplift?x=1&amp;units=18.71.01%20%3Cx%3E">+2,3</a>' in cells[2]
+    uplift = "/participation/uplift?start=2026-10-01&amp;end=2026-10-28&amp;audience=eksternal&amp;comparison=kecamatan"
+    assert f'<a href="{uplift}&amp;units=18.71.01%20%3Cx%3E">+2,3</a>' in cells[2]
     assert cells[3].startswith("5.678<")
     assert cells[4].startswith('9.000<sup title="jumlah dari unit di bawahnya">Σ</sup>')
     assert cells[5].startswith("63%")  # progress
@@ -48,8 +62,8 @@ def test_a_full_row_reads_in_indonesian_with_links_and_a_derived_target():
 
 def test_unknown_values_are_muted_dashes_without_links():
     period = Period(ROUND, date(2026, 9, 1), date(2026, 9, 28))  # the window before lies before the round
-    html = str(figures_row(row(), period))
-    assert "<a " not in html
+    html = figures_row(row(), period)
+    assert "<a " not in html  # not a drill-down table, and no uplift to link
     # Change, uplift, target, progress, "no target", rate and against the baseline round.
     assert html.count('<span class="muted"') == 7
     assert 'title="Periode sebelum rentang jatuh sebelum putaran dimulai."' in html

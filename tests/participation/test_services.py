@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from outreach.participation.csvfile import CsvError
-from outreach.participation.days import wib_day
+from outreach.clock import wib_day
+from outreach.imports.problems import ImportRefused as CsvError
 from outreach.participation.models import Baseline, RespondentCount, Target
 from outreach.participation.services import (
     CountError,

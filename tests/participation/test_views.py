@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from outreach.participation.models import RespondentCount, SurveyRound, Target
 from tests.conftest import login
 from tests.factories import OpdFactory, UserFactory
+from tests.imports.helpers import problem_at
 from tests.participation.conftest import add_daily
 
 SEP1 = date(2026, 9, 1)
@@ -91,7 +92,7 @@ def test_csv_export_is_formula_safe(leadership_client, tree, spi_round, db):
 
 
 def test_csv_export_is_formula_safe_for_semicolon_readers(leadership_client, tree, spi_round, db):
-    from tests.test_csvio import assert_no_live_formula
+    from tests.imports.test_reading import assert_no_live_formula
 
     evil = OpdFactory(code="evil", name="Budi;=SUM(7*6);")
     add_daily(db, evil, SEP1, (3, 4), audience="internal")
@@ -174,7 +175,7 @@ def test_bad_import_through_the_page_names_line_and_column_and_saves_nothing(coo
     response = _upload(coordinator_client, body)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "baris 3, kolom unit" in html and "baris 3, kolom count" in html
+    assert problem_at(html, 3, "unit") and problem_at(html, 3, "count")
     assert "Tidak ada yang diimpor" in html
     assert _count(db) == 0
 
@@ -223,7 +224,7 @@ def test_round_and_targets_through_the_plan_page(admin_client, tree, db):
         path="/participation/plan/targets/import",
         field="targets-file",
     )
-    assert wrong.status_code == 400 and "baris 2" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and problem_at(wrong.get_data(as_text=True), 2, "unit")
 
 
 def test_a_target_past_32_bits_is_refused_with_its_line(admin_client, tree, db, spi_round):
@@ -234,7 +235,5 @@ def test_a_target_past_32_bits_is_refused_with_its_line(admin_client, tree, db, 
         field="targets-file",
     )
     assert response.status_code == 400
-    assert "baris 2" in response.get_data(as_text=True) and "paling banyak 2147483647" in response.get_data(
-        as_text=True
-    )
+    assert problem_at(response.get_data(as_text=True), 2, "target", "paling banyak 2147483647")
     assert db.session.scalar(select(func.count()).select_from(Target)) == 0

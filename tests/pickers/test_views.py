@@ -132,3 +132,93 @@ def test_long_lists_on_link_pages_become_searchable_with_javascript(coordinator_
     for url in ("/links/", "/links/new", "/links/flyers"):
         html = coordinator_client.get(url).get_data(as_text=True)
         assert "data-local-picker" in html and "js/picker.js" in html, url
+
+
+def _drives_in(places, db):
+    from tests.drives.helpers import make_drive
+
+    make_drive("2099-10-05 08:00", "2099-10-05 10:00", [places["surabaya"]], title="Keliling Surabaya")
+    make_drive("2099-10-06 08:00", "2099-10-06 10:00", [places["pelita"]], title="Keliling Pelita")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("fixture", ["leadership_client", "coordinator_client"])
+def test_the_drive_lists_kecamatan_filter_is_a_picker_that_works_without_javascript(request, fixture, places, db):
+    client = request.getfixturevalue(fixture)
+    _lang(client)
+    _drives_in(places, db)
+    kedaton = places["kedaton"].id
+    # Typing part of the name and pressing Search lists the matching kecamatan to tick; nothing is filtered yet.
+    found = client.get("/drives/?when=all&kecamatan_q=keda&find=kecamatan").get_data(as_text=True)
+    assert f'<input type="radio" name="kecamatan" value="{kedaton}"' in found
+    assert f'value="{places["sidodadi"].id}"' not in found  # kelurahan are not offered
+    assert '<select name="kecamatan"' not in found and 'data-search-url="/pickers/kecamatan"' in found
+    assert "js/picker.js" in found
+    # Ticking it and filtering shows its drives only, with the choice kept as a ticked box.
+    filtered = client.get(f"/drives/?when=all&kecamatan={kedaton}").get_data(as_text=True)
+    assert "Keliling Surabaya" in filtered and "Keliling Pelita" not in filtered
+    assert f'name="kecamatan" value="{kedaton}" checked' in filtered and "Kedaton" in filtered
+    nothing = client.get("/drives/?when=all&kecamatan_q=zzz&find=kecamatan").get_data(as_text=True)
+    assert "Nothing found for “zzz”" in nothing and "Keliling Pelita" in nothing
+    calendar = client.get(f"/drives/calendar?year=2099&month=10&kecamatan={kedaton}").get_data(as_text=True)
+    assert f'name="kecamatan" value="{kedaton}" checked' in calendar and "Keliling Pelita" not in calendar
+
+
+@pytest.mark.parametrize("fixture", ["leadership_client", "promoter_client", "coordinator_client"])
+def test_kecamatan_are_searched_for_the_drive_filter_by_every_signed_in_role(request, fixture, places):
+    client = request.getfixturevalue(fixture)
+    _lang(client)
+    assert _results(client, "/pickers/kecamatan?q=keda") == [("Kedaton", "whole kecamatan")]
+    assert _results(client, "/pickers/kecamatan?q=sido") == []  # only kecamatan, never kelurahan or people
+
+
+def test_the_kecamatan_search_needs_a_sign_in(client, places):
+    response = client.get("/pickers/kecamatan?q=keda")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+BAD_IDS = ["99999999999999999999", "2147483648", "-5", "0", "abc", "1e3", ""]
+
+
+def test_the_pickers_row_id_is_the_shared_bounded_int_check():
+    from outreach.pickers.services import row_id
+
+    assert row_id("2147483647") == 2**31 - 1 and row_id(" 7 ") == 7
+    for bad in BAD_IDS:
+        with pytest.raises(ValueError):
+            row_id(bad)
+
+
+def test_huge_negative_and_garbage_ids_are_ignored_by_the_searches(coordinator_client, places):
+    query = "&".join(f"area={v}" for v in BAD_IDS)
+    assert len(_results(coordinator_client, f"/pickers/promoters?q=b&{query}")) == 2  # as if no area was chosen
+
+
+@pytest.mark.parametrize("bad", BAD_IDS[:-1])
+def test_huge_negative_and_garbage_ids_in_the_drive_form_are_refused_clearly(coordinator_client, places, db, bad):
+    _lang(coordinator_client)
+    form = {
+        "kind": "door_to_door",
+        "title": "Uji",
+        "starts_at": "2026-10-05T15:30",
+        "ends_at": "2026-10-05T18:00",
+        "audience": "eksternal",
+        "status": "planned",
+    }
+    # Refused at the field, as before the shared check: WTForms says the value is not a choice.
+    refused = "Invalid choice(s): one or more data inputs could not be coerced."
+    areas = coordinator_client.post("/drives/new", data=dict(form, areas=[bad])).get_data(True)
+    assert 'id="areas-error" class="field-error">' + refused in areas
+    people = coordinator_client.post(
+        "/drives/new", data=dict(form, areas=[str(places["sidodadi"].id)], promoters=[bad])
+    )
+    assert people.status_code == 400 and 'id="promoters-error" class="field-error">' + refused in people.get_data(True)
+    assert db.session.scalar(select(Drive)) is None
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_huge_negative_and_garbage_kecamatan_in_the_drive_list_are_ignored(leadership_client, places, db, bad):
+    _drives_in(places, db)
+    response = leadership_client.get(f"/drives/?when=all&kecamatan={bad}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Keliling Surabaya" in html and "Keliling Pelita" in html

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from outreach import clock
 from outreach.audit.models import AuditEvent
 from outreach.promoters import imports as promoter_imports
 from outreach.promoters.models import Assignment, Promoter
@@ -80,7 +81,7 @@ def test_reimport_of_the_same_file_is_unchanged_and_an_edit_is_an_update(coordin
     confirm(coordinator_client, preview)
     siti = db.session.scalar(select(Promoter).where(Promoter.phone == "+6281234567890"))
     history = sorted((a.area.code, a.end_date) for a in siti.assignments)
-    assert history == [("18.71.01.1001", date.today()), ("18.71.01.1002", None)]
+    assert history == [("18.71.01.1001", clock.today()), ("18.71.01.1002", None)]
     update = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promoter.update"))
     assert update.changes == {"areas": ["18.71.01.1001", "18.71.01.1002"]}
 

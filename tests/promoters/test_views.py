@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from outreach import clock
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import User
 from outreach.promoters.models import Assignment, Promoter
@@ -33,7 +34,7 @@ def test_list_filters_by_role_area_opd_active_and_unassigned(coordinator_client,
     PromoterFactory(name="Ani", role="linmas")
     PromoterFactory(name="Dewi", role="rt", active=False)
     ended = PromoterFactory(name="Eko", role="rt")
-    AssignmentFactory(promoter=ended, area=tree["18.71.01.1001.001.001"], end_date=date.today() - timedelta(days=1))
+    AssignmentFactory(promoter=ended, area=tree["18.71.01.1001.001.001"], end_date=clock.today() - timedelta(days=1))
     db.session.commit()
 
     def names(query):
@@ -329,7 +330,7 @@ def test_promoter_sees_own_history_but_no_edit_controls(promoter_client, db, tre
 
 
 def test_export_keeps_a_formula_after_a_semicolon_dead(coordinator_client, db):
-    from tests.test_csvio import assert_no_live_formula
+    from tests.imports.test_reading import assert_no_live_formula
 
     PromoterFactory(name="Budi;=SUM(7*6);")
     db.session.commit()

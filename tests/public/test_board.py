@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from outreach import clock
 from outreach.metrics.board import board
-from outreach.participation.days import wib_today
 from outreach.participation.models import SurveyRound, Target
 from tests.factories import AreaFactory, LinkFactory, PromoterFactory
 from tests.participation.conftest import add_daily
@@ -70,7 +70,7 @@ def test_board_drills_down_to_the_kelurahan_of_a_kecamatan(db, tree):
 
 
 def test_counts_below_the_threshold_are_shown_as_less_than_it(app, client, db, tree):
-    today = wib_today()
+    today = clock.today()
     round_ = a_round(db, today)
     add_daily(db, tree["b2"], today - timedelta(days=3), [1, 1, 1])  # 3 respondents in Korpri Jaya
     two_weeks(db, tree["b1"], today, last_week=10, this_week=20)
@@ -92,7 +92,7 @@ def test_counts_below_the_threshold_are_shown_as_less_than_it(app, client, db, t
 
 
 def test_board_refreshes_itself_and_reads_on_a_phone(client, db, tree):
-    a_round(db, wib_today())
+    a_round(db, clock.today())
     body = client.get("/papan").get_data(as_text=True)
     assert 'data-refresh-seconds="120"' in body
     assert "/static/js/board-refresh.js" in body
@@ -107,7 +107,7 @@ def test_unknown_kecamatan_board_is_404(client, db, tree):
 
 
 def test_no_promoter_name_appears_on_public_pages(client, db, tree):
-    today = wib_today()
+    today = clock.today()
     a_round(db, today)
     promoter = PromoterFactory(name="Sutrisno Wiryaatmadja")
     LinkFactory(code="QWE234", promoter=promoter, area=tree["b1"])
@@ -123,7 +123,7 @@ def test_no_promoter_name_appears_on_public_pages(client, db, tree):
 
 
 def test_board_is_cached_and_never_touches_the_scan_tables(client, db, tree, statements):
-    today = wib_today()
+    today = clock.today()
     a_round(db, today)
     two_weeks(db, tree["a1"], today, last_week=10, this_week=20)
     statements.clear()

@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.areas.models import Area, Opd
+from outreach.clock import wib_to_utc
 from outreach.drives.models import CANCELLED, DONE, PLANNED, Drive
 from outreach.drives.services import DriveData, create_drive, promoters_in_areas
-from outreach.drives.timezone import wib_to_utc, wib_today
 from outreach.extensions import db
 from outreach.promoters.models import Promoter
 
@@ -251,7 +252,7 @@ def _promoter_pool(targets: list[Area], target_opds: list[Opd], day: date) -> li
 def seed_demo_drives() -> int:
     """Add the demo drives that are missing (matched by title); return how many were added."""
     rng = random.Random(6)
-    today = wib_today()
+    today = clock.today()
     existing = set(db.session.scalars(select(Drive.title)))
     areas = {a.code: a for a in db.session.scalars(select(Area).where(Area.level.in_(("kecamatan", "kelurahan"))))}
     opds = {o.code: o for o in db.session.scalars(select(Opd))}

@@ -1,7 +1,7 @@
 """Excel workbooks (.xlsx) read into the same CSV text an upload in CSV gives, so every importer reads both.
 
-The lists coordinators receive from kelurahan offices are spreadsheets. Rather than a third import
-framework, `workbook_to_csv` turns one sheet into CSV text, one line per sheet row, so the line
+The lists coordinators receive from kelurahan offices are spreadsheets. Rather than a reader of its
+own, `workbook_to_csv` turns one sheet into CSV text, one line per sheet row, so the line
 numbers the importers report are the sheet's row numbers. A workbook is refused whole, before its
 cells are loaded, when it is too large unpacked or has too many rows; and after loading when the
 sheet is not the expected one, when cells are merged or when a cell holds a formula: each of those
@@ -19,13 +19,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from outreach.imports.problems import ImportRefused
+
 # Unpacked XML of a 4 MB workbook stays well under this; a "zip bomb" does not.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 NOTES_SHEETS = ("catatan", "notes", "petunjuk")
-
-
-class WorkbookError(ValueError):
-    """The workbook cannot be imported; the message names the sheet and cell when there is one."""
 
 
 def is_workbook(data: bytes) -> bool:
@@ -39,11 +37,13 @@ def _check_container(data: bytes) -> None:
             names = archive.namelist()
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise WorkbookError(_l("This file is damaged or not an Excel workbook. Save it again as .xlsx.")) from None
+        raise ImportRefused.whole_file(
+            _l("This file is damaged or not an Excel workbook. Save it again as .xlsx.")
+        ) from None
     if "xl/workbook.xml" not in names:
-        raise WorkbookError(_l("This ZIP file is not an Excel workbook (.xlsx)."))
+        raise ImportRefused.whole_file(_l("This ZIP file is not an Excel workbook (.xlsx)."))
     if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookError(
+        raise ImportRefused.whole_file(
             _l("The workbook unpacks to more than %(mb)s MB. Split it into smaller files.", mb=MAX_UNPACKED_BYTES >> 20)
         )
 
@@ -57,7 +57,7 @@ def _choose_sheet(names: Sequence[str], sheet: str | None) -> str:
     data_sheets = [n for n in names if n.strip().casefold() not in NOTES_SHEETS]
     if len(data_sheets) == 1 and (sheet is None or len(names) == 1):
         return data_sheets[0]
-    raise WorkbookError(
+    raise ImportRefused.whole_file(
         _l(
             "The workbook has no sheet “%(sheet)s” (it has: %(names)s). Put the rows in a sheet named "
             "“%(sheet)s”, as in the template.",
@@ -86,7 +86,7 @@ def _text(value) -> str:
 def workbook_to_csv(data: bytes, sheet: str | None = None, max_rows: int = 50_000) -> tuple[str, str]:
     """The chosen sheet as CSV text (comma-separated, one line per sheet row) and the sheet's name.
 
-    Raises WorkbookError for a damaged or oversized workbook, a missing sheet, too many rows, merged
+    Raises ImportRefused for a damaged or oversized workbook, a missing sheet, too many rows, merged
     cells or formulas.
     """
     _check_container(data)
@@ -94,12 +94,14 @@ def workbook_to_csv(data: bytes, sheet: str | None = None, max_rows: int = 50_00
         # Read-only first: sheet names and the sheet's declared size, without loading its cells.
         peek = load_workbook(io.BytesIO(data), read_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
-        raise WorkbookError(_l("This file is damaged or not an Excel workbook. Save it again as .xlsx.")) from None
+        raise ImportRefused.whole_file(
+            _l("This file is damaged or not an Excel workbook. Save it again as .xlsx.")
+        ) from None
     name = _choose_sheet(peek.sheetnames, sheet)
     declared_rows = peek[name].max_row or 0
     peek.close()
     if declared_rows - 1 > max_rows:
-        raise WorkbookError(
+        raise ImportRefused.whole_file(
             _l(
                 "Sheet “%(sheet)s” has %(rows)s rows; the limit is %(max)s. Split it into smaller files.",
                 sheet=name,
@@ -111,7 +113,7 @@ def workbook_to_csv(data: bytes, sheet: str | None = None, max_rows: int = 50_00
     worksheet = book[name]
     if worksheet.merged_cells.ranges:
         merged = ", ".join(str(r) for r in list(worksheet.merged_cells.ranges)[:3])
-        raise WorkbookError(
+        raise ImportRefused.whole_file(
             _l(
                 "Sheet “%(sheet)s” has merged cells (%(cells)s). Unmerge them so each column has its own "
                 "heading and each row its own values.",
@@ -126,7 +128,7 @@ def workbook_to_csv(data: bytes, sheet: str | None = None, max_rows: int = 50_00
         cells = []
         for cell in row:
             if cell.data_type == "f":
-                raise WorkbookError(
+                raise ImportRefused.whole_file(
                     _l(
                         "Sheet “%(sheet)s”, cell %(cell)s holds a formula. Copy the sheet and paste values only "
                         "(Paste Special → Values), then upload it again.",
@@ -139,7 +141,9 @@ def workbook_to_csv(data: bytes, sheet: str | None = None, max_rows: int = 50_00
     while lines and not any(lines[-1]):
         lines.pop()
     if len(lines) - 1 > max_rows:
-        raise WorkbookError(_l("The file has more than %(max)s rows. Split it into smaller files.", max=max_rows))
+        raise ImportRefused.whole_file(
+            _l("The file has more than %(max)s rows. Split it into smaller files.", max=max_rows)
+        )
     for cells in lines:
         writer.writerow(cells)
     return out.getvalue(), name

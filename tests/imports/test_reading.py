@@ -1,19 +1,13 @@
-"""The shared CSV helpers: upload checks, delimiter and BOM handling, formula-safe writing."""
+"""The import framework's CSV reading and writing: upload checks, delimiter and BOM handling, formula-safe writing."""
 
 import csv
 import io
 
 import pytest
 
-from outreach.csvio import (
-    CsvError,
-    decode_upload,
-    parse_csv,
-    parse_flag,
-    safe_cell,
-    sniff_delimiter,
-    write_csv,
-)
+from outreach.imports.problems import ImportRefused as CsvError
+from outreach.imports.reading import decode_upload, parse_csv, parse_flag, sniff_delimiter
+from outreach.imports.writing import safe_cell, write_csv
 
 
 def test_bom_is_removed_and_text_returned(app):

@@ -11,18 +11,23 @@ Every population, employee count, baseline, target and count here is synthetic.
 import math
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import day_range, wib_days
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import wib_days
 from outreach.extensions import db
 from outreach.metrics import refresh
-from outreach.participation.days import day_range
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 
-ROUND = {"year": 2026, "name": "SPI 2026", "starts_on": date(2026, 9, 1), "deadline": date(2026, 12, 11)}
+ROUND: dict[str, Any] = {
+    "year": 2026,
+    "name": "SPI 2026",
+    "starts_on": date(2026, 9, 1),
+    "deadline": date(2026, 12, 11),
+}
 LAST_DAY = date(2026, 11, 25)
 # Extra respondents per day on a drive's first day, fading over BUMP_DAYS, so drives show up.
 BUMP_PER_DAY = {"roadshow_bus": 22, "public_event": 14, "door_to_door": 9, "whatsapp_broadcast": 4, "opd_session": 6}
@@ -50,7 +55,7 @@ def _drive_bumps() -> dict[tuple, dict[date, float]]:
     for drive in drives:
         first = wib_days(drive.starts_at, drive.ends_at)[0]
         size = BUMP_PER_DAY.get(drive.kind, 5)
-        keys = [(None, opd.id, drive.audience) for opd in drive.opds]
+        keys: list[tuple[int | None, int | None, str]] = [(None, opd.id, drive.audience) for opd in drive.opds]
         for area in drive.areas:
             if area.level == "kecamatan":
                 kelurahan = [a for a in area.children if a.level == "kelurahan"]
@@ -92,14 +97,14 @@ def seed_participation() -> int:
     rows: list[RespondentCount] = []
     plans: list[tuple[Area | None, Opd | None, str, float, int | None, bool]] = []
     for kel in kelurahan:
-        population = rng.randint(6000, 18000)
-        plans.append((kel, None, "eksternal", population * rng.uniform(0.00025, 0.0006), population, False))
-    for opd in opds:
+        residents = rng.randint(6000, 18000)
+        plans.append((kel, None, "eksternal", residents * rng.uniform(0.00025, 0.0006), residents, False))
+    for office in opds:
         employees = rng.randint(40, 700)
-        cumulative = rng.random() < 0.35
-        plans.append((None, opd, "internal", employees * rng.uniform(0.004, 0.009), employees, cumulative))
-        if opd.kind in ("dinas", "rsud", "badan") and rng.random() < 0.6:
-            plans.append((None, opd, "eksternal", rng.uniform(1.5, 6), None, False))
+        running_total = rng.random() < 0.35
+        plans.append((None, office, "internal", employees * rng.uniform(0.004, 0.009), employees, running_total))
+        if office.kind in ("dinas", "rsud", "badan") and rng.random() < 0.6:
+            plans.append((None, office, "eksternal", rng.uniform(1.5, 6), None, False))
     bumps = _drive_bumps()
     for area, opd, audience, rate, population, cumulative in plans:
         expected = rate * period_days

@@ -1,21 +1,21 @@
 """Demo links for the demo drives, made by the same service as the drive page's button, and their scans.
 
 Past drives get scans during the drive and fading over the days after it, so each drive report shows
-an effect on top of the area's everyday scans (outreach.links.demo). A drive that already has links is
+an effect on top of the area's everyday scans (outreach.demo.links). A drive that already has links is
 left alone, so a second run adds nothing.
 """
 
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from outreach.clock import to_wib, wib_days
+from outreach.demo.links import scans_on_day
 from outreach.drives.links import default_channels, default_target, generate_drive_links
 from outreach.drives.models import CANCELLED, Drive
-from outreach.drives.timezone import to_wib, wib_days
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.demo import scans_on_day
 from outreach.links.models import Link, Scan
 from outreach.metrics.scans import refresh_scan_rollups
 from outreach.models import utcnow
@@ -70,7 +70,7 @@ def seed_drive_links(secret: str) -> dict[str, int]:
             if drive.starts_at < now:
                 batch += [row for row in _drive_scans(rng, drive, link, secret) if row["created_at"] <= now]
     for start in range(0, len(batch), 5000):
-        db.session.execute(Scan.__table__.insert(), batch[start : start + 5000])
+        db.session.execute(insert(Scan), batch[start : start + 5000])
     counts["drive_scans"] = len(batch)
     if batch:
         refresh_scan_rollups(full=True)

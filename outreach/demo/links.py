@@ -11,13 +11,13 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from outreach.areas.models import Area, Opd
+from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
 from outreach.links.models import Link, Scan, SurveyTarget
-from outreach.links.scanning import WIB, wib_day
 from outreach.links.services import current_promoters_in
 from outreach.links.visitors import classify_user_agent, day_key, visitor_hash
 from outreach.metrics.scans import refresh_scan_rollups
@@ -209,7 +209,7 @@ def seed_links(secret: str) -> dict[str, int]:
     now = utcnow()
     batch = [row for row in batch if row["created_at"] <= now]
     for start in range(0, len(batch), 5000):
-        db.session.execute(Scan.__table__.insert(), batch[start : start + 5000])
+        db.session.execute(insert(Scan), batch[start : start + 5000])
     counts["scans"] = len(batch)
     refresh_scan_rollups(full=True)
     return counts

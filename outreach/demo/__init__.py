@@ -2,6 +2,10 @@
 
 Everything below kelurahan level and every person here is fictional. The random generator is
 seeded, so the data is the same on every machine and a second run adds nothing.
+
+Production code never imports this package (an import-linter contract in pyproject.toml checks it);
+only the `flask seed-demo` command does, inside the command. One module per domain: links, drives,
+drive_links, participation, public.
 """
 
 import random
@@ -12,12 +16,14 @@ from sqlalchemy import select
 
 from outreach.areas.models import Area, Opd
 from outreach.areas.services import load_official_areas, load_opds, subunit_code
-from outreach.auth.models import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
-from outreach.auth.services import create_user, find_user_by_email, lock_account
-from outreach.drives.demo import seed_demo_drives
-from outreach.drives.demo_links import seed_drive_links
+from outreach.auth.services import create_sign_in_link, create_user, find_user_by_email, lock_account, sign_in_url
+from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
+from outreach.demo.drive_links import seed_drive_links
+from outreach.demo.drives import seed_demo_drives
+from outreach.demo.links import seed_links
+from outreach.demo.participation import seed_participation
+from outreach.demo.public import seed_public_demo
 from outreach.extensions import db
-from outreach.participation.demo import seed_participation
 from outreach.promoters.models import Assignment, Promoter
 
 DEMO_LOGINS = {
@@ -199,10 +205,9 @@ def _seed_locked_login() -> int:
 
 def demo_sign_in_link() -> str:
     """A fresh one-time sign-in link for the demo promoter, made by the demo coordinator."""
-    from outreach.auth.services import create_sign_in_link, sign_in_url
-
     promoter = find_user_by_email(DEMO_LOGINS[PROMOTER][0])
     coordinator = find_user_by_email(DEMO_LOGINS[COORDINATOR][0])
+    assert promoter is not None and coordinator is not None, "seed the demo first"
     return sign_in_url(create_sign_in_link(promoter, actor=coordinator))
 
 
@@ -217,30 +222,13 @@ def seed_demo() -> dict[str, int]:
     counts["logins"] = _seed_logins()
     counts["locked_logins"] = _seed_locked_login()
     counts["unassigned_promoters"] = _seed_unassigned_promoters(rng)
-    counts.update(_seed_links())
+    secret_key = current_app.config["SECRET_KEY"]
+    counts.update(seed_links(secret_key))
     counts["drives"] = seed_demo_drives()
-    counts.update(seed_drive_links(current_app.config["SECRET_KEY"]))
+    counts.update(seed_drive_links(secret_key))
     counts["participation"] = seed_participation()
-    counts.update(_seed_public())
+    counts.update(seed_public_demo(secret_key))
     return counts
-
-
-def _seed_public() -> dict[str, int]:
-    """Typed-code entries and scan patterns for the integrity signals (see outreach.public.demo)."""
-    from flask import current_app
-
-    from outreach.public.demo import seed_public_demo
-
-    return seed_public_demo(current_app.config["SECRET_KEY"])
-
-
-def _seed_links() -> dict[str, int]:
-    """Survey targets, tracked links and weeks of synthetic scans (see outreach.links.demo)."""
-    from flask import current_app
-
-    from outreach.links.demo import seed_links
-
-    return seed_links(current_app.config["SECRET_KEY"])
 
 
 __all__ = ["DEMO_LOGINS", "demo_sign_in_link", "seed_demo"]

@@ -9,14 +9,14 @@ nothing is added.
 import random
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from outreach.areas.models import Area
+from outreach.clock import WIB, wib_day
+from outreach.demo.links import OTHERS, PHONES, demo_day_key
 from outreach.extensions import db
 from outreach.links.codes import ALPHABET
-from outreach.links.demo import OTHERS, PHONES, demo_day_key
 from outreach.links.models import Link, Scan, SurveyTarget
-from outreach.links.scanning import WIB, wib_day
 from outreach.links.visitors import classify_user_agent, visitor_hash
 from outreach.metrics.scans import refresh_scan_rollups
 from outreach.models import utcnow
@@ -101,6 +101,6 @@ def seed_public_demo(secret: str) -> dict[str, int]:
     counts["signal_scans"] = len(patterns)
     batch = [row for row in rows + patterns if row["created_at"] <= now]
     for start in range(0, len(batch), 5000):
-        db.session.execute(Scan.__table__.insert(), batch[start : start + 5000])
+        db.session.execute(insert(Scan), batch[start : start + 5000])
     refresh_scan_rollups(full=True)
     return counts
