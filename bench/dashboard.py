@@ -1,7 +1,7 @@
 """Dashboard speed with 1,000,000 scans over 5,000 links and 90 days (target: p95 ≤ 100 ms).
 
     .venv/bin/python -m bench.dashboard [--database-url postgresql://...] [--requests 50]
-        [--scans 1000000] [--links 5000] [--days 90] [--reuse]
+        [--scans 1000000] [--links 5000] [--days 90] [--reuse] [--page NAME ...]
 
 Seeds the demo (areas, OPDs, promoters, respondent counts, drives), tops the links up to --links,
 bulk-loads the scans straight into `scan` (COPY on PostgreSQL, executemany on SQLite), spread over
@@ -11,8 +11,9 @@ refresh's 10-minute commit margin plus 5 minutes), refreshes the planner's stati
 on PostgreSQL, as autovacuum would after such a load), and times the dashboard pages through the
 test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
 the ratio of p95 to the 100 ms target. Pages: the dashboard by each source, a kecamatan drill-down, 90
-days, the drive ranking, and one drive's uplift page and report. Without --database-url it uses a fresh
-SQLite file; --reuse keeps data already loaded in the database.
+days, the drive ranking, one drive's uplift page and report, and the coordinators' integrity signals.
+Without --database-url it uses a fresh SQLite file; --reuse keeps data already loaded in the database;
+--page (repeatable, a name's start) times only those pages.
 """
 
 import argparse
@@ -203,6 +204,7 @@ PAGE_PATHS = {
     "drive ranking": "/participation/drives",
     "drive uplift": "{drive_uplift}",
     "drive report": "/drives/{drive}/report",
+    "integrity signals": "/integrity/",
 }
 PAGES = tuple(PAGE_PATHS)
 
@@ -259,10 +261,10 @@ def cpu_check(rounds: int = 20) -> tuple[float, float]:
     return min(times), max(times)
 
 
-def time_pages(app, requests: int) -> list[tuple[str, float, float]]:
+def time_pages(app, requests: int, pages: tuple[str, ...] = PAGES) -> list[tuple[str, float, float]]:
     client = login(app)
     results = []
-    for name in PAGES:
+    for name in pages:
         url = page_url(app, name)
         for _ in range(3):
             assert client.get(url).status_code == 200, url
@@ -286,7 +288,9 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=5_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--reuse", action="store_true", help="keep scans already loaded")
+    parser.add_argument("--page", action="append", help="time only the pages whose name starts so (repeatable)")
     args = parser.parse_args()
+    pages = tuple(name for name in PAGES if not args.page or any(name.startswith(p) for p in args.page))
     urls = args.database_url or [f"sqlite:///{Path(tempfile.mkdtemp(prefix='outreach-bench-')) / 'bench.db'}"]
     for url in urls:
         kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
@@ -295,7 +299,7 @@ def main() -> None:
         prepare(app, args)
         print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'p95/target':>11}")
         fastest, slowest = cpu_check()
-        for name, p50, p95 in time_pages(app, args.requests):
+        for name, p50, p95 in time_pages(app, args.requests, pages):
             print(f"  {name:<30} {p50:8.1f} {p95:8.1f} {p95 / TARGET_MS:10.2f}x")
         after = cpu_check()
         fastest, slowest = min(fastest, after[0]), max(slowest, after[1])
