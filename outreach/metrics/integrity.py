@@ -9,9 +9,10 @@ figure with and without the flagged scans. Only human scans count (bots are alre
 Thresholds come from the INTEGRITY_* settings in config.py.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, and_, cast, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
@@ -42,7 +43,7 @@ class Thresholds:
     device_ignore: tuple[str, ...] = ("mobile",)
 
     @classmethod
-    def from_config(cls, config) -> "Thresholds":
+    def from_config(cls, config: Mapping[str, Any]) -> "Thresholds":
         """Thresholds from the app config, defaults where a setting is missing."""
         settings = {name: f"INTEGRITY_{name.upper()}" for name in cls.__dataclass_fields__}
         return cls(**{name: config[key] for name, key in settings.items() if key in config})
@@ -59,7 +60,7 @@ class Signal:
     start: datetime  # UTC; the window is [start, end)
     end: datetime
     flagged: int
-    detail: dict = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
     window_scans: int = 0  # the link's human scans in the window, flagged ones included
 
     @property
@@ -103,51 +104,51 @@ class Report:
         return [s for s in self.signals if s.kind == kind]
 
 
-def _hour_bucket() -> ColumnElement:
+def _hour_bucket() -> ColumnElement[Any]:
     """SQL for the UTC hour a scan falls in (WIB is a whole number of hours ahead, so it is a WIB hour too)."""
     if db.engine.dialect.name == "postgresql":
         return func.date_trunc("hour", func.timezone("UTC", Scan.created_at))
     return func.strftime("%Y-%m-%d %H:00:00", Scan.created_at)
 
 
-def _wib_hour() -> ColumnElement:
+def _wib_hour() -> ColumnElement[int]:
     """SQL for the WIB hour of day (0–23) of a scan."""
     if db.engine.dialect.name == "postgresql":
         return cast(func.extract("hour", func.timezone("Asia/Jakarta", Scan.created_at)), Integer)
     return cast(func.strftime("%H", Scan.created_at, "+7 hours"), Integer)
 
 
-def _as_utc(value) -> datetime:
+def _as_utc(value: str | datetime) -> datetime:
     """A bucket from either database as an aware UTC datetime."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _as_date(value) -> date:
+def _as_date(value: str | date) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _human(since: datetime, links: Collection[int] | None = None) -> list[ColumnElement]:
+def _human(since: datetime, links: Collection[int] | None = None) -> list[ColumnElement[bool]]:
     """Human scans from `since` on (only those of `links` when given)."""
     conditions = [Scan.is_bot.is_(False), Scan.created_at >= since]
     return conditions if links is None else [*conditions, Scan.link_id.in_(links)]
 
 
-FlaggedIds = Callable[[Collection[int]], Select]
+FlaggedIds = Callable[[Collection[int]], Select[tuple[int]]]
 """A detector's flagged scans: the select of the ids of the given links' scans it flags."""
 
 
 def _flagged_ids(
     since: datetime,
     grouped: Callable[[Collection[int] | None], Subquery],
-    matches: Callable[[Subquery], list[ColumnElement]],
+    matches: Callable[[Subquery], list[ColumnElement[bool]]],
 ) -> FlaggedIds:
     """The ids of the given links' human scans that fall in one of a detector's groups: `grouped(links)`
     are the groups found among those links' scans (every group is one link's, so they are the same
     groups as among all scans), `matches(group)` says which scans belong to a group."""
 
-    def ids(links: Collection[int]) -> Select:
+    def ids(links: Collection[int]) -> Select[tuple[int]]:
         found = grouped(links)
         return select(Scan.id).join(found, and_(*matches(found))).where(*_human(since, links))
 
@@ -315,13 +316,21 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[l
     return signals, ids
 
 
-def _signal(kind, link_id, start, end, flagged, detail, day: date | None = None) -> Signal:
+def _signal(
+    kind: str,
+    link_id: int,
+    start: datetime,
+    end: datetime,
+    flagged: int,
+    detail: dict[str, Any],
+    day: date | None = None,
+) -> Signal:
     signal = Signal(kind, link_id, "", None, start, end, int(flagged), detail)
     signal.detail["day"] = day
     return signal
 
 
-def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds]) -> dict:
+def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds]) -> dict[int, int]:
     """Flagged scans per link, each scan once. Signals of one kind never share a scan (they are
     different visitors, hours, nights or device classes), so a link flagged by one kind only has the
     sum of its signals; where kinds meet on a link, the scans they flag are read and counted once."""
@@ -341,7 +350,7 @@ def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds])
         ]
         flagged = union(*selects).subquery()
         query = select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged.c[0]))).group_by(Scan.link_id)
-        per_link.update(db.session.execute(query).all())
+        per_link.update((link_id, int(n)) for link_id, n in db.session.execute(query))
     return per_link
 
 
