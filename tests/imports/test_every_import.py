@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from outreach.areas.models import Area
@@ -19,7 +18,7 @@ from outreach.imports.views import TEMPLATES
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
 from outreach.promoters.models import Promoter
 from tests.factories import OpdFactory, make_area_tree
-from tests.imports.helpers import problem_at
+from tests.imports.helpers import problem_at, workbook
 
 
 @dataclass(frozen=True)
@@ -62,21 +61,6 @@ def ready(db):
     OpdFactory(code="kec-kedaton", name="Kecamatan Kedaton")
     db.session.add(SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 12, 11)))
     db.session.commit()
-
-
-def workbook(rows, sheet: str, merge: str | None = None, more_sheets=()) -> bytes:
-    book = Workbook()
-    data = book.active
-    data.title = sheet
-    for row in rows:
-        data.append(row)
-    if merge:
-        data.merge_cells(merge)
-    for name in more_sheets:
-        book.create_sheet(name)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def send(client, kind: Kind, data: bytes, filename: str = "dari-kelurahan.xlsx"):

@@ -11,6 +11,7 @@ from outreach.areas.models import Area
 from outreach.audit.models import AuditEvent
 from outreach.promoters.models import Assignment, Promoter
 from tests.factories import OpdFactory, make_area_tree
+from tests.imports import helpers
 
 
 @pytest.fixture
@@ -32,16 +33,7 @@ def confirm(client, preview, url: str = "/promoters/import/confirm"):
 
 
 def workbook(rows, sheet="Promotor", merge=None) -> bytes:
-    book = Workbook()
-    data = book.active
-    data.title = sheet
-    for row in rows:
-        data.append(row)
-    if merge:
-        data.merge_cells(merge)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return helpers.workbook(rows, sheet, merge)
 
 
 def _written(db):
