@@ -1,12 +1,26 @@
 """A coordinator records a respondent count; leadership sees it on the dashboard and in the drill-down."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from outreach import clock
+from outreach.areas.models import Area
 from outreach.campaign import COORDINATOR, LEADERSHIP
-from tests.e2e.browser import make_user, new_context, sign_in, watched_page
+from outreach.participation.models import Target
+from tests.e2e.browser import (
+    PHONE,
+    axe_violations,
+    describe,
+    horizontal_overflow,
+    make_user,
+    new_context,
+    shoot,
+    sign_in,
+    watched_page,
+)
+from tests.participation.conftest import add_daily
 
 
 def test_count_entered_by_a_coordinator_shows_on_the_leadership_dashboard(
@@ -31,10 +45,51 @@ def test_count_entered_by_a_coordinator_shows_on_the_leadership_dashboard(
         boss.get_by_role("navigation", name="Utama").get_by_role("link", name="Partisipasi").click()
         expect(boss.get_by_role("heading", level=1)).to_contain_text("SPI 2026")
         kedaton_row = boss.locator("table tbody tr").filter(has=boss.get_by_role("link", name="Kedaton"))
-        expect(kedaton_row.locator("td").first).to_have_text("37")
+        expect(kedaton_row.locator("td.wide").first).to_have_text("37")  # in the range
         kedaton_row.get_by_role("link", name="Kedaton").click()
         surabaya_row = boss.locator("table tbody tr").filter(has_text="Surabaya")
-        expect(surabaya_row.locator("td").first).to_have_text("37")
+        expect(surabaya_row.locator("td.wide").first).to_have_text("37")
         assert boss.problems.take() == []
     finally:
         leadership_context.close()
+
+
+def _reported_until_nine_days_ago(db, kedaton, spi_round) -> date:
+    """Kedaton's two kelurahan reported by KPK up to nine days ago: Surabaya on its path, Sidodadi far behind."""
+    last = clock.today() - timedelta(days=9)
+    days = (last - spi_round.starts_on).days + 1
+    sidodadi = db.session.scalar(select(Area).where(Area.code == "18.71.01.1006"))
+    add_daily(db, kedaton["surabaya"], spi_round.starts_on, (days, 20))
+    add_daily(db, sidodadi, spi_round.starts_on, (days, 4))
+    for area in (kedaton["surabaya"], sidodadi):
+        db.session.add(Target(round=spi_round, area=area, audience="eksternal", target=20 * 61))
+    db.session.commit()
+    return last
+
+
+def test_on_a_phone_leadership_sees_how_old_the_data_is_and_who_is_behind_without_scrolling_sideways(
+    browser, live_server, kedaton, spi_round, db
+):
+    _reported_until_nine_days_ago(db, kedaton, spi_round)
+    context = new_context(browser, live_server, viewport=PHONE, bypass_csp=True)
+    try:
+        phone = watched_page(context)
+        sign_in(phone, make_user(LEADERSHIP).email)
+        phone.goto("/participation/?audience=eksternal")
+        notice = phone.locator(".lag-notice")
+        expect(notice).to_contain_text("9 hari lalu")
+        assert notice.bounding_box()["y"] < 740  # the first thing read on the first screen
+        assert horizontal_overflow(phone) <= 0
+        shoot(phone, "participation-phone-lag")
+        phone.get_by_role("link", name="Kedaton").click()
+        rows = phone.locator("table tbody tr")
+        expect(rows.first).to_contain_text("Sidodadi")  # most behind first
+        expect(rows.first.locator(".status")).to_have_text("▼ tertinggal")
+        expect(rows.nth(1).locator(".status")).to_have_text("✓ sesuai jalur")
+        assert horizontal_overflow(phone) <= 0
+        shoot(phone, "participation-kecamatan-phone")
+        violations = axe_violations(phone)
+        assert violations == [], describe(violations)
+        assert phone.problems.take() == []
+    finally:
+        context.close()
