@@ -9,10 +9,11 @@ expected by the as-of day on the path to its target (`outreach.metrics.progress`
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from statistics import fmean
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, select
@@ -34,7 +35,7 @@ from outreach.metrics.respondents import (
     get_source,
     level_daily,
 )
-from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compute_uplift
+from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, claim, compute_uplift
 from outreach.participation.models import Baseline, SurveyRound, Target
 
 PACE_DAYS = 7
@@ -691,6 +692,12 @@ class UpliftReport:
     baselines: list[Figures] = field(default_factory=list)
     labels: dict[Unit, str] = field(default_factory=dict)
     drive: Drive | None = None
+    # Per day over both windows: the treated units' mean and their comparison units' mean (None without any).
+    lines: list[tuple[date, float, float | None]] = field(default_factory=list)
+
+    def names(self, result: UpliftResult) -> list[str]:
+        """The names of a result's treated units."""
+        return [self.labels.get(row.unit, str(row.unit)) for row in result.units]  # type: ignore[call-overload]
 
     @property
     def extra_total(self) -> float | None:
@@ -699,11 +706,23 @@ class UpliftReport:
         return sum(totals) if totals else None
 
     @property
+    def measured_extra(self) -> float | None:
+        """Additional respondents that may be claimed: from results whose whole range lies above zero
+        (`uplift.claim`), never from an indicative or unclear estimate (None when there are none)."""
+        totals = [
+            r.extra_total
+            for r in (self.areas, self.opds)
+            if r is not None and r.extra_total is not None and (c := claim(r)).kind == "more" and not c.indicative
+        ]
+        return sum(totals) if totals else None
+
+    @property
     def cost_per_extra(self) -> float | None:
-        """The drive's cost per additional respondent, when both are known and the uplift is positive."""
-        if self.drive is None or not self.drive.cost or not self.extra_total or self.extra_total <= 0:
+        """The drive's cost per additional respondent, when both are known and the uplift can be claimed."""
+        extra = self.measured_extra
+        if self.drive is None or not self.drive.cost or not extra or extra <= 0:
             return None
-        return self.drive.cost / self.extra_total
+        return self.drive.cost / extra
 
 
 def uplift_report(
@@ -734,9 +753,27 @@ def uplift_report(
             setattr(
                 report, attr, compute_uplift(series, mine, groups, start, end, span, seed=seed, resamples=resamples)
             )
+    report.lines = _before_after(series, treated, groups, start - timedelta(days=max(length, 0)), end)
     if round_ is not None:
         report.baselines = baseline_rows(treated, make_period(round_, None, None), audience)
     return report
+
+
+def _before_after(
+    series: Mapping[Unit, Mapping[date, int]],
+    treated: Sequence[Unit],
+    groups: Mapping[Unit, Sequence[Unit]],
+    first: date,
+    last: date,
+) -> list[tuple[date, float, float | None]]:
+    """Each day's mean count of the treated units and of every comparison unit (not treated), for the chart."""
+    comparison = {c for members in groups.values() for c in members if c not in treated}
+    lines: list[tuple[date, float, float | None]] = []
+    for day in day_range(first, last):
+        mine = fmean(series.get(u, {}).get(day, 0) for u in treated) if treated else 0.0
+        others = fmean(series.get(c, {}).get(day, 0) for c in comparison) if comparison else None
+        lines.append((day, mine, others))
+    return lines
 
 
 def data_span(source_key: str, audience: str | None) -> tuple[date, date] | None:

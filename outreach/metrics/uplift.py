@@ -216,3 +216,53 @@ def compute_uplift(  # noqa: C901 - moves to outreach.metrics on another branch;
     else:
         result.message = _l("Too few units for an interval (at least two comparison units are needed).")
     return result
+
+
+# What a page may claim from a result. A range needs at least two treated units (one unit's own day-to-day
+# swings are not in a bootstrap over its comparison units) and five comparison units (fewer re-draws cannot
+# tell an effect from chance); with less the estimate is only indicative and its range is not shown.
+MIN_TREATED_FOR_RANGE = 2
+MIN_COMPARISON_FOR_RANGE = 5
+NO_DIFFERENCE = 0.5  # below half a respondent a day, an indicative estimate says "no clear difference"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An uplift as words may state it: the direction, rounded numbers, and whether it is only indicative.
+
+    `kind` is "more" or "fewer" when the whole range lies on one side of zero, "unclear" when the range
+    includes zero (or an indicative estimate is below `NO_DIFFERENCE`), "unknown" without an estimate.
+    Numbers are rounded to what the range supports: whole respondents, or fives for a range wider than 20.
+    """
+
+    kind: str
+    per_day: int | None = None  # the size of the difference (never negative: `kind` gives the direction)
+    low: int | None = None
+    high: int | None = None
+    indicative: bool = False
+    n_treated: int = 0
+    n_comparison: int = 0
+
+
+def _rounded(value: float, step: int) -> int:
+    return int(round(value / step) * step)
+
+
+def claim(result: UpliftResult | None) -> Claim:
+    """What may be said of a pooled result."""
+    if result is None or result.uplift is None:
+        return Claim("unknown")
+    n_treated, n_comparison = result.n_treated, result.n_comparison
+    enough = result.n_treated >= MIN_TREATED_FOR_RANGE and result.n_comparison >= MIN_COMPARISON_FOR_RANGE
+    if not enough or result.low is None or result.high is None:
+        size = abs(result.uplift)
+        kind = "unclear" if size < NO_DIFFERENCE else ("more" if result.uplift > 0 else "fewer")
+        per_day = max(1, round(size)) if kind != "unclear" else None
+        return Claim(kind, per_day, indicative=True, n_treated=n_treated, n_comparison=n_comparison)
+    step = 5 if result.high - result.low > 20 else 1
+    low, high = _rounded(result.low, step), _rounded(result.high, step)
+    if result.low > 0:
+        return Claim("more", max(step, _rounded(result.uplift, step)), low, high, False, n_treated, n_comparison)
+    if result.high < 0:
+        return Claim("fewer", max(step, _rounded(-result.uplift, step)), -high, -low, False, n_treated, n_comparison)
+    return Claim("unclear", _rounded(result.uplift, step), low, high, False, n_treated, n_comparison)

@@ -135,3 +135,50 @@ def time_series(
         x_ticks=[Tick(_at(LEFT + (i + 0.5) * slot), day=points[i][0]) for i in range(0, len(points), every)],
         markers=[Marker(_at(LEFT + (index[day] + 0.5) * slot), text) for day, text in markers if day in index],
     )
+
+
+COMPARE_WIDTH, COMPARE_HEIGHT = 400, 200  # narrow enough to stay legible when a phone scales it down
+C_LEFT, C_RIGHT, C_TOP, C_BOTTOM = 36, 8, 24, 26
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeAfter:
+    """Two daily lines (the units with the drive, the comparison units) and the day the drive started."""
+
+    treated: str
+    comparison: str
+    start_x: str
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    width: int = COMPARE_WIDTH
+    height: int = COMPARE_HEIGHT
+    left: int = C_LEFT
+    right: int = COMPARE_WIDTH - C_RIGHT
+    top: int = C_TOP
+    bottom: int = COMPARE_HEIGHT - C_BOTTOM
+
+
+def before_after(points: Sequence[tuple[date, float, float | None]], start: date) -> BeforeAfter | None:
+    """The layout of (day, treated mean, comparison mean) points with the drive's first day marked; None
+    when there are no points. Days without a comparison leave its line out."""
+    if not points:
+        return None
+    plot_w, plot_h = COMPARE_WIDTH - C_LEFT - C_RIGHT, COMPARE_HEIGHT - C_TOP - C_BOTTOM
+    top = _nice_max(max(max(t, c or 0) for _d, t, c in points))
+    step = plot_w / max(len(points) - 1, 1)
+
+    def x(i: float) -> str:
+        return _at(C_LEFT + i * step)
+
+    def y(value: float) -> str:
+        return _at(C_TOP + plot_h - value / top * plot_h)
+
+    index = next((i for i, (day, _t, _c) in enumerate(points) if day >= start), len(points) - 1)
+    every = max(1, len(points) // 4)
+    return BeforeAfter(
+        treated=" ".join(f"{x(i)},{y(t)}" for i, (_d, t, _c) in enumerate(points)),
+        comparison=" ".join(f"{x(i)},{y(c)}" for i, (_d, _t, c) in enumerate(points) if c is not None),
+        start_x=_at(C_LEFT + (index - 0.5) * step) if index else x(0),
+        y_ticks=[Tick(y(top * i / 2), top * i / 2, baseline=_at(float(y(top * i / 2)) + 4)) for i in range(3)],
+        x_ticks=[Tick(x(i), day=points[i][0]) for i in range(0, len(points), every)],
+    )

@@ -36,6 +36,7 @@ from outreach.metrics.figures import (
 from outreach.metrics.progress import DataReach, data_reach, status_labels
 from outreach.metrics.rankings import drive_ranking, promoter_ranking
 from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
+from outreach.metrics.uplift import claim
 from outreach.participation import charts, exports
 from outreach.participation.forms import (
     CountForm,
@@ -63,6 +64,8 @@ bp = Blueprint("participation", __name__)
 bp.add_app_template_filter(charts.spark, "spark_geometry")
 bp.add_app_template_global(charts.time_series, "time_series_layout")
 bp.add_app_template_global(status_labels, "statuses")
+bp.add_app_template_global(charts.before_after, "before_after_layout")
+bp.add_app_template_global(claim, "uplift_claim")
 
 
 def _source_key(form: FilterForm) -> str:

@@ -189,15 +189,16 @@ def test_the_report_asks_for_a_sign_in(client, db, tree):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_cost_per_additional_respondent_comes_from_the_uplift_service(coordinator_client, db, tree):
-    # Surabaya goes 10 -> 40 respondents a day, Sidodadi (same kecamatan, no drive) 10 -> 15: uplift 25 a day.
+def test_cost_per_additional_respondent_is_not_claimed_from_one_kelurahan_against_one(coordinator_client, db, tree):
+    # Surabaya goes 10 -> 40 respondents a day, Sidodadi (same kecamatan, no drive) 10 -> 15: +25 a day, but
+    # one unit against one cannot tell the drive from chance, so no cost per respondent is claimed.
     add_daily(db, tree["surabaya"], datetime.date(2026, 10, 4), [10] * 7 + [40] * 7)
     add_daily(db, tree["sidodadi"], datetime.date(2026, 10, 4), [10] * 7 + [15] * 7)
     drive = make_drive("2026-10-11 15:30", "2026-10-11 18:30", areas=[tree["surabaya"]], cost=700_000)
     db.session.commit()
     html = coordinator_client.get(f"/drives/{drive.id}/report").get_data(as_text=True)
-    assert "Biaya per responden tambahan" in html
-    assert "Rp 4.000" in html  # 700.000 / (25 a day x 7 days), as the uplift page says
+    assert "Biaya per responden tambahan" in html and "belum diketahui" in html
+    assert "Rp 4.000" not in html  # what 700.000 / (25 a day x 7 days) claimed before
 
 
 def test_cost_per_additional_respondent_says_when_it_is_not_known(coordinator_client, db, tree):

@@ -7,7 +7,7 @@ import pytest
 
 from outreach.metrics.figures import comparison_groups, drive_markers, drive_window, units_with_drives
 from outreach.metrics.rankings import drive_ranking
-from tests.factories import DriveFactory
+from tests.factories import AreaFactory, DriveFactory
 from tests.participation.conftest import add_daily
 
 
@@ -81,14 +81,48 @@ def test_drive_page_measures_the_drive_and_its_cost_per_respondent(leadership_cl
     leadership_client.post("/lang", data={"lang": "en"})
     html = leadership_client.get(response.headers["Location"]).get_data(as_text=True)
     assert drive.title in html
-    assert "+25.0" in html
-    assert "Cost per additional respondent: Rp 4,000" in html  # 700,000 / (25 a day x 7 days)
+    assert "+25.0" in html  # the estimate, in the line below the sentence
+    # One kelurahan against two: a direction, no range, no additional respondents or cost per respondent.
+    assert (
+        "Indicative only: after the drive in Kelurahan Surabaya, about 25 more respondents a day than similar areas"
+        " without a drive." in html
+    )
+    assert "Too few units for a range (1 with the drive, 2 to compare)." in html
+    assert "Cost per additional respondent: Rp" not in html and "extra respondents over the" not in html
+    assert "No cost per additional respondent" in html
+    assert 'class="comparison"' in html and 'class="treated"' in html  # the before/after chart
 
 
-def test_drives_are_ranked_by_additional_respondents(leadership_client, tree, spi_round, db):
+def test_a_drive_measured_on_enough_units_is_stated_with_its_range_and_cost(leadership_client, tree, spi_round, db):
+    """Two kelurahan with the drive and five without: the whole range lies above zero, so the page says
+    how many more respondents a day, the range, and the cost per additional respondent."""
+    extra = [AreaFactory(code=f"18.71.01.20{n:02d}", name=f"Pembanding {n}", parent=tree["kec_a"]) for n in range(4)]
+    db.session.commit()
+    start = date(2026, 10, 4)
+    add_daily(db, tree["a1"], start, [10] * 7 + [40] * 7)
+    add_daily(db, tree["a2"], start, [12] * 7 + [44] * 7)
+    for unit, (before, after) in zip(
+        [tree["a3"], *extra], [(20, 25), (8, 12), (15, 21), (9, 13), (11, 15)], strict=True
+    ):
+        add_daily(db, unit, start, [before] * 7 + [after] * 7)
+    drive = _drive(db, [tree["a1"], tree["a2"]], day=11, cost=1_050_000)
+    leadership_client.post("/lang", data={"lang": "en"})
+    location = leadership_client.get(f"/participation/drives/{drive.id}").headers["Location"]
+    html = leadership_client.get(location).get_data(as_text=True)
+    # a1 +30 and a2 +32 against a mean change of +4.6: about 26 more a day per unit.
+    assert "After the drive in Kelurahan Surabaya, Kelurahan Sidodadi: about 26 more respondents a day" in html
+    assert "Indicative" not in html and "Cost per additional respondent: Rp" in html
+    ranking = leadership_client.get("/participation/drives").get_data(as_text=True)
+    row = ranking.split(drive.title, 1)[1].split("</tr>", 1)[0]
+    assert "+26/day" in row and "indicative" not in row
+
+
+def test_drives_are_ranked_with_what_may_be_claimed(leadership_client, tree, spi_round, db):
     drive = _known_drive(db, tree)
     html = leadership_client.get("/participation/drives").get_data(as_text=True)
-    assert drive.title in html and ">175<" in html
+    row = html.split(drive.title, 1)[1].split("</tr>", 1)[0]
+    assert "≈ +25/hari" in row and "indikatif" in row
+    assert ">175<" not in row  # no additional respondents claimed from one kelurahan
 
 
 def test_the_ranking_keeps_each_drives_neighbours_with_a_drive_out_of_its_comparison(
@@ -104,10 +138,10 @@ def test_the_ranking_keeps_each_drives_neighbours_with_a_drive_out_of_its_compar
     _drive(db, [tree["a3"]], day=6, title="Penengahan")
     html = leadership_client.get("/participation/drives").get_data(as_text=True)
     rows = {title: html.split(title, 1)[1].split("</tr>", 1)[0] for title in ("Surabaya", "Penengahan")}
-    # a1: +30 against a2's +5 = 25 a day over 7 days (with a3 in the group it would be about 168).
-    assert ">175<" in rows["Surabaya"]
-    # a3: +25 against a2's (5 x 10 + 2 x 15) / 7 - 10 = 10/7 a day: 165 (with a1 in the group, 140).
-    assert ">165<" in rows["Penengahan"]
+    # a1: +30 against a2's +5 = 25 a day (with a3 in the group it would be 24).
+    assert "≈ +25/hari" in rows["Surabaya"]
+    # a3: +25 against a2's (5 x 10 + 2 x 15) / 7 - 10 = 10/7 a day: 23.6 (with a1 in the group, 20).
+    assert "≈ +24/hari" in rows["Penengahan"]
 
 
 def test_a_drive_to_areas_and_opds_shows_both_results_in_the_ranking(leadership_client, tree, spi_round, db):
@@ -123,12 +157,11 @@ def test_a_drive_to_areas_and_opds_shows_both_results_in_the_ranking(leadership_
     row = html.split("Surabaya dan Dinkes", 1)[1].split("</tr>", 1)[0]
     texts = [re.sub(r"<[^>]+>", " ", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     cells = [" ".join(text.split()) for text in texts]
-    assert cells[1:4] == [
-        "+25,0 Wilayah +8,0 OPD",
-        "+25,0 … +25,0 Wilayah – OPD",  # one comparison OPD: no interval
+    assert cells[1:3] == [
+        "≈ +25/hari indikatif Wilayah ≈ +8/hari indikatif OPD",  # one unit each: no range
         "1 / 2 Wilayah 1 / 1 OPD",
     ]
-    assert cells[4] == "231"  # (25 + 8) a day over 7 days
+    assert cells[3] == "–"  # nothing claimed as additional respondents
 
 
 def test_each_further_drive_in_the_ranking_costs_one_statement(leadership_client, tree, spi_round, db, statements):
