@@ -9,6 +9,7 @@ from outreach import clock
 from outreach.areas.models import Area
 from outreach.campaign import COORDINATOR, LEADERSHIP
 from outreach.participation.models import Target
+from tests import factories
 from tests.e2e.browser import (
     PHONE,
     axe_violations,
@@ -88,6 +89,45 @@ def test_on_a_phone_leadership_sees_how_old_the_data_is_and_who_is_behind_withou
         expect(rows.nth(1).locator(".status")).to_have_text("✓ sesuai jalur")
         assert horizontal_overflow(phone) <= 0
         shoot(phone, "participation-kecamatan-phone")
+        violations = axe_violations(phone)
+        assert violations == [], describe(violations)
+        assert phone.problems.take() == []
+    finally:
+        context.close()
+
+
+def test_on_a_phone_a_drives_effect_reads_as_a_sentence_with_its_chart(browser, live_server, kedaton, spi_round, db):
+    """A drive in Surabaya and Sidodadi, five kelurahan without one: the page opens on the sentence."""
+    kecamatan = kedaton["kecamatan"]
+    others = [
+        factories.AreaFactory(code=f"18.71.01.20{n:02d}", name=f"Pembanding {n}", parent=kecamatan) for n in range(5)
+    ]
+    sidodadi = db.session.scalar(select(Area).where(Area.code == "18.71.01.1006"))
+    start = clock.today() - timedelta(days=20)
+    add_daily(db, kedaton["surabaya"], start, [10] * 7 + [40] * 7)
+    add_daily(db, sidodadi, start, [12] * 7 + [44] * 7)
+    for unit, (before, after) in zip(others, [(20, 25), (8, 12), (15, 21), (9, 13), (11, 15)], strict=True):
+        add_daily(db, unit, start, [before] * 7 + [after] * 7)
+    first_day = start + timedelta(days=7)
+    drive = factories.DriveFactory(
+        areas=[kedaton["surabaya"], sidodadi],
+        starts_at=clock.wib_day_start(first_day) + timedelta(hours=9),
+        ends_at=clock.wib_day_start(first_day) + timedelta(hours=12),
+        status="done",
+        title="Door-to-door Surabaya dan Sidodadi",
+    )
+    db.session.commit()
+    context = new_context(browser, live_server, viewport=PHONE, bypass_csp=True)
+    try:
+        phone = watched_page(context)
+        sign_in(phone, make_user(LEADERSHIP).email)
+        phone.goto(f"/participation/drives/{drive.id}")
+        sentence = phone.locator(".headline .lead").first
+        expect(sentence).to_contain_text("sekitar 26 responden per hari lebih banyak daripada wilayah serupa")
+        expect(sentence).to_contain_text("kisaran")
+        assert phone.locator("svg.compare polyline.comparison").count() == 1
+        assert horizontal_overflow(phone) <= 0
+        shoot(phone, "uplift-drive-phone")
         violations = axe_violations(phone)
         assert violations == [], describe(violations)
         assert phone.problems.take() == []
