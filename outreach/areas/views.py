@@ -31,6 +31,7 @@ from outreach.areas.services import (
 from outreach.auth.decorators import roles_required
 from outreach.auth.forms import ConfirmForm
 from outreach.campaign import EDITOR_ROLES, PROMOTER_ROLES, STAFF_ROLES
+from outreach.metrics.opds import opd_of_area
 from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
@@ -81,6 +82,7 @@ def show(area_id: int):
         child_level=child_level,
         add_form=add_form,
         can_edit=current_user.role in EDITOR_ROLES,
+        opd=opd_of_area(area) if area.level == "kecamatan" else None,
     )
 
 
