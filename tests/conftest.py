@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import refresh as babel_refresh
 from sqlalchemy import event, text
 
 from config import TestConfig
@@ -49,10 +50,11 @@ def app():
 @pytest.fixture(autouse=True)
 def db(app):
     """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset;
-    the scan journal emptied."""
+    the scan journal emptied; the language Flask-Babel cached in the shared app context forgotten."""
     yield _db
     empty_tables()
     empty_journal(app)
+    babel_refresh()  # a test that switched to English must not leave the next test in English
 
 
 def empty_journal(app) -> None:

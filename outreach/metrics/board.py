@@ -13,6 +13,7 @@ from outreach import clock
 from outreach.areas.models import Area
 from outreach.campaign import AUDIENCES
 from outreach.metrics.figures import Figures, Period, area_rows, city_figures, current_round
+from outreach.metrics.progress import data_reach
 
 WEEK = 7
 
@@ -88,6 +89,7 @@ class Board:
     city: BoardRow | None
     rows: list[BoardRow]
     parent: Area | None
+    lag_days: int = 1  # days from the figures' last day to today (1: yesterday's figures)
 
 
 def board(min_count: int, parent: Area | None = None, today: date | None = None) -> Board | None:
@@ -96,8 +98,14 @@ def board(min_count: int, parent: Area | None = None, today: date | None = None)
     if round_ is None:
         return None
     today = today or clock.today()
-    as_of = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
-    period = Period(round_, as_of - timedelta(days=WEEK - 1), as_of)
+    reach = data_reach(today=today)
+    # Up to the last day KPK has reported: the days after it are not reported yet, and counting them
+    # as zero would show every area falling this week.
+    as_of = min(today - timedelta(days=1), round_.deadline)
+    if reach.last_day is not None:
+        as_of = min(as_of, reach.last_day)
+    as_of = max(round_.starts_on, as_of)
+    period = Period(round_, as_of - timedelta(days=WEEK - 1), as_of, reach)
     rows = [_row(fig, fig.code, fig.label, min_count) for fig in area_rows(period, None, parent, sparks=False)]
     city = None
     if parent is None:
@@ -113,4 +121,4 @@ def board(min_count: int, parent: Area | None = None, today: date | None = None)
             sum(f.prev_count for f in figures),
             min_count,
         )
-    return Board(round_.name, as_of, period.start, city, ranked(rows), parent)
+    return Board(round_.name, as_of, period.start, city, ranked(rows), parent, (today - as_of).days)

@@ -1,8 +1,11 @@
 """Dashboard figures: counts, targets, progress, forecast, rates and uplift, aggregated in SQL.
 
-Progress counts the round from its start to the end of the chosen range ("as of"). The forecast
-adds the recent pace, the mean per WIB day over the 7 days ending on the as-of day, for every day
-left until the deadline. A unit is on track when the forecast reaches its target.
+Progress counts the round from its start to the end of the chosen range ("as of"), and never past
+the last day the series has data for: KPK's respondent counts arrive days late, and days without
+data are not days without answers. The forecast adds the recent pace, the mean per WIB day over the
+7 days ending on the as-of day, for every day left until the deadline, with a range from the
+slowest and fastest of the last three weeks. A unit's status compares its count with the count
+expected by the as-of day on the path to its target (`outreach.metrics.progress`).
 """
 
 import math
@@ -23,6 +26,7 @@ from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
 from outreach.metrics.cache import per_request
+from outreach.metrics.progress import DataReach, Status, data_reach, expected_share, status_of
 from outreach.metrics.respondents import (
     DEFAULT_SOURCE,
     Unit,
@@ -34,6 +38,7 @@ from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, compu
 from outreach.participation.models import Baseline, SurveyRound, Target
 
 PACE_DAYS = 7
+PACE_WEEKS = 3  # the forecast's range: the slowest and fastest of the last three weeks' paces
 COMPARISON_MODES = ("kecamatan", "city", "custom")
 
 
@@ -60,6 +65,15 @@ class Period:
     round: SurveyRound
     start: date
     end: date
+    # How far the series reaches (None: not known, as in unit tests and for live scans before a round).
+    reach: DataReach | None = None
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the series has data in this round up to the as-of day (a status needs some)."""
+        if self.reach is None or self.reach.live:
+            return True
+        return self.reach.last_day is not None and self.reach.last_day >= self.round.starts_on
 
     @property
     def as_of(self) -> date:
@@ -86,18 +100,40 @@ class Period:
         """First day of the pace window."""
         return self.as_of - timedelta(days=PACE_DAYS - 1)
 
+    @property
+    def pace_weeks(self) -> int:
+        """How many of the `PACE_WEEKS` weeks up to the as-of day lie wholly inside the round (at least 1)."""
+        return max(1, min(PACE_WEEKS, ((self.as_of - self.round.starts_on).days + 1) // PACE_DAYS))
+
+    @property
+    def expected_share(self) -> float | None:
+        """The share of a target expected by the as-of day on the round's path (None without data)."""
+        return expected_share(self.round, self.as_of) if self.has_data else None
+
 
 DEFAULT_DAYS = 28
 
 
-def make_period(round_: SurveyRound, start: date | None, end: date | None, today: date | None = None) -> Period:
-    """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round."""
+def make_period(
+    round_: SurveyRound,
+    start: date | None,
+    end: date | None,
+    today: date | None = None,
+    reach: DataReach | None = None,
+) -> Period:
+    """The range asked for; by default the last 4 weeks up to yesterday (WIB), not before the round.
+
+    With the series' `reach`, the range ends at its last day with data: counts reported late would
+    otherwise read as days without answers."""
     today = today or clock.today()
     if end is None:
         end = max(round_.starts_on, min(today - timedelta(days=1), round_.deadline))
+    last = reach.last_day if reach is not None and not reach.live else None
+    if last is not None and round_.starts_on <= last < end:
+        end = last
     if start is None or start > end:
         start = min(max(round_.starts_on, end - timedelta(days=DEFAULT_DAYS - 1)), end)
-    return Period(round_, start, end)
+    return Period(round_, start, end, reach)
 
 
 @dataclass
@@ -120,6 +156,66 @@ class Figures:
     spark: list[int] = field(default_factory=list)
     # Change per day minus the mean change of the other rows of the same table (None when unknown).
     peer_uplift: float | None = None
+    # The slowest and fastest weekly pace of the last weeks (the forecast's range), per day.
+    pace_low: float = 0.0
+    pace_high: float = 0.0
+    days_left: int = 0
+    # Share of the target expected by the as-of day on the path (None: the series has no data yet).
+    expected_share: float | None = None
+    # The last day the figures count (the range's end, at most the series' last day with data).
+    as_of: date | None = None
+    # The unit's latest drive so far and its next planned one (set by `with_drives`).
+    last_drive: Drive | None = None
+    next_drive: Drive | None = None
+
+    @property
+    def expected(self) -> float | None:
+        """The count expected by the as-of day on the path to the target (None without a target or data)."""
+        if not self.target or self.expected_share is None:
+            return None
+        return self.target * self.expected_share
+
+    @property
+    def gap(self) -> float | None:
+        """Count so far minus the expected count (negative: behind the path)."""
+        expected = self.expected
+        return None if expected is None else self.to_date - expected
+
+    @property
+    def path_ratio(self) -> float | None:
+        """Count so far as a share of the expected count (1.0 = on the path)."""
+        expected = self.expected
+        return None if not expected else self.to_date / expected
+
+    @property
+    def status(self) -> Status:
+        """On track, needs attention or behind against the expected path (words, icon and colour)."""
+        return status_of(self.to_date, self.expected, self.target)
+
+    @property
+    def projection(self) -> float:
+        """The forecast at the deadline (the name the progress pages use)."""
+        return self.forecast
+
+    @property
+    def projection_low(self) -> float:
+        """The low end of the forecast's range."""
+        return self.forecast_low
+
+    @property
+    def projection_high(self) -> float:
+        """The high end of the forecast's range."""
+        return self.forecast_high
+
+    @property
+    def forecast_low(self) -> float:
+        """The forecast at the slowest recent weekly pace."""
+        return self.to_date + self.pace_low * self.days_left
+
+    @property
+    def forecast_high(self) -> float:
+        """The forecast at the fastest recent weekly pace."""
+        return self.to_date + self.pace_high * self.days_left
 
     @property
     def code(self) -> str:
@@ -179,21 +275,38 @@ def with_peer_uplift(rows: list[Figures], period: Period) -> list[Figures]:
     return rows
 
 
+def by_path(rows: list[Figures]) -> list[Figures]:
+    """Rows furthest behind their expected path first (by count as a share of the expected count, so
+    a small kelurahan 30% short comes before a large one 5% short); rows without a target or data
+    last, by name."""
+    return sorted(rows, key=lambda r: (r.path_ratio is None, r.path_ratio or 0.0, r.label))
+
+
 def _windows(period: Period) -> tuple[tuple[date, date], ...]:
-    """The range, the previous window, the round so far and the pace window (first and last WIB day)."""
+    """The range, the previous window, the round so far and the pace window, then the weeks before the
+    pace window (first and last WIB day)."""
+    earlier = tuple(
+        (period.pace_start - timedelta(days=PACE_DAYS * n), period.as_of - timedelta(days=PACE_DAYS * n))
+        for n in range(1, PACE_WEEKS)
+    )
     return (
         (period.start, period.end),
         (period.prev_start, period.start - timedelta(days=1)),
         (period.round.starts_on, period.as_of),
         (period.pace_start, period.as_of),
+        *earlier,
     )
 
 
 def _fill(fig: Figures, sums: Sequence[int] | None, period: Period) -> Figures:
+    fig.days_left = period.days_left
+    fig.expected_share = period.expected_share
+    fig.as_of = period.as_of
     if sums:
-        fig.range_count, fig.prev_count, fig.to_date, recent = (int(v) for v in sums)
+        fig.range_count, fig.prev_count, fig.to_date = (int(v) for v in sums[:3])
         if period.as_of >= period.round.starts_on:
-            fig.pace = recent / PACE_DAYS
+            weeks = [int(v) / PACE_DAYS for v in sums[3 : 3 + period.pace_weeks]]
+            fig.pace, fig.pace_low, fig.pace_high = weeks[0], min(weeks), max(weeks)
     fig.forecast = fig.to_date + fig.pace * period.days_left
     return fig
 
@@ -504,6 +617,24 @@ def drive_markers(start: date, end: date, within: Area | None = None) -> list[tu
     return markers
 
 
+def with_drives(rows: list[Figures], round_: SurveyRound, today: date | None = None) -> list[Figures]:
+    """Set each row's latest drive that has started by today and its next drive after today, in the round."""
+    today = today or clock.today()
+    started_by = wib_day_start(today + timedelta(days=1))
+    last: dict[Unit, Drive] = {}
+    upcoming: dict[Unit, Drive] = {}
+    for drive in _drives_between(round_.starts_on, round_.deadline):  # by start
+        for unit in drive_units(drive):
+            if drive.starts_at < started_by:
+                last[unit] = drive
+            else:
+                upcoming.setdefault(unit, drive)
+    for row in rows:
+        if row.unit is not None:
+            row.last_drive, row.next_drive = last.get(row.unit), upcoming.get(row.unit)
+    return rows
+
+
 FOLLOW_DAYS = 6
 
 
@@ -676,3 +807,44 @@ def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list
         if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
             reports.append(drive_uplift(drive, source_key, resamples))
     return sorted(reports, key=lambda r: (r.extra_total is None, -(r.extra_total or 0)))
+
+
+# Figures for one unit against its path, as the home pages, OPD pages and the board ask for them.
+UnitProgress = Figures
+
+
+def progress_period(source_key: str = DEFAULT_SOURCE, today: date | None = None) -> Period | None:
+    """The default range of the current round, ending at the series' last day with data (None without a round)."""
+    round_ = current_round(today)
+    if round_ is None:
+        return None
+    return make_period(round_, None, None, today, reach=data_reach(source_key, today=today))
+
+
+def unit_progress(
+    level: str, audience: str | None, source_key: str = DEFAULT_SOURCE, today: date | None = None
+) -> list[UnitProgress]:
+    """Every kecamatan, kelurahan or OPD against its path, most behind first (empty without a round)."""
+    period = progress_period(source_key, today)
+    if period is None:
+        return []
+    if level == "opd":
+        if audience is None:
+            raise ValueError("OPD figures are per audience")
+        return by_path(opd_rows(period, audience, source_key, sparks=False))
+    if level == "kecamatan":
+        return by_path(area_rows(period, audience, source_key=source_key, sparks=False))
+    if level == "kelurahan":
+        rows = [
+            row
+            for parent in active_areas("kecamatan")
+            for row in area_rows(period, audience, parent, source_key, sparks=False)
+        ]
+        return by_path(rows)
+    raise ValueError(f"level must be kecamatan, kelurahan or opd, not {level!r}")
+
+
+def city_progress(audience: str, source_key: str = DEFAULT_SOURCE, today: date | None = None) -> UnitProgress | None:
+    """The city against its path for one audience (None without a round)."""
+    period = progress_period(source_key, today)
+    return None if period is None else city_figures(period, audience, source_key)[0]

@@ -18,6 +18,7 @@ from outreach.imports.reading import read_checked
 from outreach.metrics.figures import (
     FOLLOW_DAYS,
     area_rows,
+    by_path,
     city_daily,
     city_figures,
     current_round,
@@ -29,8 +30,10 @@ from outreach.metrics.figures import (
     parse_unit_codes,
     ranked_drives,
     uplift_report,
+    with_drives,
     with_moving_average,
 )
+from outreach.metrics.progress import DataReach, data_reach, status_labels
 from outreach.metrics.rankings import drive_ranking, promoter_ranking
 from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.participation import charts, exports
@@ -59,6 +62,7 @@ from outreach.uow import unit_of_work
 bp = Blueprint("participation", __name__)
 bp.add_app_template_filter(charts.spark, "spark_geometry")
 bp.add_app_template_global(charts.time_series, "time_series_layout")
+bp.add_app_template_global(status_labels, "statuses")
 
 
 def _source_key(form: FilterForm) -> str:
@@ -71,12 +75,13 @@ def _source_key(form: FilterForm) -> str:
     return key
 
 
-def _period_or_none(form: FilterForm):
+def _period_or_none(form: FilterForm, reach: DataReach):
+    """The range asked for, ending at the series' last day with data; None without a round."""
     round_ = current_round()
     if round_ is None:
         return None
     valid = form.validate()
-    return make_period(round_, form.start.data if valid else None, form.end.data if valid else None)
+    return make_period(round_, form.start.data if valid else None, form.end.data if valid else None, reach=reach)
 
 
 @bp.route("/")
@@ -84,11 +89,12 @@ def _period_or_none(form: FilterForm):
 def index():
     """City progress, the kecamatan table, OPD tables and the city's daily series."""
     form = FilterForm(request.args)
-    period = _period_or_none(form)
+    key = _source_key(form)
+    reach = data_reach(key)
+    period = _period_or_none(form, reach)
     if period is None:
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
-    key = _source_key(form)
     city = {aud: city_figures(period, aud, key) for aud in AUDIENCES}
     daily = city_daily(period, None, source_key=key)
     points = with_moving_average(daily, period.start, period.end, period.round.starts_on)
@@ -96,12 +102,13 @@ def index():
         "participation/index.html",
         form=form,
         period=period,
+        reach=reach,
         audience=audience,
         source=get_source(key),
         city=city,
         points=points,
-        kecamatan=area_rows(period, audience, source_key=key),
-        opds={aud: opd_rows(period, aud, key) for aud in AUDIENCES},
+        kecamatan=with_drives(by_path(area_rows(period, audience, source_key=key)), period.round),
+        opds={aud: with_drives(by_path(opd_rows(period, aud, key)), period.round) for aud in AUDIENCES},
         markers=drive_markers(period.start, period.end),
         promoters=promoter_ranking(period.start, period.end),
         drive_ranks=drive_ranking(period.start, period.end, key),
@@ -114,22 +121,24 @@ def kecamatan(code: str):
     """Drill-down: the kelurahan of one kecamatan."""
     area = db.first_or_404(select(Area).where(Area.code == code, Area.level == "kecamatan"))
     form = FilterForm(request.args)
-    period = _period_or_none(form)
+    key = _source_key(form)
+    reach = data_reach(key)
+    period = _period_or_none(form, reach)
     if period is None:
         return render_template("participation/no_round.html"), 200
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
-    key = _source_key(form)
     summary = next(r for r in area_rows(period, audience, source_key=key, sparks=False) if r.unit == area)
     daily = get_source(key).daily([area], period.start - timedelta(days=6), period.end, audience)[area]
     return render_template(
         "participation/kecamatan.html",
         form=form,
         period=period,
+        reach=reach,
         audience=audience,
         source=get_source(key),
         area=area,
         summary=summary,
-        rows=area_rows(period, audience, area, source_key=key),
+        rows=with_drives(by_path(area_rows(period, audience, area, source_key=key)), period.round),
         points=with_moving_average(daily, period.start, period.end, period.round.starts_on),
         markers=drive_markers(period.start, period.end, within=area),
     )
@@ -140,11 +149,11 @@ def kecamatan(code: str):
 def export(table: str):
     """Any dashboard table as CSV (formula-safe), for the same filter."""
     form = FilterForm(request.args)
-    period = _period_or_none(form)
+    key = _source_key(form)
+    period = _period_or_none(form, data_reach(key))
     if period is None:
         abort(404)
     audience = form.audience.data if form.audience.data in AUDIENCES else "eksternal"
-    key = _source_key(form)
     if table == "promoters":
         body = exports.promoters_csv(promoter_ranking(period.start, period.end, limit=None), period)
         return _csv_response(body, f"promotor-{period.start}-{period.end}.csv")

@@ -40,23 +40,26 @@ def figures_row(fig: Figures, period: Period, drill: bool = False) -> str:
 def test_a_full_row_reads_in_indonesian_with_links_and_a_derived_target():
     period = Period(ROUND, date(2026, 10, 1), date(2026, 10, 28))
     fig = row(range_count=1234, prev_count=1000, to_date=5678, target=9000, target_derived=True, population=20000)
-    fig.forecast, fig.peer_uplift, fig.baseline = 8499.5, 2.26, 5000
+    fig.forecast, fig.peer_uplift, fig.baseline, fig.expected_share = 8499.5, 2.26, 5000, 0.7
     html = figures_row(fig, period, drill=True)
     drill = "/participation/kecamatan/18.71.01%20%3Cx%3E?start=2026-10-01&amp;end=2026-10-28&amp;audience=eksternal"
     assert f'<th scope="row" class="unit"><a href="{drill}">' in html
     assert "Kedaton &amp; &lt;Co&gt;</a>" in html
-    cells = html.split('<td class="num">')[1:]
+    # What a phone shows: progress under the name, the status against the path, the trend, the last drive.
+    assert '<progress value="5678" max="9000"' in html and "5.678 / 9.000 · 63%" in html
+    # 5,678 against 0.7 × 9,000 = 6,300 expected: 90% of the path, between 80% and 95%.
+    assert '<span class="status status-attention"><span aria-hidden="true">!</span> perlu perhatian</span>' in html
+    assert "jalur: 6.300" in html
+    assert '<td class="drive-cell"><span class="muted">belum ada</span></td>' in html
+    cells = html.split('<td class="num wide">')[1:]
     assert cells[0].startswith("1.234<")  # in range
     assert cells[1].startswith("+8,4<")  # (1234 - 1000) / 28 days
     uplift = "/participation/uplift?start=2026-10-01&amp;end=2026-10-28&amp;audience=eksternal&amp;comparison=kecamatan"
     assert f'<a href="{uplift}&amp;units=18.71.01%20%3Cx%3E">+2,3</a>' in cells[2]
-    assert cells[3].startswith("5.678<")
-    assert cells[4].startswith('9.000<sup title="jumlah dari unit di bawahnya">Σ</sup>')
-    assert cells[5].startswith("63%")  # progress
-    assert cells[6].startswith("8.500<")  # forecast, rounded
-    assert '<span class="badge behind">' in cells[6]
-    assert cells[7].startswith("283,9<")  # per 1,000 residents
-    assert cells[8].startswith("+14%")  # against the baseline round
+    assert cells[3].startswith('9.000<sup title="jumlah dari unit di bawahnya">Σ</sup>')
+    assert cells[4].startswith("8.500<")  # forecast, rounded
+    assert cells[5].startswith("283,9<")  # per 1,000 residents
+    assert cells[6].startswith("+14%")  # against the baseline round
     assert '<svg class="spark"' in html and 'aria-label="Angka harian Kedaton &amp; &lt;Co&gt;"' in html
 
 
@@ -64,6 +67,7 @@ def test_unknown_values_are_muted_dashes_without_links():
     period = Period(ROUND, date(2026, 9, 1), date(2026, 9, 28))  # the window before lies before the round
     html = figures_row(row(), period)
     assert "<a " not in html  # not a drill-down table, and no uplift to link
-    # Change, uplift, target, progress, "no target", rate and against the baseline round.
-    assert html.count('<span class="muted"') == 7
+    # Last drive, change, uplift, target, rate and against the baseline round.
+    assert html.count('<span class="muted"') == 6
+    assert '<span class="status status-no_target"><span aria-hidden="true">–</span> tanpa sasaran</span>' in html
     assert 'title="Periode sebelum rentang jatuh sebelum putaran dimulai."' in html
