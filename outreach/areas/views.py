@@ -31,11 +31,11 @@ from outreach.areas.services import (
 from outreach.auth.decorators import roles_required
 from outreach.auth.forms import ConfirmForm
 from outreach.campaign import EDITOR_ROLES, PROMOTER_ROLES, STAFF_ROLES
-from outreach.metrics.opds import opd_of_area
 from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.imports.writing import csv_response
+from outreach.metrics.opds import opd_of_area
 from outreach.promoters.services import assignments_in
 from outreach.uow import unit_of_work
 

@@ -6,7 +6,6 @@ drives did. Coordinators: units behind with nothing planned, the drives of the c
 promoters, and stale data. Statuses and paths come from `metrics.progress`; nothing is re-derived here.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,26 +15,18 @@ from sqlalchemy.orm import selectinload
 from outreach import clock
 from outreach.campaign import AUDIENCES, EKSTERNAL, INTERNAL
 from outreach.clock import wib_day_start
-from outreach.drives.models import CANCELLED, PLANNED, Drive
+from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.metrics.effects import EffectSummary, latest_effects
-from outreach.metrics.figures import current_round, drive_units
-from outreach.metrics.progress import DataReach, Status, UnitProgress, city_progress, data_reach, unit_progress
+from outreach.metrics.figures import UnitProgress, by_path, city_progress, current_round, unit_progress, with_drives
+from outreach.metrics.progress import DataReach, Status, data_reach
 
 BEHIND = (Status.BEHIND, Status.ATTENTION)
 WEEK_DAYS = 7
 
 
-@dataclass(frozen=True)
-class UnitPlan:
-    """A unit behind its path and the next drive planned there (None: nothing planned)."""
-
-    progress: UnitProgress
-    next_drive: Drive | None
-
-
 def upcoming_drives(today: date) -> list[Drive]:
-    """Drives not yet over and not cancelled, soonest first."""
+    """Drives not yet over and not cancelled, soonest first, with their promoters."""
     query = (
         select(Drive)
         .where(Drive.status != CANCELLED, Drive.ends_at >= wib_day_start(today))
@@ -45,36 +36,21 @@ def upcoming_drives(today: date) -> list[Drive]:
     return list(db.session.scalars(query))
 
 
-def next_drives(drives: Sequence[Drive]) -> dict[object, Drive]:
-    """Each unit reached by one of these drives (soonest first), with the soonest drive reaching it."""
-    found: dict[object, Drive] = {}
-    for drive in drives:
-        for unit in drive_units(drive):
-            found.setdefault(unit, drive)
-    return found
-
-
 def units_behind(today: date | None = None) -> list[UnitProgress]:
     """Kecamatan (eksternal) and OPDs (internal) behind or needing attention, most behind first.
 
     Kecamatan are measured with the public (eksternal), OPDs with their own employees (internal): the
-    two audiences the campaign sets targets for. The lists are merged by the share of the expected count
-    still missing, so a small OPD and a large kecamatan compare fairly.
+    two audiences the campaign sets targets for. `by_path` merges them by count as a share of the
+    expected count, so a small OPD and a large kecamatan compare fairly.
     """
-    found = [
-        p
-        for level, audience in (("kecamatan", EKSTERNAL), ("opd", INTERNAL))
-        for p in unit_progress(level, audience, today=today)
-        if p.status in BEHIND
-    ]
-    return sorted(found, key=_shortfall, reverse=True)
-
-
-def _shortfall(p: UnitProgress) -> float:
-    """The share of the expected count still missing (0 when on or above the path)."""
-    if not p.expected:
-        return 0.0
-    return max(0.0, (p.expected - p.to_date) / p.expected)
+    return by_path(
+        [
+            p
+            for level, audience in (("kecamatan", EKSTERNAL), ("opd", INTERNAL))
+            for p in unit_progress(level, audience, today=today)
+            if p.status in BEHIND
+        ]
+    )
 
 
 @dataclass
@@ -83,7 +59,7 @@ class LeadershipHome:
 
     reach: DataReach
     city: dict[str, UnitProgress] = field(default_factory=dict)
-    behind: list[UnitPlan] = field(default_factory=list)
+    behind: list[UnitProgress] = field(default_factory=list)
     behind_total: int = 0
     effects: EffectSummary | None = None
 
@@ -92,13 +68,13 @@ def leadership_home(today: date | None = None, shown: int = 5) -> LeadershipHome
     """The city per audience, the `shown` units furthest behind with their next drive, and the latest
     drives' effect; None before any survey round exists."""
     today = today or clock.today()
-    if current_round(today) is None:
+    round_ = current_round(today)
+    if round_ is None:
         return None
     home = LeadershipHome(reach=data_reach(today=today))
-    home.city = {aud: city_progress(aud, today=today) for aud in AUDIENCES}
+    home.city = {aud: p for aud in AUDIENCES if (p := city_progress(aud, today=today)) is not None}
     behind = units_behind(today)
-    planned = next_drives(upcoming_drives(today))
-    home.behind = [UnitPlan(p, planned.get(p.unit)) for p in behind[:shown]]
+    home.behind = with_drives(behind[:shown], round_, today)  # each with its next drive (or none)
     home.behind_total = len(behind)
     home.effects = latest_effects()
     return home
@@ -119,13 +95,12 @@ def coordinator_home(today: date | None = None, shown: int = 6) -> CoordinatorHo
     """Units behind with no drive planned (the `shown` most behind), the drives of the next seven days
     with their promoters; None before any survey round exists."""
     today = today or clock.today()
-    if current_round(today) is None:
+    round_ = current_round(today)
+    if round_ is None:
         return None
     home = CoordinatorHome(reach=data_reach(today=today), week_end=today + timedelta(days=WEEK_DAYS - 1))
-    upcoming = upcoming_drives(today)
-    planned = next_drives([d for d in upcoming if d.status == PLANNED])
-    unplanned = [p for p in units_behind(today) if p.unit not in planned]
+    unplanned = [p for p in with_drives(units_behind(today), round_, today) if p.next_drive is None]
     home.unplanned, home.unplanned_total = unplanned[:shown], len(unplanned)
     week_end = wib_day_start(today + timedelta(days=WEEK_DAYS))
-    home.week = [d for d in upcoming if d.starts_at < week_end]
+    home.week = [d for d in upcoming_drives(today) if d.starts_at < week_end]
     return home

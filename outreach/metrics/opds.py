@@ -15,7 +15,7 @@ from outreach.drives.models import CANCELLED, Drive, drive_opd
 from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.metrics.effects import DriveEffect, drive_effect, measured_drives
-from outreach.metrics.progress import UnitProgress, unit_progress
+from outreach.metrics.figures import UnitProgress, unit_progress
 from outreach.metrics.scans import ScanTotals, totals_by_link
 from outreach.promoters.models import Promoter
 

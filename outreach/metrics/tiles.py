@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from outreach.metrics.progress import Status, UnitProgress
+from outreach.metrics.figures import UnitProgress, unit_progress
+from outreach.metrics.progress import Status
 
 TILES_CSV = Path(__file__).resolve().parent.parent / "data" / "kecamatan_tiles.csv"
 
@@ -31,9 +32,7 @@ class Place:
 def tile_places() -> dict[str, Place]:
     """Each kecamatan code's place on the grid (read once per process)."""
     with TILES_CSV.open(newline="", encoding="utf-8") as handle:
-        return {
-            r["code"]: Place(r["code"], r["short"], int(r["col"]), int(r["row"])) for r in csv.DictReader(handle)
-        }
+        return {r["code"]: Place(r["code"], r["short"], int(r["col"]), int(r["row"])) for r in csv.DictReader(handle)}
 
 
 @dataclass(frozen=True)
@@ -75,3 +74,9 @@ def kecamatan_tiles(progress: Sequence[UnitProgress], names: dict[str, str] | No
         tiles.append(Tile(place, name, found))
     counts = Counter(t.status for t in tiles)
     return TileMap(tiles, [(status, counts[status]) for status in Status if counts[status]])
+
+
+def kecamatan_tile_map(rows: Sequence[UnitProgress] | None = None) -> TileMap:
+    """The tile map of the kecamatan rows a page already has (the dashboard's, for its audience and
+    range), or of every kecamatan against its path for both audiences together (the public board)."""
+    return kecamatan_tiles(rows if rows is not None else unit_progress("kecamatan", None))

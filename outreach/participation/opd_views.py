@@ -13,8 +13,11 @@ from outreach.extensions import db
 from outreach.metrics.figures import current_round
 from outreach.metrics.opds import drive_effects, opd_drives, opd_links, opd_progress, opd_promoters, opd_rows
 from outreach.metrics.progress import data_reach
+from outreach.metrics.tiles import kecamatan_tile_map
 
 bp = Blueprint("opds", __name__)
+# The kecamatan tile map, included by the dashboard and the public board (participation/_tile_map.html).
+bp.add_app_template_global(kecamatan_tile_map, "kecamatan_tile_map")
 
 
 @bp.route("/")
