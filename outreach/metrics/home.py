@@ -58,6 +58,7 @@ class LeadershipHome:
     """What the leadership home page shows."""
 
     reach: DataReach
+    days_left: int = 0  # from today to the deadline (the figures' own days_left count from the last data day)
     city: dict[str, UnitProgress] = field(default_factory=dict)
     behind: list[UnitProgress] = field(default_factory=list)
     behind_total: int = 0
@@ -71,7 +72,7 @@ def leadership_home(today: date | None = None, shown: int = 5) -> LeadershipHome
     round_ = current_round(today)
     if round_ is None:
         return None
-    home = LeadershipHome(reach=data_reach(today=today))
+    home = LeadershipHome(reach=data_reach(today=today), days_left=max(0, (round_.deadline - today).days))
     home.city = {aud: p for aud in AUDIENCES if (p := city_progress(aud, today=today)) is not None}
     behind = units_behind(today)
     home.behind = with_drives(behind[:shown], round_, today)  # each with its next drive (or none)
