@@ -71,8 +71,8 @@ def test_opd_page_shows_progress_drives_links_and_promoters_to_a_coordinator(opd
     assert "172</span> dari 500 responden" in body
     assert "Yang diharapkan sampai 25 Nov 2026 pada jalur menuju target: 422." in body
     assert "Sosialisasi pegawai Dinkes" in body and "Belum dilaksanakan." in body
-    links = body.split("Tautan dan kunjungannya", 1)[1].split("</table>", 1)[0]
-    assert opds["link"].code in links and '<td class="num">3</td>' in links
+    links = body.split("Tautan dan kunjungannya", 1)[1].split("</ul>", 1)[0]
+    assert opds["link"].code in links and "3 kunjungan oleh 3 pengunjung" in links
     assert "Budi Pegawai Dinkes" in body
 
 
