@@ -60,7 +60,19 @@ def test_the_dashboard_tile_map_shows_each_status_in_colour_icon_and_words_and_l
     assert "tiles.css" in body and "style=" not in body.split('<section class="tile-map"', 1)[1].split("</section>")[0]
 
 
-def test_the_public_board_has_the_tile_map_linking_to_each_kecamatan_board(statuses, client):
+@pytest.fixture
+def fresh_board(app):
+    """The board's page cache, emptied before and after: a board cached here must not reach other tests."""
+    cache = app.extensions.get("public_board_cache")
+    if cache is not None:
+        cache.clear()
+    yield
+    cache = app.extensions.get("public_board_cache")
+    if cache is not None:
+        cache.clear()
+
+
+def test_the_public_board_has_the_tile_map_linking_to_each_kecamatan_board(statuses, fresh_board, client):
     body = client.get("/papan").get_data(as_text=True)
     sukarame = _tile(body, "Sukarame")
     assert 'href="/papan/18.71.02"' in sukarame and "tertinggal" in sukarame
