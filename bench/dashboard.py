@@ -205,18 +205,24 @@ PAGE_PATHS = {
     "drive uplift": "{drive_uplift}",
     "drive report": "/drives/{drive}/report",
     "integrity signals": "/integrity/",
+    "coordinator home": "/",
+    "leadership home": "/",
+    "OPD list": "/participation/opds/",
+    "OPD page": "/participation/opds/{opd}",
 }
 PAGES = tuple(PAGE_PATHS)
+# Pages timed as another role than the coordinator (the home page differs by role).
+PAGE_ROLES = {"leadership home": "leadership"}
 
 
 def page_url(app, name: str) -> str:
     """The path of one of PAGES: the first kecamatan's drill-down; 90 days ending today; the uplift
     page and report of the first drive that targets a whole kecamatan (the most units and links)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from outreach import clock
-    from outreach.areas.models import Area
-    from outreach.drives.models import Drive, drive_area
+    from outreach.areas.models import Area, Opd
+    from outreach.drives.models import Drive, drive_area, drive_opd
     from outreach.extensions import db
     from outreach.participation.views import drive_uplift_url
 
@@ -226,19 +232,27 @@ def page_url(app, name: str) -> str:
             select(Drive).join(drive_area).join(Area).where(Area.level == "kecamatan").order_by(Drive.id).limit(1)
         )
         uplift = drive_uplift_url(drive)
+        # The OPD with the most drives: the page's heaviest part is its drives' effects.
+        opd = db.session.scalar(
+            select(Opd.code).join(drive_opd).group_by(Opd.code).order_by(func.count().desc(), Opd.code).limit(1)
+        ) or db.session.scalar(select(Opd.code).order_by(Opd.code))
     today = clock.today()
     return PAGE_PATHS[name].format(
-        kecamatan=kecamatan, start=today - timedelta(days=89), end=today, drive=drive.id, drive_uplift=uplift
+        kecamatan=kecamatan,
+        start=today - timedelta(days=89),
+        end=today,
+        drive=drive.id,
+        drive_uplift=uplift,
+        opd=opd,
     )
 
 
-def login(app):
-    """A test client signed in as the demo coordinator."""
-    from outreach.campaign import COORDINATOR
+def login(app, role: str = "coordinator"):
+    """A test client signed in as the demo user of a role (the coordinator by default)."""
     from outreach.demo import DEMO_LOGINS
 
     client = app.test_client()
-    email, password = DEMO_LOGINS[COORDINATOR]
+    email, password = DEMO_LOGINS[role]
     response = client.post("/auth/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.status_code
     return client
@@ -262,9 +276,13 @@ def cpu_check(rounds: int = 20) -> tuple[float, float]:
 
 
 def time_pages(app, requests: int, pages: tuple[str, ...] = PAGES) -> list[tuple[str, float, float]]:
-    client = login(app)
+    clients = {"coordinator": login(app)}
     results = []
     for name in pages:
+        role = PAGE_ROLES.get(name, "coordinator")
+        if role not in clients:
+            clients[role] = login(app, role)
+        client = clients[role]
         url = page_url(app, name)
         for _ in range(3):
             assert client.get(url).status_code == 200, url

@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.links.scan_views import bp as scan_bp
     from outreach.links.views import bp as links_bp
     from outreach.main.views import bp as main_bp
+    from outreach.participation.opd_views import bp as opds_bp
     from outreach.participation.views import bp as participation_bp
     from outreach.pickers.views import bp as pickers_bp
     from outreach.promoters.views import bp as promoters_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(drives_bp, url_prefix="/drives")
     app.register_blueprint(participation_bp, url_prefix="/participation")
+    app.register_blueprint(opds_bp, url_prefix="/participation/opds")
     app.register_blueprint(links_bp, url_prefix="/links")
     app.register_blueprint(scan_bp)
     app.register_blueprint(pickers_bp, url_prefix="/pickers")

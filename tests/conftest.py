@@ -50,11 +50,15 @@ def app():
 @pytest.fixture(autouse=True)
 def db(app):
     """The database, emptied after each test (TRUNCATE on PostgreSQL, DELETE on SQLite); rate limits reset;
-    the scan journal emptied; the language Flask-Babel cached in the shared app context forgotten."""
+    the scan journal emptied; the language Flask-Babel cached in the shared app context and the public
+    board's cached pages forgotten."""
     yield _db
     empty_tables()
     empty_journal(app)
     babel_refresh()  # a test that switched to English must not leave the next test in English
+    board_pages = app.extensions.get("public_board_cache")
+    if board_pages is not None:
+        board_pages.clear()  # nor may a board page cached from one test's data be served to the next
 
 
 def empty_journal(app) -> None:

@@ -131,6 +131,8 @@ EXPECTED = {
     "participation.plan": EDITORS,
     "participation.save_round_view": EDITORS,
     "participation.import_plan": EDITORS,
+    "opds.index": STAFF,
+    "opds.show": STAFF,
     "links.activate": EDITORS,
     "links.bulk": EDITORS,
     "links.create": EDITORS,

@@ -35,6 +35,7 @@ from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.imports.writing import csv_response
+from outreach.metrics.opds import opd_of_area
 from outreach.promoters.services import assignments_in
 from outreach.uow import unit_of_work
 
@@ -81,6 +82,7 @@ def show(area_id: int):
         child_level=child_level,
         add_form=add_form,
         can_edit=current_user.role in EDITOR_ROLES,
+        opd=opd_of_area(area) if area.level == "kecamatan" else None,
     )
 
 

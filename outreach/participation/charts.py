@@ -87,6 +87,21 @@ class Marker:
 
 
 @dataclass(frozen=True, slots=True)
+class Day:
+    """One day of the phone chart (a row of horizontal bars, latest day first): its figure, the trailing
+    average, the bar's length as a whole percentage of the largest day, and the drives that began that day."""
+
+    day: date
+    value: float
+    average: float
+    share: int
+    drives: tuple[str, ...] = ()
+
+
+PHONE_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
 class TimeSeries:
     """Daily bars with a trailing-average line: every coordinate of the chart, as SVG text.
 
@@ -99,6 +114,9 @@ class TimeSeries:
     y_ticks: list[Tick]
     x_ticks: list[Tick]
     markers: list[Marker] = field(default_factory=list)
+    # The same days for a phone, latest first: the first PHONE_DAYS in `days`, the rest in `earlier`.
+    days: list[Day] = field(default_factory=list)
+    earlier: list[Day] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -128,7 +146,17 @@ def time_series(
         for i, (day, count, _avg) in enumerate(points)
     ]
     every = max(1, len(points) // 6)
+    drives: dict[date, list[str]] = {}
+    for day, text in markers:
+        drives.setdefault(day, []).append(text)
+    largest = max(c for _d, c, _a in points) or 1
+    latest_first = [
+        Day(day, count, avg, round(count / largest * 100), tuple(drives.get(day, ())))
+        for day, count, avg in reversed(points)
+    ]
     return TimeSeries(
+        days=latest_first[:PHONE_DAYS],
+        earlier=latest_first[PHONE_DAYS:],
         bars=bars,
         average=" ".join(f"{_at(LEFT + (i + 0.5) * slot)},{_at(y(avg))}" for i, (_d, _c, avg) in enumerate(points)),
         y_ticks=[Tick(_at(y(top * i / 4)), top * i / 4, baseline=_at(y(top * i / 4) + 4)) for i in range(5)],

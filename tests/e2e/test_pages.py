@@ -90,8 +90,13 @@ SCREENS = [
     Screen(COORDINATOR, "flyer-batch", "/links/flyers"),
     Screen(COORDINATOR, "counts", "/participation/counts"),
     Screen(COORDINATOR, "participation-plan", "/participation/plan"),
+    Screen(COORDINATOR, "opd-list", "/participation/opds/"),
+    Screen(COORDINATOR, "opd", "/participation/opds/{opd_code}"),
+    Screen(COORDINATOR, "opd-kecamatan", "/participation/opds/{kecamatan_opd_code}"),
     Screen(LEADERSHIP, "home", "/"),
     Screen(LEADERSHIP, "dashboard", "/participation/"),
+    Screen(LEADERSHIP, "opd-list", "/participation/opds/"),
+    Screen(LEADERSHIP, "opd", "/participation/opds/{opd_code}"),
     Screen(LEADERSHIP, "dashboard-kecamatan", "/participation/kecamatan/{kecamatan_code}"),
     Screen(LEADERSHIP, "uplift", "/participation/uplift"),
     Screen(LEADERSHIP, "drive-effects", "/participation/drives"),
@@ -135,6 +140,8 @@ def demo(app) -> dict[str, int]:
         "kecamatan": kedaton.id,
         "kecamatan_code": kedaton.code,
         "kelurahan": kelurahan.id,
+        "opd_code": "dinkes",
+        "kecamatan_opd_code": "kec_kedaton",
         "link": _db.session.scalar(select(Link.id).order_by(Link.id)),
         "link_code": _db.session.scalar(select(Link.code).where(Link.active.is_(True)).order_by(Link.id)),
         "promoter_link": _db.session.scalar(
@@ -220,3 +227,26 @@ def test_page_has_no_serious_accessibility_violations_on_a_phone(profiles, demo,
     _open(page, screen, demo)
     violations = axe_violations(page)
     assert violations == [], f"{screen.id} on a phone:\n{describe(violations)}"
+
+
+# What each home page must answer on a phone within its first two screens (360×740): the element's top
+# above 2 × 740 px. Leadership: is the city on track (a status in words) and which units are furthest
+# behind; coordinators: which units are behind with nothing planned.
+HOME_ANSWERS = {
+    LEADERSHIP: ("#city-status .status", "#units-behind li .status"),
+    COORDINATOR: ("#units-behind li .status",),
+}
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("role", list(HOME_ANSWERS))
+def test_home_page_answers_within_the_first_two_screens(profiles, demo, role, viewport):
+    page = profiles.page(role, viewport)
+    _open(page, Screen(role, "home", "/"), demo)
+    height = VIEWPORTS[viewport]["height"]
+    for selector in HOME_ANSWERS[role]:
+        first = page.locator(selector).first
+        assert first.count() == 1 or first.is_visible(), f"{role}: no {selector}"
+        box = first.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 2 * height, f"{role}: {selector} at {box} on a {viewport}"
+    assert horizontal_overflow(page) <= 0

@@ -7,9 +7,9 @@ from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from tests.e2e.browser import make_user, sign_in, sign_out
 
 HOME_HEADINGS = {
-    ADMIN: "Ringkasan promosi SPI",
-    COORDINATOR: "Ringkasan promosi SPI",
-    LEADERSHIP: "Jangkauan promosi SPI per kecamatan",
+    ADMIN: "Pekerjaan hari ini",
+    COORDINATOR: "Pekerjaan hari ini",
+    LEADERSHIP: "Partisipasi SPI",  # no survey round in these tests
     PROMOTER: "Bagikan survei",
 }
 
@@ -64,7 +64,7 @@ def test_language_switch_turns_the_interface_to_english_and_back_and_survives_si
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.get_by_label("Password")).to_be_visible()
     sign_in(page, user.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Reach of the campaign by kecamatan")
+    expect(page.get_by_role("heading", level=1)).to_have_text("SPI participation")
     page.goto("/drives/")
     with page.expect_navigation():
         page.get_by_role("button", name="Bahasa Indonesia").click()

@@ -21,23 +21,13 @@ def test_anonymous_home_is_the_public_start_page(client):
     assert "diselenggarakan oleh KPK" in body
 
 
-def test_coordinator_home_shows_campaign_counts(coordinator_client, db):
+def test_coordinator_home_shows_coverage_gaps_and_campaign_counts(coordinator_client, db):
     kec = AreaFactory(level="kecamatan", code="18.71.01", name="Kedaton")
     AreaFactory(level="kelurahan", code="18.71.01.1004", name="Surabaya", parent=kec)
     db.session.commit()
     body = coordinator_client.get("/").get_data(as_text=True)
-    assert "Ringkasan promosi SPI" in body
+    assert "Kedaton</a>: 1 kelurahan tanpa pamong, 1 tanpa linmas" in body
     assert "Ketua RT" in body
-
-
-def test_leadership_home_counts_promoters_per_kecamatan(leadership_client, db):
-    kec = AreaFactory(level="kecamatan", code="18.71.01", name="Kedaton")
-    kel = AreaFactory(level="kelurahan", code="18.71.01.1004", name="Surabaya", parent=kec)
-    AssignmentFactory(area=kel)
-    AssignmentFactory(area=kel)
-    db.session.commit()
-    body = leadership_client.get("/").get_data(as_text=True)
-    assert '<td>Kedaton</td><td class="num">1</td><td class="num">0</td><td class="num">2</td>' in body
 
 
 def test_promoter_assignments_page_shows_only_their_own_areas(promoter_client, db):
