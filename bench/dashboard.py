@@ -11,7 +11,8 @@ refresh's 10-minute commit margin plus 5 minutes), refreshes the planner's stati
 on PostgreSQL, as autovacuum would after such a load), and times the dashboard pages through the
 test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
 the ratio of p95 to the 100 ms target. Pages: the dashboard by each source, a kecamatan drill-down, 90
-days, the drive ranking, one drive's uplift page and report, and the coordinators' integrity signals.
+days, the drive ranking, one drive's uplift page and report, the coordinators' integrity signals, the
+coordinator and leadership home pages (the latter signed in as leadership), the OPD list and one OPD page.
 Without --database-url it uses a fresh SQLite file; --reuse keeps data already loaded in the database;
 --page (repeatable, a name's start) times only those pages.
 """

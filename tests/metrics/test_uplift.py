@@ -74,6 +74,9 @@ def test_window_after_the_last_data_is_too_little_data():
     series = {"t": flat(10, 40), "c": flat(10, 15)}
     result = compute_uplift(series, ["t"], {"t": ["c"]}, START, END, (date(2026, 9, 1), date(2026, 10, 15)))
     assert result.status == TOO_LITTLE_DATA
+    # The data ends before the window does: the advice points earlier (or to waiting), never "later".
+    message = str(result.message)
+    assert ("lebih awal" in message or "earlier" in message) and "later" not in message and "akhir" not in message
 
 
 def test_no_participation_at_all_is_too_little_data():
