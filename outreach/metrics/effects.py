@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from outreach.drives.models import Drive
 from outreach.metrics.figures import _drives_between, data_span, drive_uplift, drive_window
-from outreach.metrics.uplift import UpliftResult
+from outreach.metrics.uplift import UpliftResult, claim
 
 # Enough resamples for a rounded interval on a summary page; the uplift page draws the full 2,000.
 SUMMARY_RESAMPLES = 300
@@ -40,23 +40,22 @@ class DriveEffect:
     indicative: bool = False
 
 
-def _rounded(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
-
 def _effect_of(drive: Drive, result: UpliftResult | None) -> DriveEffect:
-    if result is None or result.uplift is None:
+    """The drive's effect as `uplift.claim` allows it to be said (one rule for every page): a direction
+    only when the whole range lies on one side of zero; with too few units, indicative and no claim."""
+    c = claim(result)
+    if c.kind == "unknown":
         return DriveEffect(drive, Effect.UNKNOWN)
-    if result.low is None or result.high is None:
-        # No interval: say only the direction, and only if it is at least one respondent a day.
-        return DriveEffect(drive, Effect.UNCLEAR, _rounded(result.uplift), indicative=True)
-    if result.low > 0:
-        effect = Effect.MORE
-    elif result.high < 0:
-        effect = Effect.FEWER
-    else:
-        effect = Effect.UNCLEAR
-    return DriveEffect(drive, effect, _rounded(result.uplift), _rounded(result.low), _rounded(result.high))
+    if c.indicative:
+        return DriveEffect(drive, Effect.UNCLEAR, indicative=True)
+    if c.kind == "more":
+        return DriveEffect(drive, Effect.MORE, c.per_day, c.low, c.high)
+    if c.kind == "fewer":  # signed, as the sentences expect: fewer is a negative difference
+        per_day = None if c.per_day is None else -c.per_day
+        low = None if c.high is None else -c.high
+        high = None if c.low is None else -c.low
+        return DriveEffect(drive, Effect.FEWER, per_day, low, high)
+    return DriveEffect(drive, Effect.UNCLEAR, c.per_day, c.low, c.high)
 
 
 def drive_effect(drive: Drive, resamples: int = SUMMARY_RESAMPLES) -> DriveEffect:
