@@ -219,7 +219,10 @@ def uplift():
                 return _csv_response(exports.uplift_csv(report), f"uplift-{form.start.data}-{form.end.data}.csv")
         else:
             status = 400
-    return render_template("participation/uplift.html", form=form, report=report, follow_days=FOLLOW_DAYS), status
+    reach = data_reach(form.source.data if form.source.data in SOURCES else DEFAULT_SOURCE)
+    return render_template(
+        "participation/uplift.html", form=form, report=report, follow_days=FOLLOW_DAYS, reach=reach
+    ), status
 
 
 @bp.route("/drives/<int:drive_id>")
@@ -247,7 +250,7 @@ def drive_uplift_url(item: Drive) -> str:
 @roles_required(*STAFF_ROLES)
 def drives():
     """Drives ranked by the additional respondents they most likely brought."""
-    return render_template("participation/drives.html", reports=ranked_drives())
+    return render_template("participation/drives.html", reports=ranked_drives(), reach=data_reach())
 
 
 @bp.route("/counts")
