@@ -140,23 +140,23 @@ def compute_uplift(  # noqa: C901 - moves to outreach.metrics on another branch;
     if windows.pre_start < data_span[0] or windows.post_end > data_span[1]:
         result.status = TOO_LITTLE_DATA
         # The advice points the way the data lies: past its last day, wait or choose an earlier window.
+        span = {
+            "pre": windows.pre_start.isoformat(),
+            "post": windows.post_end.isoformat(),
+            "first": data_span[0].isoformat(),
+            "last": data_span[1].isoformat(),
+        }
         if windows.post_end > data_span[1]:
             result.message = _l(
                 "Too little data: the comparison needs data from %(pre)s to %(post)s, but the data covers "
                 "%(first)s to %(last)s. Choose an earlier or shorter window, or wait for newer counts.",
-                pre=windows.pre_start.isoformat(),
-                post=windows.post_end.isoformat(),
-                first=data_span[0].isoformat(),
-                last=data_span[1].isoformat(),
+                **span,
             )
         else:
             result.message = _l(
                 "Too little data: the comparison needs data from %(pre)s to %(post)s, but the data covers "
                 "%(first)s to %(last)s. Choose a later or shorter window.",
-                pre=windows.pre_start.isoformat(),
-                post=windows.post_end.isoformat(),
-                first=data_span[0].isoformat(),
-                last=data_span[1].isoformat(),
+                **span,
             )
         return result
     length = windows.days

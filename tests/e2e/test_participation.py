@@ -82,7 +82,7 @@ def test_on_a_phone_leadership_sees_how_old_the_data_is_and_who_is_behind_withou
         assert notice.bounding_box()["y"] < 740  # the first thing read on the first screen
         assert horizontal_overflow(phone) <= 0
         shoot(phone, "participation-phone-lag")
-        phone.get_by_role("link", name="Kedaton").click()
+        phone.get_by_role("link", name="Kedaton", exact=True).click()
         rows = phone.locator("table tbody tr")
         expect(rows.first).to_contain_text("Sidodadi")  # most behind first
         expect(rows.first.locator(".status")).to_have_text("▼ tertinggal")

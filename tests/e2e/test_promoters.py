@@ -193,8 +193,8 @@ def test_coordinator_journey_from_promoter_csv_to_a_flyer_scan_on_the_leadership
         )
         for name, scans in (("Kedaton", "1"), ("Rajabasa", "0")):
             row = kecamatan.locator("tbody tr").filter(has=boss.get_by_role("link", name=name, exact=True))
-            expect(row.locator("td").nth(0)).to_have_text(scans)  # in range
-            expect(row.locator("td").nth(3)).to_have_text(scans)  # round so far
+            expect(row.locator("td.wide").nth(0)).to_have_text(scans)  # in range
+            expect(row.locator(".unit-progress")).to_have_text(scans)  # round so far, under the name
         ranking = boss.locator("section.rankings").first.locator("tbody tr")
         expect(ranking).to_have_count(1)
         expect(ranking.locator("td").nth(1)).to_have_text(promoter.name)
@@ -203,7 +203,7 @@ def test_coordinator_journey_from_promoter_csv_to_a_flyer_scan_on_the_leadership
         # The drill-down keeps the range and the data asked for.
         kecamatan.get_by_role("link", name="Kedaton", exact=True).click()
         surabaya = boss.locator("table tbody tr").filter(has_text="Surabaya")
-        expect(surabaya.locator("td").first).to_have_text("1")
+        expect(surabaya.locator("td.wide").first).to_have_text("1")
         assert boss.problems.take() == []
     finally:
         context.close()

@@ -4,10 +4,9 @@ The round runs 1 September to 11 December 2026 (102 days). Today is 4 December; 
 reach 25 November, nine days before. Expected paths are computed by hand in each test.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 
 from outreach.metrics.board import board
 from outreach.metrics.figures import city_progress, make_period, unit_progress
@@ -19,13 +18,6 @@ SEP1 = date(2026, 9, 1)
 NOV25 = date(2026, 11, 25)
 TODAY = date(2026, 12, 4)
 DAYS_TO_NOV25 = 86  # 1 September .. 25 November
-
-
-@pytest.fixture
-def frozen():
-    """4 December 2026, 10:00 WIB."""
-    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
-        yield
 
 
 def _target(db, round_, unit, value, audience="eksternal"):

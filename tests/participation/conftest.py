@@ -1,8 +1,9 @@
 """Fixtures for participation: a small area tree, OPDs, a round, and a request context for messages."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from outreach.areas.models import Area
 from outreach.metrics import refresh
@@ -14,6 +15,13 @@ from tests.factories import AreaFactory, OpdFactory
 def request_ctx(app):
     """Messages are translated lazily; a request context lets tests read them (in Bahasa Indonesia)."""
     with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def frozen():
+    """4 December 2026, 10:00 WIB: KPK's counts in the tests that use it reach 25 November, nine days before."""
+    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
         yield
 
 

@@ -8,7 +8,6 @@ are worked out by hand: a target of 1,000 expects 1,000 × 86/102 ≈ 843 by 25 
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 
 from outreach.participation.models import Target
 from tests.factories import DriveFactory, PromoterFactory
@@ -16,12 +15,6 @@ from tests.participation.conftest import add_daily
 
 SEP1 = date(2026, 9, 1)
 DAYS = 86  # 1 September .. 25 November
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture
