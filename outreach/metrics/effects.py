@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from outreach.drives.models import Drive
-from outreach.metrics.figures import _drives_between, data_span, drive_uplift, drive_window
+from outreach.metrics.figures import data_span, drive_uplift, drive_window, drives_between
 from outreach.metrics.uplift import UpliftResult, claim
 
 # Enough resamples for a rounded interval on a summary page; the uplift page draws the full 2,000.
@@ -73,7 +73,7 @@ def measured_drives(span_end: date | None = None) -> list[Drive]:
     if span is None:
         return []
     found = []
-    for drive in _drives_between(span[0], span_end or span[1]):
+    for drive in drives_between(span[0], span_end or span[1]):
         start, end = drive_window(drive)
         if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
             found.append(drive)

@@ -194,21 +194,6 @@ class Figures:
         return status_of(self.to_date, self.expected, self.target)
 
     @property
-    def projection(self) -> float:
-        """The forecast at the deadline (the name the progress pages use)."""
-        return self.forecast
-
-    @property
-    def projection_low(self) -> float:
-        """The low end of the forecast's range."""
-        return self.forecast_low
-
-    @property
-    def projection_high(self) -> float:
-        """The high end of the forecast's range."""
-        return self.forecast_high
-
-    @property
     def forecast_low(self) -> float:
         """The forecast at the slowest recent weekly pace."""
         return self.to_date + self.pace_low * self.days_left
@@ -555,7 +540,7 @@ def with_moving_average(
     return points
 
 
-def _drives_between(start: date, end: date) -> list[Drive]:
+def drives_between(start: date, end: date) -> list[Drive]:
     """Drives (not cancelled) that touch any WIB day from start to end. Read once per request: the
     dashboard marks them on its chart and ranks them, and the ranking asks again for each drive's
     windows, which lie inside the range it read first."""
@@ -603,7 +588,7 @@ def drive_units(drive: Drive) -> set[Unit]:
 def units_with_drives(start: date, end: date) -> set[Unit]:
     """Units that had a drive from start to end, to keep out of comparison groups."""
     units: set[Unit] = set()
-    for drive in _drives_between(start, end):
+    for drive in drives_between(start, end):
         units |= drive_units(drive)
     return units
 
@@ -611,7 +596,7 @@ def units_with_drives(start: date, end: date) -> set[Unit]:
 def drive_markers(start: date, end: date, within: Area | None = None) -> list[tuple[date, str]]:
     """(first WIB day, label) of the drives in the range, optionally only those in one kecamatan."""
     markers = []
-    for drive in _drives_between(start, end):
+    for drive in drives_between(start, end):
         if within is not None and within not in drive_units(drive):
             continue
         markers.append((max(start, wib_days(drive.starts_at, drive.ends_at)[0]), drive.title))
@@ -624,7 +609,7 @@ def with_drives(rows: list[Figures], round_: SurveyRound, today: date | None = N
     started_by = wib_day_start(today + timedelta(days=1))
     last: dict[Unit, Drive] = {}
     upcoming: dict[Unit, Drive] = {}
-    for drive in _drives_between(round_.starts_on, round_.deadline):  # by start
+    for drive in drives_between(round_.starts_on, round_.deadline):  # by start
         for unit in drive_units(drive):
             if drive.starts_at < started_by:
                 last[unit] = drive
@@ -839,7 +824,7 @@ def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list
     if span is None:
         return []
     reports = []
-    for drive in _drives_between(span[0], span[1]):
+    for drive in drives_between(span[0], span[1]):
         start, end = drive_window(drive)
         if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
             reports.append(drive_uplift(drive, source_key, resamples))

@@ -9,31 +9,23 @@ promoters, and stale data. Statuses and paths come from `metrics.progress`; noth
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from outreach import clock
 from outreach.campaign import AUDIENCES, EKSTERNAL, INTERNAL
-from outreach.clock import wib_day_start
-from outreach.drives.models import CANCELLED, Drive
-from outreach.extensions import db
+from outreach.drives.models import Drive
 from outreach.metrics.effects import EffectSummary, latest_effects
-from outreach.metrics.figures import UnitProgress, by_path, city_progress, current_round, unit_progress, with_drives
+from outreach.metrics.figures import (
+    UnitProgress,
+    by_path,
+    city_progress,
+    current_round,
+    drives_between,
+    unit_progress,
+    with_drives,
+)
 from outreach.metrics.progress import DataReach, Status, data_reach
 
 BEHIND = (Status.BEHIND, Status.ATTENTION)
 WEEK_DAYS = 7
-
-
-def upcoming_drives(today: date) -> list[Drive]:
-    """Drives not yet over and not cancelled, soonest first, with their promoters."""
-    query = (
-        select(Drive)
-        .where(Drive.status != CANCELLED, Drive.ends_at >= wib_day_start(today))
-        .order_by(Drive.starts_at)
-        .options(selectinload(Drive.areas), selectinload(Drive.opds), selectinload(Drive.promoters))
-    )
-    return list(db.session.scalars(query))
 
 
 def units_behind(today: date | None = None) -> list[UnitProgress]:
@@ -99,9 +91,9 @@ def coordinator_home(today: date | None = None, shown: int = 6) -> CoordinatorHo
     round_ = current_round(today)
     if round_ is None:
         return None
-    home = CoordinatorHome(reach=data_reach(today=today), week_end=today + timedelta(days=WEEK_DAYS - 1))
+    week_end = today + timedelta(days=WEEK_DAYS - 1)
+    home = CoordinatorHome(reach=data_reach(today=today), week_end=week_end)
     unplanned = [p for p in with_drives(units_behind(today), round_, today) if p.next_drive is None]
     home.unplanned, home.unplanned_total = unplanned[:shown], len(unplanned)
-    week_end = wib_day_start(today + timedelta(days=WEEK_DAYS))
-    home.week = [d for d in upcoming_drives(today) if d.starts_at < week_end]
+    home.week = drives_between(today, week_end)  # within the round, read already by `with_drives`
     return home

@@ -97,11 +97,6 @@ class Status(StrEnum):
         """A glyph shown beside the word, so the status never rests on colour alone."""
         return _ICONS[self]
 
-    @property
-    def order(self) -> int:
-        """Sort rank: most urgent first."""
-        return _ORDER.index(self)
-
 
 _LABELS = {
     Status.ON_TRACK: _l("on track"),
@@ -117,7 +112,6 @@ _ICONS = {
     Status.NO_TARGET: "–",
     Status.NO_DATA: "…",
 }
-_ORDER = (Status.BEHIND, Status.ATTENTION, Status.ON_TRACK, Status.NO_DATA, Status.NO_TARGET)
 
 
 def status_labels() -> dict[Status, str]:
@@ -196,9 +190,3 @@ def expected_share(round_: SurveyRound, as_of: date) -> float:
     fraction = elapsed / length
     curve = earlier_round_curve(round_)
     return curve.share_at(fraction) if curve is not None else fraction
-
-
-def path_name(round_: SurveyRound) -> str | None:
-    """The earlier round whose curve shapes the path, or None for a linear path."""
-    curve = earlier_round_curve(round_)
-    return curve.round_name if curve is not None else None

@@ -13,7 +13,7 @@ from outreach.clock import day_range
 from outreach.drives.models import Drive
 from outreach.extensions import db
 from outreach.links.models import Link
-from outreach.metrics.figures import _drives_between, drive_window
+from outreach.metrics.figures import drive_window, drives_between
 from outreach.metrics.respondents import Unit, daily_by_audience, get_source
 from outreach.metrics.scans import promoter_scan_rows, promoter_totals
 from outreach.promoters.models import Promoter
@@ -57,7 +57,7 @@ def drive_ranking(start: date, end: date, source_key: str, limit: int = RANKING_
     Windows are cut at the range's end. A kecamatan's count includes its kelurahan. This is a plain
     count, not an uplift: the uplift page (and the drives page) compare with untouched units.
     """
-    drives = _drives_between(start, end)
+    drives = drives_between(start, end)
     if not drives:
         return []
     windows = {drive: (drive_window(drive)[0], min(drive_window(drive)[1], end)) for drive in drives}

@@ -4,7 +4,7 @@ Charts are inline SVG drawn on the server: no JavaScript, no CDN, and they print
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -76,6 +76,12 @@ class Tick:
     value: float = 0
     day: date | None = None
     baseline: str = ""
+
+
+def _y_ticks(y: Callable[[float], float], top: float, parts: int) -> list[Tick]:
+    """Gridlines at 0, top/parts, … top: each value at its height, with its label's baseline just below."""
+    values = [top * i / parts for i in range(parts + 1)]
+    return [Tick(_at(y(v)), v, baseline=_at(y(v) + 4)) for v in values]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +165,7 @@ def time_series(
         earlier=latest_first[PHONE_DAYS:],
         bars=bars,
         average=" ".join(f"{_at(LEFT + (i + 0.5) * slot)},{_at(y(avg))}" for i, (_d, _c, avg) in enumerate(points)),
-        y_ticks=[Tick(_at(y(top * i / 4)), top * i / 4, baseline=_at(y(top * i / 4) + 4)) for i in range(5)],
+        y_ticks=_y_ticks(y, top, 4),
         x_ticks=[Tick(_at(LEFT + (i + 0.5) * slot), day=points[i][0]) for i in range(0, len(points), every)],
         markers=[Marker(_at(LEFT + (index[day] + 0.5) * slot), text) for day, text in markers if day in index],
     )
@@ -198,15 +204,15 @@ def before_after(points: Sequence[tuple[date, float, float | None]], start: date
     def x(i: float) -> str:
         return _at(C_LEFT + i * step)
 
-    def y(value: float) -> str:
-        return _at(C_TOP + plot_h - value / top * plot_h)
+    def y(value: float) -> float:
+        return C_TOP + plot_h - value / top * plot_h
 
     index = next((i for i, (day, _t, _c) in enumerate(points) if day >= start), len(points) - 1)
     every = max(1, len(points) // 4)
     return BeforeAfter(
-        treated=" ".join(f"{x(i)},{y(t)}" for i, (_d, t, _c) in enumerate(points)),
-        comparison=" ".join(f"{x(i)},{y(c)}" for i, (_d, _t, c) in enumerate(points) if c is not None),
+        treated=" ".join(f"{x(i)},{_at(y(t))}" for i, (_d, t, _c) in enumerate(points)),
+        comparison=" ".join(f"{x(i)},{_at(y(c))}" for i, (_d, _t, c) in enumerate(points) if c is not None),
         start_x=_at(C_LEFT + (index - 0.5) * step) if index else x(0),
-        y_ticks=[Tick(y(top * i / 2), top * i / 2, baseline=_at(float(y(top * i / 2)) + 4)) for i in range(3)],
+        y_ticks=_y_ticks(y, top, 2),
         x_ticks=[Tick(x(i), day=points[i][0]) for i in range(0, len(points), every)],
     )

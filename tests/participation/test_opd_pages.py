@@ -9,7 +9,6 @@ expects 500 × 86/102 ≈ 422 and one of 100 expects ≈ 84.
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 
 from outreach.metrics.scans import refresh_scan_rollups
 from outreach.participation.models import Target
@@ -18,12 +17,6 @@ from tests.participation.conftest import add_daily
 
 SEP1 = date(2026, 9, 1)
 DAYS = 86
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 icon and words, each tile a link; on the participation dashboard and the public board."""
 
 import csv
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 
 from outreach.areas.services import AREAS_CSV
 from outreach.metrics.tiles import tile_places
@@ -23,12 +22,6 @@ def test_every_kecamatan_of_the_city_has_one_tile_and_no_two_share_a_place():
     # Rough geography: the Teluk Betung kecamatan lie south (on the bay) of the Tanjung Karang ones.
     assert places["18.71.07"].row > places["18.71.06"].row  # TB Selatan below TK Pusat
     assert places["18.71.10"].row == 1  # Rajabasa on the north edge
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture
