@@ -53,7 +53,7 @@ def _main(body: str) -> str:
 
 def test_leadership_home_says_where_the_city_stands_and_what_is_planned_where_it_is_behind(campaign, leadership_client):
     body = _main(leadership_client.get("/").get_data(as_text=True))
-    assert "Apakah kita sesuai jalur menuju target SPI?" in body
+    assert "Apakah kita sesuai jalur menuju sasaran SPI?" in body
     assert "Data responden KPK sampai 25 Nov 2026" in body  # the lag line, before the figures
     assert body.index("Data responden KPK") < body.index('id="city-status"')
     assert "Sisa 7 hari." in body  # from today, 4 December, to the deadline, 11 December

@@ -62,7 +62,7 @@ def test_opd_page_shows_progress_drives_links_and_promoters_to_a_coordinator(opd
     assert "<h1>Dinas Kesehatan" in body
     assert "Data responden KPK sampai 25 Nov 2026" in body
     assert "172</span> dari 500 responden" in body
-    assert "Yang diharapkan sampai 25 Nov 2026 pada jalur menuju target: 422." in body
+    assert "Yang diharapkan sampai 25 Nov 2026 pada jalur menuju sasaran: 422." in body
     assert "Sosialisasi pegawai Dinkes" in body and "Belum dilaksanakan." in body
     links = body.split("Tautan dan kunjungannya", 1)[1].split("</ul>", 1)[0]
     assert opds["link"].code in links and "3 kunjungan oleh 3 pengunjung" in links
