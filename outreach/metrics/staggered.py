@@ -34,6 +34,7 @@ MIN_DRAWS = 40  # distinct assignments needed for a p-value below 0.05 to be pos
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
 Redraw = Callable[[np.random.Generator], Ints]
 
 
@@ -61,22 +62,26 @@ class Estimate:
         return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
 
 
-def _weights(first: Ints, periods: int) -> tuple[Floats, Floats, int, int]:
+def _weights(first: Ints, periods: int, focus: Bools | None = None) -> tuple[Floats, Floats, int, int]:
     """The weight of each (unit, period) count in the estimate, for many assignments at once.
 
-    `first` is (draws, units): each unit's first treated period or NEVER. Returns weights (draws, units,
-    periods) such that the estimate of each draw is `(weights * counts).sum((1, 2))`, each draw's total
-    cell weight (0 when no cell had both sides), and for the first draw the number of treated and
-    comparison units used.
+    `first` is (draws, units): each unit's first treated period or NEVER. `focus` (draws, units), when
+    given, keeps only those units as treated: the others still stop serving as comparisons once their
+    own drive starts (one kind of drive, or one kecamatan's drives, measured among all drives). Returns
+    weights (draws, units, periods) such that the estimate of each draw is `(weights * counts).sum((1,
+    2))`, each draw's total cell weight (0 when no cell had both sides), and for the first draw the
+    number of treated and comparison units used.
     """
     draws, units = first.shape
+    if focus is None:
+        focus = np.ones(first.shape, dtype=bool)
     weights = np.zeros((draws, units, periods))
     total = np.zeros(draws)
     treated_used = np.zeros((draws, units), dtype=bool)
     control_used = np.zeros((draws, units), dtype=bool)
     later = np.where(first == NEVER, periods, first)  # never treated: treated "after the end"
     for g in range(1, periods):
-        cohort = first == g  # (draws, units)
+        cohort = (first == g) & focus  # (draws, units)
         n_cohort = cohort.sum(1)
         if not n_cohort.any():
             continue
@@ -98,9 +103,9 @@ def _weights(first: Ints, periods: int) -> tuple[Floats, Floats, int, int]:
     return weights, total, int(treated_used[0].sum()), int(control_used[0].sum())
 
 
-def att(counts: Floats, first: Ints) -> float | None:
+def att(counts: Floats, first: Ints, focus: Bools | None = None) -> float | None:
     """The not-yet-treated estimate for one assignment (counts: units × periods, per day)."""
-    weights, total, _t, _c = _weights(first[None, :], counts.shape[1])
+    weights, total, _t, _c = _weights(first[None, :], counts.shape[1], None if focus is None else focus[None, :])
     return None if total[0] == 0 else float((weights[0] * counts).sum() / total[0])
 
 
@@ -126,6 +131,7 @@ def estimate(
     randomised: bool = False,
     draws: int = 999,
     seed: int = 2026,
+    focus: Bools | None = None,
 ) -> Estimate:
     """The effect per unit per day with a randomisation-inference 95% interval.
 
@@ -135,9 +141,12 @@ def estimate(
         redraw: draws another assignment as the design would have (the rollout plan re-drawn with
             another seed); by default the observed start periods permuted among the units.
         randomised: whether the observed assignment was itself drawn at random by `redraw`'s design.
+        focus: the units whose effect is wanted (default all); with the default re-draw, a unit's
+            start period and its place in the focus move together.
     """
-    periods = counts.shape[1]
-    weights, total, n_treated, n_control = _weights(first[None, :], periods)
+    periods, n_units = counts.shape[1], counts.shape[0]
+    focus = np.ones(n_units, dtype=bool) if focus is None else focus
+    weights, total, n_treated, n_control = _weights(first[None, :], periods, focus[None, :])
     if total[0] == 0:
         return Estimate(None, n_treated=n_treated, n_comparison=n_control)
     effect = float((weights[0] * counts).sum() / total[0])
@@ -145,17 +154,22 @@ def estimate(
     if n_treated < MIN_TREATED or n_control < MIN_NOT_YET_TREATED:
         return base
     rng = np.random.default_rng(seed)
-    redraw = redraw or permute_timing(first)
-    assignments = np.stack([redraw(rng) for _ in range(draws)])
-    w, tot, _t, _c = _weights(assignments, periods)
+    if redraw is None:
+        orders = np.stack([rng.permutation(n_units) for _ in range(draws)])
+        assignments, focuses = first[orders], focus[orders]
+    else:
+        assignments = np.stack([redraw(rng) for _ in range(draws)])
+        focuses = np.broadcast_to(focus, assignments.shape)
+    w, tot, _t, _c = _weights(assignments, periods, focuses)
     usable = tot > 0
-    if usable.sum() < MIN_DRAWS or len({a.tobytes() for a in assignments[usable]}) < MIN_DRAWS:
+    keys = {a.tobytes() + f.tobytes() for a, f in zip(assignments[usable], focuses[usable], strict=True)}
+    if usable.sum() < MIN_DRAWS or len(keys) < MIN_DRAWS:
         return base
     w, tot = w[usable], tot[usable]
-    # Linear in the counts: under "the drive added τ a day", the counts without it are counts − τ·D, and
-    # a re-draw's estimate is a − τ·b.
+    # Linear in the counts: under "the drive added τ a day" to the focus units, their counts without it
+    # are counts − τ·D, and a re-draw's estimate is a − τ·b.
     a = (w * counts).sum((1, 2)) / tot
-    b = (w * treated_after(first, periods)).sum((1, 2)) / tot
+    b = (w * (treated_after(first, periods) * focus[:, None])).sum((1, 2)) / tot
     low, high = _invert(effect, a, b)
     return Estimate(effect, low, high, n_treated, n_control, int(total[0]), randomised, int(usable.sum()))
 
