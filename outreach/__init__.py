@@ -99,6 +99,7 @@ def import_models() -> None:
     from outreach.links import models as _links  # noqa: F401
     from outreach.participation import models as _participation  # noqa: F401
     from outreach.promoters import models as _promoters  # noqa: F401
+    from outreach.rollouts import models as _rollouts  # noqa: F401
 
 
 def register_input_checks(app: Flask) -> None:
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.pickers.views import bp as pickers_bp
     from outreach.promoters.views import bp as promoters_bp
     from outreach.public.views import bp as public_bp
+    from outreach.rollouts.views import bp as rollouts_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(promoters_bp, url_prefix="/promoters")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(drives_bp, url_prefix="/drives")
+    app.register_blueprint(rollouts_bp, url_prefix="/rollouts")
     app.register_blueprint(participation_bp, url_prefix="/participation")
     app.register_blueprint(opds_bp, url_prefix="/participation/opds")
     app.register_blueprint(links_bp, url_prefix="/links")

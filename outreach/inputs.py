@@ -26,7 +26,7 @@ MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
 # The JSON API checks its own input (422); the scan redirect answers any unknown code with its 404 page.
 UNCHECKED_PREFIXES = ("/api/", "/s/")
 # Form fields that hold several lines of text (TextAreaField); every other field is a single line.
-MULTILINE_FIELDS = frozenset({"notes"})
+MULTILINE_FIELDS = frozenset({"notes", "blocked", "reason"})
 
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _SINGLE_LINE_BAD = re.compile(f"[\x00-\x1f\x7f{_BIDI}]")

@@ -4,6 +4,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import false, or_, select
 
+from outreach import clock
 from outreach.api import schemas as s
 from outreach.api.core import ID, make_blueprint, paginate, problem, unprocessable
 from outreach.areas.models import Area, Opd
@@ -18,11 +19,14 @@ from outreach.links import destinations
 from outreach.links import services as links
 from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.metrics.figures import current_round, parse_unit_codes, uplift_report
+from outreach.metrics.rollouts import drive_effects, plan_report
 from outreach.metrics.scans import link_figures, scan_summary
 from outreach.participation.models import RespondentCount, Target
 from outreach.participation.services import CountError, import_counts, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
+from outreach.rollouts.models import RolloutPlan
+from outreach.rollouts.services import visible_plans
 from outreach.uow import unit_of_work
 
 areas_bp = make_blueprint("api_areas", "Areas (kota, kecamatan, kelurahan, RW, RT) and OPDs")
@@ -399,6 +403,95 @@ def drive(drive_id: int):
     if not can_view(current_user, found):
         abort(403)
     return found
+
+
+# --- rollout plans and effects -------------------------------------------------------------------
+
+
+def _estimate(est, said, last_day) -> dict:
+    """An estimate and what may be said of it, as the API gives it."""
+    return {
+        "effect": None if est is None else est.effect,
+        "low": None if est is None else est.low,
+        "high": None if est is None else est.high,
+        "randomised": bool(est is not None and est.randomised),
+        "said": said.kind,
+        "indicative": said.indicative,
+        "n_treated": said.n_treated,
+        "n_comparison": said.n_comparison,
+        "draws": 0 if est is None else est.draws,
+        "data_as_of": last_day,
+    }
+
+
+def _plan(report, detail: bool) -> dict:
+    plan = report.plan
+    found = {
+        "id": plan.id, "name": plan.name, "level": plan.level, "kind": plan.kind, "audience": plan.audience,
+        "first_week": plan.first_week, "weeks": plan.weeks, "per_week": plan.per_week, "seed": plan.seed,
+        "status": plan.status, "followed": report.followed, "departures": report.departures,
+    }  # fmt: skip
+    if detail:
+        found["slots"] = [
+            {
+                "unit": st.slot.unit.code,
+                "name": st.slot.name,
+                "drawn_week": st.slot.drawn_week,
+                "planned_week": st.slot.week,
+                "realised_week": st.realised,
+                "state": st.state,
+                "drive_id": st.drive.id if st.drive else None,
+            }  # fmt: skip
+            for st in report.slots
+        ]
+        found["changes"] = [
+            {
+                "unit": c.slot.unit.code,
+                "from_week": c.from_week,
+                "to_week": c.to_week,
+                "reason": c.reason,
+                "at": c.created_at,
+            }
+            for c in plan.changes
+        ]
+        found["estimate"] = _estimate(report.estimate, report.said, report.last_day)
+    return found
+
+
+@drives_bp.route("/rollouts", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@drives_bp.response(200, s.RolloutPlanSchema(many=True))
+def rollouts():
+    """Rollout plans with how many units got their drive in the week drawn for them."""
+    today = clock.today()
+    return [_plan(plan_report(p, today, draws=0), detail=False) for p in visible_plans()]
+
+
+@drives_bp.route(f"/rollouts/<{ID}:plan_id>", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@drives_bp.response(200, s.RolloutPlanDetail)
+def rollout(plan_id: int):
+    """One plan: its seed, each unit's drawn, planned and realised week, the changes and the effect so far."""
+    return _plan(plan_report(_get(RolloutPlan, plan_id), clock.today()), detail=True)
+
+
+@drives_bp.route("/effects", methods=["GET"])
+@roles_required(*STAFF_ROLES)
+@drives_bp.arguments(s.EffectQuery, location="query")
+@drives_bp.response(200, s.EffectSchema(many=True))
+def effects(args):
+    """The effect of each kind of drive, kecamatan, OPD and drive (drives placed by choice: indicative)."""
+    found = drive_effects(clock.today(), args["panel"])
+    return [
+        {
+            "panel": args["panel"],
+            "group": r.group,
+            "key": r.key,
+            "label": r.label,
+            **_estimate(r.estimate, r.said, found.last_day),
+        }
+        for r in found.rows
+    ]
 
 
 # --- participation ------------------------------------------------------------------------------

@@ -260,6 +260,71 @@ class DriveQuery(PageArgs):
     status = fields.String(validate=validate.Length(max=12))
 
 
+class EstimateSchema(ma.Schema):
+    """An effect per unit per day on respondents, with its 95% interval when the data supports one."""
+
+    effect = fields.Float(allow_none=True, required=True, metadata={"description": "respondents per unit per day"})
+    low = fields.Float(allow_none=True, required=True)
+    high = fields.Float(allow_none=True, required=True)
+    randomised = fields.Boolean(required=True, metadata={"description": "interval from the plan's own random draw"})
+    said = fields.String(required=True, metadata={"description": "more, fewer, unclear or unknown"})
+    indicative = fields.Boolean(required=True)
+    n_treated = fields.Integer(required=True)
+    n_comparison = fields.Integer(required=True)
+    draws = fields.Integer(required=True)
+    data_as_of = fields.Date(allow_none=True, required=True)
+
+
+class RolloutSlotSchema(ma.Schema):
+    unit = fields.String(required=True, metadata={"description": "kelurahan code or OPD code"})
+    name = fields.String(required=True)
+    drawn_week = fields.Date(required=True)
+    planned_week = fields.Date(required=True)
+    realised_week = fields.Date(allow_none=True, required=True)
+    state = fields.String(required=True, metadata={"description": "followed, shifted, waiting or missed"})
+    drive_id = fields.Integer(allow_none=True, required=True)
+
+
+class RolloutChangeSchema(ma.Schema):
+    unit = fields.String(required=True)
+    from_week = fields.Date(required=True)
+    to_week = fields.Date(required=True)
+    reason = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class RolloutPlanSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    kind = fields.String(required=True)
+    audience = fields.String(required=True)
+    first_week = fields.Date(required=True)
+    weeks = fields.Integer(required=True)
+    per_week = fields.Integer(required=True)
+    seed = fields.Integer(required=True, metadata={"description": "draws the schedule again with rollouts.schedule"})
+    status = fields.String(required=True)
+    followed = fields.Integer(required=True)
+    departures = fields.Integer(required=True)
+
+
+class RolloutPlanDetail(RolloutPlanSchema):
+    slots = fields.List(fields.Nested(RolloutSlotSchema), required=True)
+    changes = fields.List(fields.Nested(RolloutChangeSchema), required=True)
+    estimate = fields.Nested(EstimateSchema, required=True)
+
+
+class EffectSchema(EstimateSchema):
+    panel = fields.String(required=True, metadata={"description": "kelurahan (eksternal) or opd (internal)"})
+    group = fields.String(required=True, metadata={"description": "kind, kecamatan, opd or drive"})
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class EffectQuery(ma.Schema):
+    panel = fields.String(load_default="kelurahan", validate=validate.OneOf(("kelurahan", "opd")))
+
+
 class CountSchema(ma.Schema):
     id = fields.Integer(required=True)
     day = fields.Date(required=True)

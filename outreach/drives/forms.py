@@ -92,6 +92,7 @@ class DriveForm(FlaskForm):
     attendance = IntegerField(_l("Attendance (after the drive)"), validators=[Optional(), NumberRange(0, 1_000_000)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     acknowledged = HiddenField()
+    rollout_slot = HiddenField()  # the rollout plan's unit this new drive realises, when made from a plan
     submit = SubmitField(_l("Save drive"))
     confirm = SubmitField(_l("Save anyway"))
 

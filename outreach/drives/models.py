@@ -1,6 +1,7 @@
 """Socialisation drives (Roadshow Bus stops, door-to-door rounds, OPD sessions…) and calendar feeds."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from outreach.auth.models import User
 from outreach.extensions import Model, db
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
+
+if TYPE_CHECKING:
+    from outreach.rollouts.models import RolloutSlot
 
 DRIVE_KINDS = ("roadshow_bus", "door_to_door", "opd_session", "public_event", "whatsapp_broadcast")
 PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
@@ -66,11 +70,14 @@ class Drive(TimestampMixin, Model):
     sequence: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The rollout plan's unit this drive realises, when it was made from a plan.
+    rollout_slot_id: Mapped[int | None] = mapped_column(ForeignKey("rollout_slot.id", ondelete="SET NULL"), index=True)
 
     areas: Mapped[list[Area]] = relationship(secondary=drive_area, order_by=Area.code)
     opds: Mapped[list[Opd]] = relationship(secondary=drive_opd, order_by=Opd.name)
     promoters: Mapped[list[Promoter]] = relationship(secondary=drive_promoter, order_by=Promoter.name)
     created_by: Mapped[User | None] = relationship()
+    rollout_slot: Mapped["RolloutSlot | None"] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Drive {self.id} {self.kind} {self.starts_at:%Y-%m-%d %H:%M}Z {self.title!r}>"

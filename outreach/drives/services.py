@@ -60,6 +60,7 @@ class DriveData:
     status: str = "planned"
     notes: str = ""
     attendance: int | None = None
+    rollout_slot_id: int | None = None  # the rollout plan's unit this drive realises (set when created)
 
 
 def check_drive_data(data: DriveData) -> None:
@@ -133,7 +134,7 @@ def _apply(drive: Drive, data: DriveData) -> None:
 def create_drive(data: DriveData, actor: User | None = None) -> Drive:
     """Add a drive after checking it; warnings about double bookings are the caller's business."""
     check_drive_data(data)
-    drive = Drive(created_by=actor)
+    drive = Drive(created_by=actor, rollout_slot_id=data.rollout_slot_id)
     _apply(drive, data)
     db.session.add(drive)
     db.session.flush()

@@ -62,6 +62,8 @@ from outreach.pickers.services import (
     promoter_options_by_ids,
 )
 from outreach.promoters.models import Promoter
+from outreach.rollouts.models import ACCEPTED, RolloutSlot
+from outreach.rollouts.services import slot_drive_times
 from outreach.security import no_referrer
 from outreach.uow import unit_of_work
 
@@ -223,6 +225,7 @@ def _data_from(form: DriveForm) -> DriveData:
     promoters = load_by_ids(Promoter, form.promoters.data)
     if form.add_area_promoters.data:
         promoters = list({p.id: p for p in promoters + promoters_in_areas(areas, form.starts_at.data.date())}.values())
+    slot = _rollout_slot(form.rollout_slot.data)
     return DriveData(
         kind=form.kind.data,
         title=form.title.data,
@@ -240,7 +243,36 @@ def _data_from(form: DriveForm) -> DriveData:
         status=form.status.data,
         notes=form.notes.data or "",
         attendance=form.attendance.data,
+        rollout_slot_id=slot.id if slot is not None else None,
     )
+
+
+def _rollout_slot(value: str | int | None) -> RolloutSlot | None:
+    """The accepted plan's unit a new drive is made for, from the form or the address; None otherwise."""
+    try:
+        slot_id = int(value or 0)
+    except ValueError:
+        return None
+    slot = db.session.get(RolloutSlot, slot_id) if slot_id > 0 else None
+    return slot if slot is not None and slot.plan.status == ACCEPTED else None
+
+
+def _from_slot(slot: RolloutSlot) -> dict:
+    """Form values for a drive made from a rollout plan's unit: its kind, audience, unit and week."""
+    starts_at, ends_at = slot_drive_times(slot)
+    plan = slot.plan
+    return {
+        "kind": plan.kind,
+        "title": f"{kind_label(plan.kind)} – {slot.name}",
+        "starts_at": to_wib(starts_at).replace(tzinfo=None),
+        "ends_at": to_wib(ends_at).replace(tzinfo=None),
+        "areas": [slot.area_id] if slot.area_id else [],
+        "opds": [slot.opd_id] if slot.opd_id else [],
+        "audience": plan.audience,
+        "status": "planned",
+        "notes": plan.name,
+        "rollout_slot": str(slot.id),
+    }
 
 
 def _form_data(drive: Drive) -> dict:
@@ -327,6 +359,9 @@ def _save(form: DriveForm, drive: Drive | None):
 def create():
     """Plan a new drive."""
     defaults = {"audience": "eksternal", "status": "planned"}
+    slot = _rollout_slot(request.args.get("rollout_slot"))
+    if slot is not None:
+        defaults = _from_slot(slot)
     return _save(DriveForm(data=defaults), None)
 
 
