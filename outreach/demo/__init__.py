@@ -23,6 +23,7 @@ from outreach.demo.drives import seed_demo_drives
 from outreach.demo.links import seed_links
 from outreach.demo.participation import seed_participation
 from outreach.demo.public import seed_public_demo
+from outreach.demo.rollouts import seed_demo_rollout
 from outreach.extensions import db
 from outreach.promoters.models import Assignment, Promoter
 
@@ -225,6 +226,7 @@ def seed_demo() -> dict[str, int]:
     secret_key = current_app.config["SECRET_KEY"]
     counts.update(seed_links(secret_key))
     counts["drives"] = seed_demo_drives()
+    counts["rollouts"] = seed_demo_rollout()
     counts.update(seed_drive_links(secret_key))
     counts["participation"] = seed_participation()
     counts.update(seed_public_demo(secret_key))

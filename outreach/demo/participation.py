@@ -32,6 +32,9 @@ LAST_DAY = date(2026, 11, 25)
 # Extra respondents per day on a drive's first day, fading over BUMP_DAYS, so drives show up.
 BUMP_PER_DAY = {"roadshow_bus": 22, "public_event": 14, "door_to_door": 9, "whatsapp_broadcast": 4, "opd_session": 6}
 BUMP_DAYS = 5
+# A door-to-door round from a rollout plan leaves RT heads reminding their neighbours: a lasting rise of
+# this many respondents a day from its day on (the demo rollout's effect for its report to estimate).
+ROLLOUT_LIFT = 3.0
 WEEKDAY = (1.1, 1.1, 1.05, 1.0, 0.95, 0.75, 0.55)  # Monday .. Sunday
 CUMULATIVE_SOURCE, DAILY_SOURCE = "laporan OPD", "progres KPK"
 
@@ -62,7 +65,11 @@ def _drive_bumps() -> dict[tuple, dict[date, float]]:
                 keys += [(k.id, None, "eksternal") for k in kelurahan]
             else:
                 keys.append((area.id, None, "eksternal"))
+        lasting = (LAST_DAY - first).days + 1 if drive.rollout_slot_id is not None else 0
         for key in keys:
+            for i in range(lasting):
+                day = first + timedelta(days=i)
+                bumps.setdefault(key, {})[day] = bumps.get(key, {}).get(day, 0) + ROLLOUT_LIFT
             for i in range(BUMP_DAYS):
                 day = first + timedelta(days=i)
                 bumps.setdefault(key, {})[day] = bumps.get(key, {}).get(day, 0) + size * (1 - i / BUMP_DAYS)
