@@ -271,6 +271,7 @@ def _from_slot(slot: RolloutSlot) -> dict:
         "audience": plan.audience,
         "status": "planned",
         "notes": plan.name,
+        "add_area_promoters": True,  # the unit's own promoters run its drive
         "rollout_slot": str(slot.id),
     }
 

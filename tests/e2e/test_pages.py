@@ -20,6 +20,7 @@ from outreach.drives.models import DONE, PLANNED, Drive
 from outreach.extensions import db as _db
 from outreach.links.models import Link
 from outreach.models import utcnow
+from outreach.rollouts.models import RolloutPlan
 from tests.conftest import empty_tables
 from tests.e2e.browser import (
     VIEWPORTS,
@@ -93,6 +94,9 @@ SCREENS = [
     Screen(COORDINATOR, "opd-list", "/participation/opds/"),
     Screen(COORDINATOR, "opd", "/participation/opds/{opd_code}"),
     Screen(COORDINATOR, "opd-kecamatan", "/participation/opds/{kecamatan_opd_code}"),
+    Screen(COORDINATOR, "rollouts", "/rollouts/"),
+    Screen(COORDINATOR, "rollout", "/rollouts/{rollout_plan}"),
+    Screen(COORDINATOR, "rollout-new", "/rollouts/new"),
     Screen(LEADERSHIP, "home", "/"),
     Screen(LEADERSHIP, "dashboard", "/participation/"),
     Screen(LEADERSHIP, "opd-list", "/participation/opds/"),
@@ -102,6 +106,8 @@ SCREENS = [
     Screen(LEADERSHIP, "drive-effects", "/participation/drives"),
     Screen(LEADERSHIP, "drive-effect", "/participation/drives/{done_drive}"),
     Screen(LEADERSHIP, "promoters", "/promoters/"),
+    Screen(LEADERSHIP, "rollout", "/rollouts/{rollout_plan}"),
+    Screen(LEADERSHIP, "effects", "/rollouts/effects"),
     Screen(LEADERSHIP, "forbidden", "/drives/new", status=403),
     Screen(PROMOTER, "home", "/"),
     Screen(PROMOTER, "drives", "/drives/"),
@@ -141,6 +147,7 @@ def demo(app) -> dict[str, int]:
         "kecamatan_code": kedaton.code,
         "kelurahan": kelurahan.id,
         "opd_code": "dinkes",
+        "rollout_plan": _db.session.scalar(select(RolloutPlan.id).order_by(RolloutPlan.id)),
         "kecamatan_opd_code": "kec_kedaton",
         "link": _db.session.scalar(select(Link.id).order_by(Link.id)),
         "link_code": _db.session.scalar(select(Link.code).where(Link.active.is_(True)).order_by(Link.id)),
