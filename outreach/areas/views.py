@@ -6,7 +6,6 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from outreach import clock
-from outreach.areas import coverage as cov
 from outreach.areas.forms import OPD_KIND_LABELS, OpdForm, SubunitEditForm, SubunitForm
 from outreach.areas.imports import EXPORT_HEADER, apply_area_import, export_rows, preview_area_import
 from outreach.areas.imports import TEMPLATE as IMPORT_TEMPLATE
@@ -35,6 +34,7 @@ from outreach.extensions import db, import_limit
 from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.imports.forms import UploadForm
 from outreach.imports.writing import csv_response
+from outreach.metrics import coverage as cov
 from outreach.metrics.opds import opd_of_area
 from outreach.promoters.services import assignments_in
 from outreach.uow import unit_of_work

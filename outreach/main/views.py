@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from outreach import clock
-from outreach.areas.coverage import coverage_rows
 from outreach.auth.decorators import public
 from outreach.campaign import ADMIN, COORDINATOR, LEADERSHIP, PROMOTER
 from outreach.errors import error_response
@@ -14,6 +13,7 @@ from outreach.extensions import db
 from outreach.links.public_base import base_url_notice
 from outreach.links.scanning import scanner
 from outreach.links.services import promoter_links, share_of
+from outreach.metrics.coverage import coverage_gaps
 from outreach.metrics.home import coordinator_home, leadership_home
 from outreach.metrics.overview import staff_overview
 from outreach.metrics.rankings import own_weeks
@@ -37,17 +37,9 @@ def index():
         return render_template("main/home_leadership.html", home=leadership_home())
     if current_user.role in (ADMIN, COORDINATOR):
         return render_template(
-            "main/home_coordinator.html", home=coordinator_home(), gaps=_coverage_gaps(), overview=staff_overview()
+            "main/home_coordinator.html", home=coordinator_home(), gaps=coverage_gaps(), overview=staff_overview()
         )
     abort(403)
-
-
-def _coverage_gaps(shown: int = 5) -> list[dict]:
-    """The kecamatan with the most places no promoter reaches yet, most first (only those with gaps)."""
-    rows = coverage_rows()
-    for row in rows:
-        row["gaps"] = row["without_pamong"] + row["without_linmas"] + row["rts_without_head"]
-    return sorted((r for r in rows if r["gaps"]), key=lambda r: (-r["gaps"], r["area"].name))[:shown]
 
 
 def promoter_home():

@@ -12,8 +12,7 @@ from outreach.areas.models import Area
 from outreach.campaign import PROMOTER_ROLE_LABELS, promoter_role_label
 from outreach.extensions import db
 from outreach.inputs import bounded_int
-from outreach.promoters.models import Assignment, Promoter
-from outreach.promoters.services import current_clause
+from outreach.promoters.models import Assignment, Promoter, current_clause
 
 # Drives target whole kecamatan or kelurahan; assignments go to any unit below the city.
 TARGET_LEVELS = ("kecamatan", "kelurahan")

@@ -27,8 +27,7 @@ from outreach.extensions import db
 from outreach.imports.preview import ImportPreview, PlannedRow, column_length
 from outreach.imports.reading import parse_csv, parse_flag
 from outreach.imports.template_files import ImportTemplate, TemplateColumn
-from outreach.promoters.models import Assignment, Promoter
-from outreach.promoters.services import current_clause
+from outreach.promoters.models import Assignment, Promoter, current_clause
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach import clock
@@ -55,3 +55,9 @@ class Assignment(TimestampMixin, Model):
     def is_current(self, on: date) -> bool:
         """True when the assignment covers the given day."""
         return self.start_date <= on and (self.end_date is None or on < self.end_date)
+
+
+def current_clause(on: date | None = None) -> ColumnElement[bool]:
+    """SQL condition: the Assignment is in force on a day (today in WIB by default)."""
+    on = on or clock.today()
+    return and_(Assignment.start_date <= on, or_(Assignment.end_date.is_(None), Assignment.end_date > on))

@@ -7,7 +7,7 @@ from datetime import date
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach import clock
@@ -15,7 +15,7 @@ from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
 from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import Assignment, Promoter
+from outreach.promoters.models import Assignment, Promoter, current_clause
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,6 @@ def set_promoter_opd(promoter: Promoter, opd: Opd | None, actor=None) -> None:
     changes = diff(before, snapshot(promoter))
     if changes:
         record_event(actor, "promoter.update", promoter, changes)
-
-
-def current_clause(on: date | None = None):
-    """SQL condition: the Assignment is in force on a day (today by default)."""
-    on = on or clock.today()
-    return and_(Assignment.start_date <= on, or_(Assignment.end_date.is_(None), Assignment.end_date > on))
 
 
 def assign_promoter(promoter: Promoter, area: Area, start: date | None = None, actor=None) -> Assignment:

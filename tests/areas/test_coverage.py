@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from outreach import clock
-from outreach.areas.coverage import coverage_rows, unassigned_counts
+from outreach.metrics.coverage import coverage_rows, unassigned_counts
 from tests.factories import AssignmentFactory, PromoterFactory, make_area_tree
 
 
@@ -83,7 +83,7 @@ def _en(client):
 
 
 def test_kecamatan_gaps_count_each_kind_and_who_never_signed_in(db, tree):
-    from outreach.areas.coverage import kecamatan_gaps
+    from outreach.metrics.coverage import kecamatan_gaps
 
     first, second = kecamatan_gaps()
     assert (first.area.code, first.without_pamong, first.without_linmas, first.rts_without_head) == (

@@ -3,6 +3,7 @@ promoters without any area. All figures are SQL counts over current assignments 
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -11,11 +12,10 @@ from outreach.areas.models import Area
 from outreach.auth.models import User
 from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
-from outreach.promoters.models import Assignment, Promoter
-from outreach.promoters.services import current_clause
+from outreach.promoters.models import Assignment, Promoter, current_clause
 
 
-def _covered_area_ids(role: str) -> Select:
+def _covered_area_ids(role: str) -> Select[tuple[int]]:
     """Ids of areas with a current assignment of an active promoter of this role."""
     return (
         select(Assignment.area_id)
@@ -24,7 +24,7 @@ def _covered_area_ids(role: str) -> Select:
     )
 
 
-def _kelurahan_with(role: str) -> Select:
+def _kelurahan_with(role: str) -> Select[tuple[int]]:
     """Ids of kelurahan where an active promoter of this role works (in the kelurahan or below it)."""
     kel = aliased(Area)
     target = aliased(Area)
@@ -37,7 +37,7 @@ def _kelurahan_with(role: str) -> Select:
 
 def coverage_rows(
     kecamatan: Area | None = None, kelurahan: Area | None = None, by_kelurahan: bool | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per kecamatan (no filter) or per kelurahan (within a kecamatan/kelurahan, or the whole city
     with `by_kelurahan`), with counts: kelurahan, kelurahan without pamong / without linmas, RTs, RTs
     without an RT head."""
@@ -101,7 +101,7 @@ class KecamatanGaps:
     """One kecamatan's gaps: its kelurahan rows (as `coverage_rows`) and promoters who never signed in."""
 
     area: Area
-    kelurahan: list[dict] = field(default_factory=list)
+    kelurahan: list[dict[str, Any]] = field(default_factory=list)
     not_signed_in: list[Promoter] = field(default_factory=list)
     not_signed_in_total: int = 0
 
@@ -124,6 +124,14 @@ class KecamatanGaps:
     def gaps(self) -> int:
         """Every gap of the kecamatan, the number its heading shows."""
         return self.without_pamong + self.without_linmas + self.rts_without_head + self.not_signed_in_total
+
+
+def coverage_gaps(shown: int = 5) -> list[dict[str, Any]]:
+    """The kecamatan with the most places no promoter reaches yet, most first (only those with gaps)."""
+    rows = coverage_rows()
+    for row in rows:
+        row["gaps"] = row["without_pamong"] + row["without_linmas"] + row["rts_without_head"]
+    return sorted((r for r in rows if r["gaps"]), key=lambda r: (-r["gaps"], r["area"].name))[:shown]
 
 
 def not_signed_in(kecamatan: Area | None = None) -> list[tuple[Promoter, str]]:
@@ -169,7 +177,7 @@ def kecamatan_gaps(kecamatan: Area | None = None, shown: int = 30) -> list[Kecam
     return sorted(groups.values(), key=lambda g: g.area.name)
 
 
-def uncovered_rts_query(kecamatan: Area | None = None, kelurahan: Area | None = None) -> Select:
+def uncovered_rts_query(kecamatan: Area | None = None, kelurahan: Area | None = None) -> Select[Any]:
     """SELECT of (RT, RW, kelurahan, kecamatan) for active RTs without a current active RT head."""
     rt, rw, kel, kec = (aliased(Area, name=n) for n in ("rt", "rw", "kel", "kec"))
     stmt = (
@@ -188,7 +196,7 @@ def uncovered_rts_query(kecamatan: Area | None = None, kelurahan: Area | None = 
     return stmt
 
 
-def unassigned_promoters_query(role: str | None = None) -> Select:
+def unassigned_promoters_query(role: str | None = None) -> Select[tuple[Promoter]]:
     """SELECT of active promoters with no current assignment, by name."""
     stmt = (
         select(Promoter)
@@ -210,6 +218,6 @@ def unassigned_counts() -> dict[str, int]:
     return {role: found.get(role, 0) for role in PROMOTER_ROLES}
 
 
-def count(stmt: Select) -> int:
+def count(stmt: Select[Any]) -> int:
     """Number of rows a SELECT returns."""
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
