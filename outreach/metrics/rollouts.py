@@ -156,7 +156,7 @@ class SlotState:
 def slot_state(slot: RolloutSlot, today: date) -> SlotState:
     """Whether the unit's drive came in the week drawn for it."""
     drives = slot.live_drives
-    realised = monday_of(wib_day(drives[0].starts_at)) if drives else None
+    realised = slot.realised_week
     if realised is not None:
         state = "followed" if realised == slot.drawn_week else "shifted"
     else:
@@ -187,13 +187,13 @@ class PlanReport:
         return sum(1 for s in self.slots if s.state in ("shifted", "missed"))
 
 
-def _followed_draw(states: Sequence[SlotState], panel_end: date) -> bool:
+def _followed_draw(states: Sequence[SlotState], today: date) -> bool:
     """True when the observed timing is the drawn one: every drive came in its drawn week, and no drawn
-    week inside the data passed without its drive."""
+    week has passed without its drive."""
     for s in states:
         if s.realised is not None and s.realised != s.slot.drawn_week:
             return False
-        if s.realised is None and s.slot.drawn_week <= panel_end:
+        if s.realised is None and s.slot.drawn_week + timedelta(days=6) < today:
             return False
     return True
 
@@ -211,7 +211,7 @@ def plan_report(plan: RolloutPlan, today: date, draws: int = DRAWS) -> PlanRepor
         [s.unit for s in slots], plan.audience, plan.first_week - timedelta(weeks=PRE_WEEKS), reach.last_day
     )
     first = np.array([panel.period_of(s.realised) for s in states], dtype=np.int64)
-    report.randomised = _followed_draw(states, panel.weeks[-1])
+    report.randomised = _followed_draw(states, today)
     report.weeks_observed = len(panel.weeks)
     redraw = _plan_redraw(plan, [s.key for s in slots], panel) if report.randomised else None
     report.estimate = estimate(panel.counts, first, redraw, report.randomised, draws=draws, seed=plan.seed % 2**32)

@@ -139,3 +139,16 @@ def test_promoters_get_no_plan_or_effect_from_the_api(client, city, db):
     for url in ("/api/v1/rollouts", f"/api/v1/rollouts/{plan.id}", "/api/v1/effects"):
         assert client.get(url, headers=headers).status_code == 403, url
         assert client.get(url).status_code == 401, url
+
+
+def test_a_drawn_week_still_under_way_keeps_the_plan_randomised_until_it_passes(city, db):
+    plan = make_plan(city)
+    last_week = max(s.week for s in plan.slots)
+    for slot in plan.slots:
+        if slot.week != last_week:
+            realise(slot)
+    add_counts(city, {unit_of(s).id: s.week + timedelta(days=1) for s in plan.slots if s.week != last_week})
+    during = plan_report(plan, last_week + timedelta(days=3))
+    assert during.randomised and {s.state for s in during.slots if s.slot.week == last_week} == {"waiting"}
+    after = plan_report(plan, last_week + timedelta(days=8))
+    assert not after.randomised and {s.state for s in after.slots if s.slot.week == last_week} == {"missed"}
