@@ -109,30 +109,16 @@ def say(est: Estimate | None) -> Said:
     width = (est.high - est.low) if est.low is not None and est.high is not None else abs(est.effect) * 2
     step = 5.0 if width > WIDE else 1.0 if width > NARROW else 0.1
     size = max(step, _round(abs(est.effect), step))
-    if est.low is None or est.high is None:
-        kind = "unclear" if abs(est.effect) < NO_DIFFERENCE else "more" if est.effect > 0 else "fewer"
-        shown = size if kind != "unclear" else None
-        return Said(
-            kind,
-            shown,
-            indicative=True,
-            step=step,
-            reason="few_units",
-            n_treated=est.n_treated,
-            n_comparison=est.n_comparison,
-        )
-    direction = "more" if est.low > 0 else "fewer" if est.high < 0 else "unclear"
-    if not est.randomised:
+    direction = "unclear" if abs(est.effect) < NO_DIFFERENCE else "more" if est.effect > 0 else "fewer"
+    reason = "few_units"
+    if est.low is not None and est.high is not None:
+        direction = "more" if est.low > 0 else "fewer" if est.high < 0 else "unclear"
+        reason = "" if est.randomised else "not_randomised"
+    if reason:  # no range may be claimed: a direction at most
         shown = size if direction != "unclear" else None
-        return Said(
-            direction,
-            shown,
-            indicative=True,
-            step=step,
-            reason="not_randomised",
-            n_treated=est.n_treated,
-            n_comparison=est.n_comparison,
-        )
+        n_treated, n_comparison = est.n_treated, est.n_comparison
+        return Said(direction, shown, None, None, True, step, n_treated, n_comparison, reason)
+    assert est.low is not None and est.high is not None
     low, high = _round(est.low, step), _round(est.high, step)
     if direction == "fewer":
         low, high = -high, -low
