@@ -1,7 +1,6 @@
 """Socialisation drives (Roadshow Bus stops, door-to-door rounds, OPD sessions…) and calendar feeds."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,9 +10,6 @@ from outreach.auth.models import User
 from outreach.extensions import Model, db
 from outreach.models import TimestampMixin, UTCDateTime, utcnow
 from outreach.promoters.models import Promoter
-
-if TYPE_CHECKING:
-    from outreach.rollouts.models import RolloutSlot
 
 DRIVE_KINDS = ("roadshow_bus", "door_to_door", "opd_session", "public_event", "whatsapp_broadcast")
 PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
@@ -77,7 +73,6 @@ class Drive(TimestampMixin, Model):
     opds: Mapped[list[Opd]] = relationship(secondary=drive_opd, order_by=Opd.name)
     promoters: Mapped[list[Promoter]] = relationship(secondary=drive_promoter, order_by=Promoter.name)
     created_by: Mapped[User | None] = relationship()
-    rollout_slot: Mapped["RolloutSlot | None"] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Drive {self.id} {self.kind} {self.starts_at:%Y-%m-%d %H:%M}Z {self.title!r}>"

@@ -399,6 +399,7 @@ def _render_show(drive: Drive, links_form: DriveLinksForm, status: int = 200):
         can_edit=current_user.role in EDITOR_ROLES,
         show_people=current_user.role in STAFF_ROLES,
         show_phones=current_user.role in EDITOR_ROLES,
+        rollout_slot=db.session.get(RolloutSlot, drive.rollout_slot_id) if drive.rollout_slot_id else None,
         **base_url_notice(),
     ), status
 

@@ -30,6 +30,7 @@ from outreach.metrics.cache import per_request
 from outreach.metrics.progress import DataReach, Status, data_reach, expected_share, status_of
 from outreach.metrics.respondents import (
     DEFAULT_SOURCE,
+    Series,
     Unit,
     city_reported_audiences,
     get_source,
@@ -722,14 +723,23 @@ def uplift_report(
     seed: int = DEFAULT_SEED,
     resamples: int = RESAMPLES,
     drive: Drive | None = None,
+    prefetched: tuple[Series, dict[Unit, list[Unit]]] | None = None,
+    lines: bool = True,
 ) -> UpliftReport:
-    """Difference-in-differences for the treated areas and OPDs, and their counts against the baseline."""
+    """Difference-in-differences for the treated areas and OPDs, and their counts against the baseline.
+
+    `prefetched` holds the daily counts of every unit involved over both windows and the comparison
+    groups when the caller read them already (the drive ranking reads all its drives' counts in one
+    statement); `lines` False skips the before/after chart's daily means.
+    """
     source = get_source(source_key)
     report = UpliftReport(start=start, end=end, audience=audience, source_label=source.label, drive=drive)
-    groups = comparison_groups(treated, mode, custom, start, end)
+    groups = prefetched[1] if prefetched else comparison_groups(treated, mode, custom, start, end)
     everyone = list({u for u in treated} | {c for members in groups.values() for c in members})
     length = (end - start).days + 1
-    series = source.daily(everyone, start - timedelta(days=max(length, 0)), end, audience)
+    series = (
+        prefetched[0] if prefetched else source.daily(everyone, start - timedelta(days=max(length, 0)), end, audience)
+    )
     span = data_span(source_key, audience)
     report.labels = {u: unit_label(u) for u in everyone}
     for attr, kind in (("areas", Area), ("opds", Opd)):
@@ -738,7 +748,8 @@ def uplift_report(
             setattr(
                 report, attr, compute_uplift(series, mine, groups, start, end, span, seed=seed, resamples=resamples)
             )
-    report.lines = _before_after(series, treated, groups, start - timedelta(days=max(length, 0)), end)
+    if lines:
+        report.lines = _before_after(series, treated, groups, start - timedelta(days=max(length, 0)), end)
     if round_ is not None:
         report.baselines = baseline_rows(treated, make_period(round_, None, None), audience)
     return report
@@ -801,7 +812,13 @@ def parse_unit_codes(codes: Sequence[str]) -> tuple[list[Unit], list[str]]:
     return units, unknown
 
 
-def drive_uplift(drive: Drive, source_key: str = "respondents", resamples: int = RESAMPLES) -> UpliftReport:
+def drive_uplift(
+    drive: Drive,
+    source_key: str = "respondents",
+    resamples: int = RESAMPLES,
+    prefetched: tuple[Series, dict[Unit, list[Unit]]] | None = None,
+    lines: bool = True,
+) -> UpliftReport:
     """Uplift of one drive: its target units over its window, against untouched units."""
     start, end = drive_window(drive)
     return uplift_report(
@@ -812,6 +829,8 @@ def drive_uplift(drive: Drive, source_key: str = "respondents", resamples: int =
         source_key=source_key,
         resamples=resamples,
         drive=drive,
+        prefetched=prefetched,
+        lines=lines,
     )
 
 
@@ -819,15 +838,29 @@ def ranked_drives(source_key: str = "respondents", resamples: int = 500) -> list
     """Every drive whose windows lie inside the data, most additional respondents first.
 
     Fewer resamples than the uplift page keep the list quick; each drive's page has the full interval.
+    The counts of every drive's units are read in one statement per audience.
     """
     span = data_span(source_key, None)
     if span is None:
         return []
-    reports = []
+    measured = []
     for drive in drives_between(span[0], span[1]):
         start, end = drive_window(drive)
         if end <= span[1] and start - timedelta(days=(end - start).days + 1) >= span[0]:
-            reports.append(drive_uplift(drive, source_key, resamples))
+            measured.append(drive)
+    wanted: dict[str, set[Unit]] = {}
+    groups: dict[int, dict[Unit, list[Unit]]] = {}
+    first, last = span[1], span[0]
+    for drive in measured:
+        start, end = drive_window(drive)
+        first, last = min(first, start - timedelta(days=(end - start).days + 1)), max(last, end)
+        groups[drive.id] = comparison_groups(drive_treated(drive), "kecamatan", (), start, end)
+        wanted.setdefault(drive.audience, set()).update(drive_treated(drive), *groups[drive.id].values())
+    source = get_source(source_key)
+    series = {audience: source.daily(list(units), first, last, audience) for audience, units in wanted.items()}
+    reports = [
+        drive_uplift(d, source_key, resamples, (series[d.audience], groups[d.id]), lines=False) for d in measured
+    ]
     return sorted(reports, key=lambda r: (r.extra_total is None, -(r.extra_total or 0)))
 
 

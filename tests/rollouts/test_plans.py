@@ -146,6 +146,8 @@ def test_drives_are_made_from_an_accepted_plan_and_link_back(frozen, coordinator
     assert drive.rollout_slot_id == slot.id
     page = coordinator_client.get(f"/rollouts/{plan.id}").get_data(as_text=True)
     assert f"/drives/{drive.id}" in page and "✓ sesuai undian" in page
+    drive_page = coordinator_client.get(f"/drives/{drive.id}").get_data(as_text=True)
+    assert f"/rollouts/{plan.id}" in drive_page and "Rencana bergilir" in drive_page
 
 
 def test_a_drive_for_a_slot_of_a_draft_plan_is_not_linked(coordinator_client, city, db):
