@@ -175,11 +175,11 @@ def test_count_import_survives_any_file(coordinator_client, db, world, content, 
         data={"file": (io.BytesIO(content), "counts.csv"), "source": source},
         content_type="multipart/form-data",
     )
-    assert response.status_code in (302, 400)
+    assert response.status_code in (200, 400, 422)
     event(f"status {response.status_code}")
-    if response.status_code == 400:
+    if response.status_code != 200:
         assert _explains(response.get_data(as_text=True))
-        assert _count(db, RespondentCount) == before
+    assert _count(db, RespondentCount) == before  # a preview writes nothing
 
 
 @FUZZ
@@ -195,11 +195,11 @@ def test_target_import_survives_any_file(coordinator_client, db, world, content)
         data={"targets-file": (io.BytesIO(content), "targets.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code in (302, 400)
+    assert response.status_code in (200, 400, 422)
     event(f"status {response.status_code}")
-    if response.status_code == 400:
+    if response.status_code != 200:
         assert _explains(response.get_data(as_text=True))
-        assert _count(db, Target) == before
+    assert _count(db, Target) == before  # a preview writes nothing
 
 
 BAD_ID = st.sampled_from(["", "0", "-1", "abc", "99999999999999999999", "1.5", "\x00"])

@@ -21,8 +21,9 @@ from outreach.links.models import DestinationRule, Link, SurveyTarget
 from outreach.metrics.figures import current_round, parse_unit_codes, uplift_report
 from outreach.metrics.rollouts import drive_effects, plan_report
 from outreach.metrics.scans import link_figures, scan_summary
+from outreach.participation.imports import import_counts
 from outreach.participation.models import RespondentCount, Target
-from outreach.participation.services import CountError, import_counts, record_count, units_by_code
+from outreach.participation.services import CountError, record_count, units_by_code
 from outreach.promoters import services as promoters
 from outreach.promoters.models import Assignment, Promoter
 from outreach.rollouts.models import RolloutPlan

@@ -140,8 +140,6 @@ def set_active(area_id: int):
 
 
 IMPORT_PAGE = {
-    "endpoint": "areas.import_units",
-    "confirm_endpoint": "areas.confirm_import",
     "template_kind": IMPORT_TEMPLATE.kind,
     "sheet": IMPORT_TEMPLATE.sheet,
     "headers": {c.key: c.header for c in IMPORT_TEMPLATE.columns},
@@ -156,6 +154,8 @@ def _import_page() -> dict:
         "title": _("Import RW/RT units"),
         "url": url_for("areas.import_units"),
         "done_url": url_for("areas.index"),
+        "action": url_for("areas.import_units"),
+        "confirm_action": url_for("areas.confirm_import"),
         "help": _(
             "One row per RW or RT. Leave rt empty for an RW row. nama is an optional local name; aktif is Ya or Tidak. "
             "Codes are derived: an RT's RW is created when missing. Existing units are updated, never deleted."

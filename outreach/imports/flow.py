@@ -21,8 +21,18 @@ from outreach.uow import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPreview], page: dict):
-    """Read the uploaded file, check it and show the preview (stashing it when it is clean)."""
+def preview_upload(
+    kind: str,
+    form: UploadForm,
+    check: Callable[[str], ImportPreview],
+    page: dict,
+    confirm_form: ConfirmForm | None = None,
+):
+    """Read the uploaded file, check it and show the preview (stashing it when it is clean).
+
+    `confirm_form` is the confirm button's form when the confirm carries more than the token (the
+    counts' source, which `check` used and the confirm checks again); the token is filled in here.
+    """
     upload = form.file.data
     confirm = None
     try:
@@ -33,7 +43,8 @@ def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPre
             preview.locate(read.sheet)
             if preview.ok:
                 pending = stash_upload(kind, current_user, upload.filename or "upload.csv", read.text, read.sheet)
-                confirm = ConfirmForm(token=pending.token)
+                confirm = ConfirmForm() if confirm_form is None else confirm_form
+                confirm.token.data = pending.token
     except ImportRefused as exc:
         return render_template("imports/upload.html", form=form, page=page, file_error=str(exc)), 400
     return render_template(
@@ -47,9 +58,20 @@ def preview_upload(kind: str, form: UploadForm, check: Callable[[str], ImportPre
     ), (200 if preview.ok else 422)
 
 
-def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Callable[..., dict], page: dict):
-    """Check the stashed upload again and write it all, or nothing when any row has a problem."""
-    form = ConfirmForm()
+def confirm_upload(
+    kind: str,
+    check: Callable[[str], ImportPreview],
+    apply: Callable[..., dict],
+    page: dict,
+    form: ConfirmForm | None = None,
+    upload_form: UploadForm | None = None,
+):
+    """Check the stashed upload again and write it all, or nothing when any row has a problem.
+
+    `form` is the posted confirm form (a `ConfirmForm` by default; `check` may read its other fields
+    once it is valid), `upload_form` the form offered to upload the file again.
+    """
+    form = ConfirmForm() if form is None else form
     pending = find_pending(form.token.data or "", kind, current_user) if form.validate_on_submit() else None
     if pending is None:
         flash(_("That upload has expired or was already imported. Upload the file again."), "error")
@@ -60,7 +82,7 @@ def confirm_upload(kind: str, check: Callable[[str], ImportPreview], apply: Call
     if not preview.ok:
         return render_template(
             "imports/upload.html",
-            form=UploadForm(),
+            form=UploadForm() if upload_form is None else upload_form,
             page=page,
             preview=preview,
             filename=pending.filename,

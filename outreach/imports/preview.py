@@ -16,6 +16,7 @@ class ImportPreview:
     later (and to show it in the preview); an import with any problem must write nothing.
     `context` holds what the importer loaded while checking (lookups) for reuse when applying.
     `sheet` is the workbook sheet the rows came from (None for a CSV file); every problem names it.
+    `notes` say what the import changes beyond its own rows (stored running totals recalculated).
     """
 
     added: list[Any] = field(default_factory=list)
@@ -24,6 +25,7 @@ class ImportPreview:
     problems: list[ImportProblem] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +52,10 @@ class ImportPreview:
         """Place the preview and every problem found in a workbook's `sheet`."""
         self.sheet = sheet
         self.problems = [p if p.sheet else replace(p, sheet=sheet) for p in self.problems]
+
+    def spell_columns(self, spelled: dict[str, str]) -> None:
+        """Name each problem's column as the file writes it ('jumlah' for the importer's 'count')."""
+        self.problems = [replace(p, column=spelled.get(p.column, p.column)) if p.column else p for p in self.problems]
 
     def counts(self) -> dict[str, int]:
         """Numbers for the preview and the audit event."""

@@ -12,8 +12,8 @@ Reading an upload is two steps, so the text can be kept between preview and conf
 - `parse_csv` detects the delimiter (comma, or semicolon as written by spreadsheets in the
   Indonesian locale) from the header line, normalises the header names (case, spaces), maps the
   template's Indonesian headers to the importer's columns, checks the columns and returns rows keyed
-  by column with the line number each row starts on. `read_table` is the same for importers that
-  check whole rows themselves and refuse the file with every problem found.
+  by column with the line number each row starts on. `parse_table` is the same for importers that
+  check whole rows themselves, with the columns as the file spells them.
 
 Everything wrong is an `ImportRefused` carrying `ImportProblem`s (sheet, line, column, message).
 """
@@ -279,65 +279,54 @@ class Row:
 
 @dataclass
 class Table:
-    """The rows of an import that checks whole rows itself, with where they came from.
+    """The rows of an import that checks whole rows itself, and each column as the file spells it.
 
-    `located()` wraps the checks so every problem they refuse names the sheet and the column as written.
+    `located()` wraps the checks so every problem they refuse names the column as the file writes it.
     """
 
     rows: list[Row]
-    sheet: str | None
     spelled: dict[str, str]
 
     def located(self):
-        """A context in which every refusal is placed in this file's sheet, columns named as the file does."""
-        return in_sheet(self.sheet, self.spelled)
+        """A context in which every refusal names its column as the file does (the caller adds the sheet)."""
+        return in_sheet(None, self.spelled)
 
 
-def read_table(
-    data: bytes,
-    columns: Mapping[str, Sequence[str]],
-    required: Iterable[str],
-    filename: str | None = None,
-    sheet: str | None = None,
-) -> Table:
-    """Parse an uploaded CSV (UTF-8 with or without BOM, comma or semicolon) or .xlsx workbook into rows.
+def parse_table(text: str, columns: Mapping[str, Sequence[str]], required: Iterable[str]) -> Table:
+    """Parse an upload's CSV text (`read_file(...).text`, a workbook's sheet included) into rows.
 
     Args:
-        data: the uploaded bytes; filename: its name, when known (.csv, .txt or .xlsx).
+        text: the decoded file; comma or semicolon separated.
         columns: canonical column name -> accepted header spellings (compared loosely).
         required: canonical names that must be present.
-        sheet: the workbook sheet to read (as named in the import's template).
 
-    Raises ImportRefused naming the sheet, line and column of every problem in the file's shape.
+    Raises ImportRefused naming the line and column of every problem in the file's shape; the caller
+    places it in the workbook's sheet (`in_sheet`).
     """
     aliases = {normalise_column(a): name for name, spellings in columns.items() for a in (name, *spellings)}
-    upload = read_upload(data, filename, sheet=sheet)
-    with in_sheet(upload.sheet):
-        table = parse_csv(upload.text, required=(), optional=list(aliases))
-        names = [aliases.get(h) for h in table.header]
-        spelled = {aliases[h]: (table.spelled or {}).get(h, h) for h in table.header if h in aliases}
-        problems = [
-            ImportProblem(1, name, _l("column appears twice"))
-            for name in sorted({n for n in names if n and names.count(n) > 1})
-        ]
-        problems += [ImportProblem(1, name, _l("required column is missing")) for name in required if name not in names]
-        if problems:
-            raise ImportRefused(problems)
-        rows: list[Row] = []
-        for line, cells in table.rows:
-            if None in cells:
-                problems.append(
-                    ImportProblem(
-                        line, None, _l("more fields than the header has columns (%(n)s)", n=len(table.header))
-                    )
-                )
-                continue
-            rows.append(Row(line, {aliases[key]: value for key, value in cells.items() if key in aliases}))
-        if problems:
-            raise ImportRefused(problems).located(None, spelled)
-        if not rows:
-            raise ImportRefused([ImportProblem(1, None, _l("the file has a header but no data rows"))])
-    return Table(rows, upload.sheet, spelled)
+    table = parse_csv(text, required=(), optional=list(aliases))
+    names = [aliases.get(h) for h in table.header]
+    spelled = {aliases[h]: (table.spelled or {}).get(h, h) for h in table.header if h in aliases}
+    problems = [
+        ImportProblem(1, name, _l("column appears twice"))
+        for name in sorted({n for n in names if n and names.count(n) > 1})
+    ]
+    problems += [ImportProblem(1, name, _l("required column is missing")) for name in required if name not in names]
+    if problems:
+        raise ImportRefused(problems)
+    rows: list[Row] = []
+    for line, cells in table.rows:
+        if None in cells:
+            problems.append(
+                ImportProblem(line, None, _l("more fields than the header has columns (%(n)s)", n=len(table.header)))
+            )
+            continue
+        rows.append(Row(line, {aliases[key]: value for key, value in cells.items() if key in aliases}))
+    if problems:
+        raise ImportRefused(problems).located(None, spelled)
+    if not rows:
+        raise ImportRefused([ImportProblem(1, None, _l("the file has a header but no data rows"))])
+    return Table(rows, spelled)
 
 
 TRUE_WORDS = {"1", "ya", "y", "yes", "true", "aktif", "active"}

@@ -26,6 +26,11 @@ FIELD_LABELS = {
     "opd": _l("OPD"),
     "active": _l("Active"),
     "areas": _l("Areas"),
+    "reported": _l("Reported"),
+    "daily": _l("That day"),
+    "target": _l("Target"),
+    "respondents": _l("Respondents"),
+    "population": _l("Population"),
 }
 
 

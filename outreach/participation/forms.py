@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from outreach import clock
 from outreach.campaign import AUDIENCE_LABELS, AUDIENCES
-from outreach.imports.forms import UploadForm
+from outreach.imports.forms import ConfirmForm, UploadForm
 from outreach.participation.models import COUNT_KINDS
 
 KIND_LABELS = {"daily": _l("Daily count"), "cumulative": _l("Running total (cumulative)")}
@@ -32,18 +32,21 @@ class CountForm(FlaskForm):
 
 
 class CountImportForm(UploadForm):
-    """Upload a CSV or workbook of respondent counts (the shared upload form, plus their source)."""
+    """Upload a CSV or workbook of respondent counts to check (the shared upload form, plus their source)."""
 
     source = StringField(
         _l("Source for rows without one"), default="laporan", validators=[DataRequired(), Length(max=60)]
     )
-    submit = SubmitField(_l("Import counts"))
+
+
+class CountConfirmForm(ConfirmForm):
+    """Confirm a checked counts upload; the source it was checked with comes back and is checked again."""
+
+    source = HiddenField(validators=[DataRequired(), Length(max=60)])
 
 
 class PlanUploadForm(UploadForm):
-    """Upload a CSV or workbook of targets or baselines (the shared upload form), imported at once."""
-
-    submit = SubmitField(_l("Import"))
+    """Upload a CSV or workbook of targets or baselines to check (the shared upload form)."""
 
 
 class RoundForm(FlaskForm):

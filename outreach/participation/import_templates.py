@@ -1,6 +1,6 @@
 """Starter files of the participation imports (respondent counts, targets, baselines), Indonesian headers.
 
-Every header is one of the spellings the importers accept (`COUNT_COLUMNS` and friends in services).
+Every header is one of the spellings the importers accept (`COUNT_COLUMNS` and friends in `participation.imports`).
 """
 
 from outreach.imports.template_files import ImportTemplate, TemplateColumn

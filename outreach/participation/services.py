@@ -1,49 +1,33 @@
-"""Recording respondent counts, targets and baselines, from a form or an all-or-nothing CSV import."""
+"""Recording respondent counts, targets and baselines: the checks every way in shares, and the writes.
+
+The imports (`participation.imports`) check their rows with the same helpers and write counts through
+`plan_counts` and `write_counts`, as the form and the API do through `save_counts`.
+"""
 
 import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from outreach import clock
 from outreach.areas.models import Area, Opd
 from outreach.audit.services import diff, record_event
-from outreach.campaign import AUDIENCES
 from outreach.clock import WIB, wib_day
 from outreach.extensions import db
 from outreach.imports.problems import ImportProblem as Problem
 from outreach.imports.problems import ImportRefused as CsvError
-from outreach.imports.reading import Row, read_table
 from outreach.inputs import INT_MAX
 from outreach.metrics import refresh
 from outreach.metrics.figures import unit_label
-from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
-from outreach.participation.models import COUNT_KINDS, COUNT_LEVELS, Baseline, RespondentCount, SurveyRound, Target
+from outreach.participation.models import COUNT_LEVELS, RespondentCount, SurveyRound, Target
 
 log = logging.getLogger(__name__)
 
 Unit = Area | Opd
 
-COUNT_COLUMNS = {
-    "date": ("tanggal", "day", "hari"),
-    "unit": ("kode", "code", "unit_code", "kode_unit", "wilayah"),
-    "audience": ("audiens", "jenis_responden", "responden"),
-    "count": ("jumlah", "responden_count", "respondents"),
-    "kind": ("jenis", "tipe", "type"),
-    "source": ("sumber",),
-}
-TARGET_COLUMNS = {"unit": COUNT_COLUMNS["unit"], "audience": COUNT_COLUMNS["audience"], "target": ("sasaran",)}
-BASELINE_COLUMNS = {
-    "unit": COUNT_COLUMNS["unit"],
-    "audience": COUNT_COLUMNS["audience"],
-    "respondents": ("responden", "jumlah"),
-    "population": ("penduduk", "pegawai", "employees", "populasi"),
-}
 AUDIENCE_WORDS = {"eksternal": "eksternal", "external": "eksternal", "internal": "internal"}
 KIND_WORDS = {
     "daily": "daily",
@@ -114,7 +98,8 @@ def parse_day(raw: str) -> date:
     return wib_day(moment)
 
 
-def _parse_int(raw: str, minimum: int) -> int:
+def parse_int(raw: str, minimum: int) -> int:
+    """A whole number of at least `minimum` that fits the 32-bit columns (1.234 and 1 234 read as 1234)."""
     if not re.fullmatch(r"\d+", raw.replace(".", "").replace(" ", "")) or not raw:
         raise ValueError(str(_l("%(value)s is not a whole number", value=repr(raw))))
     value = int(raw.replace(".", "").replace(" ", ""))
@@ -125,7 +110,8 @@ def _parse_int(raw: str, minimum: int) -> int:
     return value
 
 
-def _check_unit(raw: str, units: dict[str, Unit]) -> Unit:
+def check_unit(raw: str, units: dict[str, Unit]) -> Unit:
+    """The unit (from `units_by_code`) a code names; ValueError saying so when none does."""
     unit = units.get(raw.strip().lower())
     if unit is None:
         raise ValueError(
@@ -134,53 +120,12 @@ def _check_unit(raw: str, units: dict[str, Unit]) -> Unit:
     return unit
 
 
-def _check_choice(raw: str, words: dict[str, str], allowed: tuple[str, ...]) -> str:
+def check_choice(raw: str, words: dict[str, str], allowed: tuple[str, ...]) -> str:
+    """The value a word stands for ('harian' -> 'daily'); ValueError naming the allowed ones otherwise."""
     value = words.get(raw.strip().lower())
     if value is None:
         raise ValueError(str(_l("%(value)s is not one of: %(allowed)s", value=repr(raw), allowed=", ".join(allowed))))
     return value
-
-
-def parse_count_rows(rows: list[Row], default_source: str, today: date) -> list[CountInput]:
-    """Check every row of a counts file; raise CsvError listing all problems found."""
-    units = units_by_code()
-    problems: list[Problem] = []
-    inputs: list[CountInput] = []
-    for row in rows:
-        parsed: dict[str, Any] = {}
-        checks = {
-            "date": parse_day,
-            "unit": lambda raw: _check_unit(raw, units),
-            "audience": lambda raw: _check_choice(raw, AUDIENCE_WORDS, AUDIENCES),
-            "count": lambda raw: _parse_int(raw, 0),
-            "kind": lambda raw: _check_choice(raw or "daily", KIND_WORDS, COUNT_KINDS),
-            "source": lambda raw: raw or default_source,
-        }
-        for column, check in checks.items():
-            try:
-                parsed[column] = check(row.values.get(column, ""))
-            except ValueError as exc:
-                problems.append(Problem(row.line, column, str(exc)))
-        if "date" in parsed and parsed["date"] > today:
-            problems.append(Problem(row.line, "date", _l("%(day)s is in the future", day=parsed["date"])))
-        source = str(parsed.get("source", ""))
-        if not source.strip() or len(source) > MAX_SOURCE:
-            problems.append(Problem(row.line, "source", _l("give a source of at most %(n)s characters", n=MAX_SOURCE)))
-        if len(parsed) == len(checks):
-            inputs.append(
-                CountInput(
-                    line=row.line,
-                    day=parsed["date"],
-                    unit=parsed["unit"],
-                    audience=parsed["audience"],
-                    kind=parsed["kind"],
-                    value=parsed["count"],
-                    source=source.strip(),
-                )
-            )
-    if problems:
-        raise CsvError(problems)
-    return inputs
 
 
 def _series_key(unit: Unit, audience: str, source: str) -> tuple:
@@ -207,38 +152,107 @@ def _stored_series(inputs: list[CountInput]) -> dict[tuple, list[RespondentCount
     return stored
 
 
-def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
-    """Upsert counts by (day, unit, audience, source); derive daily increments of running totals.
+@dataclass
+class SeriesPlan:
+    """What recording figures does to one series (unit, audience, source): each day's new increment.
 
-    All or nothing: every problem is collected (with its line) and nothing is written if there is
-    one. The first figure of a running total counts as reached on its day. A running total that
-    falls is refused, as is mixing daily and running-total figures in one series.
+    `items` are the figures given by day, `stored` the series' rows already recorded by day, `daily` the
+    increment of every day of the series once the figures are recorded.
     """
-    problems: list[Problem] = []
-    by_series = _group_series(inputs, problems)
+
+    kind: str
+    items: dict[date, CountInput]
+    stored: dict[date, RespondentCount]
+    daily: dict[date, int]
+
+    def outcome(self, day: date) -> str:
+        """What recording the figure of `day` does: 'added', 'updated' or 'unchanged'."""
+        row = self.stored.get(day)
+        if row is None:
+            return "added"
+        return "updated" if row.reported != self.items[day].value else "unchanged"
+
+    def recalculated(self) -> int:
+        """Stored days whose figure stays but whose increment changes (a running total's next day)."""
+        return sum(
+            1
+            for day, row in self.stored.items()
+            if row.daily != self.daily[day] and (day not in self.items or row.reported == self.items[day].value)
+        )
+
+    def first_changed(self) -> date | None:
+        """The earliest day whose stored row changes (None: the series stays as it is)."""
+        return min(
+            (
+                day
+                for day, increment in self.daily.items()
+                if (row := self.stored.get(day)) is None
+                or row.daily != increment
+                or (day in self.items and row.reported != self.items[day].value)
+            ),
+            default=None,
+        )
+
+
+@dataclass
+class CountPlan:
+    """What recording a batch of counts would do, checked against the stored series; nothing written yet.
+
+    `problems` lists every reason the batch cannot be recorded (a repeated day, a falling running
+    total, kinds mixed in a series); a plan with problems must not be written.
+    """
+
+    series: list[SeriesPlan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def result(self) -> ImportResult:
+        """The rows writing the plan adds, updates and leaves, and the stored days it recalculates."""
+        result = ImportResult()
+        for plan in self.series:
+            for day in plan.items:
+                outcome = plan.outcome(day)
+                setattr(result, outcome, getattr(result, outcome) + 1)
+            result.recalculated += plan.recalculated()
+        return result
+
+
+def plan_counts(inputs: list[CountInput]) -> CountPlan:
+    """Check counts against each other and the stored series, and work out every day's increment.
+
+    Counts are keyed by (day, unit, audience, source); the first figure of a running total counts as
+    reached on its day. A running total that falls is a problem, as is mixing daily and running-total
+    figures in one series or giving one day twice.
+    """
+    plan = CountPlan()
+    by_series = _group_series(inputs, plan.problems)
     stored = _stored_series(inputs)
-    plans: list[tuple[tuple, dict[date, int], dict[date, RespondentCount], str]] = []
     for key, items in by_series.items():
         existing = {row.day: row for row in stored.get(key, [])}
         kinds = {i.kind for i in items.values()} | {row.kind for row in existing.values()}
         if len(kinds) > 1:
-            problems.append(_mixed_kinds_problem(items))
+            plan.problems.append(_mixed_kinds_problem(items))
             continue
         kind = kinds.pop()
         reported = {day: row.reported for day, row in existing.items()}
         reported.update({day: item.value for day, item in items.items()})
-        plans.append((key, _daily_increments(kind, reported, items, problems), existing, kind))
-    if problems:
-        raise CsvError(sorted(problems, key=lambda p: p.line or 0))
-    result = ImportResult()
-    written = [_write_series(by_series[key], daily, existing, kind, result) for key, daily, existing, kind in plans]
+        plan.series.append(SeriesPlan(kind, items, existing, _daily_increments(kind, reported, items, plan.problems)))
+    plan.problems.sort(key=lambda p: p.line or 0)
+    return plan
+
+
+def write_counts(plan: CountPlan, actor=None) -> ImportResult:
+    """Write a plan without problems: add or update every series' rows, then refresh the derived totals."""
+    if plan.problems:
+        raise ValueError("counts with problems cannot be written")
+    result = plan.result()
+    first = min((day for s in plan.series if (day := s.first_changed()) is not None), default=None)
+    for series in plan.series:
+        _write_series(series)
     db.session.flush()
-    first = min((day for day in written if day is not None), default=None)
     if first is not None:
+        units = [item.unit for s in plan.series for item in s.items.values()]
         refresh.respondent_counts_written(
-            (i.unit.id for i in inputs if isinstance(i.unit, Area)),
-            (i.unit.id for i in inputs if isinstance(i.unit, Opd)),
-            first,
+            (u.id for u in units if isinstance(u, Area)), (u.id for u in units if isinstance(u, Opd)), first
         )
     record_event(
         actor,
@@ -248,6 +262,14 @@ def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
     )
     log.info("respondent counts: +%d, ~%d, =%d", result.added, result.updated, result.unchanged)
     return result
+
+
+def save_counts(inputs: list[CountInput], actor=None) -> ImportResult:
+    """Record counts all or nothing: raise CsvError with every problem found, else write them all."""
+    plan = plan_counts(inputs)
+    if plan.problems:
+        raise CsvError(plan.problems)
+    return write_counts(plan, actor)
 
 
 def _group_series(inputs: list[CountInput], problems: list[Problem]) -> dict[tuple, dict[date, CountInput]]:
@@ -314,68 +336,30 @@ def _daily_increments(
     return daily
 
 
-def _write_series(
-    items: dict[date, CountInput],
-    daily: dict[date, int],
-    existing: dict[date, RespondentCount],
-    kind: str,
-    result: ImportResult,
-) -> date | None:
-    """Add or update one series' rows (increments of days not in the file may change too), counting in
-    `result`; the earliest day written (None: nothing changed)."""
-    written = [
-        day
-        for day, increment in daily.items()
-        if (row := existing.get(day)) is None
-        or row.daily != increment
-        or ((item := items.get(day)) is not None and row.reported != item.value)
-    ]
-    for day, increment in daily.items():
-        item = items.get(day)
-        row = existing.get(day)
+def _write_series(plan: SeriesPlan) -> None:
+    """Add or update one series' rows (increments of days not given may change too)."""
+    for day, increment in plan.daily.items():
+        item = plan.items.get(day)
+        row = plan.stored.get(day)
         if row is None:
-            assert item is not None  # a day without a stored row came from the file
+            assert item is not None  # a day without a stored row was given
             db.session.add(
                 RespondentCount(
                     day=day,
                     area=item.unit if isinstance(item.unit, Area) else None,
                     opd=item.unit if isinstance(item.unit, Opd) else None,
                     audience=item.audience,
-                    kind=kind,
+                    kind=plan.kind,
                     reported=item.value,
                     daily=increment,
                     source=item.source,
                 )
             )
-            result.added += 1
             continue
-        changed = item is not None and row.reported != item.value
-        if item is not None and changed:
+        if item is not None and row.reported != item.value:
             row.reported = item.value
         if row.daily != increment:
             row.daily = increment
-            if not changed:
-                result.recalculated += 1
-        if item is not None:
-            result.updated += changed
-            result.unchanged += not changed
-    return min(written, default=None)
-
-
-def import_counts(
-    data: bytes,
-    actor=None,
-    default_source: str = "laporan",
-    today: date | None = None,
-    filename: str | None = None,
-) -> ImportResult:
-    """Import a counts CSV all or nothing; raise CsvError with every problem found."""
-    table = read_table(
-        data, COUNT_COLUMNS, ("date", "unit", "audience", "count"), filename=filename, sheet=COUNT_TEMPLATE.sheet
-    )
-    with table.located():
-        inputs = parse_count_rows(table.rows, default_source, today or clock.today())
-        return save_counts(inputs, actor)
 
 
 def record_count(day: date, unit: Unit, audience: str, kind: str, value: int, source: str, actor=None) -> ImportResult:
@@ -384,101 +368,6 @@ def record_count(day: date, unit: Unit, audience: str, kind: str, value: int, so
         return save_counts([CountInput(1, day, unit, audience, kind, value, source.strip())], actor)
     except CsvError as exc:
         raise CountError("; ".join(str(p.message) for p in exc.problems)) from None
-
-
-def _upsert_unit_rows(model, round_: SurveyRound, rows: list[Row], parse) -> ImportResult:
-    """Shared all-or-nothing upsert of per-unit, per-audience rows (targets, baselines)."""
-    units = units_by_code()
-    problems: list[Problem] = []
-    parsed_rows: list[tuple[Row, Unit, str, dict]] = []
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        checked = _check_unit_row(row, units, parse, problems)
-        if checked is None:
-            continue
-        unit, audience, values = checked
-        key = (type(unit).__name__, unit.id, audience)
-        if key in seen:
-            problems.append(Problem(row.line, "unit", _l("repeats line %(line)s", line=seen[key])))
-            continue
-        seen[key] = row.line
-        parsed_rows.append((row, unit, audience, values))
-    if problems:
-        raise CsvError(problems)
-    existing = {
-        (("Area", r.area_id) if r.area_id else ("Opd", r.opd_id)) + (r.audience,): r
-        for r in db.session.scalars(select(model).where(model.round_id == round_.id))
-    }
-    result = ImportResult()
-    for _row, unit, audience, values in parsed_rows:
-        current = existing.get((type(unit).__name__, unit.id, audience))
-        if current is None:
-            db.session.add(
-                model(
-                    round=round_,
-                    area=unit if isinstance(unit, Area) else None,
-                    opd=unit if isinstance(unit, Opd) else None,
-                    audience=audience,
-                    **values,
-                )
-            )
-            result.added += 1
-        elif any(getattr(current, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(current, k, v)
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    db.session.flush()
-    return result
-
-
-def _check_unit_row(row: Row, units: dict, parse: dict, problems: list[Problem]) -> tuple[Unit, str, dict] | None:
-    """A target or baseline row's unit, audience and parsed values, or None (its problems added) when invalid."""
-    values: dict = {}
-    unit = audience = None
-    try:
-        unit = _check_unit(row.values.get("unit", ""), units)
-    except ValueError as exc:
-        problems.append(Problem(row.line, "unit", str(exc)))
-    try:
-        audience = _check_choice(row.values.get("audience", ""), AUDIENCE_WORDS, AUDIENCES)
-    except ValueError as exc:
-        problems.append(Problem(row.line, "audience", str(exc)))
-    for column, check in parse.items():
-        try:
-            values[column] = check(row.values.get(column, ""))
-        except ValueError as exc:
-            problems.append(Problem(row.line, column, str(exc)))
-    if unit is None or audience is None or len(values) != len(parse):
-        return None
-    return unit, audience, values
-
-
-def import_targets(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
-    """Import targets (unit, audience, target) for a round, all or nothing."""
-    table = read_table(
-        data, TARGET_COLUMNS, ("unit", "audience", "target"), filename=filename, sheet=TARGET_TEMPLATE.sheet
-    )
-    with table.located():
-        result = _upsert_unit_rows(Target, round_, table.rows, {"target": lambda raw: _parse_int(raw, 1)})
-    record_event(actor, "participation_target.import", round_, {"added": result.added, "updated": result.updated})
-    return result
-
-
-def import_baselines(data: bytes, round_: SurveyRound, actor=None, filename: str | None = None) -> ImportResult:
-    """Import baselines (unit, audience, previous round's respondents, optional population), all or nothing."""
-    table = read_table(
-        data, BASELINE_COLUMNS, ("unit", "audience", "respondents"), filename=filename, sheet=BASELINE_TEMPLATE.sheet
-    )
-    parse = {
-        "respondents": lambda raw: _parse_int(raw, 0),
-        "population": lambda raw: _parse_int(raw, 1) if raw else None,
-    }
-    with table.located():
-        result = _upsert_unit_rows(Baseline, round_, table.rows, parse)
-    record_event(actor, "participation_baseline.import", round_, {"added": result.added, "updated": result.updated})
-    return result
 
 
 def set_target(round_: SurveyRound, unit: Unit, audience: str, target: int, actor=None) -> Target:

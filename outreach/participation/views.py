@@ -13,8 +13,7 @@ from outreach.auth.decorators import roles_required
 from outreach.campaign import AUDIENCES, EDITOR_ROLES, STAFF_ROLES
 from outreach.drives.models import Drive
 from outreach.extensions import db, import_limit
-from outreach.imports.problems import ImportRefused
-from outreach.imports.reading import read_checked
+from outreach.imports.flow import confirm_upload, preview_upload
 from outreach.metrics.figures import (
     FOLLOW_DAYS,
     area_rows,
@@ -39,6 +38,7 @@ from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.metrics.uplift import claim
 from outreach.participation import charts, exports
 from outreach.participation.forms import (
+    CountConfirmForm,
     CountForm,
     CountImportForm,
     FilterForm,
@@ -47,12 +47,18 @@ from outreach.participation.forms import (
     UpliftForm,
     unit_choices,
 )
+from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
+from outreach.participation.imports import (
+    apply_baseline_import,
+    apply_count_import,
+    apply_target_import,
+    preview_baseline_import,
+    preview_count_import,
+    preview_target_import,
+)
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
-    import_baselines,
-    import_counts,
-    import_targets,
     recent_counts,
     record_count,
     save_round,
@@ -259,9 +265,7 @@ def counts():
     """Recent counts with the form for one count and the CSV import."""
     form = CountForm()
     form.unit.choices = unit_choices(count_unit_choices())
-    return render_template(
-        "participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts(), problems=[]
-    )
+    return render_template("participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts())
 
 
 @bp.route("/counts", methods=["POST"])
@@ -289,63 +293,62 @@ def add_count():
             flash(_("Count saved."), "success")
             return redirect(url_for("participation.counts"))
     return render_template(
-        "participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts(), problems=[]
+        "participation/counts.html", form=form, import_form=CountImportForm(), rows=recent_counts()
     ), 400
 
 
-def _run_import(run):
-    """Run an all-or-nothing import: commit and return (result, []), or roll back and return (None, problems)."""
-    try:
-        with unit_of_work():
-            result = run()
-    except ImportRefused as exc:
-        return None, exc.problems
-    return result, []
-
-
-def _flash_import_problems(problems: list) -> None:
-    """Say that nothing was imported when the file had problems (they are listed on the page)."""
-    if problems:
-        flash(
-            _(
-                "Nothing was imported. %(first)s (%(n)s problems in all, listed below.)",
-                first=str(problems[0]),
-                n=len(problems),
-            ),
-            "error",
-        )
+def _counts_import_page() -> dict:
+    return {
+        "title": _("Import respondent counts"),
+        "url": url_for("participation.counts"),
+        "done_url": url_for("participation.counts"),
+        "action": url_for("participation.import_counts_view"),
+        "confirm_action": url_for("participation.confirm_counts_import"),
+        "template_kind": COUNT_TEMPLATE.kind,
+        "sheet": COUNT_TEMPLATE.sheet,
+        "columns": "; ".join(COUNT_TEMPLATE.header()),
+        "example": ";".join(COUNT_TEMPLATE.header())
+        + "\n2026-10-01;18.71.01.1003;eksternal;42;harian;Laporan KPK\n2026-10-01;inspektorat;internal;310;kumulatif;",
+        "help": _(
+            "One figure per WIB day, unit, audience and source; a figure already recorded is replaced, so nothing "
+            "is counted twice. jenis is harian (daily) or kumulatif (running total); sumber, when empty, is the "
+            "source given below."
+        ),
+    }
 
 
 @bp.route("/counts/import", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @import_limit
 def import_counts_view():
-    """Import a CSV of counts, all or nothing."""
-    import_form = CountImportForm()
-    problems = []
-    if import_form.validate_on_submit():
-        upload, source = import_form.file.data, import_form.source.data.strip()
-        result, problems = _run_import(
-            lambda: import_counts(read_checked(upload), current_user, source, filename=upload.filename)
-        )
-        if result is not None:
-            flash(
-                _(
-                    "Imported %(rows)s rows: %(added)s new, %(updated)s changed, %(unchanged)s already there.",
-                    rows=result.rows,
-                    added=result.added,
-                    updated=result.updated,
-                    unchanged=result.unchanged,
-                ),
-                "success",
-            )
-            return redirect(url_for("participation.counts"))
-    _flash_import_problems(problems)
-    form = CountForm()
-    form.unit.choices = unit_choices(count_unit_choices())
-    return render_template(
-        "participation/counts.html", form=form, import_form=import_form, rows=recent_counts(), problems=problems
-    ), 400
+    """Check a CSV or workbook of counts and show what importing it would change (nothing is written yet)."""
+    form = CountImportForm()
+    if not form.validate_on_submit():
+        return render_template("imports/upload.html", form=form, page=_counts_import_page()), 400
+    source = form.source.data.strip()
+    return preview_upload(
+        "counts",
+        form,
+        lambda text: preview_count_import(text, source),
+        _counts_import_page(),
+        CountConfirmForm(formdata=None, source=source),
+    )
+
+
+@bp.route("/counts/import/confirm", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@import_limit
+def confirm_counts_import():
+    """Import the checked counts, checked again first with the same source: all rows or none."""
+    form = CountConfirmForm()
+    return confirm_upload(
+        "counts",
+        lambda text: preview_count_import(text, form.source.data.strip()),
+        apply_count_import,
+        _counts_import_page(),
+        form,
+        CountImportForm(),
+    )
 
 
 @bp.route("/plan")
@@ -360,7 +363,6 @@ def plan():
         form=form,
         target_form=PlanUploadForm(prefix="targets"),
         baseline_form=PlanUploadForm(prefix="baselines"),
-        problems=[],
     )
 
 
@@ -380,48 +382,83 @@ def save_round_view():
         form=form,
         target_form=PlanUploadForm(prefix="targets"),
         baseline_form=PlanUploadForm(prefix="baselines"),
-        problems=[],
     ), 400
+
+
+PLAN_IMPORTS = {
+    "targets": (TARGET_TEMPLATE, preview_target_import, apply_target_import),
+    "baselines": (BASELINE_TEMPLATE, preview_baseline_import, apply_baseline_import),
+}
+
+
+def _plan_import_page(kind: str, round_) -> dict:
+    template = PLAN_IMPORTS[kind][0]
+    titles = {
+        "targets": _("Import targets for %(round)s", round=round_.name),
+        "baselines": _("Import baselines for %(round)s", round=round_.name),
+    }
+    helps = {
+        "targets": _(
+            "One row per unit and audience: the number of respondents to reach this round. A target already "
+            "set is replaced; units not in the file keep theirs."
+        ),
+        "baselines": _(
+            "One row per unit and audience: the respondents of the previous round and, optionally, the "
+            "population (residents of an area or employees of an OPD) for rates. Units not in the file keep theirs."
+        ),
+    }
+    return {
+        "title": titles[kind],
+        "url": url_for("participation.plan"),
+        "done_url": url_for("participation.plan"),
+        "action": url_for("participation.import_plan", kind=kind),
+        "confirm_action": url_for("participation.confirm_plan_import", kind=kind),
+        "template_kind": template.kind,
+        "sheet": template.sheet,
+        "columns": "; ".join(template.header()),
+        "example": ";".join(template.header()) + "\n" + ";".join(template.example()),
+        "help": helps[kind],
+    }
+
+
+def _plan_round(kind: str):
+    """The round a targets or baselines import is for (404 for another kind); None, said, when there is none."""
+    if kind not in PLAN_IMPORTS:
+        abort(404)
+    round_ = current_round()
+    if round_ is None:
+        flash(_("Set up the survey round first."), "error")
+    return round_
 
 
 @bp.route("/plan/<kind>/import", methods=["POST"])
 @roles_required(*EDITOR_ROLES)
 @import_limit
 def import_plan(kind: str):
-    """Import targets or baselines for the current round, all or nothing."""
-    importers = {"targets": import_targets, "baselines": import_baselines}
-    if kind not in importers:
-        abort(404)
-    round_ = current_round()
-    upload = PlanUploadForm(prefix=kind)
-    problems = []
+    """Check a file of targets or baselines for the current round and show what importing it would change."""
+    round_ = _plan_round(kind)
     if round_ is None:
-        flash(_("Set up the survey round first."), "error")
-    elif upload.validate_on_submit():
-        result, problems = _run_import(
-            lambda: importers[kind](
-                read_checked(upload.file.data), round_, current_user, filename=upload.file.data.filename
-            )
-        )
-        if result is not None:
-            flash(
-                _(
-                    "Imported: %(added)s new, %(updated)s changed, %(unchanged)s unchanged.",
-                    added=result.added,
-                    updated=result.updated,
-                    unchanged=result.unchanged,
-                ),
-                "success",
-            )
-            return redirect(url_for("participation.plan"))
-    _flash_import_problems(problems)
-    forms = {"targets": PlanUploadForm(prefix="targets"), "baselines": PlanUploadForm(prefix="baselines")}
-    forms[kind] = upload
-    return render_template(
-        "participation/plan.html",
-        round=round_,
-        form=RoundForm(obj=round_),
-        target_form=forms["targets"],
-        baseline_form=forms["baselines"],
-        problems=problems,
-    ), 400
+        return redirect(url_for("participation.plan"))
+    form = PlanUploadForm(prefix=kind)
+    if not form.validate_on_submit():
+        return render_template("imports/upload.html", form=form, page=_plan_import_page(kind, round_)), 400
+    preview = PLAN_IMPORTS[kind][1]
+    return preview_upload(kind, form, lambda text: preview(text, round_), _plan_import_page(kind, round_))
+
+
+@bp.route("/plan/<kind>/import/confirm", methods=["POST"])
+@roles_required(*EDITOR_ROLES)
+@import_limit
+def confirm_plan_import(kind: str):
+    """Import the checked targets or baselines into the current round, checked again first: all rows or none."""
+    round_ = _plan_round(kind)
+    if round_ is None:
+        return redirect(url_for("participation.plan"))
+    _template, preview, apply = PLAN_IMPORTS[kind]
+    return confirm_upload(
+        kind,
+        lambda text: preview(text, round_),
+        apply,
+        _plan_import_page(kind, round_),
+        upload_form=PlanUploadForm(prefix=kind),
+    )

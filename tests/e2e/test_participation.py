@@ -5,12 +5,12 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach import clock
 from outreach.areas.models import Area
 from outreach.campaign import COORDINATOR, LEADERSHIP
-from outreach.participation.models import Target
+from outreach.participation.models import RespondentCount, Target
 from tests import factories
 from tests.e2e.browser import (
     PHONE,
@@ -135,3 +135,55 @@ def test_on_a_phone_a_drives_effect_reads_as_a_sentence_with_its_chart(browser, 
         assert phone.locator("svg.compare polyline.comparison").count() == 1
         assert horizontal_overflow(phone) <= 0
         shoot(phone, "uplift-drive-phone")
+
+
+def _choose_counts_file(page: Page, name: str, text: str) -> None:
+    """Choose a counts CSV on the page in view and have it checked."""
+    page.get_by_label("Berkas CSV atau Excel (.xlsx)").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Periksa berkas").click()
+
+
+def test_on_a_phone_a_coordinator_previews_counts_then_imports_them(browser, live_server, kedaton, spi_round, db):
+    """A file with an unknown kelurahan on line 3 is refused naming it; the corrected file is previewed
+    (nothing written), then imported on confirm with the source given at the upload."""
+    day = clock.today() - timedelta(days=2)
+    header = "tanggal,kode,jenis_responden,jumlah,jenis\n"
+    bad = header + f"{day},18.71.01.1004,eksternal,40,harian\n{day},18.71.01.9999,eksternal,12,harian\n"
+    good = bad.replace("18.71.01.9999", "18.71.01.1006")
+    context = new_context(browser, live_server, viewport=PHONE, bypass_csp=True)
+    try:
+        phone = watched_page(context)
+        sign_in(phone, make_user(COORDINATOR).email)
+        phone.goto("/participation/counts")
+        phone.get_by_label("Sumber untuk baris tanpa sumber").fill("Laporan KPK")
+        _choose_counts_file(phone, "jumlah-salah.csv", bad)
+        expect(phone.get_by_role("alert").first).to_contain_text("Tidak ada yang diimpor")
+        problem = phone.locator("table.problems tbody tr")
+        expect(problem).to_have_count(1)
+        expect(problem.locator("td").nth(0)).to_have_text("3")
+        expect(problem.locator("td").nth(1)).to_have_text("kode")
+        expect(phone.get_by_role("button", name="Impor sekarang")).to_have_count(0)
+        assert all("422" in p for p in phone.problems.take())
+
+        expect(phone.get_by_label("Sumber untuk baris tanpa sumber")).to_have_value("Laporan KPK")
+        _choose_counts_file(phone, "jumlah-kedaton.csv", good)
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Impor jumlah responden")
+        expect(phone.locator(".stats article").first).to_contain_text("2")
+        phone.get_by_text("Akan ditambahkan (2)").click()
+        expect(phone.locator("details table tbody tr").first).to_contain_text("Kelurahan Surabaya")
+        assert db.session.scalar(select(func.count()).select_from(RespondentCount)) == 0
+        assert horizontal_overflow(phone) <= 0
+        violations = axe_violations(phone)
+        assert violations == [], describe(violations)
+        shoot(phone, "counts-import-preview-phone")
+
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Impor sekarang").click()
+        expect(phone.get_by_role("status")).to_contain_text("jumlah-kedaton.csv diimpor: 2 ditambahkan")
+        expect(phone.locator("table tbody tr").first).to_contain_text("Laporan KPK")
+        assert phone.problems.take() == []
+    finally:
+        context.close()

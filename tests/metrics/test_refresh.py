@@ -15,8 +15,9 @@ from sqlalchemy import Integer, func, insert, select, update
 from outreach.extensions import db as _db
 from outreach.links.models import Scan, ScanDaily, ScanLevelDaily, ScanPromoterDaily
 from outreach.metrics.scans import totals_for
+from outreach.participation.imports import import_counts
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.participation.services import import_counts, record_count
+from outreach.participation.services import record_count
 from tests.factories import AreaFactory, LinkFactory, PromoterFactory
 
 ROOT = Path(__file__).resolve().parents[2]

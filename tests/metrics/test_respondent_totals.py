@@ -14,8 +14,9 @@ from outreach.links.models import CITY_UNIT, ScanLevelDaily
 from outreach.metrics import refresh
 from outreach.metrics.respondent_totals import rebuild_levels, rebuild_totals
 from outreach.metrics.respondents import RespondentSeries
+from outreach.participation.imports import import_counts
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
-from outreach.participation.services import import_counts, record_count
+from outreach.participation.services import record_count
 from tests.factories import AreaFactory, LinkFactory, ScanFactory
 from tests.participation.conftest import add_daily
 

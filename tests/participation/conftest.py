@@ -69,7 +69,7 @@ def add_daily(db, unit, start: date, values, audience="eksternal", source="KPK")
                 source=source,
             )
         )
-    # What the services that write counts do (participation.services.save_counts).
+    # What the services that write counts do (participation.services.write_counts).
     ids = [unit.id] if isinstance(unit, Area) else [], [] if isinstance(unit, Area) else [unit.id]
     refresh.respondent_counts_written(*ids, start)
     db.session.commit()

@@ -5,10 +5,17 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from outreach.imports.reading import read_upload
 from outreach.imports.template_files import template_csv, template_xlsx
 from outreach.participation.import_templates import BASELINE_TEMPLATE, COUNT_TEMPLATE, TARGET_TEMPLATE
+from outreach.participation.imports import (
+    apply_baseline_import,
+    apply_target_import,
+    import_counts,
+    preview_baseline_import,
+    preview_target_import,
+)
 from outreach.participation.models import Baseline, RespondentCount, SurveyRound, Target
-from outreach.participation.services import import_baselines, import_counts, import_targets
 
 
 def _file(template, fmt: str) -> tuple[bytes, str]:
@@ -30,15 +37,15 @@ def test_the_target_and_baseline_templates_import_as_they_are(tree, db, fmt):
     round_ = SurveyRound(name="SPI 2026", year=2026, starts_on=date(2026, 9, 1), deadline=date(2026, 12, 11))
     db.session.add(round_)
     db.session.flush()
-    assert import_targets(*_args(TARGET_TEMPLATE, fmt, round_)).added == 1
-    assert import_baselines(*_args(BASELINE_TEMPLATE, fmt, round_)).added == 1
+    assert apply_target_import(preview_target_import(_text(TARGET_TEMPLATE, fmt), round_))["added"] == 1
+    assert apply_baseline_import(preview_baseline_import(_text(BASELINE_TEMPLATE, fmt), round_))["added"] == 1
     assert db.session.scalar(select(Target.target)) == 300
     assert db.session.scalar(select(Baseline.population)) == 8500
 
 
-def _args(template, fmt, round_):
+def _text(template, fmt) -> str:
     data, name = _file(template, fmt)
-    return data, round_, None, name
+    return read_upload(data, name, sheet=template.sheet).text
 
 
 def test_participation_templates_download_for_editors_only(coordinator_client, leadership_client):

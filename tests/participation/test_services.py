@@ -1,4 +1,4 @@
-"""Respondent count imports: all or nothing, located errors, upserts, running totals, WIB days."""
+"""Respondent count, target and baseline imports: all or nothing, located errors, upserts, running totals, WIB days."""
 
 from datetime import UTC, date, datetime
 
@@ -7,15 +7,15 @@ from sqlalchemy import func, select
 
 from outreach.clock import wib_day
 from outreach.imports.problems import ImportRefused as CsvError
-from outreach.participation.models import Baseline, RespondentCount, Target
-from outreach.participation.services import (
-    CountError,
-    import_baselines,
+from outreach.participation.imports import (
+    apply_baseline_import,
+    apply_target_import,
     import_counts,
-    import_targets,
-    parse_day,
-    record_count,
+    preview_baseline_import,
+    preview_target_import,
 )
+from outreach.participation.models import Baseline, RespondentCount, Target
+from outreach.participation.services import CountError, parse_day, record_count
 
 TODAY = date(2026, 11, 26)
 
@@ -216,18 +216,24 @@ def test_record_count_from_the_form_refuses_a_falling_total(tree, db):
 
 
 def test_targets_and_baselines_import_and_upsert(tree, spi_round, db):
-    added = import_targets(b"unit,audience,target\n18.71.01.1001,eksternal,300\ndinkes,internal,120\n", spi_round)
-    changed = import_targets(b"unit,audience,target\n18.71.01.1001,eksternal,350\ndinkes,internal,120\n", spi_round)
-    assert (added.added, changed.updated, changed.unchanged) == (2, 1, 1)
-    assert db.session.scalar(select(Target.target).where(Target.area_id == tree["a1"].id)) == 350
-    import_baselines(
-        b"unit,audience,respondents,population\n18.71.01.1001,eksternal,210,9000\ndinkes,internal,80,\n", spi_round
+    added = apply_target_import(
+        preview_target_import("unit,audience,target\n18.71.01.1001,eksternal,300\ndinkes,internal,120\n", spi_round)
     )
+    preview = preview_target_import(
+        "unit,audience,target\n18.71.01.1001,eksternal,350\ndinkes,internal,120\n", spi_round
+    )
+    assert [(r.line, r.changes) for r in preview.updated] == [(2, {"target": [300, 350]})]
+    changed = apply_target_import(preview)
+    assert (added["added"], changed["updated"], changed["unchanged"]) == (2, 1, 1)
+    assert db.session.scalar(select(Target.target).where(Target.area_id == tree["a1"].id)) == 350
+    text = "unit,audience,respondents,population\n18.71.01.1001,eksternal,210,9000\ndinkes,internal,80,\n"
+    apply_baseline_import(preview_baseline_import(text, spi_round))
     assert {(b.respondents, b.population) for b in db.session.scalars(select(Baseline))} == {(210, 9000), (80, None)}
 
 
 def test_target_import_refuses_zero_and_unknown_units(tree, spi_round, db):
-    with pytest.raises(CsvError) as err:
-        import_targets(b"unit,audience,target\n18.71.01.1001,eksternal,0\nnope,internal,5\n", spi_round)
-    assert {(p.line, p.column) for p in err.value.problems} == {(2, "target"), (3, "unit")}
+    preview = preview_target_import("unit,audience,target\n18.71.01.1001,eksternal,0\nnope,internal,5\n", spi_round)
+    assert {(p.line, p.column) for p in preview.problems} == {(2, "target"), (3, "unit")}
+    with pytest.raises(ValueError):
+        apply_target_import(preview)
     assert db.session.scalar(select(func.count()).select_from(Target)) == 0

@@ -1,15 +1,12 @@
 """Participation pages through the HTTP client: roles, dashboard, drill-down, exports, uplift, imports."""
 
-import io
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from outreach.participation.models import RespondentCount, SurveyRound, Target
-from tests.conftest import login
-from tests.factories import OpdFactory, UserFactory
-from tests.imports.helpers import problem_at
+from tests.factories import OpdFactory
 from tests.participation.conftest import add_daily
 
 SEP1 = date(2026, 9, 1)
@@ -43,9 +40,6 @@ def test_promoters_are_refused_and_anonymous_sent_to_login(path, promoter_client
 def test_leadership_cannot_change_counts_or_targets(leadership_client, tree, spi_round, db):
     assert leadership_client.get("/participation/counts").status_code == 403
     assert leadership_client.get("/participation/plan").status_code == 403
-    data = {"file": (io.BytesIO(b"date,unit,audience,count\n2026-10-01,dinkes,internal,5\n"), "c.csv")}
-    assert leadership_client.post("/participation/counts/import", data=data).status_code == 403
-    assert _count(db) == 0
 
 
 def test_dashboard_shows_city_progress_and_kecamatan(leadership_client, tree, spi_round, db):
@@ -155,44 +149,6 @@ def test_uplift_with_a_backwards_window_is_refused(leadership_client, tree, spi_
     assert "on or after the start date" in response.get_data(as_text=True)
 
 
-def _upload(client, body: bytes, path="/participation/counts/import", field="file", **extra):
-    return client.post(path, data={field: (io.BytesIO(body), "data.csv"), **extra}, content_type="multipart/form-data")
-
-
-def test_import_through_the_page(coordinator_client, tree, db):
-    body = b"date,unit,audience,count\n2026-10-01,dinkes,internal,5\n2026-10-02,dinkes,internal,6\n"
-    response = _upload(coordinator_client, body, source="surat")
-    assert response.status_code == 302
-    assert _count(db) == 2
-    again = _upload(coordinator_client, body, source="surat")
-    assert again.status_code == 302 and _count(db) == 2
-    page = coordinator_client.get("/participation/counts").get_data(as_text=True)
-    assert "Dinas Kesehatan" in page
-
-
-def test_bad_import_through_the_page_names_line_and_column_and_saves_nothing(coordinator_client, tree, db):
-    body = b"date,unit,audience,count\n2026-10-01,dinkes,internal,5\n2026-10-02,nowhere,internal,x\n"
-    response = _upload(coordinator_client, body)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert problem_at(html, 3, "unit") and problem_at(html, 3, "count")
-    assert "Tidak ada yang diimpor" in html
-    assert _count(db) == 0
-
-
-def test_import_without_a_file_is_refused(coordinator_client, tree, db):
-    response = coordinator_client.post("/participation/counts/import", data={"source": "x"})
-    assert response.status_code == 400 and _count(db) == 0
-
-
-def test_import_needs_a_csrf_token(csrf_client, tree, db):
-    user = UserFactory(role="coordinator")
-    db.session.commit()
-    login(csrf_client, user)
-    response = _upload(csrf_client, b"date,unit,audience,count\n2026-10-01,dinkes,internal,5\n")
-    assert response.status_code == 400 and _count(db) == 0
-
-
 def test_one_count_through_the_form(coordinator_client, tree, db):
     data = {"day": "2026-10-01", "unit": "18.71.01.1001", "audience": "eksternal", "kind": "daily", "count": "0"}
     response = coordinator_client.post("/participation/counts", data={**data, "source": "KPK"})
@@ -201,7 +157,7 @@ def test_one_count_through_the_form(coordinator_client, tree, db):
     assert future.status_code == 400 and _count(db) == 1
 
 
-def test_round_and_targets_through_the_plan_page(admin_client, tree, db):
+def test_round_through_the_plan_page(admin_client, tree, db):
     bad = admin_client.post(
         "/participation/rounds",
         data={"name": "SPI 2026", "year": "2026", "starts_on": "2026-09-01", "deadline": "2026-08-01"},
@@ -213,27 +169,3 @@ def test_round_and_targets_through_the_plan_page(admin_client, tree, db):
     )
     assert ok.status_code == 302
     assert db.session.scalar(select(SurveyRound.deadline)) == date(2026, 12, 11)
-    body = b"unit,audience,target\n18.71.01.1001,eksternal,300\n"
-    assert (
-        _upload(admin_client, body, path="/participation/plan/targets/import", field="targets-file").status_code == 302
-    )
-    assert db.session.scalar(select(Target.target)) == 300
-    wrong = _upload(
-        admin_client,
-        b"unit,audience,target\nnope,eksternal,3\n",
-        path="/participation/plan/targets/import",
-        field="targets-file",
-    )
-    assert wrong.status_code == 400 and problem_at(wrong.get_data(as_text=True), 2, "unit")
-
-
-def test_a_target_past_32_bits_is_refused_with_its_line(admin_client, tree, db, spi_round):
-    response = _upload(
-        admin_client,
-        b"unit,audience,target\n18.71.01.1001,eksternal,99999999999\n",
-        path="/participation/plan/targets/import",
-        field="targets-file",
-    )
-    assert response.status_code == 400
-    assert problem_at(response.get_data(as_text=True), 2, "target", "paling banyak 2147483647")
-    assert db.session.scalar(select(func.count()).select_from(Target)) == 0
