@@ -86,7 +86,7 @@ def user_for_token(token: str) -> User | None:
 
 def feed_drives(user: User, now: datetime) -> list[Drive]:
     """The drives in a user's feed: those they may see that ended at most FEED_HISTORY ago."""
-    stmt = visible_drives(user).where(Drive.ends_at > now - FEED_HISTORY).order_by(Drive.starts_at)
+    stmt = visible_drives(user).where(Drive.ends_at > now - FEED_HISTORY).order_by(Drive.starts_at, Drive.id)
     return list(db.session.scalars(stmt))
 
 

@@ -338,7 +338,9 @@ def filter_drives(
 
 def drives_between(stmt: Select, start: datetime, end: datetime) -> list[Drive]:
     """Drives of a query that share time with [start, end), earliest first."""
-    return list(db.session.scalars(stmt.where(Drive.starts_at < end, Drive.ends_at > start).order_by(Drive.starts_at)))
+    return list(
+        db.session.scalars(stmt.where(Drive.starts_at < end, Drive.ends_at > start).order_by(Drive.starts_at, Drive.id))
+    )
 
 
 @dataclass

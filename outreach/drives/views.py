@@ -180,12 +180,12 @@ def index():
     stmt = filter_drives(visible_drives(current_user), **values)
     now = utcnow()
     if when == "past":
-        stmt = stmt.where(Drive.ends_at <= now).order_by(Drive.starts_at.desc())
+        stmt = stmt.where(Drive.ends_at <= now).order_by(Drive.starts_at.desc(), Drive.id.desc())
     elif when == "all":
-        stmt = stmt.order_by(Drive.starts_at.desc())
+        stmt = stmt.order_by(Drive.starts_at.desc(), Drive.id.desc())
     else:
         when = "upcoming"
-        stmt = stmt.where(Drive.ends_at > now).order_by(Drive.starts_at)
+        stmt = stmt.where(Drive.ends_at > now).order_by(Drive.starts_at, Drive.id)
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template("drives/index.html", form=form, page=page, when=when, filters=_filter_args())
 

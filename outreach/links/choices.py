@@ -62,6 +62,6 @@ def drive_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(Drive.id, Drive.title, Drive.starts_at)
         .where(Drive.id.in_(select(Link.drive_id).where(Link.drive_id.is_not(None))))
-        .order_by(Drive.starts_at.desc())
+        .order_by(Drive.starts_at.desc(), Drive.id.desc())
     )
     return [(drive_id, f"{title} ({to_wib(starts_at):%d-%m-%Y})") for drive_id, title, starts_at in rows]

@@ -122,7 +122,7 @@ def nearby_drives(drive: Drive, windows: ReportWindows) -> list[Drive]:
             Drive.starts_at < wib_day_start(windows.after.last + timedelta(days=1)),
             Drive.ends_at > wib_day_start(windows.before.first),
         )
-        .order_by(Drive.starts_at)
+        .order_by(Drive.starts_at, Drive.id)
     )
     mine = drive_units(drive)
     return [other for other in db.session.scalars(stmt) if drive_units(other) & mine]

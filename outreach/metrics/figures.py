@@ -567,7 +567,7 @@ def _read_drives_between(start: date, end: date) -> list[Drive]:
             Drive.starts_at < wib_day_start(end + timedelta(days=1)),
             Drive.ends_at > wib_day_start(start),
         )
-        .order_by(Drive.starts_at)
+        .order_by(Drive.starts_at, Drive.id)
         .options(joinedload(Drive.areas), joinedload(Drive.opds))
     )
     return list(db.session.scalars(query).unique())

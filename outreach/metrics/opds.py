@@ -62,7 +62,7 @@ def opd_drives(opd: Opd) -> list[Drive]:
         select(Drive)
         .join(drive_opd, drive_opd.c.drive_id == Drive.id)
         .where(drive_opd.c.opd_id == opd.id, Drive.status != CANCELLED)
-        .order_by(Drive.starts_at.desc())
+        .order_by(Drive.starts_at.desc(), Drive.id.desc())
         .options(selectinload(Drive.promoters), selectinload(Drive.areas), selectinload(Drive.opds))
     )
     return list(db.session.scalars(query))
