@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, literal, select, union
+from sqlalchemy import and_, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import Link, Scan
-from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr
+from outreach.metrics.scans import daily_scan_rows, totals_for
+from outreach.metrics.wib import wib_day_expr, wib_hour_expr
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 
@@ -109,13 +110,6 @@ def _hour_bucket() -> ColumnElement[Any]:
     if db.engine.dialect.name == "postgresql":
         return func.date_trunc("hour", func.timezone("UTC", Scan.created_at))
     return func.strftime("%Y-%m-%d %H:00:00", Scan.created_at)
-
-
-def _wib_hour() -> ColumnElement[int]:
-    """SQL for the WIB hour of day (0–23) of a scan."""
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.extract("hour", func.timezone("Asia/Jakarta", Scan.created_at)), Integer)
-    return cast(func.strftime("%H", Scan.created_at, "+7 hours"), Integer)
 
 
 def _as_utc(value: str | datetime) -> datetime:
@@ -245,7 +239,7 @@ def bursts(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
 def night_scans(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Scans of a link at night (WIB hours night_start to night_end), per night."""
     day = wib_day_expr(Scan.created_at)
-    at_night = _wib_hour().between(t.night_start, t.night_end - 1)
+    at_night = wib_hour_expr(Scan.created_at).between(t.night_start, t.night_end - 1)
 
     def groups_of(links: Collection[int] | None = None) -> Subquery:
         return (

@@ -21,7 +21,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnExpressionArgument,
     CursorResult,
     Date,
     Integer,
@@ -41,7 +40,6 @@ from sqlalchemy import (
     not_,
     null,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -65,6 +63,7 @@ from outreach.links.models import (
 )
 from outreach.metrics.cache import per_request
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
+from outreach.metrics.wib import wib_day_expr
 from outreach.models import utcnow
 from outreach.participation.models import RespondentLevelDaily
 
@@ -77,13 +76,6 @@ BoundValues = dict[str, object]
 # Links to read: a list of ids or a select of ids.
 LinkIds = Sequence[int] | Select[tuple[int]]
 COUNT_COLUMNS = ("scans", "unique_visitors", "bot_scans", *(f"{source}_scans" for source in SOURCES))
-
-
-def wib_day_expr(column: ColumnExpressionArgument[datetime]) -> ColumnElement[date]:
-    """SQL for the WIB calendar day of a UTC timestamp column (WIB is UTC+7 all year)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Jakarta", column))
-    return type_coerce(func.date(column, "+7 hours"), Date)
 
 
 def days_since(column: SQLColumnExpression[date], first: ColumnElement[date]) -> ColumnElement[int]:
