@@ -16,7 +16,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from itertools import takewhile
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
@@ -100,7 +101,8 @@ class LinkTotals:
 
 @dataclass
 class Report:
-    """Every signal of the look-back period, the flagged links' totals and the overall totals."""
+    """The signals of the look-back period (every one, or the `top` of each kind), the flagged links'
+    totals (every link, or the `top`) and the overall totals, which always count every signal."""
 
     since: date
     until: date
@@ -109,6 +111,8 @@ class Report:
     links: list[LinkTotals]
     scans: int
     flagged: int
+    found: dict[str, int]  # signals of each kind, shown or not
+    links_found: int  # links with signals, shown or not
 
     @property
     def without_flagged(self) -> int:
@@ -356,8 +360,12 @@ def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds])
     return per_link
 
 
-def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Report:
-    """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans."""
+def integrity_report(thresholds: Thresholds, now: datetime | None = None, top: int | None = None) -> Report:
+    """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans.
+
+    With `top`, the report keeps only the `top` signals of each kind and the `top` links with the most
+    flagged scans (the others still count in every total); a page shows those.
+    """
     now = now or utcnow()
     until = wib_day(now)
     since_day = until - timedelta(days=thresholds.lookback_days - 1)
@@ -381,12 +389,25 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Rep
     links = [
         LinkTotals(link_id, "", None, 0, flagged_per_link.get(link_id, 0)) for link_id in {s.link_id for s in signals}
     ]
-    _name([*signals, *links])
-    signals.sort(key=lambda s: (KINDS.index(s.kind), -s.flagged, s.start, s.code))
-    links.sort(key=lambda row: (-row.flagged, row.code))
-    _fill_window_scans(signals, links, live)
+    per_kind = {kind: [s for s in signals if s.kind == kind] for kind in KINDS}
+    # The most flagged first; the link's code settles ties, so only the rows that can make the top are named.
+    contenders = {kind: _contenders(found, _signal_rank, top) for kind, found in per_kind.items()}
+    top_links = _contenders(links, _link_rank, top)
+    _name([*(s for found in contenders.values() for s in found), *top_links])
+    shown = [s for found in contenders.values() for s in sorted(found, key=lambda s: (*_signal_rank(s), s.code))[:top]]
+    top_links = sorted(top_links, key=lambda row: (*_link_rank(row), row.code))[:top]
+    _fill_window_scans(shown, top_links, live)
     flagged = sum(flagged_per_link.values())
-    return Report(since_day, until, thresholds, signals, links, _human_scans(live), flagged)
+    counts = {kind: len(found) for kind, found in per_kind.items()}
+    return Report(since_day, until, thresholds, shown, top_links, _human_scans(live), flagged, counts, len(links))
+
+
+def _signal_rank(signal: Signal) -> tuple[int, datetime]:
+    return (-signal.flagged, signal.start)
+
+
+def _link_rank(row: LinkTotals) -> tuple[int]:
+    return (-row.flagged,)
 
 
 class _Named(Protocol):
@@ -395,9 +416,24 @@ class _Named(Protocol):
     promoter: str | None
 
 
+N = TypeVar("N", bound=_Named)
+
+
+def _contenders(rows: list[N], rank: Callable[[N], tuple[Any, ...]], top: int | None) -> list[N]:
+    """The rows that can be among the `top` by `rank` and then link code: the `top` best ranked and those
+    tied with the last of them (every row without `top`)."""
+    rows = sorted(rows, key=rank)
+    if top is None or len(rows) <= top:
+        return rows
+    last = rank(rows[top - 1])
+    return list(takewhile(lambda row: rank(row) <= last, rows))
+
+
 def _name(rows: Iterable[_Named]) -> None:
     """Set each row's link code and promoter's name (None: the link has no promoter)."""
     rows = list(rows)
+    if not rows:
+        return
     query = (
         select(Link.id, Link.code, Promoter.name)
         .outerjoin(Promoter, Promoter.id == Link.promoter_id)

@@ -1,5 +1,5 @@
 """The integrity signals read from their derived tables and the live tail: the same signals as straight
-from the scans wherever the rollup cut falls, and tables equal to a rebuild."""
+from the scans wherever the rollup cut falls, tables equal to a rebuild, and a page that shows the top."""
 
 import random
 from collections import Counter
@@ -226,3 +226,23 @@ def test_the_retention_drops_the_purged_days_from_the_integrity_tables(scans, db
         assert db.session.scalar(select(model.day).order_by(model.day).limit(1)) == wib_day(NOW) - timedelta(days=2)
     result = runner.invoke(args=["metrics", "refresh", "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_page_shows_the_top_fifty_of_a_kind_and_says_how_many_more(coordinator_client, db):
+    links = [LinkFactory() for _ in range(51)]
+    db.session.commit()
+    night = wib_day_start(wib_day(datetime.now(UTC)) - timedelta(days=1)) + timedelta(hours=2)  # 02:00 WIB yesterday
+    rows = [_scan(link.id, night + timedelta(minutes=m), f"v{n}-{m}") for n, link in enumerate(links) for m in range(3)]
+    rows += [_scan(links[0].id, night + timedelta(minutes=10 + m), f"w{m}") for m in range(2)]  # the most flagged
+    db.session.execute(insert(Scan), rows)
+    db.session.commit()
+    refresh_scan_rollups()
+    db.session.commit()
+    body = coordinator_client.get("/integrity/").get_data(as_text=True)
+    section = body.split('id="night"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<tr>") == 1 + 50  # the header and fifty signals
+    assert "(51)" in section and "Dan 1 lagi tidak ditampilkan" in section
+    assert f"<code>{links[0].code}</code>" in section.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "Dan 1 tautan lagi tidak ditampilkan" in body.split('id="night"', 1)[0]
+    summary = body.split('class="big"', 3)
+    assert [part.split(">", 1)[1].split("<", 1)[0] for part in summary[1:]] == ["155", "155", "0"]
