@@ -21,13 +21,14 @@ branch_labels = None
 depends_on = None
 
 
-def _table(name, key, indexes=()):
+def _table(name, key, indexes=(), more=()):
     """A table of human scans per `key` (its columns, in the order of the primary key: the day first, the
-    link among them), without a rowid on SQLite."""
+    link among them) and `more` columns, without a rowid on SQLite."""
     op.create_table(
         name,
         *key,
         sa.Column("human_scans", sa.Integer(), nullable=False),
+        *more,
         sa.ForeignKeyConstraint(["link_id"], ["link.id"], name=op.f(f"fk_{name}_link_id_link")),
         sa.PrimaryKeyConstraint(*(column.name for column in key), name=op.f(f"pk_{name}")),
         sqlite_with_rowid=False,
@@ -49,7 +50,11 @@ def upgrade():
     _table(
         "scan_hourly",
         [_day(), sa.Column("hour", sa.SmallInteger(), nullable=False), _link()],
-        [("ix_scan_hourly_scans", ["day", "hour", "human_scans", "link_id"])],
+        [("ix_scan_hourly_scans", ["day", "hour", "human_scans", "link_id", "day_scans", "next_hour"])],
+        [
+            sa.Column("day_scans", sa.Integer(), nullable=False),
+            sa.Column("next_hour", sa.SmallInteger(), nullable=False),
+        ],
     )
     _table("scan_device_daily", [_day(), sa.Column("device_class", sa.String(length=8), nullable=False), _link()])
     _table(

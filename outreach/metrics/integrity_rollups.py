@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Select, Table, delete, func, or_, select
+from sqlalchemy.sql import Subquery
 
 from outreach.clock import to_wib, wib_day, wib_day_start
 from outreach.extensions import db
@@ -28,6 +29,7 @@ INTEGRITY_TABLES = tuple(cast(Table, model.__table__) for model in (ScanHourly, 
 
 # Named in a query of `scan_hourly` for some links or counts, so its keys (day, hour, ...) seek them.
 EVERY_HOUR = list(range(24))
+LAST_HOUR = 24  # `scan_hourly.next_hour` of a link's last hour with scans on a day
 
 LinkDay = tuple[int, date]
 Visit = tuple[int, date, str]  # link, WIB day, visitor hash
@@ -48,13 +50,25 @@ def refresh_integrity_rollups(from_day: date, cut: datetime, keep_from: date) ->
     for model, name, key in keys:
         # Grouped by day first, like the daily rollup: SQLite then reads the range from the time index.
         query = select(day, Scan.link_id, key, func.count()).where(*human).group_by(day, Scan.link_id, key)
+        columns = ["day", "link_id", name, "human_scans"]
         if model is ScanRepeatDaily:
             # Every visitor of the cut's day, rolled up only partly: a scan after the cut may make a repeat.
             query = query.having(
                 or_(func.count() >= REPEAT_MIN_SCANS, func.max(Scan.created_at) >= wib_day_start(wib_day(cut)))
             )
+        if model is ScanHourly:
+            query, columns = _with_day_so_far(query.subquery("hours")), [*columns, "day_scans", "next_hour"]
         table = cast(Table, model.__table__)
-        db.session.execute(table.insert().from_select(["day", "link_id", name, "human_scans"], query))
+        db.session.execute(table.insert().from_select(columns, query))
+
+
+def _with_day_so_far(hours: Subquery) -> Select[Any]:
+    """Rows of human scans per day, link and hour with the link's scans of the day so far and its next hour
+    with scans that day (24: none)."""
+    day, link_id, hour, n = hours.c
+    so_far = func.sum(n).over(partition_by=(day, link_id), order_by=hour)
+    next_hour = func.lead(hour).over(partition_by=(day, link_id), order_by=hour)
+    return select(day, link_id, hour, n, so_far, func.coalesce(next_hour, LAST_HOUR))
 
 
 def drop_purged_days(before: date) -> None:
@@ -144,7 +158,7 @@ def night_counts(live: LiveScans, hours: range, least: int) -> dict[LinkDay, int
     """{(link, WIB day): human scans in the WIB `hours` of the day} of the link-days with at least `least`."""
     found: dict[LinkDay, int] = {}
     if live.rolled_days and hours:
-        found = _night_sums(live.rolled_days, hours, least)
+        found = _nights(live.rolled_days, hours, least)
     tail = Counter[LinkDay]()
     for (link_id, day, hour), n in live.hours.items():
         if hour in hours:
@@ -152,21 +166,44 @@ def night_counts(live: LiveScans, hours: range, least: int) -> dict[LinkDay, int
     if tail:
         # The table's part of the nights in the tail, whatever it is: the tail may lift it to `least`.
         days = sorted({day for _link_id, day in tail} & set(live.rolled_days))
-        stored = _night_sums(days, hours, 0, {link_id for link_id, _day in tail}) if days else {}
+        stored = _night_sums(days, hours, {link_id for link_id, _day in tail}) if days else {}
         for pair, n in tail.items():
             if stored.get(pair, 0) + n >= least:
                 found[pair] = stored.get(pair, 0) + n
     return found
 
 
-def _night_sums(days: list[date], hours: range, least: int, links: Collection[int] = ()) -> dict[LinkDay, int]:
-    """{(link, WIB day): stored human scans in the WIB `hours`} on `days` (of `links`, if given), at least `least`."""
+def _nights(days: list[date], hours: range, least: int) -> dict[LinkDay, int]:
+    """{(link, WIB day): stored human scans in the WIB `hours`} on `days`, of the link-days with at least `least`.
+
+    The scans up to the end of the hours are `day_scans` of the last row in them (its next hour is past
+    them); with at least `least` of those, the scans before them are subtracted.
+    """
     table = ScanHourly
-    total = func.sum(table.human_scans)
-    query = select(table.link_id, table.day, total).where(table.day.in_(days), table.hour.in_(list(hours)))
-    if links:
-        query = query.where(table.link_id.in_(sorted(links)))
-    query = query.group_by(table.link_id, table.day).having(total >= least)
+    last = (table.day.in_(days), table.hour.in_(list(hours)), table.next_hour >= hours.stop)
+    query = select(table.link_id, table.day, table.day_scans).where(*last, table.day_scans >= least)
+    found = {(link_id, day): n for link_id, day, n in db.session.execute(query)}
+    if found and hours.start > 0:
+        before = select(table.link_id, table.day, table.day_scans).where(
+            table.day.in_(sorted({day for _link_id, day in found})),
+            table.hour.in_(list(range(hours.start))),
+            table.next_hour >= hours.start,
+            table.link_id.in_(sorted({link_id for link_id, _day in found})),
+        )
+        for link_id, day, n in db.session.execute(before):
+            if (link_id, day) in found:
+                found[link_id, day] -= n
+    return {pair: n for pair, n in found.items() if n >= least}
+
+
+def _night_sums(days: list[date], hours: range, links: Collection[int]) -> dict[LinkDay, int]:
+    """{(link, WIB day): stored human scans in the WIB `hours`} of `links` on `days`."""
+    table = ScanHourly
+    query = (
+        select(table.link_id, table.day, func.sum(table.human_scans))
+        .where(table.day.in_(days), table.hour.in_(list(hours)), table.link_id.in_(sorted(links)))
+        .group_by(table.link_id, table.day)
+    )
     return {(link_id, day): int(n) for link_id, day, n in db.session.execute(query)}
 
 

@@ -19,13 +19,18 @@ REPEAT_MIN_SCANS = 2
 
 
 class ScanHourly(Model):
-    """Human scans of one link in one WIB hour (`hour` 0–23 of WIB day `day`): bursts and night scans."""
+    """Human scans of one link in one WIB hour (`hour` 0–23 of WIB day `day`): bursts and night scans.
+
+    `day_scans` counts the link's human scans of the day up to and including the hour, and `next_hour` is
+    the link's next hour with human scans that day (24: none). So the scans of any hours of a day from
+    midnight are one row's `day_scans` (the row whose next hour is past them), not a sum over hours.
+    """
 
     __tablename__ = "scan_hourly"
     __table_args__ = (
-        # Night scans (a few hours of each day of the look-back period) and bursts (the rare hours with many
-        # scans) read this alone; PostgreSQL's primary key holds no counts.
-        Index("ix_scan_hourly_scans", "day", "hour", "human_scans", "link_id"),
+        # Bursts (the rare hours with many scans) and night scans (a few hours of each day of the look-back
+        # period) read this alone; PostgreSQL's primary key holds no counts.
+        Index("ix_scan_hourly_scans", "day", "hour", "human_scans", "link_id", "day_scans", "next_hour"),
         {"sqlite_with_rowid": False},
     )
 
@@ -36,6 +41,8 @@ class ScanHourly(Model):
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("link.id"), primary_key=True)
     human_scans: Mapped[int]
+    day_scans: Mapped[int]
+    next_hour: Mapped[int] = mapped_column(SmallInteger)
 
     def __repr__(self) -> str:
         return f"<ScanHourly link={self.link_id} {self.day} {self.hour:02d}h {self.human_scans}>"

@@ -3,6 +3,7 @@ from the scans wherever the rollup cut falls, tables equal to a rebuild, and a p
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,6 +31,8 @@ LOW = Thresholds(
     device_scans=6,
     device_share=0.8,
 )
+# Nights that start after midnight: the scans before them are subtracted.
+LATE = replace(LOW, night_start=2, night_end=6)
 TABLES = (ScanHourly, ScanDeviceDaily, ScanRepeatDaily)
 
 
@@ -131,16 +134,17 @@ def found(report):
     return signals, links, report.scans, report.flagged
 
 
-def test_signals_are_the_same_from_the_tables_and_the_tail_wherever_the_cut_falls(scans, db):
-    want = expected(LOW, NOW, db)
+@pytest.mark.parametrize("thresholds", [LOW, LATE], ids=["from-midnight", "late-night"])
+def test_signals_are_the_same_from_the_tables_and_the_tail_wherever_the_cut_falls(scans, db, thresholds):
+    want = expected(thresholds, NOW, db)
     assert {kind for kind, *_rest in want[0]} == {"repeat", "burst", "night", "device"}
-    assert found(integrity_report(LOW, now=NOW)) == want  # nothing rolled up yet: every scan is live
+    assert found(integrity_report(thresholds, now=NOW)) == want  # nothing rolled up yet: every scan is live
     # Cuts in the night, mid-morning, just after midnight WIB and after the last scan; incremental refreshes
     # and full rebuilds alike.
     for hours_back, full in ((50, False), (28, False), (12.1, True), (11.9, False), (3, False), (-1, True)):
         refresh_scan_rollups(full=full, now=NOW - timedelta(hours=hours_back) + SAFETY_MARGIN)
         db.session.commit()
-        assert found(integrity_report(LOW, now=NOW)) == want, (hours_back, full)
+        assert found(integrity_report(thresholds, now=NOW)) == want, (hours_back, full)
 
 
 def test_the_default_thresholds_agree_too(scans, db):
