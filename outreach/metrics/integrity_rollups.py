@@ -10,22 +10,25 @@ Readers name each day (and hour) they want, `day IN (...)` rather than a range: 
 day, so both databases seek the rows of those days whatever their statistics say.
 """
 
+import typing
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, or_, select
+from sqlalchemy import Date, Select, String, Table, bindparam, cast, delete, func, or_, select
 from sqlalchemy.sql import Subquery
 
 from outreach.clock import to_wib, wib_day, wib_day_start
 from outreach.extensions import db
-from outreach.links.models import DEVICE_CLASSES, Scan, ScanDaily
+from outreach.links.models import DEVICE_CLASSES, Link, Scan, ScanDaily
 from outreach.metrics.models import REPEAT_MIN_SCANS, ScanDeviceDaily, ScanHourly, ScanRepeatDaily
-from outreach.metrics.wib import wib_day_expr, wib_hour_expr
+from outreach.metrics.wib import days_since, wib_day_expr, wib_hour_expr
 
-INTEGRITY_TABLES = tuple(cast(Table, model.__table__) for model in (ScanHourly, ScanDeviceDaily, ScanRepeatDaily))
+INTEGRITY_TABLES = tuple(
+    typing.cast(Table, model.__table__) for model in (ScanHourly, ScanDeviceDaily, ScanRepeatDaily)
+)
 
 # Named in a query of `scan_hourly` for some links or counts, so its keys (day, hour, ...) seek them.
 EVERY_HOUR = list(range(24))
@@ -58,7 +61,7 @@ def refresh_integrity_rollups(from_day: date, cut: datetime, keep_from: date) ->
             )
         if model is ScanHourly:
             query, columns = _with_day_so_far(query.subquery("hours")), [*columns, "day_scans", "next_hour"]
-        table = cast(Table, model.__table__)
+        table = typing.cast(Table, model.__table__)
         db.session.execute(table.insert().from_select(columns, query))
 
 
@@ -302,11 +305,24 @@ def link_day_scans(links: Iterable[int], live: LiveScans) -> dict[LinkDay, int]:
     """{(link, WIB day): human scans} of the given links on the days of the period they were scanned."""
     wanted = sorted(set(links))
     found: Counter[LinkDay] = Counter()
-    if live.cut is not None and wanted:
-        query = select(ScanDaily.link_id, ScanDaily.day, ScanDaily.scans - ScanDaily.bot_scans).where(
-            ScanDaily.link_id.in_(wanted), ScanDaily.day >= live.since_day
+    if live.rolled_days and wanted:
+        # Each link's days packed as "day:scans,..." (days counted from the first of the period) by a subquery
+        # per link, which both databases answer from the key (link, day). Asked for the links' rows of the
+        # period outright, PostgreSQL read every link's rows of those days from the index of the day
+        # (`scan_daily` is stored in order of day) to keep a few.
+        daily = ScanDaily
+        first = bindparam("first", live.since_day, type_=Date)
+        pair = cast(days_since(daily.day, first), String) + ":" + cast(daily.scans - daily.bot_scans, String)
+        days = (
+            select(func.aggregate_strings(pair, ","))
+            .where(daily.link_id == Link.id, daily.day >= first)
+            .scalar_subquery()
         )
-        found.update({(link_id, day): int(n) for link_id, day, n in db.session.execute(query) if n})
+        for link_id, packed in db.session.execute(select(Link.id, days).where(Link.id.in_(wanted))):
+            for item in packed.split(",") if packed else ():
+                offset, n = item.split(":")
+                if int(n):
+                    found[link_id, live.since_day + timedelta(days=int(offset))] += int(n)
     chosen = set(wanted)
     found.update({key: n for key, n in live.days.items() if key[0] in chosen})
     return dict(found)

@@ -65,7 +65,7 @@ from outreach.links.models import (
 from outreach.metrics.cache import per_request
 from outreach.metrics.integrity_rollups import refresh_integrity_rollups
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
-from outreach.metrics.wib import wib_day_expr
+from outreach.metrics.wib import days_since, wib_day_expr
 from outreach.models import utcnow
 from outreach.participation.models import RespondentLevelDaily
 
@@ -78,14 +78,6 @@ BoundValues = dict[str, object]
 # Links to read: a list of ids or a select of ids.
 LinkIds = Sequence[int] | Select[tuple[int]]
 COUNT_COLUMNS = ("scans", "unique_visitors", "bot_scans", *(f"{source}_scans" for source in SOURCES))
-
-
-def days_since(column: SQLColumnExpression[date], first: ColumnElement[date]) -> ColumnElement[int]:
-    """SQL: whole days from `first` (a bound Date parameter) to a Date column."""
-    if db.engine.dialect.name == "postgresql":
-        # date - date is an integer number of days (SQLAlchemy types it as a date)
-        return typing.cast(ColumnElement[int], column - first)
-    return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
 def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None) -> Select[Any]:

@@ -1,9 +1,10 @@
-"""SQL for the WIB (Asia/Jakarta, UTC+7 all year) calendar day and hour of a stored UTC moment, on
-PostgreSQL and SQLite alike."""
+"""SQL for the WIB (Asia/Jakarta, UTC+7 all year) calendar day and hour of a stored UTC moment, and for
+the days between two dates, on PostgreSQL and SQLite alike."""
 
+import typing
 from datetime import date, datetime
 
-from sqlalchemy import ColumnExpressionArgument, Date, Integer, cast, func, type_coerce
+from sqlalchemy import ColumnExpressionArgument, Date, Integer, SQLColumnExpression, cast, func, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from outreach.extensions import db
@@ -21,3 +22,11 @@ def wib_hour_expr(column: ColumnExpressionArgument[datetime]) -> ColumnElement[i
     if db.engine.dialect.name == "postgresql":
         return cast(func.extract("hour", func.timezone("Asia/Jakarta", column)), Integer)
     return cast(func.strftime("%H", column, "+7 hours"), Integer)
+
+
+def days_since(column: SQLColumnExpression[date], first: ColumnElement[date]) -> ColumnElement[int]:
+    """SQL: whole days from `first` (a bound Date parameter) to a Date column."""
+    if db.engine.dialect.name == "postgresql":
+        # date - date is an integer number of days (SQLAlchemy types it as a date)
+        return typing.cast(ColumnElement[int], column - first)
+    return cast(func.julianday(column) - func.julianday(first), Integer)
