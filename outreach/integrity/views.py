@@ -10,6 +10,10 @@ from outreach.metrics.integrity import KINDS, Thresholds, integrity_report
 
 bp = Blueprint("integrity", __name__)
 
+# Rows the page shows of each table (the signals of one kind, the links), those with the most flagged scans
+# first; a line says how many more there are. The totals above the tables count every signal.
+SHOWN = 50
+
 DEVICE_LABELS = {
     "mobile": _l("phones"),
     "tablet": _l("tablets"),
@@ -28,5 +32,5 @@ def device_label(device_class: str) -> str:
 @roles_required(ADMIN, COORDINATOR)
 def index():
     """Scan patterns that look wrong in the last weeks, with counts with and without the flagged scans."""
-    report = integrity_report(Thresholds.from_config(current_app.config))
+    report = integrity_report(Thresholds.from_config(current_app.config), top=SHOWN)
     return render_template("integrity/index.html", report=report, kinds=KINDS, wib=to_wib)

@@ -65,5 +65,6 @@ def purge_old_scans(days: int, now: datetime | None = None) -> PurgeResult:
     deleted = (
         cast(CursorResult[Any], db.session.execute(delete(Scan).where(Scan.created_at < cutoff))).rowcount if raw else 0
     )
+    refresh.scans_purged(before)
     log.info("purged %d scans before %s (%d link-days, kept in the rollups)", deleted, before, len(raw))
     return PurgeResult(before, deleted, len(raw))

@@ -1,26 +1,41 @@
-"""Integrity signals: scan patterns that look wrong, computed with SQL aggregates over the raw scans
-(the totals they are set against come from the daily rollups).
+"""Integrity signals: scan patterns that look wrong, found in the integrity rollups (human scans per link
+and WIB hour, device class, or visitor; `outreach.metrics.integrity_rollups`) with the live tail added.
 
 A signal only points at something for a coordinator to look into; no scan is ever blocked, dropped or
 marked because of it (many phones share one public address on mobile networks). Each signal names a
 link, its promoter and a time window, and says how many scans it flags, so pages can show every
-figure with and without the flagged scans. Only human scans count (bots are already set apart).
+figure with and without the flagged scans. Only human scans count (bots are already set apart). Where
+signals of several kinds meet on one link, the scans they flag are read from the raw scans of that link,
+so a scan is counted once.
 
 Thresholds come from the INTEGRITY_* settings in config.py.
 """
 
-from collections.abc import Callable, Collection, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from itertools import takewhile
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Integer, and_, cast, func, literal, select, union
+from sqlalchemy import and_, func, literal, select, union
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from outreach.clock import wib_day, wib_day_start
 from outreach.extensions import db
-from outreach.links.models import Link, Scan
-from outreach.metrics.scans import daily_scan_rows, totals_for, wib_day_expr
+from outreach.links.models import CITY_UNIT, Link, Scan
+from outreach.metrics.integrity_rollups import (
+    LiveScans,
+    busy_links,
+    device_counts,
+    link_day_scans,
+    live_scans,
+    night_counts,
+    repeat_counts,
+)
+from outreach.metrics.scans import level_window_totals, rollup_cut
+from outreach.metrics.wib import wib_day_expr, wib_hour_expr
 from outreach.models import utcnow
 from outreach.promoters.models import Promoter
 
@@ -86,7 +101,8 @@ class LinkTotals:
 
 @dataclass
 class Report:
-    """Every signal of the look-back period, the flagged links' totals and the overall totals."""
+    """The signals of the look-back period (every one, or the `top` of each kind), the flagged links'
+    totals (every link, or the `top`) and the overall totals, which always count every signal."""
 
     since: date
     until: date
@@ -95,6 +111,8 @@ class Report:
     links: list[LinkTotals]
     scans: int
     flagged: int
+    found: dict[str, int]  # signals of each kind, shown or not
+    links_found: int  # links with signals, shown or not
 
     @property
     def without_flagged(self) -> int:
@@ -111,24 +129,6 @@ def _hour_bucket() -> ColumnElement[Any]:
     return func.strftime("%Y-%m-%d %H:00:00", Scan.created_at)
 
 
-def _wib_hour() -> ColumnElement[int]:
-    """SQL for the WIB hour of day (0–23) of a scan."""
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.extract("hour", func.timezone("Asia/Jakarta", Scan.created_at)), Integer)
-    return cast(func.strftime("%H", Scan.created_at, "+7 hours"), Integer)
-
-
-def _as_utc(value: str | datetime) -> datetime:
-    """A bucket from either database as an aware UTC datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _as_date(value: str | date) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _human(since: datetime, links: Collection[int] | None = None) -> list[ColumnElement[bool]]:
     """Human scans from `since` on (only those of `links` when given)."""
     conditions = [Scan.is_bot.is_(False), Scan.created_at >= since]
@@ -141,12 +141,12 @@ FlaggedIds = Callable[[Collection[int]], Select[tuple[int]]]
 
 def _flagged_ids(
     since: datetime,
-    grouped: Callable[[Collection[int] | None], Subquery],
+    grouped: Callable[[Collection[int]], Subquery],
     matches: Callable[[Subquery], list[ColumnElement[bool]]],
 ) -> FlaggedIds:
-    """The ids of the given links' human scans that fall in one of a detector's groups: `grouped(links)`
-    are the groups found among those links' scans (every group is one link's, so they are the same
-    groups as among all scans), `matches(group)` says which scans belong to a group."""
+    """The ids of the given links' human scans that fall in one of a detector's groups, read from the raw
+    scans: `grouped(links)` are the groups found among those links' scans (every group is one link's, so
+    they are the same groups the detector found), `matches(group)` says which scans belong to a group."""
 
     def ids(links: Collection[int]) -> Select[tuple[int]]:
         found = grouped(links)
@@ -155,17 +155,16 @@ def _flagged_ids(
     return ids
 
 
-def repeat_visitors(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first."""
     day = wib_day_expr(Scan.created_at)
 
-    def groups_of(links: Collection[int] | None = None) -> Subquery:
+    def groups_of(links: Collection[int]) -> Subquery:
         return (
             select(
                 Scan.link_id.label("link_id"),
                 day.label("day"),
                 Scan.visitor_hash.label("visitor_hash"),
-                func.count().label("n"),
                 func.min(Scan.id).label("first_id"),
             )
             .where(*_human(since, links))
@@ -173,9 +172,6 @@ def repeat_visitors(since: datetime, t: Thresholds) -> tuple[list[Signal], Flagg
             .having(func.count() >= t.repeat_scans)
             .subquery()
         )
-
-    groups = groups_of()
-    rows = db.session.execute(select(groups.c.link_id, groups.c.day, groups.c.n)).all()
 
     ids = _flagged_ids(
         since,
@@ -187,21 +183,18 @@ def repeat_visitors(since: datetime, t: Thresholds) -> tuple[list[Signal], Flagg
             Scan.id != group.c.first_id,
         ],
     )
-
     signals = []
-    for link_id, raw_day, n in rows:
-        start = wib_day_start(_as_date(raw_day))
-        signals.append(
-            _signal("repeat", link_id, start, start + timedelta(days=1), n - 1, {"scans": n}, day=_as_date(raw_day))
-        )
+    for (link_id, found_day, _visitor), n in repeat_counts(live, t.repeat_scans).items():
+        start = _day_start(found_day)
+        signals.append(_signal("repeat", link_id, start, start + timedelta(days=1), n - 1, {"scans": n}, day=found_day))
     return signals, ids
 
 
-def bursts(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def bursts(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
     bucket = _hour_bucket()
 
-    def found_in(links: Collection[int] | None = None) -> Subquery:
+    def found_in(links: Collection[int]) -> Subquery:
         hourly = (
             select(Scan.link_id.label("link_id"), bucket.label("hour"), func.count().label("n"))
             .where(*_human(since, links))
@@ -227,55 +220,59 @@ def bursts(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
             .subquery()
         )
 
-    rows = db.session.execute(select(found_in())).all()
-
     ids = _flagged_ids(since, found_in, lambda found: [found.c.link_id == Scan.link_id, found.c.hour == bucket])
-
     signals = []
-    for link_id, hour, n, total, hours in rows:
-        n, total, hours = int(n), int(total), int(hours)
-        start = _as_utc(hour)
-        usual = (total - n) / (hours - 1) if hours > 1 else 0.0
-        signals.append(
-            _signal("burst", link_id, start, start + timedelta(hours=1), n, {"usual": usual}, day=wib_day(start))
-        )
+    for link_id, link in busy_links(live, t.burst_scans).items():
+        for (found_day, hour), n in link.busy.items():
+            if _is_burst(n, link.scans, link.hours, t):
+                start = _day_start(found_day) + timedelta(hours=hour)
+                usual = (link.scans - n) / (link.hours - 1) if link.hours > 1 else 0.0
+                signals.append(
+                    _signal("burst", link_id, start, start + timedelta(hours=1), n, {"usual": usual}, day=found_day)
+                )
     return signals, ids
 
 
-def night_scans(since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def _is_burst(n: int, total: int, hours: int, t: Thresholds) -> bool:
+    """Whether an hour of `n` scans is a burst for a link with `total` scans in `hours` active hours: at least
+    burst_scans, and burst_factor times the usual pace, the mean of the link's other active hours (as the
+    SQL of `found_in`, which reads the raw scans)."""
+    return n >= t.burst_scans and n * (hours - 1) >= t.burst_factor * (total - n)
+
+
+def night_scans(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
     """Scans of a link at night (WIB hours night_start to night_end), per night."""
     day = wib_day_expr(Scan.created_at)
-    at_night = _wib_hour().between(t.night_start, t.night_end - 1)
+    at_night = wib_hour_expr(Scan.created_at).between(t.night_start, t.night_end - 1)
 
-    def groups_of(links: Collection[int] | None = None) -> Subquery:
+    def groups_of(links: Collection[int]) -> Subquery:
         return (
-            select(Scan.link_id.label("link_id"), day.label("day"), func.count().label("n"))
+            select(Scan.link_id.label("link_id"), day.label("day"))
             .where(*_human(since, links), at_night)
             .group_by(Scan.link_id, day)
             .having(func.count() >= t.night_scans)
             .subquery()
         )
 
-    rows = db.session.execute(select(groups_of())).all()
-
     ids = _flagged_ids(
         since,
         groups_of,
         lambda group: [group.c.link_id == Scan.link_id, at_night, wib_day_expr(Scan.created_at) == group.c.day],
     )
-
     signals = []
-    for link_id, raw_day, n in rows:
-        start = wib_day_start(_as_date(raw_day)) + timedelta(hours=t.night_start)
-        end = wib_day_start(_as_date(raw_day)) + timedelta(hours=t.night_end)
-        signals.append(_signal("night", link_id, start, end, n, {}, day=_as_date(raw_day)))
+    start, end = timedelta(hours=t.night_start), timedelta(hours=t.night_end)
+    for (link_id, found_day), n in night_counts(live, range(t.night_start, t.night_end), t.night_scans).items():
+        midnight = _day_start(found_day)
+        signals.append(_signal("night", link_id, midnight + start, midnight + end, n, {}, day=found_day))
     return signals, ids
 
 
-def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def one_device_class(
+    live: LiveScans, since: datetime, until: datetime, t: Thresholds
+) -> tuple[list[Signal], FlaggedIds]:
     """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
 
-    def found_in(links: Collection[int] | None = None) -> Subquery:
+    def found_in(links: Collection[int]) -> Subquery:
         per_class = (
             select(Scan.link_id.label("link_id"), Scan.device_class.label("device_class"), func.count().label("n"))
             .where(*_human(since, links))
@@ -286,7 +283,7 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[l
             select(per_class.c.link_id, func.sum(per_class.c.n).label("total")).group_by(per_class.c.link_id).subquery()
         )
         return (
-            select(per_class.c.link_id, per_class.c.device_class, per_class.c.n, per_link.c.total)
+            select(per_class.c.link_id, per_class.c.device_class)
             .join(per_link, per_link.c.link_id == per_class.c.link_id)
             .where(
                 per_link.c.total >= t.device_scans,
@@ -296,12 +293,14 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[l
             .subquery()
         )
 
-    rows = db.session.execute(select(found_in())).all()
-
     ids = _flagged_ids(
         since, found_in, lambda found: [found.c.link_id == Scan.link_id, found.c.device_class == Scan.device_class]
     )
-
+    # A class with n >= share * total scans, of a link with total >= device_scans, has n >= share * device_scans.
+    found = device_counts(live, t.device_ignore, t.device_share * t.device_scans)
+    totals = Counter[int]()
+    for (link_id, _day), n in link_day_scans({link_id for link_id, _device in found}, live).items():
+        totals[link_id] += n
     signals = [
         _signal(
             "device",
@@ -309,11 +308,18 @@ def one_device_class(since: datetime, until: datetime, t: Thresholds) -> tuple[l
             since,
             until,
             n,
-            {"device_class": device, "share": int(n) / int(total), "total": int(total)},
+            {"device_class": device, "share": n / totals[link_id], "total": totals[link_id]},
         )
-        for link_id, device, n, total in rows
+        for (link_id, device), n in found.items()
+        if totals[link_id] >= t.device_scans and n >= t.device_share * totals[link_id]
     ]
     return signals, ids
+
+
+@lru_cache(maxsize=366)
+def _day_start(day: date) -> datetime:
+    """00:00 WIB of a day, in UTC (the night signals of a season ask for the same fortnight a thousand times)."""
+    return wib_day_start(day)
 
 
 def _signal(
@@ -354,60 +360,106 @@ def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds])
     return per_link
 
 
-def integrity_report(thresholds: Thresholds, now: datetime | None = None) -> Report:
-    """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans."""
+def integrity_report(thresholds: Thresholds, now: datetime | None = None, top: int | None = None) -> Report:
+    """Every signal of the last `lookback_days` WIB days, with the counts with and without flagged scans.
+
+    With `top`, the report keeps only the `top` signals of each kind and the `top` links with the most
+    flagged scans (the others still count in every total); a page shows those.
+    """
     now = now or utcnow()
     until = wib_day(now)
     since_day = until - timedelta(days=thresholds.lookback_days - 1)
     since = wib_day_start(since_day)
+    live = live_scans(since_day, rollup_cut())
     signals: list[Signal] = []
     flagged_ids: dict[str, FlaggedIds] = {}
     for kind, (found, ids) in zip(
         KINDS,
         (
-            repeat_visitors(since, thresholds),
-            bursts(since, thresholds),
-            night_scans(since, thresholds),
-            one_device_class(since, now, thresholds),
+            repeat_visitors(live, since, thresholds),
+            bursts(live, since, thresholds),
+            night_scans(live, since, thresholds),
+            one_device_class(live, since, now, thresholds),
         ),
         strict=True,
     ):
         signals += found
         flagged_ids[kind] = ids
     flagged_per_link = _flagged_per_link(signals, flagged_ids)
-    scans = totals_for(select(Link.id), since_day).human_scans
+    links = [
+        LinkTotals(link_id, "", None, 0, flagged_per_link.get(link_id, 0)) for link_id in {s.link_id for s in signals}
+    ]
+    per_kind = {kind: [s for s in signals if s.kind == kind] for kind in KINDS}
+    # The most flagged first; the link's code settles ties, so only the rows that can make the top are named.
+    contenders = {kind: _contenders(found, _signal_rank, top) for kind, found in per_kind.items()}
+    top_links = _contenders(links, _link_rank, top)
+    _name([*(s for found in contenders.values() for s in found), *top_links])
+    shown = [s for found in contenders.values() for s in sorted(found, key=lambda s: (*_signal_rank(s), s.code))[:top]]
+    top_links = sorted(top_links, key=lambda row: (*_link_rank(row), row.code))[:top]
+    _fill_window_scans(shown, top_links, live)
     flagged = sum(flagged_per_link.values())
-    link_ids = {s.link_id for s in signals}
-    names = {
-        link_id: (code, promoter)
-        for link_id, code, promoter in db.session.execute(
-            select(Link.id, Link.code, Promoter.name)
-            .outerjoin(Promoter, Promoter.id == Link.promoter_id)
-            .where(Link.id.in_(link_ids))
-        )
-    }
-    rows = daily_scan_rows()  # human scans per link and WIB day, exact (the rollup and the live tail)
-    per_day = {
-        (link_id, _as_date(d)): int(n)
-        for link_id, d, n in db.session.execute(
-            select(rows.c.link_id, rows.c.day, func.sum(rows.c.scans) - func.sum(rows.c.bot_scans))
-            .where(rows.c.link_id.in_(link_ids), rows.c.day >= since_day)
-            .group_by(rows.c.link_id, rows.c.day)
-        )
-    }
-    per_link: dict[int, int] = {}
-    for (link_id, _day), n in per_day.items():
-        per_link[link_id] = per_link.get(link_id, 0) + n
-    for signal in signals:
-        signal.code, signal.promoter = names[signal.link_id]
-        day_of = signal.detail.get("day")
-        signal.window_scans = per_day.get((signal.link_id, day_of), 0) if day_of else per_link.get(signal.link_id, 0)
-    signals.sort(key=lambda s: (KINDS.index(s.kind), -s.flagged, s.start))
-    links = sorted(
-        (
-            LinkTotals(link_id, *names[link_id], per_link.get(link_id, 0), flagged_per_link.get(link_id, 0))
-            for link_id in link_ids
-        ),
-        key=lambda row: (-row.flagged, row.code),
+    counts = {kind: len(found) for kind, found in per_kind.items()}
+    return Report(since_day, until, thresholds, shown, top_links, _human_scans(live), flagged, counts, len(links))
+
+
+def _signal_rank(signal: Signal) -> tuple[int, datetime]:
+    return (-signal.flagged, signal.start)
+
+
+def _link_rank(row: LinkTotals) -> tuple[int]:
+    return (-row.flagged,)
+
+
+class _Named(Protocol):
+    link_id: int
+    code: str
+    promoter: str | None
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _contenders(rows: list[N], rank: Callable[[N], tuple[Any, ...]], top: int | None) -> list[N]:
+    """The rows that can be among the `top` by `rank` and then link code: the `top` best ranked and those
+    tied with the last of them (every row without `top`)."""
+    rows = sorted(rows, key=rank)
+    if top is None or len(rows) <= top:
+        return rows
+    last = rank(rows[top - 1])
+    return list(takewhile(lambda row: rank(row) <= last, rows))
+
+
+def _name(rows: Iterable[_Named]) -> None:
+    """Set each row's link code and promoter's name (None: the link has no promoter)."""
+    rows = list(rows)
+    if not rows:
+        return
+    query = (
+        select(Link.id, Link.code, Promoter.name)
+        .outerjoin(Promoter, Promoter.id == Link.promoter_id)
+        .where(Link.id.in_(sorted({row.link_id for row in rows})))
     )
-    return Report(since_day, until, thresholds, signals, links, scans, flagged)
+    names = {link_id: (code, promoter) for link_id, code, promoter in db.session.execute(query)}
+    for row in rows:
+        row.code, row.promoter = names[row.link_id]
+
+
+def _fill_window_scans(signals: list[Signal], links: list[LinkTotals], live: LiveScans) -> None:
+    """Set each signal's scans in its window (its WIB day, or the whole period) and each link's scans in
+    the period."""
+    per_day = link_day_scans({s.link_id for s in signals} | {row.link_id for row in links}, live)
+    per_link = Counter[int]()
+    for (link_id, _day), n in per_day.items():
+        per_link[link_id] += n
+    for signal in signals:
+        day_of = signal.detail.get("day")
+        signal.window_scans = per_day.get((signal.link_id, day_of), 0) if day_of else per_link[signal.link_id]
+    for row in links:
+        row.scans = per_link[row.link_id]
+
+
+def _human_scans(live: LiveScans) -> int:
+    """Human scans of every link in the period: the city's running totals and the live tail."""
+    windows = [(live.since_day, date.max)]
+    rolled = level_window_totals("kota", windows).get(CITY_UNIT, {})
+    return sum(values[0] for values in rolled.values()) + sum(live.days.values())

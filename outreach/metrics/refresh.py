@@ -1,10 +1,11 @@
 """Refreshing the derived tables, by explicit calls, and checking them against a rebuild from raw rows.
 
-A derived table is a cache of raw rows: `scan_daily` and its per-level and per-promoter twins
-(of `scan`), `respondent_total` and `respondent_level_daily` (of `respondent_count`). The service
-that writes raw rows calls the refresh here in its own transaction (so a rollback undoes both); the
-scan rollups are refreshed from cron instead (`flask links refresh-rollups`), since scans are
-written by the fast path. `flask metrics refresh` rebuilds them all and `--check` proves they agree.
+A derived table is a cache of raw rows: `scan_daily` and its per-level and per-promoter twins and
+the integrity signals' tables (of `scan`), `respondent_total` and `respondent_level_daily` (of
+`respondent_count`). The service that writes raw rows calls the refresh here in its own transaction
+(so a rollback undoes both); the scan rollups are refreshed from cron instead (`flask links
+refresh-rollups`), since scans are written by the fast path. `flask metrics refresh` rebuilds them all
+and `--check` proves they agree.
 
 Several app instances (and cron) may refresh at once. Each refresh first takes a lock held until its
 transaction ends: a PostgreSQL transaction-level advisory lock (one for the scan tables, one for the
@@ -25,6 +26,7 @@ from sqlalchemy import Table, select, text
 from outreach.extensions import db
 from outreach.links.models import ScanDaily, ScanLevelDaily, ScanPromoterDaily, ScanRollupMark
 from outreach.metrics.cache import forget
+from outreach.metrics.integrity_rollups import INTEGRITY_TABLES, drop_purged_days
 from outreach.metrics.respondent_totals import rebuild_levels, rebuild_totals, refresh_levels, refresh_totals
 from outreach.metrics.scans import SAFETY_MARGIN, RefreshResult, rebuild_scan_levels, refresh_scan_rollups
 from outreach.participation.models import RespondentLevelDaily, RespondentTotal
@@ -35,7 +37,10 @@ log = logging.getLogger(__name__)
 SCANS_LOCK = 0x6F75_7472_6561_0001
 RESPONDENTS_LOCK = 0x6F75_7472_6561_0002
 
-SCAN_TABLES = tuple(cast(Table, model.__table__) for model in (ScanDaily, ScanLevelDaily, ScanPromoterDaily))
+SCAN_TABLES = (
+    *(cast(Table, model.__table__) for model in (ScanDaily, ScanLevelDaily, ScanPromoterDaily)),
+    *INTEGRITY_TABLES,
+)
 RESPONDENT_TABLES = tuple(cast(Table, model.__table__) for model in (RespondentTotal, RespondentLevelDaily))
 DERIVED_TABLES = SCAN_TABLES + RESPONDENT_TABLES
 
@@ -64,6 +69,14 @@ def scans(full: bool = False, now: datetime | None = None) -> RefreshResult:
     result = refresh_scan_rollups(full=full, now=now)
     forget()
     return result
+
+
+def scans_purged(before: date) -> None:
+    """Forget what the derived tables that follow the raw scans' retention hold of WIB days before `before`,
+    after the scans of those days were deleted (in this transaction)."""
+    lock(SCANS_LOCK)
+    drop_purged_days(before)
+    forget()
 
 
 def respondent_counts_written(areas: Iterable[int], opds: Iterable[int], from_day: date) -> None:

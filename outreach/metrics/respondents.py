@@ -25,13 +25,13 @@ from outreach.metrics.cache import per_request
 from outreach.metrics.running_totals import add_into, lookup_days
 from outreach.metrics.scans import (
     BoundValues,
-    days_since,
     level_row_filters,
     level_row_params,
     level_scan_rows,
     level_window_totals,
     live_level_rows,
 )
+from outreach.metrics.wib import days_since
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 
 Unit = Area | Opd

@@ -3,8 +3,9 @@
 The scan endpoint only inserts into `scan`. `refresh_scan_rollups()` (CLI: `flask links
 refresh-rollups`, run it every few minutes from cron) folds every scan created before a cut (a few
 minutes ago, so no scan still being committed is missed) into `scan_daily` and its per-unit and
-per-promoter twins, and moves the mark to that cut. The cut's own day is rolled up partly (until
-the cut) and completed by the next refresh.
+per-promoter twins and into the integrity signals' tables (`outreach.metrics.integrity_rollups`), and
+moves the mark to that cut. The cut's own day is rolled up partly (until the cut) and completed by the
+next refresh.
 
 Readers add a live aggregate of the scans since the cut (the tail: minutes of scans, not the whole
 day) to the rollup rows, so figures are exact and fresh while the heavy lifting stays in the rollup.
@@ -21,7 +22,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnExpressionArgument,
     CursorResult,
     Date,
     Integer,
@@ -41,7 +41,6 @@ from sqlalchemy import (
     not_,
     null,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -64,7 +63,9 @@ from outreach.links.models import (
     SurveyTarget,
 )
 from outreach.metrics.cache import per_request
+from outreach.metrics.integrity_rollups import refresh_integrity_rollups
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
+from outreach.metrics.wib import days_since, wib_day_expr
 from outreach.models import utcnow
 from outreach.participation.models import RespondentLevelDaily
 
@@ -77,21 +78,6 @@ BoundValues = dict[str, object]
 # Links to read: a list of ids or a select of ids.
 LinkIds = Sequence[int] | Select[tuple[int]]
 COUNT_COLUMNS = ("scans", "unique_visitors", "bot_scans", *(f"{source}_scans" for source in SOURCES))
-
-
-def wib_day_expr(column: ColumnExpressionArgument[datetime]) -> ColumnElement[date]:
-    """SQL for the WIB calendar day of a UTC timestamp column (WIB is UTC+7 all year)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Jakarta", column))
-    return type_coerce(func.date(column, "+7 hours"), Date)
-
-
-def days_since(column: SQLColumnExpression[date], first: ColumnElement[date]) -> ColumnElement[int]:
-    """SQL: whole days from `first` (a bound Date parameter) to a Date column."""
-    if db.engine.dialect.name == "postgresql":
-        # date - date is an integer number of days (SQLAlchemy types it as a date)
-        return typing.cast(ColumnElement[int], column - first)
-    return cast(func.julianday(column) - func.julianday(first), Integer)
 
 
 def _aggregate(since: datetime | None, until: datetime | None = None, after_cut: datetime | None = None) -> Select[Any]:
@@ -190,10 +176,10 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
     now = now or utcnow()
     cut = now - SAFETY_MARGIN
     mark = db.session.scalar(select(ScanRollupMark).where(ScanRollupMark.id == 1).with_for_update())
+    # Older days than the oldest raw scan were purged (outreach.links.retention): they live on only in the
+    # daily rollups, and the integrity rollups forget them.
+    oldest = db.session.scalar(select(func.min(Scan.created_at)))
     if full or mark is None:
-        # Older days than the oldest raw scan were purged (outreach.links.retention) and live on only
-        # in the rollup.
-        oldest = db.session.scalar(select(func.min(Scan.created_at)))
         from_day = wib_day(oldest) if oldest is not None else wib_day(cut)
     else:
         # A margin before the last cut, so a scan committed late after the last run is caught too.
@@ -208,6 +194,7 @@ def refresh_scan_rollups(full: bool = False, now: datetime | None = None) -> Ref
     if rows < 0:  # psycopg reports no row count for INSERT ... SELECT
         rows = db.session.scalar(select(func.count()).select_from(ScanDaily).where(ScanDaily.day >= from_day)) or 0
     _rebuild_derived(None if full or mark is None else from_day, wib_day(cut))
+    refresh_integrity_rollups(from_day, cut, wib_day(oldest) if oldest is not None else from_day)
     if mark is None:
         db.session.add(ScanRollupMark(id=1, refreshed_until=cut))
     else:
