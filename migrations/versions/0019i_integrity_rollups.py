@@ -9,14 +9,14 @@ mark is forgotten, so that refresh rebuilds every rollup, and until then every s
 is exact but slow.
 
 Revision ID: 0019i_integrity_rollups
-Revises: 0018i_pending_import_sheet
+Revises: 0019p_rollout_plans
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019i_integrity_rollups"
-down_revision = "0018i_pending_import_sheet"
+down_revision = "0019p_rollout_plans"
 branch_labels = None
 depends_on = None
 
