@@ -1,10 +1,9 @@
 """A city of 12 kelurahan with KPK counts to 25 November, and a rollout plan over them."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
-import time_machine
 
 from outreach.areas.models import Area
 from outreach.clock import wib_to_utc
@@ -16,17 +15,11 @@ from outreach.participation.models import RespondentCount, SurveyRound
 from outreach.rollouts.models import RolloutPlan, RolloutSlot
 from outreach.rollouts.services import PlanData, accept_plan, create_plan
 from tests.factories import make_area_tree
+from tests.participation.conftest import frozen  # noqa: F401 - 4 Dec 2026, 10:00 WIB; KPK's counts reach 25 Nov
 
 FIRST_WEEK, WEEKS, PER_WEEK, SEED = date(2026, 10, 5), 6, 2, 424242
 ROUND_START, LAST_DAY, DEADLINE = date(2026, 9, 1), date(2026, 11, 25), date(2026, 12, 11)
 LIFT = 5.0  # respondents a day a drive adds, from its week on
-
-
-@pytest.fixture
-def frozen():
-    """4 December 2026, 10:00 WIB: KPK's counts reach 25 November."""
-    with time_machine.travel(datetime(2026, 12, 4, 3, 0, tzinfo=UTC), tick=False):
-        yield
 
 
 @pytest.fixture
