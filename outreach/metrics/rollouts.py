@@ -60,12 +60,18 @@ class Panel:
 
 
 def weekly_panel(units: Sequence[Unit], audience: str | None, start: date, last_day: date) -> Panel:
-    """Each unit's respondents per day, averaged over each week from `start`'s Monday to `last_day`."""
-    first = monday_of(start)
+    """Each unit's respondents per day, averaged over each week from `start`'s Monday (or the week the data
+    starts in, if later) to `last_day`. A week the data covers only in part is averaged over the days it
+    covers, the same days for every unit: a day before the first count is not a day without answers."""
+    span = get_source("respondents").span(audience)
+    first_day = max(start, span[0]) if span else start
+    first = monday_of(first_day)
     weeks = [first + timedelta(weeks=i) for i in range((last_day - first).days // 7 + 1)]
-    daily = get_source("respondents").daily(list(units), first, last_day, audience)
+    daily = get_source("respondents").daily(list(units), first_day, last_day, audience)
     counts = np.zeros((len(units), len(weeks)))
-    days_in = np.array([min(7, (last_day - w).days + 1) for w in weeks], dtype=np.float64)
+    days_in = np.array(
+        [(min(last_day, w + timedelta(days=6)) - max(first_day, w)).days + 1 for w in weeks], dtype=np.float64
+    )
     for row, unit in enumerate(units):
         for day, n in daily.get(unit, {}).items():
             counts[row, (day - first).days // 7] += n

@@ -60,7 +60,7 @@ def test_a_drive_in_another_week_than_drawn_makes_the_estimate_indicative(frozen
     assert report.said.low is None  # no range is claimed for timing partly chosen
 
 
-def test_weeks_cut_short_by_the_reporting_lag_are_averaged_over_their_days(city, db):
+def test_weeks_cut_short_by_the_lag_or_the_rounds_start_are_averaged_over_their_days(city, db):
     unit = city[0]
     add_counts([unit], {}, lift=0)
     panel = weekly_panel([unit], "eksternal", ROUND_START, LAST_DAY)
@@ -70,6 +70,12 @@ def test_weeks_cut_short_by_the_reporting_lag_are_averaged_over_their_days(city,
         select(RespondentCount.daily).where(RespondentCount.day >= panel.weeks[-1], RespondentCount.area_id == unit.id)
     ).all()
     assert panel.counts[0, -1] == pytest.approx(sum(last_three) / 3)
+    # 1 September 2026 is a Tuesday: the first week has six days of data, averaged over six.
+    assert panel.weeks[0].isoformat() == "2026-08-31"
+    first_six = db.session.scalars(
+        select(RespondentCount.daily).where(RespondentCount.day < panel.weeks[1], RespondentCount.area_id == unit.id)
+    ).all()
+    assert len(first_six) == 6 and panel.counts[0, 0] == pytest.approx(sum(first_six) / 6)
 
 
 @pytest.mark.parametrize(
