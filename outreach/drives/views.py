@@ -257,6 +257,21 @@ def _rollout_slot(value: str | int | None) -> RolloutSlot | None:
     return slot if slot is not None and slot.plan.status == ACCEPTED else None
 
 
+def _slot_problem(slot: RolloutSlot | None, data: DriveData) -> str | None:
+    """Why a drive cannot realise its rollout plan's unit: it must reach that unit, once."""
+    if slot is None:
+        return None
+    if slot.unit not in data.areas and slot.unit not in data.opds:
+        return _(
+            "This drive was opened from the rollout plan for %(unit)s: keep %(unit)s among its targets, or plan"
+            " the drive outside the plan.",
+            unit=slot.name,
+        )
+    if slot.live_drives:
+        return _("%(unit)s already has its drive in this rollout plan.", unit=slot.name)
+    return None
+
+
 def _from_slot(slot: RolloutSlot) -> dict:
     """Form values for a drive made from a rollout plan's unit: its kind, audience, unit and week."""
     starts_at, ends_at = slot_drive_times(slot)
@@ -327,6 +342,9 @@ def _save(form: DriveForm, drive: Drive | None):
     if not form.validate_on_submit():
         return _render_form(form, drive, status=400 if request.method == "POST" else 200)
     data = _data_from(form)
+    if drive is None and (problem := _slot_problem(_rollout_slot(form.rollout_slot.data), data)):
+        form.areas.errors.append(problem)
+        return _render_form(form, drive, status=400)
     deadline = spi_deadline(form.starts_at.data.date())
     if starts_after_deadline(data, deadline):
         form.starts_at.errors.append(

@@ -17,14 +17,15 @@ time as a comparison. Drives placed by choice: indicative, with a direction only
 of the timing rarely give an estimate as large.
 """
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from outreach.areas.models import Area, Opd
-from outreach.clock import wib_day
+from outreach.clock import wib_day, wib_day_start
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.metrics.figures import current_round
@@ -40,7 +41,6 @@ DRAWS = 999
 # to tell a p-value below 0.05 (the smallest possible is 1/200), at a fifth of the cost per group.
 PLACEBO_DRAWS = 199
 WIDE, NARROW = 20.0, 3.0  # a range wider than this is rounded to fives / to whole respondents
-NO_DIFFERENCE = 0.5  # below half a respondent a day, an estimate without a range says "no clear difference"
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,25 @@ def _round(value: float, step: float) -> float:
     return round(round(value / step) * step, 1)
 
 
+def _step(width: float, size: float) -> float:
+    """Fives for a range wider than WIDE, whole respondents above NARROW, tenths below; never a step
+    larger than the estimate itself, so rounding cannot inflate it."""
+    step = 5.0 if width > WIDE else 1.0 if width > NARROW else 0.1
+    for finer in (5.0, 1.0, 0.1):
+        if finer <= step and finer <= size:
+            return finer
+    return 0.1
+
+
 def say(est: Estimate | None) -> Said:
     """What may be said of an estimate (per unit per day)."""
     if est is None or est.effect is None:
         return Said("unknown", n_treated=est.n_treated if est else 0, n_comparison=est.n_comparison if est else 0)
     width = (est.high - est.low) if est.low is not None and est.high is not None else abs(est.effect) * 2
-    step = 5.0 if width > WIDE else 1.0 if width > NARROW else 0.1
-    size = max(step, _round(abs(est.effect), step))
-    direction = "unclear" if abs(est.effect) < NO_DIFFERENCE else "more" if est.effect > 0 else "fewer"
+    step = _step(width, abs(est.effect))
+    size = _round(abs(est.effect), step)
+    # Without a range, one unit's own swings are in the estimate: a direction needs a whole respondent.
+    direction = "unclear" if abs(est.effect) < 1.0 else "more" if est.effect > 0 else "fewer"
     reason = "few_units"
     if est.low is not None and est.high is not None:
         direction = "more" if est.low > 0 else "fewer" if est.high < 0 else "unclear"
@@ -125,7 +136,8 @@ def say(est: Estimate | None) -> Said:
         n_treated, n_comparison = est.n_treated, est.n_comparison
         return Said(direction, shown, None, None, True, step, n_treated, n_comparison, reason)
     assert est.low is not None and est.high is not None
-    low, high = _round(est.low, step), _round(est.high, step)
+    # The ends are rounded outward, so the range said is never narrower than the one computed.
+    low, high = round(math.floor(est.low / step) * step, 1), round(math.ceil(est.high / step) * step, 1)
     if direction == "fewer":
         low, high = -high, -low
     shown = size if direction != "unclear" else _round(est.effect, step)
@@ -202,12 +214,18 @@ def plan_report(plan: RolloutPlan, today: date, draws: int = DRAWS) -> PlanRepor
     panel = weekly_panel(
         [s.unit for s in slots], plan.audience, plan.first_week - timedelta(weeks=PRE_WEEKS), reach.last_day
     )
-    first = np.array([panel.period_of(s.realised) for s in states], dtype=np.int64)
     report.randomised = _followed_draw(states, today)
+    # While the draw was followed, units are treated from their drawn week (what every re-draw assigns),
+    # including a drawn week still under way; otherwise from the week their drive really started.
+    weeks = [s.slot.drawn_week if report.randomised else s.realised for s in states]
+    first = np.array([panel.period_of(w) for w in weeks], dtype=np.int64)
     report.weeks_observed = len(panel.weeks)
     redraw = _plan_redraw(plan, [s.key for s in slots], panel) if report.randomised else None
     report.estimate = estimate(panel.counts, first, redraw, report.randomised, draws=draws, seed=plan.seed % 2**32)
-    report.said = say(report.estimate)
+    said = say(report.estimate)
+    if said.reason == "not_randomised":
+        said = replace(said, reason="off_schedule")  # the weeks were partly chosen, not the places
+    report.said = said
     return report
 
 
@@ -279,7 +297,11 @@ def drive_effects(today: date, level: str = "kelurahan", draws: int = PLACEBO_DR
     units: list[Unit] = _units(level)
     panel = weekly_panel(units, audience, round_.starts_on, reach.last_day)
     drives = list(
-        db.session.scalars(db.select(Drive).where(Drive.status != CANCELLED).order_by(Drive.starts_at, Drive.id))
+        db.session.scalars(
+            db.select(Drive)
+            .where(Drive.status != CANCELLED, Drive.starts_at >= wib_day_start(round_.starts_on))
+            .order_by(Drive.starts_at, Drive.id)
+        )
     )
     firsts = _first_drives(units, [d for d in drives if wib_day(d.starts_at) <= reach.last_day])
     first = np.full(len(units), NEVER, dtype=np.int64)

@@ -56,7 +56,7 @@ def test_a_drive_in_another_week_than_drawn_makes_the_estimate_indicative(frozen
     add_counts(city, {unit_of(s).id: s.week + timedelta(days=1) for s in plan.slots})
     report = plan_report(plan, clock.today())
     assert not report.randomised and report.departures == 1
-    assert report.said.indicative and report.said.reason == "not_randomised"
+    assert report.said.indicative and report.said.reason == "off_schedule"
     assert report.said.low is None  # no range is claimed for timing partly chosen
 
 
@@ -82,9 +82,10 @@ def test_weeks_cut_short_by_the_lag_or_the_rounds_start_are_averaged_over_their_
     ("est", "kind", "size", "low", "high", "indicative"),
     [
         (Estimate(4.24, 2.84, 5.59, 12, 12, 40, True, 999), "more", 4.2, 2.8, 5.6, False),
-        (Estimate(-6.0, -9.0, -2.6, 12, 12, 40, True, 999), "fewer", 6.0, 3.0, 9.0, False),  # wider than 3: whole
+        (Estimate(-6.0, -9.0, -2.6, 12, 12, 40, True, 999), "fewer", 6.0, 2.0, 9.0, False),  # whole, ends outward
         (Estimate(0.8, -1.2, 1.7, 12, 12, 40, True, 999), "unclear", 0.8, -1.2, 1.7, False),
-        (Estimate(31.0, 12.0, 52.0, 12, 12, 40, True, 999), "more", 30.0, 10.0, 50.0, False),  # wide: fives
+        (Estimate(31.0, 12.0, 52.0, 12, 12, 40, True, 999), "more", 30.0, 10.0, 55.0, False),  # wide: fives
+        (Estimate(1.2, 0.3, 22.9, 12, 12, 40, True, 999), "more", 1.0, 0.0, 23.0, False),  # never above the estimate
         (Estimate(3.3, 2.4, 4.2, 19, 100, 40, False, 999), "more", 3.3, None, None, True),  # chosen: no range
         (Estimate(4.0, None, None, 1, 100, 10, False), "more", 4.0, None, None, True),  # one unit: no range
         (Estimate(0.2, None, None, 1, 100, 10, False), "unclear", None, None, None, True),

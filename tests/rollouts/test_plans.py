@@ -150,6 +150,28 @@ def test_drives_are_made_from_an_accepted_plan_and_link_back(frozen, coordinator
     assert f"/rollouts/{plan.id}" in drive_page and "Rencana bergilir" in drive_page
 
 
+def test_a_drive_opened_from_a_slot_must_reach_its_unit_and_only_once(frozen, coordinator_client, city, db):
+    plan = make_plan(city)
+    slot = plan.slots[0]
+    other = next(a for a in city if a.id != slot.area_id)
+    form = {
+        "kind": "door_to_door",
+        "title": "Door-to-door",
+        "starts_at": f"{slot.week.isoformat()}T09:00",
+        "ends_at": f"{slot.week.isoformat()}T12:00",
+        "audience": "eksternal",
+        "status": "done",
+        "rollout_slot": str(slot.id),
+        "confirm": "1",
+    }
+    elsewhere = coordinator_client.post("/drives/new", data={**form, "areas": [other.id]})
+    assert elsewhere.status_code == 400 and "tetap jadikan" in elsewhere.get_data(as_text=True)
+    realise(slot)
+    again = coordinator_client.post("/drives/new", data={**form, "areas": [slot.area_id]})
+    assert again.status_code == 400 and "sudah mendapat kegiatannya" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(Drive)).all()) == 1
+
+
 def test_a_drive_for_a_slot_of_a_draft_plan_is_not_linked(coordinator_client, city, db):
     plan = make_plan(city, accept=False)
     form = coordinator_client.get(f"/drives/new?rollout_slot={plan.slots[0].id}").get_data(as_text=True)
