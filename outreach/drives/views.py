@@ -342,7 +342,8 @@ def _save(form: DriveForm, drive: Drive | None):
     if not form.validate_on_submit():
         return _render_form(form, drive, status=400 if request.method == "POST" else 200)
     data = _data_from(form)
-    if drive is None and (problem := _slot_problem(_rollout_slot(form.rollout_slot.data), data)):
+    slot = db.session.get(RolloutSlot, data.rollout_slot_id) if data.rollout_slot_id else None  # identity map
+    if drive is None and (problem := _slot_problem(slot, data)):
         form.areas.errors.append(problem)
         return _render_form(form, drive, status=400)
     deadline = spi_deadline(form.starts_at.data.date())

@@ -28,7 +28,7 @@ from outreach.areas.models import Area, Opd
 from outreach.clock import wib_day, wib_day_start
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
-from outreach.metrics.figures import current_round
+from outreach.metrics.figures import current_round, drive_units
 from outreach.metrics.progress import data_reach
 from outreach.metrics.respondents import Unit, get_source
 from outreach.metrics.staggered import NEVER, Bools, Estimate, Floats, Ints, Redraw, estimate
@@ -269,19 +269,14 @@ class Effects:
 
 
 def _first_drives(units: Sequence[Unit], drives: Sequence[Drive]) -> dict[int, Drive]:
-    """Each unit's first drive (by index in `units`): a kecamatan drive reaches all its kelurahan."""
-    index = {(type(u).__name__, u.id): i for i, u in enumerate(units)}
+    """Each unit's first drive (by index in `units`), from drives in the order they started; a kecamatan
+    drive reaches all its kelurahan (`figures.drive_units`)."""
+    index = {unit: i for i, unit in enumerate(units)}
     first: dict[int, Drive] = {}
-    for drive in sorted(drives, key=lambda d: (d.starts_at, d.id)):
-        reached: list[tuple[str, int]] = [("Opd", o.id) for o in drive.opds]
-        for area in drive.areas:
-            if area.level == "kecamatan":
-                reached += [("Area", k.id) for k in area.children if k.level == "kelurahan"]
-            else:
-                reached.append(("Area", area.id))
-        for key in reached:
-            if key in index:
-                first.setdefault(index[key], drive)
+    for drive in drives:
+        for unit in drive_units(drive):
+            if unit in index:
+                first.setdefault(index[unit], drive)
     return first
 
 

@@ -17,6 +17,7 @@ from outreach.extensions import db
 from outreach.imports.writing import csv_response
 from outreach.metrics.progress import data_reach
 from outreach.metrics.rollouts import drive_effects, plan_report
+from outreach.metrics.staggered import Estimate
 from outreach.rollouts.forms import AcceptForm, MoveForm, PlanForm
 from outreach.rollouts.models import DRAFT, RolloutPlan, RolloutSlot
 from outreach.rollouts.services import PlanData, PlanError, accept_plan, create_plan, move_slot, visible_plans
@@ -190,6 +191,12 @@ def make_drive(plan_id: int, slot_id: int):
     return redirect(url_for("drives.create", rollout_slot=slot.id))
 
 
+def _rounded(est: Estimate | None) -> list[float | str]:
+    """An estimate's effect and 95% range for a CSV, to three decimals; empty where unknown."""
+    values = (est.effect, est.low, est.high) if est is not None else (None, None, None)
+    return ["" if v is None else round(v, 3) for v in values]
+
+
 def _plan_rows(plan: RolloutPlan):
     report = plan_report(plan, clock.today())
     est, said = report.estimate, report.said
@@ -201,10 +208,7 @@ def _plan_rows(plan: RolloutPlan):
     for s in report.slots:
         rows.append([
             plan.id, s.slot.unit.code, s.slot.name, s.slot.drawn_week, s.slot.week, s.realised or "", s.state,
-            s.drive.id if s.drive else "",
-            "" if est is None or est.effect is None else round(est.effect, 3),
-            "" if est is None or est.low is None else round(est.low, 3),
-            "" if est is None or est.high is None else round(est.high, 3),
+            s.drive.id if s.drive else "", *_rounded(est),
             report.randomised, said.n_treated, said.n_comparison, report.last_day or "",
         ])  # fmt: skip
     return header, rows
@@ -248,9 +252,8 @@ def effects_export():
         for r in found.rows:
             e = r.estimate
             rows.append([
-                panel, r.group, r.key, r.label, "" if e.effect is None else round(e.effect, 3),
-                "" if e.low is None else round(e.low, 3), "" if e.high is None else round(e.high, 3),
-                e.randomised, r.said.kind, r.said.indicative, e.n_treated, e.n_comparison, found.last_day or "",
+                panel, r.group, r.key, r.label, *_rounded(e), e.randomised,
+                r.said.kind, r.said.indicative, e.n_treated, e.n_comparison, found.last_day or "",
             ])  # fmt: skip
     for plan in visible_plans():
         report = plan_report(plan, today)
@@ -258,8 +261,7 @@ def effects_export():
         if e is None or e.effect is None:
             continue
         rows.append([
-            "plan", "plan", plan.id, plan.name, round(e.effect, 3), "" if e.low is None else round(e.low, 3),
-            "" if e.high is None else round(e.high, 3), e.randomised, report.said.kind, report.said.indicative,
+            "plan", "plan", plan.id, plan.name, *_rounded(e), e.randomised, report.said.kind, report.said.indicative,
             e.n_treated, e.n_comparison, report.last_day or "",
         ])  # fmt: skip
     return csv_response("drive-effects.csv", header, rows)
