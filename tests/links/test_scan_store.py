@@ -1,8 +1,11 @@
 """The scan path's own database connections: kept per worker, replaced after a fork or a failure, no scan lost."""
 
+import faulthandler
 import gc
 import logging
 import os
+import signal
+import time
 import weakref
 from datetime import UTC, date, datetime
 
@@ -53,12 +56,19 @@ def _drop_connection(app, db) -> None:
         held.pooled.dbapi_connection.close()
 
 
+CHILD_SECONDS = 60  # a child that has not finished by then is stuck: it prints where, and ends
+
+
 def _fork(work) -> int:
-    """Run `work` in a forked child process, as gunicorn runs a worker; its exit code is 0 when it returned True."""
+    """Run `work` in a forked child process, as gunicorn runs a worker; its exit code is 0 when it returned True.
+
+    A child stuck (on a lock, a socket) prints every thread's stack to stderr and ends with an error
+    after CHILD_SECONDS, so the test fails and says where instead of waiting for ever."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            faulthandler.dump_traceback_later(CHILD_SECONDS, exit=True)
             code = 0 if work() else 1
         finally:
             os._exit(code)
@@ -66,6 +76,14 @@ def _fork(work) -> int:
 
 
 def _exit_code(pid: int) -> int:
+    """The child's exit code; a child still running CHILD_SECONDS + 10 s after this call is killed (-9)."""
+    deadline = time.monotonic() + CHILD_SECONDS + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
