@@ -190,11 +190,14 @@ class ScanJournal:
         return copied
 
     def _drain_own(self, engine: Engine, own: _Own) -> int:
-        copied = 0
+        # Up to what was written when the drain began: under load the workers keep appending, and
+        # chasing those lines would turn the drainer into a loop of tiny transactions that costs the
+        # worker and the database more than the scans themselves. They wait for the next drain.
+        copied, until = 0, own.written
         while True:
-            offset, count = _drain_file(engine, own.path, own.written)
+            offset, count = _drain_file(engine, own.path, until)
             own.drained, copied = offset, copied + count
-            if count == 0 or offset >= own.written:
+            if count == 0 or offset >= until:
                 break
         if own.drained >= own.written >= ROTATE_BYTES:
             with self._lock:

@@ -72,6 +72,30 @@ def test_with_the_journal_first_a_scan_is_stored_by_the_drain_once(app, client, 
     assert journal_first.health()["journal_backlog_bytes"] == 0
 
 
+def test_a_drain_copies_what_was_written_when_it_began_and_leaves_later_visits_to_the_next(app, db, link, monkeypatch):
+    """Under load a worker appends while its drainer copies: chasing those lines would turn the drainer
+    into a loop of tiny transactions (bench.scan_bench on PostgreSQL: 0.78 of bare Flask, 1.2 without)."""
+    keeper = scanner(app)
+    for _ in range(5):
+        keeper.journal.append(values(link.id))
+    copy, batches = journal_module._drain_file, []
+
+    def copy_while_visits_arrive(engine, path, until):
+        if len(batches) < 3:  # a scan served while this batch is copied (three, so a chase ends)
+            keeper.journal.append(values(link.id))
+        batches.append(until)
+        return copy(engine, path, until)
+
+    monkeypatch.setattr(journal_module, "_drain_file", copy_while_visits_arrive)
+    assert keeper.drain() == 5
+    assert len(batches) == 1 and rows(db) == 5
+    assert keeper.drain() == 1  # the visit that came during the first drain
+    monkeypatch.undo()
+    assert keeper.drain() == 1  # and the one that came during the second
+    assert keeper.drain() == 0
+    assert rows(db) == 7
+
+
 def test_a_drain_that_fails_before_its_commit_leaves_the_lines_for_the_next_one(app, db, link, monkeypatch):
     keeper = scanner(app)
     for _ in range(5):
