@@ -707,10 +707,25 @@ def _sums(rows: Subquery) -> list[ColumnElement[Any]]:
     return [func.coalesce(func.sum(getattr(rows.c, name)), 0) for name in COUNT_COLUMNS]
 
 
+# Up to this many links, a select of ids is read first and sent as a list: the databases then push the
+# list into both halves of `daily_scan_rows()` and read each link's days by the rollup's primary key
+# (link, day), where a subquery makes PostgreSQL read every link's rows of the range and join after
+# (a drive's report: 14 ms per statement at a million scans, 1 ms as a list). Larger sets stay a join.
+ID_LIST_LIMIT = 1000
+
+
+def _id_list(link_ids: LinkIds) -> LinkIds:
+    if isinstance(link_ids, Select):
+        ids = list(db.session.scalars(link_ids.limit(ID_LIST_LIMIT + 1)))
+        return ids if len(ids) <= ID_LIST_LIMIT else link_ids
+    return link_ids
+
+
 def totals_by_link(link_ids: LinkIds, since: date | None = None) -> dict[int, ScanTotals]:
     """Scan totals per link for the given ids (a list or a select of ids), optionally from a WIB day on."""
     rows = daily_scan_rows()
-    query = select(rows.c.link_id, *_sums(rows)).where(rows.c.link_id.in_(link_ids)).group_by(rows.c.link_id)
+    query = select(rows.c.link_id, *_sums(rows)).where(rows.c.link_id.in_(_id_list(link_ids)))
+    query = query.group_by(rows.c.link_id)
     if since is not None:
         query = query.where(rows.c.day >= since)
     return {link_id: ScanTotals(*map(int, values)) for link_id, *values in db.session.execute(query)}
@@ -720,7 +735,7 @@ def totals_for(link_ids: LinkIds, since: date | None = None, until: date | None 
     """Scan totals summed over the given links (a list or a select of ids), optionally for the WIB days
     from `since` to `until` (both included)."""
     rows = daily_scan_rows()
-    query = select(*_sums(rows)).where(rows.c.link_id.in_(link_ids))
+    query = select(*_sums(rows)).where(rows.c.link_id.in_(_id_list(link_ids)))
     if since is not None:
         query = query.where(rows.c.day >= since)
     if until is not None:
@@ -732,7 +747,7 @@ def totals_by_day(link_ids: LinkIds, since: date, until: date | None = None) -> 
     """Scan totals per WIB day from `since` to `until` (both included) summed over the given links (a
     list or a select of ids); days without scans are absent."""
     rows = daily_scan_rows()
-    query = select(rows.c.day, *_sums(rows)).where(rows.c.link_id.in_(link_ids), rows.c.day >= since)
+    query = select(rows.c.day, *_sums(rows)).where(rows.c.link_id.in_(_id_list(link_ids)), rows.c.day >= since)
     if until is not None:
         query = query.where(rows.c.day <= until)
     return {day: ScanTotals(*map(int, values)) for day, *values in db.session.execute(query.group_by(rows.c.day))}

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Integer, func, insert, select, update
 
 from outreach.extensions import db as _db
-from outreach.links.models import Scan, ScanDaily, ScanLevelDaily, ScanPromoterDaily
-from outreach.metrics.scans import totals_for
+from outreach.links.models import Link, Scan, ScanDaily, ScanLevelDaily, ScanPromoterDaily
+from outreach.metrics import scans as metrics_scans
+from outreach.metrics.scans import totals_by_day, totals_by_link, totals_for
 from outreach.participation.imports import import_counts
 from outreach.participation.models import RespondentCount, RespondentLevelDaily, RespondentTotal
 from outreach.participation.services import record_count
@@ -239,3 +240,20 @@ def test_counts_written_while_another_process_rebuilds_end_up_in_the_totals(raw_
     last = db.session.scalar(select(func.max(RespondentTotal.day)))
     b2 = select(RespondentTotal.total).where(RespondentTotal.area_id == tree["b2"].id, RespondentTotal.day == last)
     assert db.session.scalar(b2) == sum(range(1, 21))
+
+
+def test_a_select_of_link_ids_gives_the_same_totals_read_as_a_list_or_kept_as_a_join(raw_rows, runner, monkeypatch):
+    """Up to ID_LIST_LIMIT links the ids are read first (so the rollup is read by its key); beyond, a join."""
+    assert runner.invoke(args=["metrics", "refresh"]).exit_code == 0
+    ids = select(Link.id).where(Link.id.in_([link.id for link in raw_rows[:3]]))
+    since, until = NOW.date() - timedelta(days=9), NOW.date() - timedelta(days=2)
+
+    def figures():
+        return totals_for(ids), totals_for(ids, since, until), totals_by_day(ids, since, until), totals_by_link(ids)
+
+    as_list = figures()
+    monkeypatch.setattr(metrics_scans, "ID_LIST_LIMIT", 2)  # three links: over the limit, kept as a join
+    assert figures() == as_list
+    total, bots, _typed = expected_scans(raw_rows[:3])
+    assert as_list[0].scans == total and as_list[0].bot_scans == bots
+    assert sum(day.scans for day in as_list[2].values()) == as_list[1].scans > 0
