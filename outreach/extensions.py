@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import weakref
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -78,6 +79,27 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 @event.listens_for(Engine, "connect")
 def _remember_process(_dbapi_connection, record) -> None:
     record.info["pid"] = os.getpid()
+
+
+# Engines that have connected in this process, so a forked child can drop their pools (below).
+_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection) -> None:
+    _engines.add(connection.engine)
+
+
+def _drop_inherited_pools() -> None:
+    """In a forked child (a gunicorn worker of a preloaded app, a test's child): give every engine a new,
+    empty pool without closing the parent's connections (SQLAlchemy's `dispose(close=False)` recipe).
+    The checkout check below comes too late for them: the pool's pre-ping runs first, and children
+    pinging one inherited connection at once read each other's answers and wait for ever."""
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_pools)
 
 
 @event.listens_for(Engine, "checkout")
