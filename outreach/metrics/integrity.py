@@ -31,7 +31,7 @@ from outreach.metrics.integrity_rollups import (
     device_counts,
     link_day_scans,
     live_scans,
-    night_counts,
+    night_summary,
     repeat_counts,
 )
 from outreach.metrics.scans import level_window_totals, rollup_cut
@@ -122,6 +122,23 @@ class Report:
         return [s for s in self.signals if s.kind == kind]
 
 
+@dataclass
+class Found:
+    """One kind's signals: how many, the scans they flag per link, and those that can be shown (every one,
+    or those that can be among the top)."""
+
+    count: int
+    per_link: dict[int, int]
+    signals: list[Signal]
+
+    @classmethod
+    def of(cls, signals: list[Signal], top: int | None) -> "Found":
+        per_link: dict[int, int] = {}
+        for signal in signals:
+            per_link[signal.link_id] = per_link.get(signal.link_id, 0) + signal.flagged
+        return cls(len(signals), per_link, _contenders(signals, _signal_rank, top))
+
+
 def _hour_bucket() -> ColumnElement[Any]:
     """SQL for the UTC hour a scan falls in (WIB is a whole number of hours ahead, so it is a WIB hour too)."""
     if db.engine.dialect.name == "postgresql":
@@ -155,7 +172,7 @@ def _flagged_ids(
     return ids
 
 
-def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
     """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first."""
     day = wib_day_expr(Scan.created_at)
 
@@ -187,10 +204,10 @@ def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds) -> tuple[li
     for (link_id, found_day, _visitor), n in repeat_counts(live, t.repeat_scans).items():
         start = _day_start(found_day)
         signals.append(_signal("repeat", link_id, start, start + timedelta(days=1), n - 1, {"scans": n}, day=found_day))
-    return signals, ids
+    return Found.of(signals, top), ids
 
 
-def bursts(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
+def bursts(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
     """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
     bucket = _hour_bucket()
 
@@ -230,7 +247,7 @@ def bursts(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal
                 signals.append(
                     _signal("burst", link_id, start, start + timedelta(hours=1), n, {"usual": usual}, day=found_day)
                 )
-    return signals, ids
+    return Found.of(signals, top), ids
 
 
 def _is_burst(n: int, total: int, hours: int, t: Thresholds) -> bool:
@@ -240,8 +257,10 @@ def _is_burst(n: int, total: int, hours: int, t: Thresholds) -> bool:
     return n >= t.burst_scans and n * (hours - 1) >= t.burst_factor * (total - n)
 
 
-def night_scans(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[Signal], FlaggedIds]:
-    """Scans of a link at night (WIB hours night_start to night_end), per night."""
+def night_scans(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
+    """Scans of a link at night (WIB hours night_start to night_end), per night. The nights are counted and
+    summed per link in SQL, and only those that can be among the `top` become signals: a season has
+    thousands, and only a few are shown."""
     day = wib_day_expr(Scan.created_at)
     at_night = wib_hour_expr(Scan.created_at).between(t.night_start, t.night_end - 1)
 
@@ -259,17 +278,18 @@ def night_scans(live: LiveScans, since: datetime, t: Thresholds) -> tuple[list[S
         groups_of,
         lambda group: [group.c.link_id == Scan.link_id, at_night, wib_day_expr(Scan.created_at) == group.c.day],
     )
-    signals = []
+    nights = night_summary(live, range(t.night_start, t.night_end), t.night_scans, top)
     start, end = timedelta(hours=t.night_start), timedelta(hours=t.night_end)
-    for (link_id, found_day), n in night_counts(live, range(t.night_start, t.night_end), t.night_scans).items():
+    signals = []
+    for (link_id, found_day), n in nights.shown.items():
         midnight = _day_start(found_day)
         signals.append(_signal("night", link_id, midnight + start, midnight + end, n, {}, day=found_day))
-    return signals, ids
+    return Found(nights.count, nights.per_link, _contenders(signals, _signal_rank, top)), ids
 
 
 def one_device_class(
-    live: LiveScans, since: datetime, until: datetime, t: Thresholds
-) -> tuple[list[Signal], FlaggedIds]:
+    live: LiveScans, since: datetime, until: datetime, t: Thresholds, top: int | None
+) -> tuple["Found", FlaggedIds]:
     """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
 
     def found_in(links: Collection[int]) -> Subquery:
@@ -313,7 +333,7 @@ def one_device_class(
         for (link_id, device), n in found.items()
         if totals[link_id] >= t.device_scans and n >= t.device_share * totals[link_id]
     ]
-    return signals, ids
+    return Found.of(signals, top), ids
 
 
 @lru_cache(maxsize=366)
@@ -336,18 +356,18 @@ def _signal(
     return signal
 
 
-def _flagged_per_link(signals: list[Signal], flagged_ids: dict[str, FlaggedIds]) -> dict[int, int]:
+def _flagged_per_link(found: dict[str, Found], flagged_ids: dict[str, FlaggedIds]) -> dict[int, int]:
     """Flagged scans per link, each scan once. Signals of one kind never share a scan (they are
     different visitors, hours, nights or device classes), so a link flagged by one kind only has the
     sum of its signals; where kinds meet on a link, the scans they flag are read and counted once."""
     kinds: dict[int, set[str]] = {}
-    for signal in signals:
-        kinds.setdefault(signal.link_id, set()).add(signal.kind)
-    shared = {link_id for link_id, found in kinds.items() if len(found) > 1}
-    per_link: dict[int, int] = {}
-    for signal in signals:
-        if signal.link_id not in shared:
-            per_link[signal.link_id] = per_link.get(signal.link_id, 0) + signal.flagged
+    for kind, of_kind in found.items():
+        for link_id in of_kind.per_link:
+            kinds.setdefault(link_id, set()).add(kind)
+    shared = {link_id for link_id, kinds_of in kinds.items() if len(kinds_of) > 1}
+    per_link = {
+        link_id: found[min(kinds_of)].per_link[link_id] for link_id, kinds_of in kinds.items() if len(kinds_of) == 1
+    }
     if shared:
         selects = [
             ids([link_id for link_id in shared if kind in kinds[link_id]])
@@ -371,34 +391,26 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None, top: i
     since_day = until - timedelta(days=thresholds.lookback_days - 1)
     since = wib_day_start(since_day)
     live = live_scans(since_day, rollup_cut())
-    signals: list[Signal] = []
-    flagged_ids: dict[str, FlaggedIds] = {}
-    for kind, (found, ids) in zip(
-        KINDS,
-        (
-            repeat_visitors(live, since, thresholds),
-            bursts(live, since, thresholds),
-            night_scans(live, since, thresholds),
-            one_device_class(live, since, now, thresholds),
-        ),
-        strict=True,
-    ):
-        signals += found
-        flagged_ids[kind] = ids
-    flagged_per_link = _flagged_per_link(signals, flagged_ids)
-    links = [
-        LinkTotals(link_id, "", None, 0, flagged_per_link.get(link_id, 0)) for link_id in {s.link_id for s in signals}
-    ]
-    per_kind = {kind: [s for s in signals if s.kind == kind] for kind in KINDS}
+    detected = (
+        repeat_visitors(live, since, thresholds, top),
+        bursts(live, since, thresholds, top),
+        night_scans(live, since, thresholds, top),
+        one_device_class(live, since, now, thresholds, top),
+    )
+    found = {kind: of_kind for kind, (of_kind, _ids) in zip(KINDS, detected, strict=True)}
+    flagged_ids = {kind: ids for kind, (_found, ids) in zip(KINDS, detected, strict=True)}
+    flagged_per_link = _flagged_per_link(found, flagged_ids)
+    links = [LinkTotals(link_id, "", None, 0, flagged) for link_id, flagged in flagged_per_link.items()]
     # The most flagged first; the link's code settles ties, so only the rows that can make the top are named.
-    contenders = {kind: _contenders(found, _signal_rank, top) for kind, found in per_kind.items()}
     top_links = _contenders(links, _link_rank, top)
-    _name([*(s for found in contenders.values() for s in found), *top_links])
-    shown = [s for found in contenders.values() for s in sorted(found, key=lambda s: (*_signal_rank(s), s.code))[:top]]
+    _name([*(s for of_kind in found.values() for s in of_kind.signals), *top_links])
+    shown = [
+        s for of_kind in found.values() for s in sorted(of_kind.signals, key=lambda s: (*_signal_rank(s), s.code))[:top]
+    ]
     top_links = sorted(top_links, key=lambda row: (*_link_rank(row), row.code))[:top]
     _fill_window_scans(shown, top_links, live)
     flagged = sum(flagged_per_link.values())
-    counts = {kind: len(found) for kind, found in per_kind.items()}
+    counts = {kind: of_kind.count for kind, of_kind in found.items()}
     return Report(since_day, until, thresholds, shown, top_links, _human_scans(live), flagged, counts, len(links))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, String, Table, bindparam, cast, delete, func, or_, select
+from sqlalchemy import Date, Select, String, Table, and_, bindparam, cast, delete, func, or_, select
 from sqlalchemy.sql import Subquery
 
 from outreach.clock import to_wib, wib_day, wib_day_start
@@ -132,7 +132,7 @@ def repeat_counts(live: LiveScans, least: int) -> dict[Visit, int]:
             table.day.in_(days), table.human_scans >= least
         )
         found = {(link_id, day, visitor): n for link_id, day, visitor, n in db.session.execute(query)}
-    earlier = _cut_day_visitors(live)
+    earlier = _cut_day_visitors(live, least)
     for visit, n in live.visitors.items():
         # A visitor in the tail: the table holds every visitor's scans before the cut on the cut's day.
         total = n + earlier.get(visit, 0)
@@ -141,62 +141,119 @@ def repeat_counts(live: LiveScans, least: int) -> dict[Visit, int]:
     return found
 
 
-def _cut_day_visitors(live: LiveScans) -> dict[Visit, int]:
-    """{(link, the cut's WIB day, visitor hash): human scans before the cut} of the links scanned that day
-    in the tail."""
+def _cut_day_visitors(live: LiveScans, least: int) -> dict[Visit, int]:
+    """{(link, the cut's WIB day, visitor hash): human scans before the cut} of the visitors in the tail who
+    may reach `least` scans with it (the table holds every visitor of that day: a season's day is tens of
+    thousands of rows, and only those close to `least` can become a repeat)."""
     if live.cut is None:
         return {}
     cut_day = wib_day(live.cut)
-    links = sorted({link_id for link_id, day, _visitor in live.visitors if day == cut_day})
-    if not links:
+    tail = {(link_id, visitor): n for (link_id, day, visitor), n in live.visitors.items() if day == cut_day}
+    if not tail:
         return {}
     table = ScanRepeatDaily
     query = select(table.link_id, table.visitor_hash, table.human_scans).where(
-        table.day == cut_day, table.link_id.in_(links)
+        table.day == cut_day,
+        table.human_scans >= least - max(tail.values()),  # the index by (day, scans) seeks them
     )
-    return {(link_id, cut_day, visitor): n for link_id, visitor, n in db.session.execute(query)}
+    return {
+        (link_id, cut_day, visitor): n
+        for link_id, visitor, n in db.session.execute(query)
+        if (link_id, visitor) in tail
+    }
 
 
-def night_counts(live: LiveScans, hours: range, least: int) -> dict[LinkDay, int]:
-    """{(link, WIB day): human scans in the WIB `hours` of the day} of the link-days with at least `least`."""
-    found: dict[LinkDay, int] = {}
+@dataclass
+class Nights:
+    """The link-days with at least so many human scans in the night hours: how many, their night scans per
+    link, and the nights that can be among the most scanned (`shown`; every one when no top is asked)."""
+
+    count: int = 0
+    per_link: dict[int, int] = field(default_factory=dict)
+    shown: dict[LinkDay, int] = field(default_factory=dict)
+
+
+def night_summary(live: LiveScans, hours: range, least: int, top: int | None) -> Nights:
+    """The nights of the period with at least `least` human scans in the WIB `hours`, summed per link in SQL
+    with only the `top` most scanned read out (and those tied with them, by scans and day; every night
+    without `top`): a season of nights stays a few thousand rows of links."""
+    tail = _night_tail(live, hours)
+    nights = Nights()
     if live.rolled_days and hours:
-        found = _nights(live.rolled_days, hours, least)
+        # The tail only adds scans: a night among the top with it is among the stored top or in the tail.
+        nights = _stored_nights(live.rolled_days, hours, least, top)
+    days = sorted({day for _link_id, day in tail} & set(live.rolled_days))
+    stored = _night_sums(days, hours, {link_id for link_id, _day in tail}) if days else {}
+    for (link_id, day), n in tail.items():
+        before = stored.get((link_id, day), 0)
+        if before >= least:  # counted among the stored nights: counted again with the tail
+            nights.count -= 1
+            nights.per_link[link_id] -= before
+            if not nights.per_link[link_id]:
+                del nights.per_link[link_id]
+        if before + n >= least:
+            nights.count += 1
+            nights.per_link[link_id] = nights.per_link.get(link_id, 0) + before + n
+            nights.shown[link_id, day] = before + n
+    return nights
+
+
+def _night_tail(live: LiveScans, hours: range) -> Counter[LinkDay]:
+    """{(link, WIB day): human scans in the WIB `hours`} of the live tail."""
     tail = Counter[LinkDay]()
     for (link_id, day, hour), n in live.hours.items():
         if hour in hours:
             tail[link_id, day] += n
-    if tail:
-        # The table's part of the nights in the tail, whatever it is: the tail may lift it to `least`.
-        days = sorted({day for _link_id, day in tail} & set(live.rolled_days))
-        stored = _night_sums(days, hours, {link_id for link_id, _day in tail}) if days else {}
-        for pair, n in tail.items():
-            if stored.get(pair, 0) + n >= least:
-                found[pair] = stored.get(pair, 0) + n
-    return found
+    return tail
 
 
-def _nights(days: list[date], hours: range, least: int) -> dict[LinkDay, int]:
-    """{(link, WIB day): stored human scans in the WIB `hours`} on `days`, of the link-days with at least `least`.
+def _stored_nights(days: list[date], hours: range, least: int, top: int | None) -> Nights:
+    """The stored nights on `days` with at least `least` human scans in the WIB `hours`: their count and
+    scans per link, and those that can be among the `top` by scans (every night without `top`).
 
     The scans up to the end of the hours are `day_scans` of the last row in them (its next hour is past
-    them); with at least `least` of those, the scans before them are subtracted.
+    them); the scans before them are subtracted. Nights are summed per link in SQL, with each link's most
+    scanned night; the `top` links by that night have a night with at least as many scans as the `top`-th
+    most scanned night, so only their nights with that many are read.
     """
     table = ScanHourly
-    last = (table.day.in_(days), table.hour.in_(list(hours)), table.next_hour >= hours.stop)
-    query = select(table.link_id, table.day, table.day_scans).where(*last, table.day_scans >= least)
-    found = {(link_id, day): n for link_id, day, n in db.session.execute(query)}
-    if found and hours.start > 0:
-        before = select(table.link_id, table.day, table.day_scans).where(
-            table.day.in_(sorted({day for _link_id, day in found})),
-            table.hour.in_(list(range(hours.start))),
-            table.next_hour >= hours.start,
-            table.link_id.in_(sorted({link_id for link_id, _day in found})),
+    nights = (
+        select(table.link_id.label("link_id"), table.day.label("day"), table.day_scans.label("n"))
+        .where(table.day.in_(days), table.hour.in_(list(hours)), table.next_hour >= hours.stop)
+        .where(table.day_scans >= least)
+        .subquery("upto")
+    )
+    if hours.start > 0:
+        before = (
+            select(table.link_id.label("link_id"), table.day.label("day"), table.day_scans.label("n"))
+            .where(table.day.in_(days), table.hour.in_(list(range(hours.start))), table.next_hour >= hours.start)
+            .subquery("before")
         )
-        for link_id, day, n in db.session.execute(before):
-            if (link_id, day) in found:
-                found[link_id, day] -= n
-    return {pair: n for pair, n in found.items() if n >= least}
+        n = nights.c.n - func.coalesce(before.c.n, 0)
+        nights = (
+            select(nights.c.link_id, nights.c.day, n.label("n"))
+            .outerjoin(before, and_(before.c.link_id == nights.c.link_id, before.c.day == nights.c.day))
+            .where(n >= least)
+            .subquery("nights")
+        )
+    link, n = nights.c.link_id, nights.c.n
+    connection = db.session.connection()
+    found = Nights()
+    most: dict[int, int] = {}
+    for link_id, count, scans, highest in connection.execute(
+        select(link, func.count(), func.sum(n), func.max(n)).group_by(link)
+    ).all():
+        found.count += count
+        found.per_link[link_id] = int(scans)
+        most[link_id] = highest
+    shown = select(link, nights.c.day, n)
+    if top is not None and len(most) > top:
+        at_least = sorted(most.values(), reverse=True)[top - 1]
+        shown = shown.where(link.in_(sorted(link_id for link_id, m in most.items() if m >= at_least)), n >= at_least)
+    elif not most:
+        return found
+    found.shown = {(link_id, day): n for link_id, day, n in connection.execute(shown).all()}
+    return found
 
 
 def _night_sums(days: list[date], hours: range, links: Collection[int]) -> dict[LinkDay, int]:
@@ -231,7 +288,8 @@ def busy_links(live: LiveScans, least: int) -> dict[int, BusyLink]:
         )
         for link_id, day, hour, n in db.session.execute(busy):
             found.setdefault(link_id, BusyLink()).busy[day, hour] = n
-    stored = _stored_hours(live)
+    # A tail hour is busy with the table's scans of it (those before the cut): only rows that many short.
+    stored = _stored_hours(live, at_least=least - max(live.hours.values(), default=0))
     for (link_id, day, hour), n in live.hours.items():
         if stored.get((link_id, day, hour), 0) + n >= least:
             found.setdefault(link_id, BusyLink()).busy[day, hour] = stored.get((link_id, day, hour), 0) + n
@@ -243,26 +301,32 @@ def busy_links(live: LiveScans, least: int) -> dict[int, BusyLink]:
         )
         for link_id, scans, hours in db.session.execute(totals):
             found[link_id].scans, found[link_id].hours = int(scans), int(hours)
+    counted = _stored_hours(live, links=found) if found else {}  # the busy links' tail hours with a row
     for (link_id, day, hour), n in live.hours.items():
         if link_id in found:
             found[link_id].scans += n
-            if (link_id, day, hour) not in stored:  # an hour the table has no row of yet
+            if (link_id, day, hour) not in counted:  # an hour the table has no row of yet
                 found[link_id].hours += 1
     return found
 
 
-def _stored_hours(live: LiveScans) -> dict[tuple[int, date, int], int]:
+def _stored_hours(
+    live: LiveScans, at_least: int = 1, links: Collection[int] | None = None
+) -> dict[tuple[int, date, int], int]:
     """{(link, WIB day, hour): the table's human scans} of the hours in the tail the table has a row of (the
-    scans of the hour before the cut)."""
+    scans of the hour before the cut) with at least `at_least` scans, of `links` (of every link in the tail
+    without)."""
     days = sorted({day for _link_id, day, _hour in live.hours} & set(live.rolled_days))
     if not days:
         return {}
     table = ScanHourly
     query = select(table.link_id, table.day, table.hour, table.human_scans).where(
-        table.day.in_(days),
-        table.hour.in_(sorted({hour for _link_id, _day, hour in live.hours})),
-        table.link_id.in_(sorted({link_id for link_id, _day, _hour in live.hours})),
+        table.day.in_(days), table.hour.in_(sorted({hour for _link_id, _day, hour in live.hours}))
     )
+    if at_least > 1:  # the index by (day, hour, scans) seeks them
+        query = query.where(table.human_scans >= at_least)
+    if links is not None:
+        query = query.where(table.link_id.in_(sorted(links)))
     return {
         (link_id, day, hour): n
         for link_id, day, hour, n in db.session.execute(query)

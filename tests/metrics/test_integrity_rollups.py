@@ -147,6 +147,52 @@ def test_signals_are_the_same_from_the_tables_and_the_tail_wherever_the_cut_fall
         assert found(integrity_report(thresholds, now=NOW)) == want, (hours_back, full)
 
 
+def _top(report, top):
+    """A full report's `top` signals of each kind and `top` links, as the page ranks them."""
+    signals = []
+    for kind in ("repeat", "burst", "night", "device"):
+        ranked = sorted(report.of_kind(kind), key=lambda s: (-s.flagged, s.start, s.code))
+        signals += ranked[:top]
+    links = sorted(report.links, key=lambda row: (-row.flagged, row.code))[:top]
+    return signals, links
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [LOW, LATE, replace(LOW, repeat_scans=10**6, burst_scans=10**6, device_scans=10**6)],
+    ids=["from-midnight", "late-night", "nights-only"],
+)
+def test_a_report_of_the_top_shows_the_top_of_the_full_report_and_counts_every_signal(scans, db, thresholds):
+    """The nights are ranked and summed in SQL, with the live tail merged in: the same top and totals as a
+    report of every signal, and those the same as straight from the scans, wherever the cut falls (nights
+    in the tail lift or replace stored ones). With nights alone, each link's flagged scans are their sum."""
+    for hours_back in (50, 28, 12.1, 9.5, 8, 3, -1):  # 9.5 and 8: cuts in the night of NOW
+        refresh_scan_rollups(now=NOW - timedelta(hours=hours_back) + SAFETY_MARGIN)
+        db.session.commit()
+        full = integrity_report(thresholds, now=NOW)
+        want = expected(thresholds, NOW, db)
+        assert found(full) == want, hours_back
+        # One signal per night, hour or device class of a link (repeats of one link-day may look alike).
+        for kind in ("burst", "night", "device"):
+            assert full.found[kind] == sum(signal[0] == kind for signal in want[0]), (hours_back, kind)
+        assert full.found["night"] > 5, hours_back
+        for top in (1, 2, 5):
+            report = integrity_report(thresholds, now=NOW, top=top)
+            signals, links = _top(full, top)
+            assert [(s.kind, s.link_id, s.start, s.flagged, s.window_scans) for s in report.signals] == [
+                (s.kind, s.link_id, s.start, s.flagged, s.window_scans) for s in signals
+            ], (hours_back, top)
+            assert [(row.link_id, row.scans, row.flagged) for row in report.links] == [
+                (row.link_id, row.scans, row.flagged) for row in links
+            ]
+            assert (report.found, report.links_found, report.scans, report.flagged) == (
+                full.found,
+                full.links_found,
+                full.scans,
+                full.flagged,
+            )
+
+
 def test_the_default_thresholds_agree_too(scans, db):
     refresh_scan_rollups(now=NOW - timedelta(hours=7) + SAFETY_MARGIN)
     db.session.commit()
