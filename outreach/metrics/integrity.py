@@ -172,7 +172,7 @@ def _flagged_ids(
     return ids
 
 
-def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
+def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple[Found, FlaggedIds]:
     """Many scans of one link by one visitor hash on one WIB day; flags each scan after the visitor's first."""
     day = wib_day_expr(Scan.created_at)
 
@@ -207,7 +207,7 @@ def repeat_visitors(live: LiveScans, since: datetime, t: Thresholds, top: int | 
     return Found.of(signals, top), ids
 
 
-def bursts(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
+def bursts(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple[Found, FlaggedIds]:
     """Hours in which a link got far more scans than in its other hours of the period (its usual pace)."""
     bucket = _hour_bucket()
 
@@ -257,7 +257,7 @@ def _is_burst(n: int, total: int, hours: int, t: Thresholds) -> bool:
     return n >= t.burst_scans and n * (hours - 1) >= t.burst_factor * (total - n)
 
 
-def night_scans(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple["Found", FlaggedIds]:
+def night_scans(live: LiveScans, since: datetime, t: Thresholds, top: int | None) -> tuple[Found, FlaggedIds]:
     """Scans of a link at night (WIB hours night_start to night_end), per night. The nights are counted and
     summed per link in SQL, and only those that can be among the `top` become signals: a season has
     thousands, and only a few are shown."""
@@ -289,7 +289,7 @@ def night_scans(live: LiveScans, since: datetime, t: Thresholds, top: int | None
 
 def one_device_class(
     live: LiveScans, since: datetime, until: datetime, t: Thresholds, top: int | None
-) -> tuple["Found", FlaggedIds]:
+) -> tuple[Found, FlaggedIds]:
     """Links whose scans in the period are almost all from one device class (other than the ignored ones)."""
 
     def found_in(links: Collection[int]) -> Subquery:
