@@ -36,6 +36,7 @@ from outreach.metrics.respondents import (
     get_source,
     level_daily,
 )
+from outreach.metrics.rows import read_rows
 from outreach.metrics.uplift import DEFAULT_SEED, RESAMPLES, UpliftResult, claim, compute_uplift
 from outreach.participation.models import Baseline, SurveyRound, Target
 
@@ -337,7 +338,7 @@ def _plan_rows(model: PlanModel, round_: SurveyRound) -> Sequence[Row[Any]]:
     (the dashboard looks them up per table, unit and audience)."""
     return per_request(
         f"plans.{model.__tablename__}.{round_.id}",
-        lambda: db.session.execute(_plan_query(model), {"round_id": round_.id}).all(),
+        lambda: read_rows(_plan_query(model), {"round_id": round_.id}),
     )
 
 

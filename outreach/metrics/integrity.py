@@ -34,6 +34,7 @@ from outreach.metrics.integrity_rollups import (
     night_summary,
     repeat_counts,
 )
+from outreach.metrics.rows import read_rows
 from outreach.metrics.scans import level_window_totals, rollup_cut
 from outreach.metrics.wib import wib_day_expr, wib_hour_expr
 from outreach.models import utcnow
@@ -376,7 +377,7 @@ def _flagged_per_link(found: dict[str, Found], flagged_ids: dict[str, FlaggedIds
         ]
         flagged = union(*selects).subquery()
         query = select(Scan.link_id, func.count()).where(Scan.id.in_(select(flagged.c[0]))).group_by(Scan.link_id)
-        per_link.update((link_id, int(n)) for link_id, n in db.session.execute(query))
+        per_link.update((link_id, int(n)) for link_id, n in read_rows(query))
     return per_link
 
 
@@ -451,7 +452,7 @@ def _name(rows: Iterable[_Named]) -> None:
         .outerjoin(Promoter, Promoter.id == Link.promoter_id)
         .where(Link.id.in_(sorted({row.link_id for row in rows})))
     )
-    names = {link_id: (code, promoter) for link_id, code, promoter in db.session.execute(query)}
+    names = {link_id: (code, promoter) for link_id, code, promoter in read_rows(query)}
     for row in rows:
         row.code, row.promoter = names[row.link_id]
 

@@ -24,6 +24,7 @@ from outreach.clock import to_wib, wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import DEVICE_CLASSES, Link, Scan, ScanDaily
 from outreach.metrics.models import REPEAT_MIN_SCANS, ScanDeviceDaily, ScanHourly, ScanRepeatDaily
+from outreach.metrics.rows import read_rows
 from outreach.metrics.wib import days_since, wib_day_expr, wib_hour_expr
 
 INTEGRITY_TABLES = tuple(
@@ -110,7 +111,7 @@ def live_scans(since_day: date, cut: datetime | None) -> LiveScans:
     query = select(Scan.link_id, Scan.created_at, Scan.visitor_hash, Scan.device_class).where(
         Scan.is_bot.is_(False), Scan.created_at >= (since if cut is None else max(since, cut))
     )
-    for link_id, created_at, visitor, device in db.session.execute(query):
+    for link_id, created_at, visitor, device in read_rows(query):
         moment = to_wib(created_at)
         day = moment.date()
         live.days[link_id, day] += 1
@@ -131,7 +132,7 @@ def repeat_counts(live: LiveScans, least: int) -> dict[Visit, int]:
         query = select(table.link_id, table.day, table.visitor_hash, table.human_scans).where(
             table.day.in_(days), table.human_scans >= least
         )
-        found = {(link_id, day, visitor): n for link_id, day, visitor, n in db.session.execute(query)}
+        found = {(link_id, day, visitor): n for link_id, day, visitor, n in read_rows(query)}
     earlier = _cut_day_visitors(live, least)
     for visit, n in live.visitors.items():
         # A visitor in the tail: the table holds every visitor's scans before the cut on the cut's day.
@@ -156,11 +157,7 @@ def _cut_day_visitors(live: LiveScans, least: int) -> dict[Visit, int]:
         table.day == cut_day,
         table.human_scans >= least - max(tail.values()),  # the index by (day, scans) seeks them
     )
-    return {
-        (link_id, cut_day, visitor): n
-        for link_id, visitor, n in db.session.execute(query)
-        if (link_id, visitor) in tail
-    }
+    return {(link_id, cut_day, visitor): n for link_id, visitor, n in read_rows(query) if (link_id, visitor) in tail}
 
 
 @dataclass
@@ -237,12 +234,11 @@ def _stored_nights(days: list[date], hours: range, least: int, top: int | None) 
             .subquery("nights")
         )
     link, n = nights.c.link_id, nights.c.n
-    connection = db.session.connection()
     found = Nights()
     most: dict[int, int] = {}
-    for link_id, count, scans, highest in connection.execute(
+    for link_id, count, scans, highest in read_rows(
         select(link, func.count(), func.sum(n), func.max(n)).group_by(link)
-    ).all():
+    ):
         found.count += count
         found.per_link[link_id] = int(scans)
         most[link_id] = highest
@@ -252,7 +248,7 @@ def _stored_nights(days: list[date], hours: range, least: int, top: int | None) 
         shown = shown.where(link.in_(sorted(link_id for link_id, m in most.items() if m >= at_least)), n >= at_least)
     elif not most:
         return found
-    found.shown = {(link_id, day): n for link_id, day, n in connection.execute(shown).all()}
+    found.shown = {(link_id, day): n for link_id, day, n in read_rows(shown)}
     return found
 
 
@@ -264,7 +260,7 @@ def _night_sums(days: list[date], hours: range, links: Collection[int]) -> dict[
         .where(table.day.in_(days), table.hour.in_(list(hours)), table.link_id.in_(sorted(links)))
         .group_by(table.link_id, table.day)
     )
-    return {(link_id, day): int(n) for link_id, day, n in db.session.execute(query)}
+    return {(link_id, day): int(n) for link_id, day, n in read_rows(query)}
 
 
 @dataclass
@@ -286,7 +282,7 @@ def busy_links(live: LiveScans, least: int) -> dict[int, BusyLink]:
         busy = select(table.link_id, table.day, table.hour, table.human_scans).where(
             table.day.in_(days), table.hour.in_(EVERY_HOUR), table.human_scans >= least
         )
-        for link_id, day, hour, n in db.session.execute(busy):
+        for link_id, day, hour, n in read_rows(busy):
             found.setdefault(link_id, BusyLink()).busy[day, hour] = n
     # A tail hour is busy with the table's scans of it (those before the cut): only rows that many short.
     stored = _stored_hours(live, at_least=least - max(live.hours.values(), default=0))
@@ -299,7 +295,7 @@ def busy_links(live: LiveScans, least: int) -> dict[int, BusyLink]:
             .where(table.day.in_(days), table.hour.in_(EVERY_HOUR), table.link_id.in_(sorted(found)))
             .group_by(table.link_id)
         )
-        for link_id, scans, hours in db.session.execute(totals):
+        for link_id, scans, hours in read_rows(totals):
             found[link_id].scans, found[link_id].hours = int(scans), int(hours)
     counted = _stored_hours(live, links=found) if found else {}  # the busy links' tail hours with a row
     for (link_id, day, hour), n in live.hours.items():
@@ -327,11 +323,7 @@ def _stored_hours(
         query = query.where(table.human_scans >= at_least)
     if links is not None:
         query = query.where(table.link_id.in_(sorted(links)))
-    return {
-        (link_id, day, hour): n
-        for link_id, day, hour, n in db.session.execute(query)
-        if (link_id, day, hour) in live.hours
-    }
+    return {(link_id, day, hour): n for link_id, day, hour, n in read_rows(query) if (link_id, day, hour) in live.hours}
 
 
 def device_counts(live: LiveScans, ignore: Collection[str], least: float) -> dict[tuple[int, str], int]:
@@ -350,7 +342,7 @@ def device_counts(live: LiveScans, ignore: Collection[str], least: float) -> dic
             .group_by(table.link_id, table.device_class)
             .having(total >= least)
         )
-        found = {(link_id, device): int(n) for link_id, device, n in db.session.execute(query)}
+        found = {(link_id, device): int(n) for link_id, device, n in read_rows(query)}
         tail_links = sorted({link_id for link_id, _device in tail})
         if tail_links:
             query = (
@@ -358,7 +350,7 @@ def device_counts(live: LiveScans, ignore: Collection[str], least: float) -> dic
                 .where(*period, table.link_id.in_(tail_links))
                 .group_by(table.link_id, table.device_class)
             )
-            tail.update({(link_id, device): int(n) for link_id, device, n in db.session.execute(query)})
+            tail.update({(link_id, device): int(n) for link_id, device, n in read_rows(query)})
     for key, n in tail.items():
         if n >= least:
             found[key] = n
@@ -382,7 +374,7 @@ def link_day_scans(links: Iterable[int], live: LiveScans) -> dict[LinkDay, int]:
             .where(daily.link_id == Link.id, daily.day >= first)
             .scalar_subquery()
         )
-        for link_id, packed in db.session.execute(select(Link.id, days).where(Link.id.in_(wanted))):
+        for link_id, packed in read_rows(select(Link.id, days).where(Link.id.in_(wanted))):
             for item in packed.split(",") if packed else ():
                 offset, n = item.split(":")
                 if int(n):

@@ -15,6 +15,7 @@ from outreach.extensions import db
 from outreach.links.models import Link
 from outreach.metrics.figures import drive_window, drives_between
 from outreach.metrics.respondents import Unit, daily_by_audience, get_source
+from outreach.metrics.rows import read_rows
 from outreach.metrics.scans import promoter_scan_rows, promoter_totals
 from outreach.promoters.models import Promoter
 
@@ -110,5 +111,5 @@ def own_daily(promoter: Promoter, days: int, today: date) -> list[tuple[date, in
         .where(rows.c.promoter_id == promoter.id)
         .group_by(rows.c.day)
     )
-    found = {day: (int(s), int(u)) for day, s, u in db.session.execute(query)}
+    found = {day: (int(s), int(u)) for day, s, u in read_rows(query)}
     return [(day, *found.get(day, (0, 0))) for day in day_range(first, today)]

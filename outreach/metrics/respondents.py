@@ -22,6 +22,7 @@ from outreach.extensions import db
 from outreach.links.models import CITY_UNIT, LEVELS
 from outreach.metrics import running_totals
 from outreach.metrics.cache import per_request
+from outreach.metrics.rows import read_rows
 from outreach.metrics.running_totals import add_into, lookup_days
 from outreach.metrics.scans import (
     BoundValues,
@@ -106,7 +107,7 @@ def level_daily(
     if wanted is not None:
         params["units"] = list(wanted)
     found: dict[int, dict[date, int]] = {}
-    for unit_id, day, count in db.session.execute(_daily_query(rows, wanted is not None), params):
+    for unit_id, day, count in read_rows(_daily_query(rows, wanted is not None), params):
         found.setdefault(unit_id, {})[day] = int(count)
     for unit_id, _audience, day, count in source.live(level, start, end, audience, parent_id):
         if wanted is None or unit_id in wanted:
@@ -161,7 +162,7 @@ def level_buckets(
         params.update(values)
     query = _buckets_query(tuple(parts), db.engine.dialect.name, per_day and size == 1)
     found: dict[str, dict[int, dict[str, dict[int, int]]]] = {level: {} for level in levels}
-    for number, unit_id, audience, packed in db.session.execute(query, params):
+    for number, unit_id, audience, packed in read_rows(query, params):
         buckets = found[levels[number]].setdefault(unit_id, {}).setdefault(audience, {})
         for item in packed.split(","):
             index, count = item.split(":")
@@ -255,7 +256,7 @@ def daily_by_audience(
         rows, values = source.level_rows(level, start, end, audience, tag=f"p{number}")
         subqueries.append(rows)
         params.update(values, **{f"p{number}_units": list(lookup)})
-    found = db.session.execute(_unit_days_query(tuple(subqueries)), params)
+    found = read_rows(_unit_days_query(tuple(subqueries)), params)
     for number, unit_id, day, count in found:
         (audience, _level), lookup = lookups[number]
         result[audience][lookup[unit_id]][day] = int(count)
@@ -306,7 +307,7 @@ def _area_tree() -> dict[int, tuple[str, int | None]]:
     """{area id: (level, parent id)} of the city, its kecamatan and kelurahan, read once per request."""
     return per_request(
         "participation.area_tree",
-        lambda: {id_: (level, parent) for id_, level, parent in db.session.execute(_AREA_TREE)},
+        lambda: {id_: (level, parent) for id_, level, parent in read_rows(_AREA_TREE)},
     )
 
 
@@ -402,7 +403,7 @@ class RespondentSeries:
         # Every day a window could need whatever the last day is: the last day's totals come along, and
         # rows are dense, so every series has a row on it.
         days = {"days": sorted(lookup_days(windows, date.max))}
-        found = db.session.execute(_TOTALS, days)
+        found = read_rows(_TOTALS, days)
         rows = [((area_id, opd_id, aud), day, n) for area_id, opd_id, aud, day, n in found]
         if not rows:
             return []

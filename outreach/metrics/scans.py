@@ -64,6 +64,7 @@ from outreach.links.models import (
 )
 from outreach.metrics.cache import per_request
 from outreach.metrics.integrity_rollups import refresh_integrity_rollups
+from outreach.metrics.rows import read_rows
 from outreach.metrics.running_totals import add_into, dense_rows, lookup_days, window_sums
 from outreach.metrics.wib import days_since, wib_day_expr
 from outreach.models import utcnow
@@ -428,7 +429,7 @@ def live_tail() -> tuple[list[TailRow], date | None]:
 def _read_tail() -> list[TailRow]:
     cut = rollup_cut()  # None: nothing is rolled up, every scan is live
     query = _tail_query(db.engine.dialect.name, cut is not None)
-    return [TailRow(*row) for row in db.session.execute(query, _aggregate_values(cut, None, cut))]
+    return [TailRow(*row) for row in read_rows(query, _aggregate_values(cut, None, cut))]
 
 
 @cache
@@ -562,7 +563,7 @@ def _window_totals(
     day_of = {str((day - last).days): day for day in days}  # the packed offsets are only these days'
     rows = (
         ((level, unit, parent, audience), day_of[day], int(n))
-        for level, unit, parent, audience, packed in db.session.execute(query, params)
+        for level, unit, parent, audience, packed in read_rows(query, params)
         for day, n in (item.split(":") for item in packed.split(","))
     )
     sums: dict[str, dict[int, dict[str, list[int]]]] = {}
@@ -636,7 +637,7 @@ def promoter_totals(start: date, end: date, top: int | None = None) -> dict[int,
         query = _promoter_totals_query(top is not None, bool(in_tail))
         before, last = start - timedelta(days=1), min(end, cut_day)
         params = {"before": before, "last": last, "in_tail": in_tail, "limit": (top or 0) + len(in_tail)}
-        totals.update((pid, (int(h), int(u))) for pid, h, u in db.session.execute(query, params) if h or u)
+        totals.update((pid, (int(h), int(u))) for pid, h, u in read_rows(query, params) if h or u)
     for promoter_id, row in live:
         human_scans, unique_visitors = totals.get(promoter_id, (0, 0))
         totals[promoter_id] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
@@ -728,7 +729,7 @@ def totals_by_link(link_ids: LinkIds, since: date | None = None) -> dict[int, Sc
     query = query.group_by(rows.c.link_id)
     if since is not None:
         query = query.where(rows.c.day >= since)
-    return {link_id: ScanTotals(*map(int, values)) for link_id, *values in db.session.execute(query)}
+    return {link_id: ScanTotals(*map(int, values)) for link_id, *values in read_rows(query)}
 
 
 def totals_for(link_ids: LinkIds, since: date | None = None, until: date | None = None) -> ScanTotals:
@@ -750,7 +751,7 @@ def totals_by_day(link_ids: LinkIds, since: date, until: date | None = None) -> 
     query = select(rows.c.day, *_sums(rows)).where(rows.c.link_id.in_(_id_list(link_ids)), rows.c.day >= since)
     if until is not None:
         query = query.where(rows.c.day <= until)
-    return {day: ScanTotals(*map(int, values)) for day, *values in db.session.execute(query.group_by(rows.c.day))}
+    return {day: ScanTotals(*map(int, values)) for day, *values in read_rows(query.group_by(rows.c.day))}
 
 
 @dataclass(frozen=True)
@@ -805,7 +806,7 @@ def scan_summary(
     if until is not None:
         query = query.where(rows.c.day <= until)
     result = []
-    for row in db.session.execute(query):
+    for row in read_rows(query):
         figures = {name: int(getattr(row, name)) for name in COUNT_COLUMNS}
         key_value = row.key.isoformat() if isinstance(row.key, date) else row.key
         result.append({"key": key_value, **figures, "human_scans": figures["scans"] - figures["bot_scans"]})
