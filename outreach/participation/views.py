@@ -56,6 +56,7 @@ from outreach.participation.imports import (
     preview_count_import,
     preview_target_import,
 )
+from outreach.participation.rows import figures_cells, row_html
 from outreach.participation.services import (
     CountError,
     count_unit_choices,
@@ -72,6 +73,8 @@ bp.add_app_template_global(charts.time_series, "time_series_layout")
 bp.add_app_template_global(status_labels, "statuses")
 bp.add_app_template_global(charts.before_after, "before_after_layout")
 bp.add_app_template_global(claim, "uplift_claim")
+bp.add_app_template_global(figures_cells)
+bp.add_app_template_global(row_html)
 
 
 def _source_key(form: FilterForm) -> str:

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from flask import render_template_string
+from flask import render_template_string, session
 from flask_babel import refresh
 
 from outreach.areas.models import Area
@@ -74,3 +74,28 @@ def test_unknown_values_are_muted_dashes_without_links():
     assert html.count('<span class="muted"') == 6
     assert '<span class="status status-no_target"><span aria-hidden="true">–</span> tanpa sasaran</span>' in html
     assert 'title="Periode sebelum rentang jatuh sebelum putaran dimulai."' in html
+
+
+def test_a_row_shown_again_with_the_same_values_is_the_same_and_any_changed_value_shows():
+    """Rows are kept by the values they show: the same values give the same row, and a changed count,
+    target, status or drive day is rendered anew, never an older row."""
+    period = Period(_round(), date(2026, 10, 1), date(2026, 10, 28))
+    first = figures_row(row(range_count=10, to_date=500, target=9000), period)
+    assert figures_row(row(range_count=10, to_date=500, target=9000), period) == first
+    changed = figures_row(row(range_count=10, to_date=501, target=9000), period)
+    assert changed != first and "501 / 9.000" in changed
+    assert "600 / 9.500" in figures_row(row(range_count=10, to_date=600, target=9500), period)
+    assert ">12<" in figures_row(row(range_count=12, to_date=500, target=9000), period)
+    # The same values in a table that drills down carry the link.
+    assert "<a href=" in figures_row(row(range_count=10, to_date=500, target=9000), period, drill=True)
+
+
+def test_a_kept_row_is_shown_in_the_reader_s_language(app):
+    period = Period(_round(), date(2026, 9, 1), date(2026, 9, 28))
+    assert "tanpa sasaran" in figures_row(row(), period)
+    with app.test_request_context():
+        session["lang"] = "en"
+        refresh()
+        assert "no target" in figures_row(row(), period)
+    refresh()
+    assert "tanpa sasaran" in figures_row(row(), period)

@@ -53,6 +53,26 @@ def test_dashboard_shows_city_progress_and_kecamatan(leadership_client, tree, sp
     assert "<svg" in html and 'class="chart"' in html and 'class="spark"' in html
 
 
+def test_dashboard_rows_follow_new_counts_and_targets_between_views(leadership_client, tree, spi_round, db):
+    """The dashboard keeps each row's HTML by the values it shows: a count or target that lands between
+    two views is on the second one."""
+    add_daily(db, tree["a1"], SEP1, (30, 10))
+    target = Target(round=spi_round, area=tree["a1"], audience="eksternal", target=1200)
+    db.session.add(target)
+    db.session.commit()
+
+    def kedaton_row():
+        html = leadership_client.get("/participation/", query_string=RANGE).get_data(as_text=True)
+        return html.split(">Kedaton</a>", 1)[1].split("</tr>", 1)[0]
+
+    assert "300 / 1.200 · 25%" in kedaton_row()
+    assert "300 / 1.200 · 25%" in kedaton_row()
+    add_daily(db, tree["a2"], SEP1, (30, 20))
+    target.target = 1800
+    db.session.commit()
+    assert "900 / 1.800 · 50%" in kedaton_row()
+
+
 def test_dashboard_without_a_round_says_so(leadership_client, tree):
     html = english(leadership_client).get("/participation/").get_data(as_text=True)
     assert "No survey round is set up yet" in html
