@@ -25,13 +25,21 @@ def _covered_area_ids(role: str) -> Select[tuple[int]]:
 
 
 def _kelurahan_with(role: str) -> Select[tuple[int]]:
-    """Ids of kelurahan where an active promoter of this role works (in the kelurahan or below it)."""
-    kel = aliased(Area)
-    target = aliased(Area)
+    """Ids of kelurahan where an active promoter of this role works: in the kelurahan, or in one of its RWs
+    or their RTs. By the area tree, as the RT counts are: an RW moved to another kelurahan keeps its code
+    (and once, matched by code prefix, this cost a join of every area with every kelurahan)."""
+    area, parent, grandparent = aliased(Area), aliased(Area), aliased(Area)
+    kelurahan_id = case(
+        (area.level == "kelurahan", area.id),
+        (parent.level == "kelurahan", parent.id),
+        (grandparent.level == "kelurahan", grandparent.id),
+    )
     return (
-        select(kel.id)
-        .join(target, or_(target.id == kel.id, target.code.startswith(kel.code + ".")))
-        .where(kel.level == "kelurahan", target.id.in_(_covered_area_ids(role)))
+        select(kelurahan_id)
+        .select_from(area)
+        .outerjoin(parent, parent.id == area.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .where(area.id.in_(_covered_area_ids(role)), kelurahan_id.is_not(None))
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from outreach import clock
+from outreach.areas.services import move_area
 from outreach.metrics.coverage import coverage_rows, unassigned_counts
 from tests.factories import AssignmentFactory, PromoterFactory, make_area_tree
 
@@ -42,6 +43,27 @@ def test_kecamatan_rows_are_per_kelurahan(db, tree):
     assert set(rows) == {"18.71.01.1001", "18.71.01.1002"}
     assert rows["18.71.01.1001"]["without_linmas"] == 0 and rows["18.71.01.1002"]["without_linmas"] == 1
     assert rows["18.71.01.1001"]["rts_without_head"] == 2
+
+
+def test_a_pamong_or_linmas_in_an_rw_or_rt_covers_its_kelurahan_by_the_area_tree(db, tree):
+    """An RW keeps its code when it moves to another kelurahan: coverage follows where it now lies."""
+    AssignmentFactory(area=tree["18.71.02.1001.001"], promoter=PromoterFactory(role="linmas"))
+    AssignmentFactory(area=tree["18.71.02.1002.001.003"], promoter=PromoterFactory(role="pamong"))
+    AssignmentFactory(area=tree["18.71.02"], promoter=PromoterFactory(role="linmas"))  # a kecamatan: no kelurahan
+    db.session.commit()
+    rows = {r["area"].code: r for r in coverage_rows(kecamatan=tree["18.71.02"])}
+    assert (rows["18.71.02.1001"]["without_linmas"], rows["18.71.02.1002"]["without_linmas"]) == (0, 1)
+    assert (rows["18.71.02.1001"]["without_pamong"], rows["18.71.02.1002"]["without_pamong"]) == (1, 0)
+    move_area(tree["18.71.02.1001.001"], tree["18.71.01.1002"])
+    db.session.commit()
+    assert {r["area"].code: r["without_linmas"] for r in coverage_rows(kecamatan=tree["18.71.02"])} == {
+        "18.71.02.1001": 1,
+        "18.71.02.1002": 1,
+    }
+    assert {r["area"].code: r["without_linmas"] for r in coverage_rows(kecamatan=tree["18.71.01"])} == {
+        "18.71.01.1001": 0,
+        "18.71.01.1002": 0,
+    }
 
 
 def test_unassigned_promoters_are_counted_by_role(db, tree):
