@@ -7,48 +7,18 @@ is over, so a day's hashes can be told apart but never recomputed from an addres
 
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict
 
 from user_agents import parse as parse_user_agent
 
 from outreach.links.bots import is_automated
+from outreach.lru import BoundedLRU
 
 # Distinct user agents a worker remembers (about 100 bytes each): a city's phones in a busy week fit.
 UA_CACHE_SIZE = 20_000
 
 
-class _ClassificationCache:
-    """A bounded LRU of (device class, is bot) by a digest of the user agent, so no agent text is kept."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[bytes, tuple[str, bool]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> tuple[str, bool] | None:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-            return hit
-
-    def put(self, key: bytes, value: tuple[str, bool]) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-classifications = _ClassificationCache(UA_CACHE_SIZE)
+# (device class, is bot) by a digest of the user agent, so no agent text is kept.
+classifications = BoundedLRU[bytes, tuple[str, bool]](UA_CACHE_SIZE)
 
 
 def _classify(user_agent: str) -> tuple[str, bool]:

@@ -8,15 +8,14 @@ the macro made for them, keyed by those values, the table's links and the langua
 change is rendered again, so nothing shown can be older than its figures. The macro reads nothing else.
 """
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from threading import Lock
 from typing import Any, NamedTuple
 
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from outreach.lru import BoundedLRU
 from outreach.metrics.figures import Figures, Period
 from outreach.metrics.progress import Status
 
@@ -68,8 +67,7 @@ def figures_cells(row: Figures, period: Period) -> FiguresCells:
     )
 
 
-_kept: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
-_lock = Lock()
+_kept = BoundedLRU[tuple[Any, ...], Markup](KEPT_ROWS)
 
 
 def row_html(
@@ -83,14 +81,8 @@ def row_html(
     (`words` are the table's words in the request's language: the language stands for them in the key).
     The least recently shown rows are forgotten beyond KEPT_ROWS."""
     key = (str(get_locale()), cells, tuple(drill_url) if drill_url else None, uplift_url)
-    with _lock:
-        html = _kept.get(key)
-        if html is not None:
-            _kept.move_to_end(key)
-            return html
-    html = Markup(macro(cells, drill_url, uplift_url, words))
-    with _lock:
-        _kept[key] = html
-        if len(_kept) > KEPT_ROWS:
-            _kept.popitem(last=False)
+    html = _kept.get(key)
+    if html is None:
+        html = Markup(macro(cells, drill_url, uplift_url, words))
+        _kept.put(key, html)
     return html

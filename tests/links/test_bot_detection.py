@@ -9,6 +9,7 @@ from sqlalchemy import select
 from outreach.links import visitors
 from outreach.links.models import Scan
 from outreach.links.visitors import classify_user_agent
+from outreach.lru import BoundedLRU
 from tests.links.conftest import TARGET
 
 BROWSERS_FILE = Path(__file__).parent / "data" / "browsers_in_indonesia.txt"
@@ -91,7 +92,7 @@ def test_a_crawler_only_one_list_knows_is_still_sent_on_and_stored_flagged(clien
 
 
 def test_the_classification_cache_is_a_bounded_lru(monkeypatch):
-    cache = visitors._ClassificationCache(2)
+    cache = BoundedLRU[bytes, tuple[str, bool]](2)
     monkeypatch.setattr(visitors, "classifications", cache)
     phone, tablet, pc = (
         "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 Chrome/131.0.0.0 Mobile Safari/537.36",
