@@ -367,7 +367,7 @@ def _flagged_per_link(found: dict[str, Found], flagged_ids: dict[str, FlaggedIds
             kinds.setdefault(link_id, set()).add(kind)
     shared = {link_id for link_id, kinds_of in kinds.items() if len(kinds_of) > 1}
     per_link = {
-        link_id: found[min(kinds_of)].per_link[link_id] for link_id, kinds_of in kinds.items() if len(kinds_of) == 1
+        link_id: n for of_kind in found.values() for link_id, n in of_kind.per_link.items() if link_id not in shared
     }
     if shared:
         selects = [
