@@ -482,14 +482,34 @@ def opd_rows(period: Period, audience: str, source_key: str = DEFAULT_SOURCE, sp
 
 def active_opds() -> list[Opd]:
     """Active OPDs by name (read once per request)."""
-    query = select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)
-    return per_request("participation.active_opds", lambda: list(db.session.scalars(query)))
+    return per_request("participation.active_opds", _read_active_opds)
+
+
+def _read_active_opds() -> list[Opd]:
+    return list(db.session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
 
 
 def active_areas(level: str) -> list[Area]:
-    """Active areas of one level (read once per request: each drive's comparison groups ask)."""
+    """Active areas of one level (read once per request: each drive's comparison groups ask, so the
+    statement is built only when it is read)."""
+    return per_request(f"participation.active_areas.{level}", lambda: _read_active_areas(level))
+
+
+def _read_active_areas(level: str) -> list[Area]:
     query = select(Area).where(Area.level == level, Area.active.is_(True)).order_by(Area.code)
-    return per_request(f"participation.active_areas.{level}", lambda: list(db.session.scalars(query)))
+    return list(db.session.scalars(query))
+
+
+def active_kelurahan_by_kecamatan() -> dict[int | None, list[Area]]:
+    """`active_areas("kelurahan")` grouped by their kecamatan's id, in the same order (once per request)."""
+
+    def group() -> dict[int | None, list[Area]]:
+        by_parent: dict[int | None, list[Area]] = {}
+        for area in active_areas("kelurahan"):
+            by_parent.setdefault(area.parent_id, []).append(area)
+        return by_parent
+
+    return per_request("participation.active_kelurahan_by_kecamatan", group)
 
 
 def city_area() -> Area | None:
@@ -588,10 +608,16 @@ def drive_units(drive: Drive) -> set[Unit]:
 
 
 def units_with_drives(start: date, end: date) -> set[Unit]:
-    """Units that had a drive from start to end, to keep out of comparison groups."""
+    """Units that had a drive from start to end, to keep out of comparison groups. Each drive's units
+    are worked out once per request, as its drives are read once (`drives_between`): the drive ranking
+    asks for every drive's windows."""
+    reached: dict[int, frozenset[Unit]] = per_request("participation.drive_units", dict)
     units: set[Unit] = set()
     for drive in drives_between(start, end):
-        units |= drive_units(drive)
+        found = reached.get(drive.id)
+        if found is None:
+            found = reached[drive.id] = frozenset(drive_units(drive))
+        units |= found
     return units
 
 
@@ -661,7 +687,7 @@ def comparison_groups(
         elif mode == "city":
             pool = kelurahan
         else:
-            pool = [k for k in kelurahan if k.parent_id == unit.parent_id]
+            pool = active_kelurahan_by_kecamatan().get(unit.parent_id, [])
         groups[unit] = [u for u in pool if u not in excluded]
     return groups
 

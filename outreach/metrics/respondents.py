@@ -257,9 +257,11 @@ def daily_by_audience(
         subqueries.append(rows)
         params.update(values, **{f"p{number}_units": list(lookup)})
     found = read_rows(_unit_days_query(tuple(subqueries)), params)
+    # Each part's series and units looked up once, not for each of its thousands of rows.
+    targets = [(result[audience], lookup) for (audience, _level), lookup in lookups]
     for number, unit_id, day, count in found:
-        (audience, _level), lookup = lookups[number]
-        result[audience][lookup[unit_id]][day] = int(count)
+        series, lookup = targets[number]
+        series[lookup[unit_id]][day] = int(count)
     for (audience, level), lookup in lookups:
         for unit_id, _audience, day, count in source.live(level, start, end, audience):
             if unit_id in lookup:
