@@ -10,6 +10,7 @@ so the same data always gives the same interval.
 """
 
 import hashlib
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -91,8 +92,8 @@ class UpliftResult:
         return None if self.uplift is None else self.uplift * self.n_treated * self.windows.days
 
 
-def _mean_per_day(days: Mapping[date, float], start: date, end: date, length: int) -> float:
-    return sum(v for d, v in days.items() if start <= d <= end) / length
+def _mean_per_day(days: Mapping[date, float], window: Sequence[date]) -> float:
+    return sum(days.get(day, 0) for day in window) / len(window)
 
 
 def _rng(key: str) -> np.random.Generator:
@@ -101,9 +102,20 @@ def _rng(key: str) -> np.random.Generator:
 
 
 def _interval(draws: NDArray[np.float64]) -> tuple[float, float]:
-    """The 2.5th and 97.5th percentiles of the draws (linear interpolation)."""
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return float(low), float(high)
+    """The 2.5th and 97.5th percentiles of the draws, interpolated as `np.percentile`'s default ("linear")
+    does, to the last bit: the drive ranking asks for dozens, and numpy's general path costs 0.15 ms each."""
+    ordered = np.sort(draws)
+    last = len(ordered) - 1
+
+    def at(share: float) -> float:
+        position = share * last
+        below = math.floor(position)
+        weight = position - below
+        a, b = float(ordered[below]), float(ordered[min(below + 1, last)])
+        # numpy's _lerp: from the nearer end, so the result is exact at both ends.
+        return b - (b - a) * (1 - weight) if weight >= 0.5 else a + (b - a) * weight
+
+    return at(0.025), at(0.975)
 
 
 def _resampled_means(rng: np.random.Generator, population: Sequence[float], resamples: int) -> NDArray[np.float64]:
@@ -165,13 +177,17 @@ def compute_uplift(  # noqa: C901 - moves to outreach.metrics on another branch;
                 **span,
             )
         return result
-    length = windows.days
+    pre_days = [windows.pre_start + timedelta(days=i) for i in range(windows.days)]
+    post_days = [windows.post_start + timedelta(days=i) for i in range(windows.days)]
+    known: dict[U, tuple[float, float, float]] = {}
 
     def change_of(unit: U) -> tuple[float, float, float]:
-        days = series.get(unit, {})
-        pre = _mean_per_day(days, windows.pre_start, windows.pre_end, length)
-        post = _mean_per_day(days, windows.post_start, windows.post_end, length)
-        return pre, post, post - pre
+        found = known.get(unit)
+        if found is None:
+            days = series.get(unit, {})
+            pre, post = _mean_per_day(days, pre_days), _mean_per_day(days, post_days)
+            found = known[unit] = (pre, post, post - pre)
+        return found
 
     everyone = set(treated) | {c for group in comparison.values() for c in group}
     if all(change_of(u)[0] == 0 and change_of(u)[1] == 0 for u in everyone):

@@ -128,3 +128,19 @@ def test_missing_days_count_as_zero():
     result = compute_uplift(series, ["t"], {"t": ["c1", "c2"]}, START, END, SPAN)
     assert result.units[0].post_mean == pytest.approx(10)
     assert result.comparison_change == pytest.approx((0 + -1) / 2)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 40, 199, 200, 500, 1001])
+def test_the_interval_ends_are_numpys_percentiles_to_the_last_bit(size):
+    """The ranking's intervals were np.percentile's; its own interpolation must give the same floats, so
+    no rounded range on a page moves."""
+    import numpy as np
+
+    from outreach.metrics.uplift import _interval
+
+    rng = np.random.default_rng(size)
+    for _ in range(200):
+        draws = rng.normal(size=size) * rng.uniform(0.1, 100)
+        if rng.random() < 0.3:
+            draws = np.round(draws)  # ties, as counts give
+        assert _interval(draws) == tuple(float(x) for x in np.percentile(draws, [2.5, 97.5]))
