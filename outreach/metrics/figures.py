@@ -51,8 +51,13 @@ def unit_label(unit: Unit) -> str:
 
 
 def current_round(today: date | None = None) -> SurveyRound | None:
-    """The round running today, else the latest that has started, else the next one."""
-    today = today or clock.today()
+    """The round running today, else the latest that has started, else the next one (read once per
+    request: a home page asks for it from each of its parts)."""
+    on = today or clock.today()
+    return per_request(f"participation.current_round.{on}", lambda: _read_current_round(on))
+
+
+def _read_current_round(today: date) -> SurveyRound | None:
     started = db.session.scalar(
         select(SurveyRound).where(SurveyRound.starts_on <= today).order_by(SurveyRound.starts_on.desc())
     )
@@ -589,7 +594,8 @@ def _read_drives_between(start: date, end: date) -> list[Drive]:
             Drive.ends_at > wib_day_start(start),
         )
         .order_by(Drive.starts_at, Drive.id)
-        .options(joinedload(Drive.areas), joinedload(Drive.opds))
+        # A drive's reach takes each area's parent (`drive_units`): joined here, not loaded one by one.
+        .options(joinedload(Drive.areas).joinedload(Area.parent), joinedload(Drive.opds))
     )
     return list(db.session.scalars(query).unique())
 
@@ -674,18 +680,17 @@ def comparison_groups(
     # Comparison units must be untouched in both windows, or their own drive would mask the effect.
     length = (end - start).days + 1
     excluded = set(treated) | units_with_drives(start - timedelta(days=length), end)
-    kelurahan, kecamatan, opds = active_areas("kelurahan"), active_areas("kecamatan"), active_opds()
     groups: dict[Unit, list[Unit]] = {}
-    for unit in treated:
+    for unit in treated:  # each pool read only when a treated unit needs it
         pool: Sequence[Unit]
         if mode == "custom":
             pool = [u for u in custom if type(u) is type(unit)]
         elif isinstance(unit, Opd):
-            pool = opds
+            pool = active_opds()
         elif unit.level == "kecamatan":
-            pool = kecamatan
+            pool = active_areas("kecamatan")
         elif mode == "city":
-            pool = kelurahan
+            pool = active_areas("kelurahan")
         else:
             pool = active_kelurahan_by_kecamatan().get(unit.parent_id, [])
         groups[unit] = [u for u in pool if u not in excluded]
