@@ -613,17 +613,21 @@ def drive_units(drive: Drive) -> set[Unit]:
     return units
 
 
-def units_with_drives(start: date, end: date) -> set[Unit]:
-    """Units that had a drive from start to end, to keep out of comparison groups. Each drive's units
-    are worked out once per request, as its drives are read once (`drives_between`): the drive ranking
-    asks for every drive's windows."""
+def _reach(drive: Drive) -> frozenset[Unit]:
+    """`drive_units()` worked out once per request, as the drives are read once (`drives_between`): the
+    drive ranking asks for every drive's windows, and a dashboard marks drives on three tables."""
     reached: dict[int, frozenset[Unit]] = per_request("participation.drive_units", dict)
+    found = reached.get(drive.id)
+    if found is None:
+        found = reached[drive.id] = frozenset(drive_units(drive))
+    return found
+
+
+def units_with_drives(start: date, end: date) -> set[Unit]:
+    """Units that had a drive from start to end, to keep out of comparison groups."""
     units: set[Unit] = set()
     for drive in drives_between(start, end):
-        found = reached.get(drive.id)
-        if found is None:
-            found = reached[drive.id] = frozenset(drive_units(drive))
-        units |= found
+        units |= _reach(drive)
     return units
 
 
@@ -631,7 +635,7 @@ def drive_markers(start: date, end: date, within: Area | None = None) -> list[tu
     """(first WIB day, label) of the drives in the range, optionally only those in one kecamatan."""
     markers = []
     for drive in drives_between(start, end):
-        if within is not None and within not in drive_units(drive):
+        if within is not None and within not in _reach(drive):
             continue
         markers.append((max(start, wib_days(drive.starts_at, drive.ends_at)[0]), drive.title))
     return markers
@@ -644,7 +648,7 @@ def with_drives(rows: list[Figures], round_: SurveyRound, today: date | None = N
     last: dict[Unit, Drive] = {}
     upcoming: dict[Unit, Drive] = {}
     for drive in drives_between(round_.starts_on, round_.deadline):  # by start
-        for unit in drive_units(drive):
+        for unit in _reach(drive):
             if drive.starts_at < started_by:
                 last[unit] = drive
             else:
