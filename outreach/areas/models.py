@@ -1,9 +1,10 @@
 """Administrative areas (kota → kecamatan → kelurahan → RW → RT) and OPDs."""
 
+from collections.abc import Iterable
 from typing import Optional
 
-from sqlalchemy import ColumnElement, ForeignKey, String, or_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CTE, ColumnElement, ForeignKey, Select, String, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from outreach.extensions import Model
 from outreach.models import TimestampMixin
@@ -83,6 +84,36 @@ class Opd(TimestampMixin, Model):
         return f"<Opd {self.code} {self.name!r}>"
 
 
-def area_scope_condition(column, area: Area) -> ColumnElement[bool]:
-    """SQL condition: `column` (an Area row) is `area` or lies below it (codes extend the parent's code)."""
-    return or_(column.code == area.code, column.code.startswith(area.code + "."))
+def area_tree(roots: ColumnElement[bool], name: str) -> CTE:
+    """(root_id, area_id) for each area that `roots` selects and for every area below it, with the id of
+    the root it lies under: by the tree's parent links, not by code, since an area moved under another
+    parent (`areas.services.move_area`) keeps its code. `name` names the recursive CTE."""
+    tree = select(Area.id.label("root_id"), Area.id.label("area_id")).where(roots).cte(name, recursive=True)
+    child = aliased(Area)
+    return tree.union_all(select(tree.c.root_id, child.id).join(tree, child.parent_id == tree.c.area_id))
+
+
+def subtree_ids(areas: Iterable[Area], name: str = "subtree") -> Select[tuple[int]]:
+    """Ids of the areas and of every area below them (`area_tree`)."""
+    return select(area_tree(Area.id.in_([a.id for a in areas]), name).c.area_id)
+
+
+def ancestors_at(level: str) -> CTE:
+    """(root_id, area_id) for every area at `level` or below it, root_id being its area at `level`."""
+    return area_tree(Area.level == level, f"below_{level}")
+
+
+def parents_of(area: Area) -> list[Area]:
+    """The units above an area, nearest first (its kelurahan, kecamatan, the city), loaded as needed."""
+    found = []
+    node = area.parent
+    while node is not None:
+        found.append(node)
+        node = node.parent
+    return found
+
+
+def lies_within(area: Area, roots: Iterable[Area]) -> bool:
+    """Whether the area is one of the roots or lies below one, by its parents."""
+    wanted = {root.id for root in roots}
+    return area.id in wanted or any(parent.id in wanted for parent in parents_of(area))

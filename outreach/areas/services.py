@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from outreach.areas.models import CHILD_LEVEL, OPD_KINDS, Area, Opd
+from outreach.areas.models import CHILD_LEVEL, OPD_KINDS, Area, Opd, area_tree, parents_of
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
 from outreach.metrics import refresh
@@ -173,12 +173,7 @@ def search_areas(q: str, limit: int = 50) -> list[Area]:
 
 def ancestors(area: Area) -> list[Area]:
     """The chain from the top (kota) down to the area's parent, for breadcrumbs."""
-    chain = []
-    parent = area.parent
-    while parent is not None:
-        chain.append(parent)
-        parent = parent.parent
-    return list(reversed(chain))
+    return list(reversed(parents_of(area)))
 
 
 def area_counts(areas: list[Area]) -> dict[int, dict[str, int]]:
@@ -187,25 +182,22 @@ def area_counts(areas: list[Area]) -> dict[int, dict[str, int]]:
 
     if not areas:
         return {}
-    unit = aliased(Area)
     target = aliased(Area)
-    ids = [a.id for a in areas]
-    below = or_(target.id == unit.id, target.code.startswith(unit.code + "."))
+    below = area_tree(Area.id.in_([a.id for a in areas]), "counted")
     counts = {a.id: {"rt": 0, "pamong": 0, "linmas": 0, "rt_heads": 0} for a in areas}
     for area_id, n in db.session.execute(
-        select(unit.id, func.count(target.id))
-        .join(target, below)
-        .where(unit.id.in_(ids), target.level == "rt", target.active.is_(True))
-        .group_by(unit.id)
+        select(below.c.root_id, func.count(target.id))
+        .join(target, target.id == below.c.area_id)
+        .where(target.level == "rt", target.active.is_(True))
+        .group_by(below.c.root_id)
     ):
         counts[area_id]["rt"] = n
     for area_id, role, n in db.session.execute(
-        select(unit.id, Promoter.role, func.count(func.distinct(Promoter.id)))
-        .join(target, below)
-        .join(Assignment, Assignment.area_id == target.id)
+        select(below.c.root_id, Promoter.role, func.count(func.distinct(Promoter.id)))
+        .join(Assignment, Assignment.area_id == below.c.area_id)
         .join(Promoter, Promoter.id == Assignment.promoter_id)
-        .where(unit.id.in_(ids), current_clause(), Promoter.active.is_(True))
-        .group_by(unit.id, Promoter.role)
+        .where(current_clause(), Promoter.active.is_(True))
+        .group_by(below.c.root_id, Promoter.role)
     ):
         counts[area_id]["rt_heads" if role == "rt" else role] = n
     return counts

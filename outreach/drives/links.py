@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from outreach.areas.models import Area, Opd
+from outreach.areas.models import Area, Opd, lies_within
 from outreach.audit.services import record_event
 from outreach.campaign import CHANNELS
 from outreach.clock import to_wib
@@ -54,10 +54,6 @@ def drive_links(drive: Drive, promoter_id: int | None = None, active_only: bool 
     return list(db.session.scalars(query))
 
 
-def _in_targets(area: Area, targets: Sequence[Area]) -> bool:
-    return any(area.code == t.code or area.code.startswith(t.code + ".") for t in targets)
-
-
 def _city_area() -> Area | None:
     return db.session.scalar(select(Area).where(Area.level == "kota").order_by(Area.code))
 
@@ -75,7 +71,7 @@ def link_attribution(drive: Drive, promoter: Promoter, on: date) -> tuple[Area |
         opd = drive.opds[0] if drive.opds and not drive.areas else None
     own = [a.area for a in promoter.current_assignments(on)]
     for area in own:
-        if _in_targets(area, drive.areas):
+        if lies_within(area, drive.areas):
             return area, opd
     if drive.areas:
         return drive.areas[0], opd

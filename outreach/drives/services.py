@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach import clock
-from outreach.areas.models import Area, Opd
+from outreach.areas.models import Area, Opd, parents_of, subtree_ids
 from outreach.audit.services import diff, record_event
 from outreach.auth.models import User
 from outreach.campaign import AUDIENCES, PROMOTER
@@ -161,7 +161,7 @@ def promoters_in_areas(areas: Sequence[Area], on: date) -> list[Promoter]:
     """Active promoters assigned on a day to any of the areas or to a unit below them."""
     if not areas:
         return []
-    covered = or_(*[or_(Area.code == a.code, Area.code.startswith(a.code + ".", autoescape=True)) for a in areas])
+    covered = Assignment.area_id.in_(subtree_ids(areas))
     stmt = (
         select(Promoter)
         .join(Assignment, Assignment.promoter_id == Promoter.id)
@@ -191,12 +191,6 @@ class PlanWarning:
     def key(self) -> str:
         """Stable identity, so a confirmation covers exactly the warnings that were shown."""
         return f"{self.kind}:{self.subject_id}:{self.drive.id if self.drive else ''}"
-
-
-def _ancestor_codes(code: str) -> list[str]:
-    """Codes of the units above an area, from its code ('18.71.01.1001' → '18.71.01', '18.71')."""
-    parts = code.split(".")
-    return [".".join(parts[:n]) for n in range(2, len(parts))]
 
 
 def _overlapping(starts_at: datetime, ends_at: datetime, exclude_id: int | None):
@@ -236,11 +230,10 @@ def find_conflicts(data: DriveData, exclude_id: int | None = None) -> list[PlanW
         ).all()
         found += [PlanWarning("promoter", p.name, p.id, d) for d, p in rows]
     if data.areas:
-        codes = {a.code for a in data.areas}
-        related = or_(
-            Area.code.in_(codes | {c for a in data.areas for c in _ancestor_codes(a.code)}),
-            *[Area.code.startswith(c + ".", autoescape=True) for c in codes],
-        )
+        # The same areas, those below them and those above them (a kecamatan drive and a kelurahan one
+        # inside it reach the same people), by the area tree.
+        above = {parent.id for a in data.areas for parent in parents_of(a)}
+        related = or_(Area.id.in_(above), Area.id.in_(subtree_ids(data.areas, "related")))
         rows = db.session.execute(
             select(Drive, Area)
             .join(drive_area, drive_area.c.drive_id == Drive.id)
@@ -323,7 +316,7 @@ def filter_drives(
         in_areas = (
             select(drive_area.c.drive_id)
             .join(Area, Area.id == drive_area.c.area_id)
-            .where(or_(Area.id == kecamatan.id, Area.code.startswith(kecamatan.code + ".", autoescape=True)))
+            .where(Area.id.in_(subtree_ids([kecamatan])))
         )
         in_opds = (
             select(drive_opd.c.drive_id).join(Opd, Opd.id == drive_opd.c.opd_id).where(Opd.area_id == kecamatan.id)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
 from outreach import clock
-from outreach.areas.models import Area, Opd, area_scope_condition
+from outreach.areas.models import Area, Opd, subtree_ids
 from outreach.audit.services import diff, record_event
 from outreach.campaign import AUDIENCES, CHANNELS, PRINTED_CHANNELS
 from outreach.extensions import db
@@ -191,7 +191,7 @@ def current_promoters_in(scope: Area | Opd, on: date | None = None) -> list[tupl
     query = _current_promoters_query(on)
     if isinstance(scope, Opd):
         return _first_area_each(query.where(Promoter.opd_id == scope.id))
-    return _first_area_each(query.where(area_scope_condition(Area, scope)))
+    return _first_area_each(query.where(Area.id.in_(subtree_ids([scope]))))
 
 
 @dataclass
@@ -253,7 +253,7 @@ def links_query(
     """A select of Link rows matching the filters (all optional), newest first."""
     query = select(Link).order_by(Link.created_at.desc(), Link.id.desc())
     if area is not None:
-        query = query.join(Area, Area.id == Link.area_id).where(area_scope_condition(Area, area))
+        query = query.where(Link.area_id.in_(subtree_ids([area])))
     if opd is not None:
         query = query.where(Link.opd_id == opd.id)
     if promoter is not None:

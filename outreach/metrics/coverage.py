@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from outreach.areas.models import Area
+from outreach.areas.models import Area, ancestors_at
 from outreach.auth.models import User
 from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
@@ -142,41 +142,43 @@ def coverage_gaps(shown: int = 5) -> list[dict[str, Any]]:
     return sorted((r for r in rows if r["gaps"]), key=lambda r: (-r["gaps"], r["area"].name))[:shown]
 
 
-def not_signed_in(kecamatan: Area | None = None) -> list[tuple[Promoter, str]]:
-    """Active promoters with a current area who have never signed in, with their area's code, by name."""
+def not_signed_in(kecamatan: Area | None = None) -> list[tuple[Promoter, int]]:
+    """Active promoters with a current area in a kecamatan who have never signed in, with the id of that
+    kecamatan (by the area tree), by name."""
+    below = ancestors_at("kecamatan")
     stmt = (
-        select(Promoter, Area.code)
+        select(Promoter, below.c.root_id)
         .join(Assignment, (Assignment.promoter_id == Promoter.id) & current_clause())
+        .join(below, below.c.area_id == Assignment.area_id)
         .join(Area, Area.id == Assignment.area_id)
         .outerjoin(User, User.promoter_id == Promoter.id)
         .where(Promoter.active.is_(True), or_(User.id.is_(None), User.last_login_at.is_(None)))
         .order_by(Promoter.name, Promoter.id, Area.code)
     )
     if kecamatan is not None:
-        stmt = stmt.where(Area.code.startswith(kecamatan.code + ".", autoescape=True))
+        stmt = stmt.where(below.c.root_id == kecamatan.id)
     seen: set[int] = set()
     found = []
-    for promoter, code in db.session.execute(stmt):
+    for promoter, kecamatan_id in db.session.execute(stmt):
         if promoter.id not in seen:
             seen.add(promoter.id)
-            found.append((promoter, code))
+            found.append((promoter, kecamatan_id))
     return found
 
 
 def kecamatan_gaps(kecamatan: Area | None = None, shown: int = 30) -> list[KecamatanGaps]:
     """Each kecamatan (or the one given) with its kelurahan rows and who has not signed in yet, by name."""
     groups: dict[int, KecamatanGaps] = {}
-    by_code: dict[str, KecamatanGaps] = {}
     for row in coverage_rows(kecamatan, by_kelurahan=True):
         parent = row["area"].parent
         if parent is None:  # a kelurahan outside the tree has no kecamatan to be shown under
             continue
         group = groups.get(parent.id)
         if group is None:
-            group = groups[parent.id] = by_code[parent.code] = KecamatanGaps(parent)
+            group = groups[parent.id] = KecamatanGaps(parent)
         group.kelurahan.append(row)
-    for promoter, code in not_signed_in(kecamatan):
-        group = by_code.get(".".join(code.split(".")[:3]))
+    for promoter, kecamatan_id in not_signed_in(kecamatan):
+        group = groups.get(kecamatan_id)
         if group is None:
             continue
         group.not_signed_in_total += 1

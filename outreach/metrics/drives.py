@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from outreach.areas.models import Area, area_scope_condition
+from outreach.areas.models import subtree_ids
 from outreach.clock import wib_day_start, wib_days
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
@@ -99,10 +99,11 @@ def own_link_ids(drive: Drive, promoter_id: int | None = None) -> Select[tuple[i
 def area_link_ids(drive: Drive) -> Select[tuple[int]] | None:
     """Ids of all links of the drive's areas (and everything below them) and OPDs, whoever made them."""
     conditions: list[ColumnElement[bool]] = [Link.opd_id.in_([o.id for o in drive.opds])] if drive.opds else []
-    conditions += [area_scope_condition(Area, area) for area in drive.areas]
+    if drive.areas:
+        conditions.append(Link.area_id.in_(subtree_ids(drive.areas)))
     if not conditions:
         return None
-    return select(Link.id).join(Area, Area.id == Link.area_id).where(or_(*conditions))
+    return select(Link.id).where(or_(*conditions))
 
 
 def chart_points(figures: ScopeFigures, windows: ReportWindows) -> list[tuple[date, int, float]]:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from outreach.areas.models import Area
+from outreach.areas.models import Area, subtree_ids
 from outreach.campaign import PROMOTER_ROLE_LABELS, promoter_role_label
 from outreach.extensions import db
 from outreach.inputs import bounded_int
@@ -167,9 +167,7 @@ def promoter_options(
             )
         )
     if within:
-        stmt = stmt.where(
-            or_(*[or_(unit.code == a.code, unit.code.startswith(a.code + ".", autoescape=True)) for a in within])
-        )
+        stmt = stmt.where(unit.id.in_(subtree_ids(within)))
     first = terms[0]
     starts = func.lower(Promoter.name).startswith(first, autoescape=True)
     stmt = stmt.where(Promoter.active.is_(True)).order_by(starts.desc(), Promoter.name, Promoter.id, unit.code)

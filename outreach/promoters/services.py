@@ -11,7 +11,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach import clock
-from outreach.areas.models import Area, Opd
+from outreach.areas.models import Area, Opd, subtree_ids
 from outreach.audit.services import diff, record_event
 from outreach.campaign import PROMOTER_ROLES
 from outreach.extensions import db
@@ -270,7 +270,7 @@ def rts_of_kelurahan(kelurahan: Area) -> list[Area]:
     return list(
         db.session.scalars(
             select(Area)
-            .where(Area.level == "rt", Area.active.is_(True), Area.code.startswith(kelurahan.code + "."))
+            .where(Area.level == "rt", Area.active.is_(True), Area.id.in_(subtree_ids([kelurahan])))
             .order_by(Area.code)
         )
     )
@@ -281,12 +281,11 @@ def rt_heads_by_rt(kelurahan: Area) -> dict[int, list[Promoter]]:
     rows = db.session.execute(
         select(Assignment.area_id, Promoter)
         .join(Promoter, Promoter.id == Assignment.promoter_id)
-        .join(Area, Area.id == Assignment.area_id)
         .where(
             current_clause(),
             Promoter.active.is_(True),
             Promoter.role == "rt",
-            Area.code.startswith(kelurahan.code + "."),
+            Assignment.area_id.in_(subtree_ids([kelurahan])),
         )
     ).all()
     found: dict[int, list[Promoter]] = {}
@@ -297,10 +296,8 @@ def rt_heads_by_rt(kelurahan: Area) -> dict[int, list[Promoter]]:
 
 def rt_head_candidates(kelurahan: Area) -> list[Promoter]:
     """Active RT heads who have no area yet or already work in this kelurahan, by name."""
-    in_kelurahan = (
-        select(Assignment.promoter_id)
-        .join(Area, Area.id == Assignment.area_id)
-        .where(current_clause(), or_(Area.id == kelurahan.id, Area.code.startswith(kelurahan.code + ".")))
+    in_kelurahan = select(Assignment.promoter_id).where(
+        current_clause(), Assignment.area_id.in_(subtree_ids([kelurahan]))
     )
     return list(
         db.session.scalars(
@@ -337,7 +334,7 @@ def _covers(area: Area):
     return exists().where(
         Assignment.promoter_id == Promoter.id,
         current_clause(),
-        Assignment.area_id.in_(select(Area.id).where(or_(Area.id == area.id, Area.code.startswith(area.code + ".")))),
+        Assignment.area_id.in_(subtree_ids([area])),
     )
 
 
