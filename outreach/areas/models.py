@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Optional
 
-from sqlalchemy import CTE, ColumnElement, ForeignKey, Select, String, select
+from sqlalchemy import ColumnElement, ForeignKey, Select, String, Subquery, select, union_all
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from outreach.extensions import Model
@@ -84,13 +84,20 @@ class Opd(TimestampMixin, Model):
         return f"<Opd {self.code} {self.name!r}>"
 
 
-def area_tree(roots: ColumnElement[bool], name: str) -> CTE:
+def area_tree(roots: ColumnElement[bool], name: str) -> Subquery:
     """(root_id, area_id) for each area that `roots` selects and for every area below it, with the id of
     the root it lies under: by the tree's parent links, not by code, since an area moved under another
-    parent (`areas.services.move_area`) keeps its code. `name` names the recursive CTE."""
-    tree = select(Area.id.label("root_id"), Area.id.label("area_id")).where(roots).cte(name, recursive=True)
-    child = aliased(Area)
-    return tree.union_all(select(tree.c.root_id, child.id).join(tree, child.parent_id == tree.c.area_id))
+    parent (`areas.services.move_area`) keeps its code. A level's children are of the next level (see
+    `move_area`), so the tree is at most len(LEVELS) - 1 deep below a root: a join per depth, each by
+    the parent_id index (a recursive CTE is planned as a scan of every area per step)."""
+    nodes = [aliased(Area) for _ in LEVELS]
+    depths = []
+    for depth, node in enumerate(nodes):
+        query = select(nodes[0].id.label("root_id"), node.id.label("area_id")).select_from(nodes[0])
+        for above, below in zip(nodes[:depth], nodes[1 : depth + 1], strict=True):
+            query = query.join(below, below.parent_id == above.id)
+        depths.append(query.where(nodes[0].id.in_(select(Area.id).where(roots))))
+    return union_all(*depths).subquery(name)
 
 
 def subtree_ids(areas: Iterable[Area], name: str = "subtree") -> Select[tuple[int]]:
@@ -98,7 +105,7 @@ def subtree_ids(areas: Iterable[Area], name: str = "subtree") -> Select[tuple[in
     return select(area_tree(Area.id.in_([a.id for a in areas]), name).c.area_id)
 
 
-def ancestors_at(level: str) -> CTE:
+def ancestors_at(level: str) -> Subquery:
     """(root_id, area_id) for every area at `level` or below it, root_id being its area at `level`."""
     return area_tree(Area.level == level, f"below_{level}")
 
