@@ -257,3 +257,24 @@ def test_home_page_answers_within_the_first_two_screens(profiles, demo, role, vi
         box = first.bounding_box()
         assert box is not None and box["y"] + box["height"] < 2 * height, f"{role}: {selector} at {box} on a {viewport}"
     assert horizontal_overflow(page) <= 0
+
+
+# The pages that answer "what did the drives change": the answer sentence ends on a phone's first screen
+# (360×740), above the reporting-lag notice that qualifies it.
+EFFECT_ANSWERS = [
+    Screen(LEADERSHIP, "rollout", "/rollouts/{rollout_plan}"),
+    Screen(LEADERSHIP, "effects", "/rollouts/effects"),
+]
+
+
+@pytest.mark.parametrize("screen", EFFECT_ANSWERS, ids=lambda s: s.id)
+def test_the_drive_effect_is_on_a_phones_first_screen(profiles, demo, screen):
+    page = profiles.page(screen.role, "phone")
+    _open(page, screen, demo)
+    answer = page.locator("article .lead").first
+    box = answer.bounding_box()
+    assert "responden" in answer.inner_text(), f"{screen.id}: no effect sentence"
+    assert box is not None and box["y"] + box["height"] <= VIEWPORTS["phone"]["height"], f"{screen.id}: answer at {box}"
+    notice = page.locator(".lag-notice")
+    assert notice.count() == 1, f"{screen.id}: the demo's KPK counts lag, and the page must say so"
+    assert notice.bounding_box()["y"] > box["y"], f"{screen.id}: the lag notice comes before the answer"
