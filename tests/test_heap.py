@@ -13,8 +13,26 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def unfrozen():
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()  # later tests run with a normal collector
+    gc.set_threshold(*thresholds)
+
+
+def _collections_while(make) -> tuple[int, object]:
+    """How many collections ran while `make()` ran, and what it made."""
+    runs = []
+
+    def count(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        made = make()
+    finally:
+        gc.callbacks.remove(count)
+    return len(runs), made
 
 
 def test_the_gunicorn_worker_hook_freezes_what_start_up_left(app, unfrozen):
@@ -40,4 +58,35 @@ def test_garbage_made_after_the_freeze_is_still_collected(unfrozen):
     del a, b
     assert probe() is not None
     gc.collect()
+    assert probe() is None
+
+
+def test_a_page_building_twenty_thousand_rows_is_not_interrupted_by_the_collector(unfrozen):
+    def rows():
+        return [(i, {"count": i}) for i in range(10_000)]  # 20,000 tracked objects, all alive
+
+    before, _ = _collections_while(rows)
+    assert before > 10  # the default collector stops such a request every 700 objects
+    from outreach.heap import freeze_startup_heap
+
+    freeze_startup_heap()
+    after, made = _collections_while(rows)
+    assert after == 0
+    assert len(made) == 10_000
+
+
+def test_cycles_left_by_a_request_are_freed_without_an_explicit_collect(unfrozen):
+    from outreach.heap import freeze_startup_heap
+
+    freeze_startup_heap()
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    probe = weakref.ref(a)
+    del a, b
+    rows = [{"i": i} for i in range(60_000)]  # the next request's objects
+    del rows
     assert probe() is None
