@@ -9,8 +9,8 @@ requests' own garbage is still collected.
 With the start-up heap frozen, the collector's default thresholds (700, 10, 10) fire too often for
 pages that build tens of thousands of rows: a young collection every 700 new objects, and a full one
 whenever the objects that survived exceed a quarter of the small unfrozen heap, which a single
-dashboard request does. At 1M scans that was 24 full collections of about 25 ms in 320 page views
-(bench.dashboard): one page view in 13 paused, straight into the p95. A young generation of
+dashboard request does. At 1M scans on PostgreSQL that was 19 full collections of about 25 ms in 252
+page views (bench.dashboard): one page view in 13 paused, straight into the p95. A young generation of
 50,000 objects lets a typical request finish between collections; the garbage it leaves (cycles
 included) is still collected, a few MB at most later.
 """
