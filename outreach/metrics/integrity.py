@@ -11,12 +11,12 @@ so a scan is counted once.
 Thresholds come from the INTEGRITY_* settings in config.py.
 """
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from itertools import takewhile
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, func, literal, select, union
@@ -34,7 +34,7 @@ from outreach.metrics.integrity_rollups import (
     night_summary,
     repeat_counts,
 )
-from outreach.metrics.rows import read_rows
+from outreach.metrics.rows import among, read_rows
 from outreach.metrics.scans import level_window_totals, rollup_cut
 from outreach.metrics.wib import wib_day_expr, wib_hour_expr
 from outreach.models import utcnow
@@ -401,9 +401,11 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None, top: i
     found = {kind: of_kind for kind, (of_kind, _ids) in zip(KINDS, detected, strict=True)}
     flagged_ids = {kind: ids for kind, (_found, ids) in zip(KINDS, detected, strict=True)}
     flagged_per_link = _flagged_per_link(found, flagged_ids)
-    links = [LinkTotals(link_id, "", None, 0, flagged) for link_id, flagged in flagged_per_link.items()]
     # The most flagged first; the link's code settles ties, so only the rows that can make the top are named.
-    top_links = _contenders(links, _link_rank, top)
+    top_links = [
+        LinkTotals(link_id, "", None, 0, flagged)
+        for link_id, flagged in _contenders(list(flagged_per_link.items()), _most_flagged, top)
+    ]
     _name([*(s for of_kind in found.values() for s in of_kind.signals), *top_links])
     shown = [
         s for of_kind in found.values() for s in sorted(of_kind.signals, key=lambda s: (*_signal_rank(s), s.code))[:top]
@@ -412,7 +414,9 @@ def integrity_report(thresholds: Thresholds, now: datetime | None = None, top: i
     _fill_window_scans(shown, top_links, live)
     flagged = sum(flagged_per_link.values())
     counts = {kind: of_kind.count for kind, of_kind in found.items()}
-    return Report(since_day, until, thresholds, shown, top_links, _human_scans(live), flagged, counts, len(links))
+    return Report(
+        since_day, until, thresholds, shown, top_links, _human_scans(live), flagged, counts, len(flagged_per_link)
+    )
 
 
 def _signal_rank(signal: Signal) -> tuple[int, datetime]:
@@ -423,23 +427,28 @@ def _link_rank(row: LinkTotals) -> tuple[int]:
     return (-row.flagged,)
 
 
+def _most_flagged(item: tuple[int, int]) -> tuple[int]:
+    """The rank of a (link, flagged scans) pair, as `_link_rank` of its row."""
+    return (-item[1],)
+
+
 class _Named(Protocol):
     link_id: int
     code: str
     promoter: str | None
 
 
-N = TypeVar("N", bound=_Named)
+R = TypeVar("R")
 
 
-def _contenders(rows: list[N], rank: Callable[[N], tuple[Any, ...]], top: int | None) -> list[N]:
+def _contenders(rows: list[R], rank: Callable[[R], tuple[Any, ...]], top: int | None) -> list[R]:
     """The rows that can be among the `top` by `rank` and then link code: the `top` best ranked and those
-    tied with the last of them (every row without `top`)."""
-    rows = sorted(rows, key=rank)
+    tied with the last of them (every row without `top`), best first. A season flags thousands of links
+    and nights to show fifty, so only the contenders are sorted."""
     if top is None or len(rows) <= top:
-        return rows
-    last = rank(rows[top - 1])
-    return list(takewhile(lambda row: rank(row) <= last, rows))
+        return sorted(rows, key=rank)
+    last = rank(heapq.nsmallest(top, rows, key=rank)[-1])
+    return sorted((row for row in rows if rank(row) <= last), key=rank)
 
 
 def _name(rows: Iterable[_Named]) -> None:
@@ -450,7 +459,7 @@ def _name(rows: Iterable[_Named]) -> None:
     query = (
         select(Link.id, Link.code, Promoter.name)
         .outerjoin(Promoter, Promoter.id == Link.promoter_id)
-        .where(Link.id.in_(sorted({row.link_id for row in rows})))
+        .where(among(Link.id, {row.link_id for row in rows}))
     )
     names = {link_id: (code, promoter) for link_id, code, promoter in read_rows(query)}
     for row in rows:

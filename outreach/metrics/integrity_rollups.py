@@ -24,7 +24,7 @@ from outreach.clock import to_wib, wib_day, wib_day_start
 from outreach.extensions import db
 from outreach.links.models import DEVICE_CLASSES, Link, Scan, ScanDaily
 from outreach.metrics.models import REPEAT_MIN_SCANS, ScanDeviceDaily, ScanHourly, ScanRepeatDaily
-from outreach.metrics.rows import read_rows
+from outreach.metrics.rows import among, read_rows
 from outreach.metrics.wib import days_since, wib_day_expr, wib_hour_expr
 
 INTEGRITY_TABLES = tuple(
@@ -244,8 +244,8 @@ def _stored_nights(days: list[date], hours: range, least: int, top: int | None) 
         most[link_id] = highest
     shown = select(link, nights.c.day, n)
     if top is not None and len(most) > top:
-        at_least = sorted(most.values(), reverse=True)[top - 1]
-        shown = shown.where(link.in_(sorted(link_id for link_id, m in most.items() if m >= at_least)), n >= at_least)
+        # Only links whose most scanned night has that many have such a night: no list of links is needed.
+        shown = shown.where(n >= sorted(most.values(), reverse=True)[top - 1])
     elif not most:
         return found
     found.shown = {(link_id, day): n for link_id, day, n in read_rows(shown)}
@@ -257,7 +257,7 @@ def _night_sums(days: list[date], hours: range, links: Collection[int]) -> dict[
     table = ScanHourly
     query = (
         select(table.link_id, table.day, func.sum(table.human_scans))
-        .where(table.day.in_(days), table.hour.in_(list(hours)), table.link_id.in_(sorted(links)))
+        .where(table.day.in_(days), table.hour.in_(list(hours)), among(table.link_id, links))
         .group_by(table.link_id, table.day)
     )
     return {(link_id, day): int(n) for link_id, day, n in read_rows(query)}
@@ -292,7 +292,7 @@ def busy_links(live: LiveScans, least: int) -> dict[int, BusyLink]:
     if days and found:
         totals = (
             select(table.link_id, func.sum(table.human_scans), func.count())
-            .where(table.day.in_(days), table.hour.in_(EVERY_HOUR), table.link_id.in_(sorted(found)))
+            .where(table.day.in_(days), table.hour.in_(EVERY_HOUR), among(table.link_id, found))
             .group_by(table.link_id)
         )
         for link_id, scans, hours in read_rows(totals):
@@ -322,7 +322,7 @@ def _stored_hours(
     if at_least > 1:  # the index by (day, hour, scans) seeks them
         query = query.where(table.human_scans >= at_least)
     if links is not None:
-        query = query.where(table.link_id.in_(sorted(links)))
+        query = query.where(among(table.link_id, links))
     return {(link_id, day, hour): n for link_id, day, hour, n in read_rows(query) if (link_id, day, hour) in live.hours}
 
 
@@ -374,7 +374,7 @@ def link_day_scans(links: Iterable[int], live: LiveScans) -> dict[LinkDay, int]:
             .where(daily.link_id == Link.id, daily.day >= first)
             .scalar_subquery()
         )
-        for link_id, packed in read_rows(select(Link.id, days).where(Link.id.in_(wanted))):
+        for link_id, packed in read_rows(select(Link.id, days).where(among(Link.id, wanted))):
             for item in packed.split(",") if packed else ():
                 offset, n = item.split(":")
                 if int(n):

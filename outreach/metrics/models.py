@@ -31,6 +31,8 @@ class ScanHourly(Model):
         # Bursts (the rare hours with many scans) and night scans (a few hours of each day of the look-back
         # period) read this alone; PostgreSQL's primary key holds no counts.
         Index("ix_scan_hourly_scans", "day", "hour", "human_scans", "link_id", "day_scans", "next_hour"),
+        # A few links' hours of the period (the links with a burst: their scans and active hours).
+        Index("ix_scan_hourly_link", "link_id", "day", "human_scans"),
         {"sqlite_with_rowid": False},
     )
 
