@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import case, func, select
 
+from outreach.clock import wib_day
 from outreach.extensions import db as _db
-from outreach.links.models import CITY_UNIT, ScanLevelDaily
+from outreach.links.models import CITY_UNIT, Link, Scan, ScanLevelDaily
 from outreach.metrics.respondents import (
     RespondentSeries,
     SeriesSource,
@@ -17,7 +18,7 @@ from outreach.metrics.respondents import (
     get_source,
     grouped_buckets,
 )
-from outreach.metrics.scans import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
+from outreach.metrics.scans import SAFETY_MARGIN, live_level_rows, refresh_scan_rollups, rollup_cut
 from tests.factories import AreaFactory, LinkFactory, ScanFactory, SurveyTargetFactory
 from tests.participation.conftest import add_daily
 
@@ -201,3 +202,30 @@ def test_daily_sparklines_of_the_dashboard_levels_match_the_general_path(counts,
     buckets = source.buckets(level, start, end, 1)
     assert {u: {a: v for a, v in auds.items() if any(v)} for u, auds in buckets.items()} == expected
     assert any(expected.values())
+
+
+@pytest.mark.parametrize("level", ["kota", "kecamatan", "kelurahan", "opd"])
+def test_the_live_tail_is_one_row_per_unit_audience_and_day_summing_its_links(scanned, level):
+    # Two links of Kedaton (Surabaya's and the kecamatan's own) are scanned on the tail's days.
+    tail = live_level_rows(level, date(2026, 8, 1), date(2026, 10, 1))
+    keys = [(unit, audience, day) for unit, audience, day, _human, _unique in tail]
+    assert len(keys) == len(set(keys))
+    expected: dict[tuple[int, str, date], int] = {}
+    links_of: dict[tuple[int, str, date], set[int]] = {}
+    for link_id, created_at in _db.session.execute(
+        select(Scan.link_id, Scan.created_at).where(Scan.created_at >= rollup_cut(), Scan.is_bot.is_(False))
+    ):
+        link = _db.session.get(Link, link_id)
+        unit = {"kota": CITY_UNIT, "opd": link.opd_id}.get(level)
+        if level in ("kecamatan", "kelurahan"):
+            area = link.area
+            while area is not None and area.level != level:
+                area = area.parent
+            unit = area.id if area is not None else None
+        if unit is not None:
+            key = (unit, link.target.audience, wib_day(created_at))
+            expected[key] = expected.get(key, 0) + 1
+            links_of.setdefault(key, set()).add(link_id)
+    assert {(unit, audience, day): human for unit, audience, day, human, _unique in tail} == expected
+    if level in ("kota", "kecamatan"):
+        assert any(len(links) > 1 for links in links_of.values()), "rows where several links meet"
