@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -738,9 +739,9 @@ ID_LIST_LIMIT = 1000
 
 def _scan_rows_of(
     link_ids: LinkIds, since: date | None = None, until: date | None = None
-) -> tuple[Subquery, list[ColumnElement[bool]]]:
+) -> tuple[Subquery, list[ColumnElement[bool]], BoundValues]:
     """`daily_scan_rows()` of the given links (a list or a select of ids) from WIB day `since` to `until`
-    (either open): the rows and the conditions still to put on them.
+    (either open): the rows, the conditions still to put on them and the values of their parameters.
 
     A list of links on PostgreSQL is read link by link from the rollup's primary key (link, day), one
     probe per link (a lateral subquery the planner may not flatten): asked for the links' rows of a range
@@ -752,30 +753,42 @@ def _scan_rows_of(
         ids = list(db.session.scalars(link_ids.limit(ID_LIST_LIMIT + 1)))
         if len(ids) > ID_LIST_LIMIT:
             rows = daily_scan_rows()
-            return rows, [rows.c.link_id.in_(link_ids), *_days(rows.c.day, since, until)]
+            return rows, [rows.c.link_id.in_(link_ids), *_days(rows.c.day, since, until)], {}
         link_ids = ids
-    if db.engine.dialect.name != "postgresql" or rollup_cut() is None:
+    cut = rollup_cut()
+    if db.engine.dialect.name != "postgresql" or cut is None:
         rows = daily_scan_rows()
-        return rows, [among(rows.c.link_id, link_ids), *_days(rows.c.day, since, until)]
-    wanted = (
-        func.unnest(bindparam(None, sorted(set(link_ids)), type_=ARRAY(Integer)))
-        .table_valued("id")
-        .render_derived(name="wanted")
-    )
+        return rows, [among(rows.c.link_id, link_ids), *_days(rows.c.day, since, until)], {}
+    moment = max(wib_day_start(since), cut) if since else cut
+    params: BoundValues = {"link_ids": sorted(set(link_ids)), **_aggregate_values(moment, None, cut)}
+    params.update({name: day for name, day in (("first_day", since), ("last_day", until)) if day is not None})
+    return _links_rows_query(since is not None, until is not None), [], params
+
+
+@cache
+def _links_rows_query(since: bool, until: bool) -> Subquery:
+    """`_scan_rows_of()`'s rows of a list of links on PostgreSQL, built once per shape (link_ids, first_day,
+    last_day and the live tail's moments are bound): the rollup's rows link by link, and the live tail."""
+    link_ids = bindparam("link_ids", type_=ARRAY(Integer))
+    first = bindparam("first_day", type_=Date) if since else None
+    last = bindparam("last_day", type_=Date) if until else None
+    wanted = func.unnest(link_ids).table_valued("id").render_derived(name="wanted")
     per_link = (
         select(ScanDaily.link_id, ScanDaily.day, *(getattr(ScanDaily, name) for name in COUNT_COLUMNS))
-        .where(ScanDaily.link_id == wanted.c.id, *_days(ScanDaily.day, since, until))
+        .where(ScanDaily.link_id == wanted.c.id, *_days(ScanDaily.day, first, last))
         .offset(0)  # keeps the subquery apart, so each link's rows are a probe of the key
         .lateral("per_link")
     )
     rolled = select(per_link).select_from(wanted).join(per_link, true())
-    tail = _tail(since)[0].where(among(Scan.link_id, link_ids)).subquery("live_days")
+    tail = _aggregate_query("postgresql", True, False, True).where(Scan.link_id == any_(link_ids)).subquery("live")
     live = select(tail.c.link_id, tail.c.day, *(getattr(tail.c, name) for name in COUNT_COLUMNS))
-    return union_all(rolled, live.where(*_days(tail.c.day, since, until))).subquery("scan_days"), []
+    return union_all(rolled, live.where(*_days(tail.c.day, first, last))).subquery("scan_days")
 
 
-def _days(day: SQLColumnExpression[date], since: date | None, until: date | None) -> list[ColumnElement[bool]]:
-    """Conditions keeping the WIB days from `since` to `until` (either open)."""
+def _days(
+    day: SQLColumnExpression[date], since: date | ColumnElement[date] | None, until: date | ColumnElement[date] | None
+) -> list[ColumnElement[bool]]:
+    """Conditions keeping the WIB days from `since` to `until` (either open; dates or bound parameters)."""
     conditions = []
     if since is not None:
         conditions.append(day >= since)
@@ -786,24 +799,24 @@ def _days(day: SQLColumnExpression[date], since: date | None, until: date | None
 
 def totals_by_link(link_ids: LinkIds, since: date | None = None) -> dict[int, ScanTotals]:
     """Scan totals per link for the given ids (a list or a select of ids), optionally from a WIB day on."""
-    rows, conditions = _scan_rows_of(link_ids, since)
+    rows, conditions, params = _scan_rows_of(link_ids, since)
     query = select(rows.c.link_id, *_sums(rows)).where(*conditions).group_by(rows.c.link_id)
-    return {link_id: ScanTotals(*map(int, values)) for link_id, *values in read_rows(query)}
+    return {link_id: ScanTotals(*map(int, values)) for link_id, *values in read_rows(query, params)}
 
 
 def totals_for(link_ids: LinkIds, since: date | None = None, until: date | None = None) -> ScanTotals:
     """Scan totals summed over the given links (a list or a select of ids), optionally for the WIB days
     from `since` to `until` (both included)."""
-    rows, conditions = _scan_rows_of(link_ids, since, until)
-    return ScanTotals(*map(int, db.session.execute(select(*_sums(rows)).where(*conditions)).one()))
+    rows, conditions, params = _scan_rows_of(link_ids, since, until)
+    return ScanTotals(*map(int, read_rows(select(*_sums(rows)).where(*conditions), params)[0]))
 
 
 def totals_by_day(link_ids: LinkIds, since: date, until: date | None = None) -> dict[date, ScanTotals]:
     """Scan totals per WIB day from `since` to `until` (both included) summed over the given links (a
     list or a select of ids); days without scans are absent."""
-    rows, conditions = _scan_rows_of(link_ids, since, until)
+    rows, conditions, params = _scan_rows_of(link_ids, since, until)
     query = select(rows.c.day, *_sums(rows)).where(*conditions).group_by(rows.c.day)
-    return {day: ScanTotals(*map(int, values)) for day, *values in read_rows(query)}
+    return {day: ScanTotals(*map(int, values)) for day, *values in read_rows(query, params)}
 
 
 @dataclass(frozen=True)
