@@ -36,9 +36,9 @@ class ScanHourly(Model):
         {"sqlite_with_rowid": False},
     )
 
-    # The day leads every key, and readers name the days (and hours) they want: a key led by the link
-    # would let SQLite skip-scan it for a range of days (its statistics find few links), reading the
-    # whole period.
+    # The day leads the primary key, and readers name the days (and hours) they want: a primary key led by
+    # the link would let SQLite skip-scan it for a range of days (its statistics find few links), reading
+    # the whole period. `ix_scan_hourly_link` is read only with a list of links, which it seeks.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("link.id"), primary_key=True)
