@@ -3,14 +3,19 @@
 Columns: kelurahan_code, rw, rt (empty for an RW row), name (optional local label), active
 (optional, 1/0), code (optional; written by the export, ignored on import because it is derived).
 An RT whose RW is neither in the database nor in the file gets its RW created as well.
+
+A row names a unit by where it is now: its kelurahan, its RW's number there and its own number. A unit
+moved under another parent (`areas.services.move_area`) keeps its code, so both sides follow the tree,
+not the code: the export writes the kelurahan a unit lies in today, and the import finds it there.
 """
 
 import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
-from outreach.areas.models import Area
+from outreach.areas.models import Area, ancestors_at, subtree_ids
 from outreach.areas.services import subunit_name
 from outreach.audit.services import diff, record_event
 from outreach.extensions import db
@@ -75,6 +80,70 @@ def _check_cells(preview: ImportPreview, line: int, row: dict, known: dict) -> t
     return numbers, active
 
 
+def _number_of(area: Area) -> int:
+    """An RW's or RT's number: the last part of its code (kept when the unit is moved)."""
+    return int(area.code.rsplit(".", 1)[1])
+
+
+class _Places:
+    """Where each RW and RT is now: {(parent id, number): unit}. Two units at one place (one moved next to
+    another of its number) are ambiguous: a row naming that place cannot say which it means."""
+
+    def __init__(self, known: dict[str, Area]):
+        self.known = known
+        self.units: dict[tuple[int, int], Area] = {}
+        self.ambiguous: dict[tuple[int, int], list[Area]] = {}
+        for area in known.values():
+            if area.level in ("rw", "rt") and area.parent_id is not None and area.code.rsplit(".", 1)[-1].isdigit():
+                key = (area.parent_id, _number_of(area))
+                if key in self.units:
+                    self.ambiguous.setdefault(key, [self.units[key]]).append(area)
+                self.units[key] = area
+
+    def locate(self, kelurahan: Area, rw: int, rt: int | None) -> tuple[Area | None, str, str]:
+        """The unit a row names (None: a new one), its code and its RW's code. ValueError (the column and
+        the message) when the place is ambiguous, or when the code a new unit would get is kept by a unit
+        moved away."""
+        rw_area = self._at((kelurahan.id, rw), "rw")
+        rw_code = rw_area.code if rw_area is not None else self._free(f"{kelurahan.code}.{rw:03d}", "rw")
+        if rt is None:
+            return rw_area, rw_code, rw_code
+        unit = self._at((rw_area.id, rt), "rt") if rw_area is not None else None
+        return unit, (unit.code if unit is not None else self._free(f"{rw_code}.{rt:03d}", "rt")), rw_code
+
+    def _at(self, key: tuple[int, int], column: str) -> Area | None:
+        if key in self.ambiguous:
+            codes = ", ".join(sorted(area.code for area in self.ambiguous[key]))
+            raise ValueError(
+                column,
+                str(
+                    _l(
+                        "Two units have this number here (codes %(codes)s): move one of them first.",
+                        codes=codes,
+                    )
+                ),
+            )
+        return self.units.get(key)
+
+    def _free(self, code: str, column: str) -> str:
+        if code in self.known:
+            raise ValueError(column, _taken(self.known[code]))
+        return code
+
+
+def _taken(area: Area) -> str:
+    """Why a new unit cannot get the code its place gives it: a unit moved elsewhere kept that code."""
+    parent = area.parent
+    return str(
+        _l(
+            "Code %(code)s is still held by %(name)s, moved under %(parent)s: give this unit another number.",
+            code=area.code,
+            name=area.name,
+            parent=parent.name if parent is not None else "-",
+        )
+    )
+
+
 def preview_area_import(text: str) -> ImportPreview:
     """Check every row of an RW/RT CSV against the database and say what importing it would do.
 
@@ -82,6 +151,7 @@ def preview_area_import(text: str) -> ImportPreview:
     """
     table = parse_csv(text, REQUIRED, OPTIONAL, aliases=TEMPLATE.aliases())
     known = {a.code: a for a in db.session.scalars(select(Area))}
+    places = _Places(known)
     preview = ImportPreview()
     seen: dict[str, int] = {}
     planned_codes: set[str] = set()
@@ -91,9 +161,12 @@ def preview_area_import(text: str) -> ImportPreview:
         numbers, active = _check_cells(preview, line, row, known)
         if len(preview.problems) > errors_before:
             continue
-        rw_code = f"{kel_code}.{numbers['rw']:03d}"
         level, number = ("rt", numbers["rt"]) if "rt" in numbers else ("rw", numbers["rw"])
-        code = f"{rw_code}.{number:03d}" if level == "rt" else rw_code
+        try:
+            unit, code, rw_code = places.locate(known[kel_code], numbers["rw"], numbers.get("rt"))
+        except ValueError as exc:
+            preview.problem(line, exc.args[0], exc.args[1])
+            continue
         if code in seen:
             column = "rt" if level == "rt" else "rw"
             preview.problem(
@@ -120,7 +193,7 @@ def preview_area_import(text: str) -> ImportPreview:
         name = subunit_name(level, number, row.get("name", ""))
         if not preview.check_length(line, "name", name, NAME_LENGTH):
             continue
-        existing = known.get(code)
+        existing = unit
         if existing is None:
             if code in planned_codes:
                 # An RW created implicitly for an earlier RT row is now given explicitly: use these values.
@@ -175,15 +248,23 @@ def apply_area_import(preview: ImportPreview, actor=None, filename: str = "") ->
 
 
 def export_rows(kecamatan: Area | None = None, kelurahan: Area | None = None) -> list[list]:
-    """Every RW/RT (optionally within one kecamatan or kelurahan) as rows under EXPORT_HEADER."""
-    stmt = select(Area.code, Area.name, Area.level, Area.active).where(Area.level.in_(("rw", "rt")))
+    """Every RW/RT (optionally within one kecamatan or kelurahan, as the tree is now) as rows under
+    EXPORT_HEADER, each with the kelurahan it lies in and its RW's number there, in that order."""
+    below = ancestors_at("kelurahan")
+    kel, parent = aliased(Area, name="kel"), aliased(Area, name="parent")
+    stmt = (
+        select(Area.code, Area.name, Area.level, Area.active, kel.code, parent.code)
+        .join(below, below.c.area_id == Area.id)
+        .join(kel, kel.id == below.c.root_id)
+        .join(parent, parent.id == Area.parent_id)
+        .where(Area.level.in_(("rw", "rt")))
+    )
     scope = kelurahan or kecamatan
     if scope is not None:
-        stmt = stmt.where(Area.code.startswith(scope.code + "."))
+        stmt = stmt.where(Area.id.in_(subtree_ids([scope])))
     rows = []
-    for code, name, level, active in db.session.execute(stmt.order_by(Area.code)):
-        parts = code.split(".")
-        kel_code = ".".join(parts[:4])
-        rw, rt = parts[4], (parts[5] if level == "rt" else "")
+    for code, name, level, active, kel_code, parent_code in db.session.execute(stmt):
+        rw_code = code if level == "rw" else parent_code
+        rw, rt = rw_code.rsplit(".", 1)[1], (code.rsplit(".", 1)[1] if level == "rt" else "")
         rows.append([code, kel_code, rw, rt, name, 1 if active else 0])
-    return rows
+    return sorted(rows, key=lambda row: (row[1], row[2], row[3], row[0]))

@@ -180,3 +180,72 @@ def test_a_name_longer_than_its_column_is_refused_in_the_preview_with_line_and_c
     )
     assert 'name="token"' not in html
     assert _areas(db) == before
+
+
+@pytest.fixture
+def moved_rw(db, tree):
+    """RW 002 of Kelurahan Uji 1-2 (with RT 001 and 002), moved under Kelurahan Uji 1-1: it keeps its code."""
+    from outreach.areas.services import move_area
+
+    old_kelurahan, new_kelurahan = tree["18.71.01.1002"], tree["18.71.01.1001"]
+    rw = Area(code="18.71.01.1002.002", name="RW 002", level="rw", parent=old_kelurahan)
+    rts = [Area(code=f"{rw.code}.00{n}", name=f"RT 00{n}", level="rt", parent=rw) for n in (1, 2)]
+    db.session.add_all([rw, *rts])
+    db.session.flush()
+    move_area(rw, new_kelurahan)
+    db.session.commit()
+    return rw
+
+
+def test_the_export_puts_a_moved_unit_in_the_kelurahan_it_lies_in_now(coordinator_client, db, tree, moved_rw):
+    new_home = coordinator_client.get(f"/areas/export.csv?kelurahan={moved_rw.parent_id}").get_data(as_text=True)
+    assert "18.71.01.1002.002,18.71.01.1001,002,,RW 002,1" in new_home
+    assert "18.71.01.1002.002.001,18.71.01.1001,002,001,RT 001,1" in new_home
+    old_home = coordinator_client.get(f"/areas/export.csv?kelurahan={tree['18.71.01.1002'].id}").get_data(as_text=True)
+    assert "18.71.01.1002.002" not in old_home
+    assert "18.71.01.1002.001.001,18.71.01.1002,001,001" in old_home
+
+
+def test_a_moved_unit_round_trips_and_is_found_where_it_lies_now(coordinator_client, db, moved_rw):
+    exported = coordinator_client.get("/areas/export.csv")
+    preview = upload(coordinator_client, exported.data)
+    assert re.findall(r'class="big">(\d+)<', preview.get_data(as_text=True)) == ["0", "0", "9"]
+    before = _areas(db)
+    csv_text = (
+        "kelurahan_code,rw,rt,name\n"
+        "18.71.01.1001,2,1,Gang Baru\n"  # the moved RW's RT 001, named where it lies now
+        "18.71.01.1001,2,5,\n"  # a new RT in the moved RW
+    )
+    response = confirm(coordinator_client, upload(coordinator_client, csv_text))
+    assert response.status_code == 302
+    assert _areas(db) == before + 1
+    assert db.session.get(Area, moved_rw.children[0].id).name == "RT 001 Gang Baru"
+    new_rt = db.session.scalar(select(Area).where(Area.parent_id == moved_rw.id, Area.name == "RT 005"))
+    assert new_rt is not None and new_rt.code == "18.71.01.1002.002.005"
+    assert not db.session.scalar(select(Area).where(Area.code == "18.71.01.1001.002"))
+
+
+def test_a_new_unit_whose_code_a_moved_unit_kept_is_refused_with_line_and_column(coordinator_client, db, moved_rw):
+    before = _areas(db)
+    response = upload(coordinator_client, "kelurahan_code,rw,rt\n18.71.01.1001,1,3\n18.71.01.1002,2,\n")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'<td class="num">3</td><td>rw</td><td>[^<]*Kode 18.71.01.1002.002 masih dipakai RW 002', html), (
+        html
+    )
+    assert _areas(db) == before
+
+
+def test_a_place_two_moved_units_share_is_refused_with_line_and_column(coordinator_client, db, tree):
+    from outreach.areas.services import move_area
+
+    move_area(tree["18.71.01.1002.001"], tree["18.71.01.1001"])  # next to the kelurahan's own RW 001
+    db.session.commit()
+    response = upload(coordinator_client, "kelurahan_code,rw,rt,name\n18.71.01.1001,1,1,Gang Mawar\n")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(
+        r'<td class="num">2</td><td>rw</td><td>[^<]*Dua unit memakai nomor ini di sini '
+        r"\(kode 18.71.01.1001.001, 18.71.01.1002.001\)",
+        html,
+    ), html
