@@ -278,3 +278,13 @@ def test_the_drive_effect_is_on_a_phones_first_screen(profiles, demo, screen):
     notice = page.locator(".lag-notice")
     assert notice.count() == 1, f"{screen.id}: the demo's KPK counts lag, and the page must say so"
     assert notice.bounding_box()["y"] > box["y"], f"{screen.id}: the lag notice comes before the answer"
+
+
+def test_a_drives_links_fit_a_phone_without_scrolling_sideways(profiles, demo):
+    # The scans column is what a pamong opens the drive page for; it must not hide off the right edge.
+    page = profiles.page(COORDINATOR, "phone")
+    _open(page, Screen(COORDINATOR, "drive", "/drives/{planned_drive}"), demo)
+    region = page.locator("#links + .table-scroll")
+    assert region.locator("tbody tr").count() > 0, "the demo's planned drive has links"
+    assert region.locator("thead th").last.is_visible()
+    assert region.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
