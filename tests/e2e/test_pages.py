@@ -288,3 +288,12 @@ def test_a_drives_links_fit_a_phone_without_scrolling_sideways(profiles, demo):
     assert region.locator("tbody tr").count() > 0, "the demo's planned drive has links"
     assert region.locator("thead th").last.is_visible()
     assert region.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
+
+
+def test_the_drive_ranking_fits_a_desktop_without_scrolling_sideways(profiles, demo):
+    # Leadership compare drives by their cost per additional respondent, the last column.
+    page = profiles.page(LEADERSHIP, "desktop")
+    _open(page, Screen(LEADERSHIP, "drive-effects", "/participation/drives"), demo)
+    region = page.locator("table.ranking").locator("xpath=..")
+    assert region.locator("tbody tr").count() > 1, "the demo has drives to rank"
+    assert region.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
