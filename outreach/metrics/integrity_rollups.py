@@ -56,7 +56,8 @@ def refresh_integrity_rollups(from_day: date, cut: datetime, keep_from: date) ->
         query = select(day, Scan.link_id, key, func.count()).where(*human).group_by(day, Scan.link_id, key)
         columns = ["day", "link_id", name, "human_scans"]
         if model is ScanRepeatDaily:
-            # Every visitor of the cut's day, rolled up only partly: a scan after the cut may make a repeat.
+            # Every visitor of the cut's day, rolled up only partly: a scan after the cut may make a repeat,
+            # and the live tail's unique visitors ask which visitors were seen before the cut (metrics.scans).
             query = query.having(
                 or_(func.count() >= REPEAT_MIN_SCANS, func.max(Scan.created_at) >= wib_day_start(wib_day(cut)))
             )
