@@ -475,11 +475,10 @@ def _level_tail(level: str) -> dict[tuple[int, int | None, str, date], tuple[int
     """The live tail summed per unit of one level, its parent, audience and WIB day: (human scans, unique
     visitors), as the per-level rollup sums its links. Once per request and level: a dashboard asks a
     dozen times, and a season's tail is a thousand link-days that make a few hundred units' days."""
-    rows, _cut_day = live_tail()
 
     def summed() -> dict[tuple[int, int | None, str, date], tuple[int, int]]:
         found: dict[tuple[int, int | None, str, date], tuple[int, int]] = {}
-        for row in rows:
+        for row in live_tail()[0]:
             unit = row.unit(level)
             if unit is not None:
                 key = (unit, row.parent(level), row.audience, row.day)
@@ -751,14 +750,12 @@ def _scan_rows_of(
     """
     if isinstance(link_ids, Select):
         ids = list(db.session.scalars(link_ids.limit(ID_LIST_LIMIT + 1)))
-        if len(ids) > ID_LIST_LIMIT:
-            rows = daily_scan_rows()
-            return rows, [rows.c.link_id.in_(link_ids), *_days(rows.c.day, since, until)], {}
-        link_ids = ids
+        link_ids = ids if len(ids) <= ID_LIST_LIMIT else link_ids
     cut = rollup_cut()
-    if db.engine.dialect.name != "postgresql" or cut is None:
+    if isinstance(link_ids, Select) or db.engine.dialect.name != "postgresql" or cut is None:
         rows = daily_scan_rows()
-        return rows, [among(rows.c.link_id, link_ids), *_days(rows.c.day, since, until)], {}
+        of_links = rows.c.link_id.in_(link_ids) if isinstance(link_ids, Select) else among(rows.c.link_id, link_ids)
+        return rows, [of_links, *_days(rows.c.day, since, until)], {}
     moment = max(wib_day_start(since), cut) if since else cut
     params: BoundValues = {"link_ids": sorted(set(link_ids)), **_aggregate_values(moment, None, cut)}
     params.update({name: day for name, day in (("first_day", since), ("last_day", until)) if day is not None})
