@@ -9,13 +9,17 @@ Without a rowid on SQLite, so a lookup by the key finds the count in the key's o
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.extensions import Model
 
 # The least scans by one visitor on one complete day that `scan_repeat_daily` keeps.
 REPEAT_MIN_SCANS = 2
+
+# The WIB hour the nights `ix_scan_hourly_nights` holds end at: config.py's INTEGRITY_NIGHT_END.
+NIGHT_END_INDEXED = 5
+NIGHTS_INDEXED = f"hour < {NIGHT_END_INDEXED} AND next_hour >= {NIGHT_END_INDEXED}"
 
 
 class ScanHourly(Model):
@@ -33,6 +37,17 @@ class ScanHourly(Model):
         Index("ix_scan_hourly_scans", "day", "hour", "human_scans", "link_id", "day_scans", "next_hour"),
         # A few links' hours of the period (the links with a burst: their scans and active hours).
         Index("ix_scan_hourly_link", "link_id", "day", "human_scans"),
+        # The night signals of nights ending at 05:00 WIB (config.py's default): one row per link and night,
+        # its last hour before 05:00, whose `day_scans` are its scans since midnight. Nights that end at
+        # another hour are read from `ix_scan_hourly_scans`, which holds every hour.
+        Index(
+            "ix_scan_hourly_nights",
+            "day",
+            "day_scans",
+            "link_id",
+            postgresql_where=text(NIGHTS_INDEXED),
+            sqlite_where=text(NIGHTS_INDEXED),
+        ),
         {"sqlite_with_rowid": False},
     )
 
