@@ -5,6 +5,7 @@ import sqlite3
 import weakref
 from typing import TYPE_CHECKING
 
+import psycopg
 from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -74,6 +75,17 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _utc_session(dbapi_connection, _record) -> None:
+    """PostgreSQL sessions in UTC, whatever the server's TimeZone: psycopg then returns timestamps in UTC,
+    which `UTCDateTime` passes on without a Python call per row, and no SQL depends on the server's zone."""
+    if isinstance(dbapi_connection, psycopg.Connection):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.autocommit = autocommit
 
 
 @event.listens_for(Engine, "connect")
