@@ -297,3 +297,17 @@ def test_the_drive_ranking_fits_a_desktop_without_scrolling_sideways(profiles, d
     region = page.locator("table.ranking").locator("xpath=..")
     assert region.locator("tbody tr").count() > 1, "the demo has drives to rank"
     assert region.evaluate("e => e.scrollWidth - e.clientWidth") <= 0
+
+
+def test_the_drive_ranking_starts_on_a_phones_first_screen(profiles, demo):
+    # Leadership open the page for the ranking; the reporting lag and how it is calculated follow it.
+    page = profiles.page(LEADERSHIP, "phone")
+    _open(page, Screen(LEADERSHIP, "drive-effects", "/participation/drives"), demo)
+    first = page.locator("table.ranking tbody tr").first.locator("th a")
+    assert first.count() == 1, "the demo has a drive to rank"
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= VIEWPORTS["phone"]["height"], f"first drive at {box}"
+    for after in (".lag-notice", "#method-heading"):  # the demo's KPK counts lag, and the page says so
+        assert page.locator(after).count() == 1, f"no {after}"
+        assert page.locator(after).bounding_box()["y"] > box["y"], f"{after} comes before the ranking"
+    assert "Cara menghitung" in page.locator("#method-heading").inner_text()
