@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,21 +106,26 @@ def _links(total: int) -> int:
 
 
 def _scan_rows(link_ids: list[int], count: int, days: int, now: datetime):
-    """Scan tuples (link_id, created_at, visitor_hash, device_class, is_bot, source), skewed over links."""
+    """Scan tuples (link_id, created_at, visitor_hash, device_class, is_bot, source), skewed over links, in
+    the order of their moments: the scan endpoint appends scans as they come, so the table's newest rows (the
+    live tail every page reads) lie together at its end, not spread over the whole table."""
     rng = random.Random(11)
     weights = [rng.paretovariate(1.5) for _ in link_ids]
     chosen = rng.choices(link_ids, weights=weights, k=count)
     span = days * 86400
-    for link_id in chosen:
-        moment = now - timedelta(seconds=rng.random() * span)
-        yield (
+    rows = [
+        (
             link_id,
-            moment,
+            now - timedelta(seconds=rng.random() * span),
             f"{rng.getrandbits(20):032x}",
             "mobile",
             rng.random() < 0.05,
             "qr" if rng.random() < 0.7 else "direct",
         )
+        for link_id in chosen
+    ]
+    rows.sort(key=itemgetter(1))
+    return rows
 
 
 def load_scans(count: int, days: int) -> float:
