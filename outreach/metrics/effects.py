@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from outreach.drives.models import Drive
-from outreach.metrics.figures import data_span, drive_uplift, drive_window, drives_between
+from outreach.metrics.figures import drive_uplift, drive_window, drives_between
+from outreach.metrics.progress import data_span
 from outreach.metrics.uplift import UpliftResult, claim
 
 # Enough resamples for a rounded interval on a summary page; the uplift page draws the full 2,000.

@@ -27,7 +27,7 @@ from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.links.models import CITY_UNIT
 from outreach.metrics.cache import per_request
-from outreach.metrics.progress import DataReach, Status, data_reach, expected_share, status_of
+from outreach.metrics.progress import DataReach, Status, data_reach, data_span, expected_share, status_of
 from outreach.metrics.respondents import (
     DEFAULT_SOURCE,
     Series,
@@ -806,12 +806,6 @@ def _before_after(
         others = fmean(series.get(c, {}).get(day, 0) for c in comparison) if comparison else None
         lines.append((day, mine, others))
     return lines
-
-
-def data_span(source_key: str, audience: str | None) -> tuple[date, date] | None:
-    """The source's first and last day with data (read once per request: the drive ranking asks for
-    every drive)."""
-    return per_request(f"participation.span.{source_key}.{audience}", lambda: get_source(source_key).span(audience))
 
 
 def baseline_rows(units: Sequence[Unit], period: Period, audience: str | None) -> list[Figures]:

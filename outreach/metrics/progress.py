@@ -74,8 +74,14 @@ def data_reach(source_key: str = DEFAULT_SOURCE, audience: str | None = None, to
     today = today or clock.today()
     if source_key != DEFAULT_SOURCE:
         return DataReach(source_key, today, today)
-    span = per_request(f"progress.span.{source_key}.{audience}", lambda: get_source(source_key).span(audience))
+    span = data_span(source_key, audience)
     return DataReach(source_key, span[1] if span else None, today)
+
+
+def data_span(source_key: str, audience: str | None) -> tuple[date, date] | None:
+    """The source's first and last day with data (read once per request: the reporting-lag notice, the
+    period and the drive ranking, for every drive, ask)."""
+    return per_request(f"metrics.span.{source_key}.{audience}", lambda: get_source(source_key).span(audience))
 
 
 class Status(StrEnum):

@@ -29,7 +29,7 @@ from outreach.clock import wib_day, wib_day_start
 from outreach.drives.models import CANCELLED, Drive
 from outreach.extensions import db
 from outreach.metrics.figures import current_round, drive_units
-from outreach.metrics.progress import data_reach
+from outreach.metrics.progress import data_reach, data_span
 from outreach.metrics.respondents import Unit, get_source
 from outreach.metrics.staggered import NEVER, Bools, Estimate, Floats, Ints, Redraw, estimate
 from outreach.rollouts.models import RolloutPlan, RolloutSlot
@@ -63,7 +63,7 @@ def weekly_panel(units: Sequence[Unit], audience: str | None, start: date, last_
     """Each unit's respondents per day, averaged over each week from `start`'s Monday (or the week the data
     starts in, if later) to `last_day`. A week the data covers only in part is averaged over the days it
     covers, the same days for every unit: a day before the first count is not a day without answers."""
-    span = get_source("respondents").span(audience)
+    span = data_span("respondents", audience)
     first_day = max(start, span[0]) if span else start
     first = monday_of(first_day)
     weeks = [first + timedelta(weeks=i) for i in range((last_day - first).days // 7 + 1)]

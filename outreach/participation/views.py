@@ -32,7 +32,7 @@ from outreach.metrics.figures import (
     with_drives,
     with_moving_average,
 )
-from outreach.metrics.progress import DataReach, data_reach, status_labels
+from outreach.metrics.progress import DataReach, data_reach, data_span, status_labels
 from outreach.metrics.rankings import drive_ranking, promoter_ranking
 from outreach.metrics.respondents import DEFAULT_SOURCE, SOURCES, get_source
 from outreach.metrics.uplift import claim
@@ -82,7 +82,7 @@ def _source_key(form: FilterForm) -> str:
     form.source.choices = [SelectChoice(key, str(src.label)) for key, src in SOURCES.items()]
     if form.source.data in SOURCES and "source" in request.args:
         return form.source.data
-    key = DEFAULT_SOURCE if get_source(DEFAULT_SOURCE).span() else "scans"
+    key = DEFAULT_SOURCE if data_span(DEFAULT_SOURCE, None) else "scans"
     form.source.data = key
     return key
 
