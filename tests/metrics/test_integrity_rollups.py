@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
+from config import Config
 from outreach.clock import to_wib, wib_day, wib_day_start
 from outreach.links.models import Scan
 from outreach.links.retention import purge_old_scans
 from outreach.metrics.integrity import Thresholds, integrity_report
-from outreach.metrics.models import ScanDeviceDaily, ScanHourly, ScanRepeatDaily
+from outreach.metrics.models import NIGHT_END_INDEXED, ScanDeviceDaily, ScanHourly, ScanRepeatDaily
 from outreach.metrics.scans import SAFETY_MARGIN, refresh_scan_rollups
 from tests.factories import LinkFactory
 
@@ -296,3 +297,10 @@ def test_the_page_shows_the_top_fifty_of_a_kind_and_says_how_many_more(coordinat
     assert "Dan 1 tautan lagi tidak ditampilkan" in body.split('id="night"', 1)[0]
     summary = body.split('class="big"', 3)
     assert [part.split(">", 1)[1].split("<", 1)[0] for part in summary[1:]] == ["155", "155", "0"]
+
+
+def test_the_default_night_ends_where_the_night_index_does():
+    # The night signals read `ix_scan_hourly_nights` only for nights ending at its hour: a default that moved
+    # alone would leave every season's integrity page reading the index of every hour.
+    assert Config.INTEGRITY_NIGHT_END == NIGHT_END_INDEXED
+    assert Thresholds().night_end == NIGHT_END_INDEXED
