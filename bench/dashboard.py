@@ -6,8 +6,8 @@
 Seeds the demo (areas, OPDs, promoters, respondent counts, drives), tops the links up to --links,
 bulk-loads the scans straight into `scan` (COPY on PostgreSQL, executemany on SQLite), spread over
 --days ending now and skewed across links (5% bots, 70% by QR), builds the rollups with the rollup
-service leaving the newest TAIL_MINUTES of scans live, as between two runs of a 5-minute cron (the
-refresh's 10-minute commit margin plus 5 minutes), refreshes the planner's statistics (VACUUM ANALYZE
+service leaving the newest scans live as just before a 5-minute cron runs again (the refresh's commit
+margin, `SAFETY_MARGIN`, plus 5 minutes), refreshes the planner's statistics (VACUUM ANALYZE
 on PostgreSQL, as autovacuum would after such a load), and times the dashboard pages through the
 test client as a coordinator: warm-up, then --requests requests per page. Prints p50/p95 per page and
 the ratio of p95 to the 100 ms target. Pages: the dashboard by each source, a kecamatan drill-down, 90
@@ -31,19 +31,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_MS = 100.0
-TAIL_MINUTES = 15
+CRON_MINUTES = 5  # README: `*/5 * * * * ... links refresh-rollups`
 
 
 def roll_up() -> int:
-    """Rebuild the rollups so the newest TAIL_MINUTES of scans stay live; return how many that is."""
+    """Rebuild the rollups as a cron run did CRON_MINUTES ago, so the newest scans (SAFETY_MARGIN plus
+    CRON_MINUTES) stay live; return how many that is."""
     from sqlalchemy import func, select
 
     from outreach.extensions import db
     from outreach.links.models import Scan
-    from outreach.metrics.scans import SAFETY_MARGIN, refresh_scan_rollups, rollup_cut
+    from outreach.metrics.scans import refresh_scan_rollups, rollup_cut
 
     newest = db.session.scalar(select(func.max(Scan.created_at)))
-    refresh_scan_rollups(full=True, now=newest - timedelta(minutes=TAIL_MINUTES) + SAFETY_MARGIN)
+    refresh_scan_rollups(full=True, now=newest - timedelta(minutes=CRON_MINUTES))
     db.session.commit()
     return db.session.scalar(select(func.count()).select_from(Scan).where(Scan.created_at >= rollup_cut()))
 
@@ -198,7 +199,10 @@ def prepare(app, args) -> None:
             added = _links(args.links)
             print(f"  demo seeded, {added:,} links added in {time.perf_counter() - started:.1f} s")
             print(f"  {args.scans:,} scans loaded and rolled up in {load_scans(args.scans, args.days):.1f} s")
-        print(f"  live tail (newest {TAIL_MINUTES} minutes, not rolled up yet): {roll_up():,} scans")
+        from outreach.metrics.scans import SAFETY_MARGIN
+
+        tail = SAFETY_MARGIN + timedelta(minutes=CRON_MINUTES)
+        print(f"  live tail (newest {tail.total_seconds() / 60:g} minutes, not rolled up yet): {roll_up():,} scans")
         analyze()  # after the rollups are rebuilt, so the plans know their new rows
 
 

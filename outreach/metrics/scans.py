@@ -75,8 +75,12 @@ from outreach.participation.models import RespondentLevelDaily
 
 log = logging.getLogger(__name__)
 
-# Scans commit a moment after their timestamp; recomputing from a little before the mark catches them.
-SAFETY_MARGIN = timedelta(minutes=10)
+# How long after its moment a scan may still commit. A scan takes its moment in its own request, just
+# before its insert commits, and gunicorn ends a request after GUNICORN_TIMEOUT (30 s); visits replayed
+# later from the scan journal move the cut back themselves (`outreach.links.journal`). A refresh folds
+# scans only up to this long ago, and recomputes from this long before the last cut. The shorter it is,
+# the fewer live scans every dashboard request adds up (a minute of a season's busiest day is ~80).
+SAFETY_MARGIN = timedelta(minutes=2)
 # The values of a statement's bound parameters, by name.
 BoundValues = dict[str, object]
 # Links to read: a list of ids or a select of ids.

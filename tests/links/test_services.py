@@ -1,7 +1,9 @@
 """Links services: codes, targets, bulk creation, sharing texts, visitor hashes and rollups."""
 
 import io
+import runpy
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +16,7 @@ from outreach.links.export import write_links_csv
 from outreach.links.models import Link, Scan, ScanDaily, ScanPromoterDaily, SurveyTarget
 from outreach.metrics.rankings import promoter_ranking
 from outreach.metrics.respondents import get_source
-from outreach.metrics.scans import daily_series, refresh_scan_rollups, totals_by_link, totals_for
+from outreach.metrics.scans import SAFETY_MARGIN, daily_series, refresh_scan_rollups, totals_by_link, totals_for
 from tests.factories import (
     AreaFactory,
     AssignmentFactory,
@@ -415,13 +417,22 @@ def test_a_refresh_mid_day_rolls_up_the_morning_and_the_afternoon_adds_only_new_
 
 def test_a_scan_committed_late_is_caught_by_the_next_refresh(db):
     link = LinkFactory()
-    refresh_scan_rollups(now=datetime(2026, 11, 20, 5, tzinfo=UTC))  # complete until 04:50 UTC
-    # A scan timestamped before that cut but committed only after the refresh (a slow worker).
-    db.session.add(_scan(link, datetime(2026, 11, 20, 4, 45, tzinfo=UTC)))
+    cut = refresh_scan_rollups(now=datetime(2026, 11, 20, 5, tzinfo=UTC)).until
+    # A scan timestamped just before that cut but committed only after the refresh (a slow worker).
+    db.session.add(_scan(link, cut - timedelta(seconds=1)))
     db.session.flush()
-    refresh_scan_rollups(now=datetime(2026, 11, 20, 5, 5, tzinfo=UTC))
+    refresh_scan_rollups(now=cut + timedelta(minutes=1) + SAFETY_MARGIN)
     assert db.session.scalar(select(ScanDaily.scans)) == 1
     assert totals_by_link([link.id])[link.id].scans == 1
+
+
+def test_the_commit_margin_outlasts_the_slowest_request(monkeypatch):
+    # A scan commits within its request, which gunicorn ends after `timeout` seconds. A margin shorter than
+    # that could fold a cut past a scan still committing: it would drop out of every figure until the next
+    # refresh. Twice the timeout leaves room for a connection's wait and the clocks of several instances.
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert SAFETY_MARGIN >= 2 * timedelta(seconds=settings["timeout"])
 
 
 # --- export
