@@ -15,10 +15,11 @@ cut, so already in the rollup's unique visitors) is not counted again.
 
 import logging
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -416,15 +417,19 @@ class TailRow:
     human_scans: int
     unique_visitors: int
 
-    def unit(self, level: str) -> int | None:
-        """The unit of a dashboard level this row counts for (None: none at that level)."""
-        if level == "kota":
-            return CITY_UNIT
-        return {"kecamatan": self.kecamatan_id, "kelurahan": self.kelurahan_id, "opd": self.opd_id}[level]
 
-    def parent(self, level: str) -> int | None:
-        """The kecamatan of a kelurahan row (as `scan_level_daily.parent_id`)."""
-        return self.kecamatan_id if level == "kelurahan" else None
+# Per dashboard level, a tail row's unit there (None: none at that level) and its parent unit (as
+# `scan_level_daily.parent_id`: a kelurahan's kecamatan). Looked up once per level, not once per row.
+_TAIL_UNIT: dict[str, Callable[[TailRow], int | None]] = {
+    "kota": lambda _row: CITY_UNIT,
+    "kecamatan": attrgetter("kecamatan_id"),
+    "kelurahan": attrgetter("kelurahan_id"),
+    "opd": attrgetter("opd_id"),
+}
+_TAIL_PARENT: dict[str, Callable[[TailRow], int | None]] = {
+    **dict.fromkeys(_TAIL_UNIT, lambda _row: None),
+    "kelurahan": attrgetter("kecamatan_id"),
+}
 
 
 def live_tail() -> tuple[list[TailRow], date | None]:
@@ -482,10 +487,11 @@ def _level_tail(level: str) -> dict[tuple[int, int | None, str, date], tuple[int
 
     def summed() -> dict[tuple[int, int | None, str, date], tuple[int, int]]:
         found: dict[tuple[int, int | None, str, date], tuple[int, int]] = {}
+        unit_of, parent_of = _TAIL_UNIT[level], _TAIL_PARENT[level]
         for row in live_tail()[0]:
-            unit = row.unit(level)
+            unit = unit_of(row)
             if unit is not None:
-                key = (unit, row.parent(level), row.audience, row.day)
+                key = (unit, parent_of(row), row.audience, row.day)
                 human_scans, unique_visitors = found.get(key, (0, 0))
                 found[key] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
         return found
