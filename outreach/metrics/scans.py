@@ -418,17 +418,12 @@ class TailRow:
     unique_visitors: int
 
 
-# Per dashboard level, a tail row's unit there (None: none at that level) and its parent unit (as
-# `scan_level_daily.parent_id`: a kelurahan's kecamatan). Looked up once per level, not once per row.
+# Per dashboard level, a tail row's unit there (None: none at that level), looked up once per level.
 _TAIL_UNIT: dict[str, Callable[[TailRow], int | None]] = {
     "kota": lambda _row: CITY_UNIT,
     "kecamatan": attrgetter("kecamatan_id"),
     "kelurahan": attrgetter("kelurahan_id"),
     "opd": attrgetter("opd_id"),
-}
-_TAIL_PARENT: dict[str, Callable[[TailRow], int | None]] = {
-    **dict.fromkeys(_TAIL_UNIT, lambda _row: None),
-    "kelurahan": attrgetter("kecamatan_id"),
 }
 
 
@@ -487,11 +482,11 @@ def _level_tail(level: str) -> dict[tuple[int, int | None, str, date], tuple[int
 
     def summed() -> dict[tuple[int, int | None, str, date], tuple[int, int]]:
         found: dict[tuple[int, int | None, str, date], tuple[int, int]] = {}
-        unit_of, parent_of = _TAIL_UNIT[level], _TAIL_PARENT[level]
+        unit_of, by_parent = _TAIL_UNIT[level], level == "kelurahan"  # parent_id: a kelurahan's kecamatan
         for row in live_tail()[0]:
             unit = unit_of(row)
             if unit is not None:
-                key = (unit, parent_of(row), row.audience, row.day)
+                key = (unit, row.kecamatan_id if by_parent else None, row.audience, row.day)
                 human_scans, unique_visitors = found.get(key, (0, 0))
                 found[key] = (human_scans + row.human_scans, unique_visitors + row.unique_visitors)
         return found
